@@ -1,0 +1,172 @@
+//! Basic NT types shared by every other module: status codes, handles,
+//! strings, object attributes and I/O status.
+
+#![allow(non_camel_case_types)]
+
+use core::ffi::c_void;
+
+/// `NTSTATUS`: negative is an error, `0x4000_0000..` informational.
+pub type NTSTATUS = i32;
+/// `HANDLE`.
+pub type HANDLE = *mut c_void;
+/// `ACCESS_MASK`.
+pub type ACCESS_MASK = u32;
+/// `KPROCESSOR_MODE` (`KernelMode` or `UserMode`).
+pub type KPROCESSOR_MODE = i8;
+/// `KIRQL`.
+pub type KIRQL = u8;
+/// `LARGE_INTEGER` as the 64-bit value it carries.
+pub type LARGE_INTEGER = i64;
+/// `BOOLEAN`: 0 or 1 in one byte.
+pub type BOOLEAN = u8;
+/// An opaque `OBJECT_TYPE` (only ever used through pointers).
+pub enum OBJECT_TYPE {}
+
+/// Whether a status is a success or informational code (`NT_SUCCESS`).
+pub const fn nt_success(status: NTSTATUS) -> bool {
+    status >= 0
+}
+
+crate::nt_structs! {
+    /// `LIST_ENTRY`.
+    pub struct LIST_ENTRY {
+        pub Flink: *mut LIST_ENTRY,
+        pub Blink: *mut LIST_ENTRY,
+    }
+
+    /// `UNICODE_STRING`: lengths in bytes, not necessarily NUL-terminated.
+    pub struct UNICODE_STRING {
+        pub Length: u16,
+        pub MaximumLength: u16,
+        pub Buffer: *mut u16,
+    }
+
+    /// `OBJECT_ATTRIBUTES`.
+    pub struct OBJECT_ATTRIBUTES {
+        pub Length: u32,
+        pub RootDirectory: HANDLE,
+        pub ObjectName: *mut UNICODE_STRING,
+        pub Attributes: u32,
+        pub SecurityDescriptor: *mut c_void,
+        pub SecurityQualityOfService: *mut c_void,
+    }
+
+    /// `IO_STATUS_BLOCK` (the `Pointer` arm of the first union is not used).
+    pub struct IO_STATUS_BLOCK {
+        pub Status: NTSTATUS,
+        pub Information: usize,
+    }
+
+    /// `CLIENT_ID`.
+    pub struct CLIENT_ID {
+        pub UniqueProcess: HANDLE,
+        pub UniqueThread: HANDLE,
+    }
+}
+
+crate::nt_consts! {
+    /// `STATUS_SUCCESS`.
+    pub const STATUS_SUCCESS: NTSTATUS = 0;
+    /// `STATUS_WAIT_1`: the second object of a wait-any was signalled.
+    pub const STATUS_WAIT_1: NTSTATUS = 1;
+    /// `STATUS_TIMEOUT`.
+    pub const STATUS_TIMEOUT: NTSTATUS = 0x102;
+    /// `STATUS_PENDING`.
+    pub const STATUS_PENDING: NTSTATUS = 0x103;
+    /// `STATUS_BUFFER_OVERFLOW` (a warning: data was returned, more exists).
+    pub const STATUS_BUFFER_OVERFLOW: NTSTATUS = 0x8000_0005_u32 as i32;
+    /// `STATUS_UNSUCCESSFUL`.
+    pub const STATUS_UNSUCCESSFUL: NTSTATUS = 0xC000_0001_u32 as i32;
+    /// `STATUS_NOT_IMPLEMENTED`.
+    pub const STATUS_NOT_IMPLEMENTED: NTSTATUS = 0xC000_0002_u32 as i32;
+    /// `STATUS_INVALID_PARAMETER`.
+    pub const STATUS_INVALID_PARAMETER: NTSTATUS = 0xC000_000D_u32 as i32;
+    /// `STATUS_INVALID_DEVICE_REQUEST`.
+    pub const STATUS_INVALID_DEVICE_REQUEST: NTSTATUS = 0xC000_0010_u32 as i32;
+    /// `STATUS_ACCESS_DENIED`.
+    pub const STATUS_ACCESS_DENIED: NTSTATUS = 0xC000_0022_u32 as i32;
+    /// `STATUS_BUFFER_TOO_SMALL`.
+    pub const STATUS_BUFFER_TOO_SMALL: NTSTATUS = 0xC000_0023_u32 as i32;
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`.
+    pub const STATUS_OBJECT_NAME_NOT_FOUND: NTSTATUS = 0xC000_0034_u32 as i32;
+    /// `STATUS_INSUFFICIENT_RESOURCES`.
+    pub const STATUS_INSUFFICIENT_RESOURCES: NTSTATUS = 0xC000_009A_u32 as i32;
+    /// `STATUS_DEVICE_NOT_READY`.
+    pub const STATUS_DEVICE_NOT_READY: NTSTATUS = 0xC000_00A3_u32 as i32;
+    /// `STATUS_END_OF_FILE`.
+    pub const STATUS_END_OF_FILE: NTSTATUS = 0xC000_0011_u32 as i32;
+    /// `STATUS_INTERNAL_ERROR`.
+    pub const STATUS_INTERNAL_ERROR: NTSTATUS = 0xC000_00E5_u32 as i32;
+
+    /// `OBJ_CASE_INSENSITIVE`.
+    pub const OBJ_CASE_INSENSITIVE: u32 = 0x40;
+    /// `OBJ_KERNEL_HANDLE`: the handle lives in the system process's table,
+    /// so no user process can use or close it.
+    pub const OBJ_KERNEL_HANDLE: u32 = 0x200;
+
+    /// `KernelMode`.
+    pub const KernelMode: KPROCESSOR_MODE = 0;
+    /// `UserMode`.
+    pub const UserMode: KPROCESSOR_MODE = 1;
+    /// `PASSIVE_LEVEL`.
+    pub const PASSIVE_LEVEL: KIRQL = 0;
+    /// `DISPATCH_LEVEL`.
+    pub const DISPATCH_LEVEL: KIRQL = 2;
+
+    /// `SYNCHRONIZE`.
+    pub const SYNCHRONIZE: ACCESS_MASK = 0x0010_0000;
+    /// `WRITE_DAC`.
+    pub const WRITE_DAC: ACCESS_MASK = 0x0004_0000;
+    /// `GENERIC_READ`.
+    pub const GENERIC_READ: ACCESS_MASK = 0x8000_0000;
+    /// `GENERIC_WRITE`.
+    pub const GENERIC_WRITE: ACCESS_MASK = 0x4000_0000;
+    /// `GENERIC_ALL`.
+    pub const GENERIC_ALL: ACCESS_MASK = 0x1000_0000;
+    /// `THREAD_ALL_ACCESS` as the DDK defines it.
+    pub const THREAD_ALL_ACCESS: ACCESS_MASK = 0x001F_FFFF;
+}
+
+impl UNICODE_STRING {
+    /// A counted string over a static UTF-16 array (without its NUL).
+    pub const fn from_static(text: &'static [u16]) -> UNICODE_STRING {
+        let bytes = (text.len() * 2) as u16;
+        UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: text.as_ptr() as *mut u16 }
+    }
+}
+
+impl OBJECT_ATTRIBUTES {
+    /// `InitializeObjectAttributes` (a macro in C).
+    pub const fn new(name: *mut UNICODE_STRING, attributes: u32, security_descriptor: *mut c_void) -> OBJECT_ATTRIBUTES {
+        OBJECT_ATTRIBUTES {
+            Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+            RootDirectory: core::ptr::null_mut(),
+            ObjectName: name,
+            Attributes: attributes,
+            SecurityDescriptor: security_descriptor,
+            SecurityQualityOfService: core::ptr::null_mut(),
+        }
+    }
+}
+
+/// Converts an ASCII string literal to a static UTF-16 array at compile time:
+/// `nt::utf16!("\\Device\\X")` is a `&'static [u16; N]` without the NUL.
+#[macro_export]
+macro_rules! utf16 {
+    ($s:literal) => {{
+        const S: &str = $s;
+        const N: usize = S.len();
+        const W: [u16; N] = {
+            let b = S.as_bytes();
+            let mut w = [0u16; N];
+            let mut i = 0;
+            while i < N {
+                assert!(b[i] < 0x80, "utf16! takes ASCII only");
+                w[i] = b[i] as u16;
+                i += 1;
+            }
+            w
+        };
+        &W
+    }};
+}
