@@ -1,0 +1,325 @@
+//! IRP_MJ_CREATE: dispositions, directory/non-directory options,
+//! delete-on-close, reparse points, access and share checks.
+//!
+//! Checks run in this order, the order a Windows file system meets them:
+//! parameter validation (the I/O manager's), name syntax, the path, then
+//! for an existing file the disposition's collision, file type, delete
+//! pending, access against the file and the volume, share access; for a
+//! missing file the disposition, the volume, and the creation itself.
+
+use crate::nt::*;
+use crate::open_table::{Kind, Open};
+use crate::path::{at_path, join, parse};
+use crate::volume::kind_of;
+use crate::{CreateParams, CreateResult, Handle, NtStatus, Vfs, Volume};
+use alloc::vec::Vec;
+use lkl_abi::Errno;
+use lkl_abi::sys::{self, Statx};
+
+fn fail(status: NtStatus) -> CreateResult {
+    CreateResult { status, information: 0, handle: None }
+}
+
+fn fail_info(status: NtStatus, information: u64) -> CreateResult {
+    CreateResult { status, information, handle: None }
+}
+
+impl<V: Vfs> Volume<V> {
+    /// Opens or creates a file, as IRP_MJ_CREATE.
+    pub fn create(&mut self, p: &CreateParams<'_>) -> CreateResult {
+        match self.create_inner(p) {
+            Ok(r) => r,
+            Err(s) => fail(s),
+        }
+    }
+
+    fn create_inner(&mut self, p: &CreateParams<'_>) -> Result<CreateResult, NtStatus> {
+        let disp = p.disposition;
+        let opts = p.options;
+        if disp > FILE_MAXIMUM_DISPOSITION
+            || p.share_access & !FILE_SHARE_VALID_FLAGS != 0
+            || opts & !FILE_VALID_OPTION_FLAGS != 0
+            || (opts & FILE_DIRECTORY_FILE != 0 && opts & FILE_NON_DIRECTORY_FILE != 0)
+            || (opts & FILE_DIRECTORY_FILE != 0 && !matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF))
+            || opts & FILE_OPEN_BY_FILE_ID != 0
+        {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+        let mut want = map_generic(p.desired_access);
+        let delete_on_close = opts & FILE_DELETE_ON_CLOSE != 0;
+        if delete_on_close && want & (DELETE | MAXIMUM_ALLOWED) == 0 {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+
+        let base = match p.related {
+            Some(h) => {
+                let o = self.open(h)?;
+                if o.kind != Kind::Dir && !p.name.is_empty() {
+                    return Err(NtStatus::INVALID_PARAMETER);
+                }
+                o.path.clone()
+            }
+            None => Vec::new(),
+        };
+        let parsed = parse(p.name, p.related.is_some())?;
+
+        // The root (or the related directory itself).
+        let Some((last, parents)) = parsed.comps.split_last() else {
+            let st = self.vfs.statx(self.vfs.root(), at_path(&base), 0, crate::volume::STATX_MASK)?;
+            return self.open_existing(p, want, base, st, false);
+        };
+        let dir = self.resolve_dir(&base, parents)?;
+        match self.lookup(&dir, last) {
+            Ok((name, st)) => {
+                let path = join(&dir, &[name]);
+                if disp == FILE_CREATE {
+                    return Ok(fail_info(NtStatus::OBJECT_NAME_COLLISION, FILE_EXISTS));
+                }
+                self.open_existing(p, want, path, st, parsed.trailing_backslash)
+            }
+            Err(NtStatus::OBJECT_NAME_NOT_FOUND) => {
+                if matches!(disp, FILE_OPEN | FILE_OVERWRITE) {
+                    return Ok(fail_info(NtStatus::OBJECT_NAME_NOT_FOUND, FILE_DOES_NOT_EXIST));
+                }
+                if parsed.trailing_backslash && opts & FILE_DIRECTORY_FILE == 0 {
+                    return Err(NtStatus::OBJECT_NAME_INVALID);
+                }
+                if self.opts.read_only {
+                    return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+                }
+                if want & MAXIMUM_ALLOWED != 0 {
+                    want = (want & !MAXIMUM_ALLOWED) | FILE_ALL_ACCESS;
+                }
+                let parent_st = self.vfs.statx(self.vfs.root(), at_path(&dir), 0, sys::STATX_BASIC_STATS)?;
+                if self.opens.node(parent_st.stx_ino).is_some_and(|n| n.delete_pending) {
+                    return Err(NtStatus::DELETE_PENDING);
+                }
+                let path = join(&dir, core::slice::from_ref(last));
+                self.create_new(p, want, path)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The file exists (`st` is its lstat).
+    fn open_existing(
+        &mut self,
+        p: &CreateParams<'_>,
+        mut want: u32,
+        path: Vec<u8>,
+        st: Statx,
+        trailing_backslash: bool,
+    ) -> Result<CreateResult, NtStatus> {
+        let opts = p.options;
+        let disp = p.disposition;
+        let root = self.vfs.root();
+        let mut kind = kind_of(st.stx_mode);
+        let mut st = st;
+        if kind == Kind::Symlink && opts & FILE_OPEN_REPARSE_POINT == 0 {
+            // Without FILE_OPEN_REPARSE_POINT the link is followed, as the
+            // I/O manager would after STATUS_REPARSE.
+            st = match self.vfs.statx(root, at_path(&path), 0, crate::volume::STATX_MASK) {
+                Ok(t) => t,
+                Err(Errno::ENOENT) => return Ok(fail_info(NtStatus::OBJECT_NAME_NOT_FOUND, FILE_DOES_NOT_EXIST)),
+                Err(e) => return Err(e.into()),
+            };
+            kind = kind_of(st.stx_mode);
+        }
+        let is_dir = kind == Kind::Dir;
+        if opts & FILE_DIRECTORY_FILE != 0 && !is_dir {
+            return Err(NtStatus::NOT_A_DIRECTORY);
+        }
+        if opts & FILE_NON_DIRECTORY_FILE != 0 && is_dir {
+            return Err(NtStatus::FILE_IS_A_DIRECTORY);
+        }
+        if trailing_backslash && !is_dir {
+            return Err(NtStatus::OBJECT_NAME_INVALID);
+        }
+        let overwrite = matches!(disp, FILE_SUPERSEDE | FILE_OVERWRITE | FILE_OVERWRITE_IF);
+        if overwrite && is_dir {
+            return Err(NtStatus::FILE_IS_A_DIRECTORY);
+        }
+        if overwrite && kind != Kind::File {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        if self.opens.node(st.stx_ino).is_some_and(|n| n.delete_pending) {
+            return Err(NtStatus::DELETE_PENDING);
+        }
+        let readonly_file = st.stx_mode as u32 & 0o222 == 0;
+        if want & MAXIMUM_ALLOWED != 0 {
+            let mut max = FILE_ALL_ACCESS;
+            if readonly_file && kind == Kind::File {
+                max &= !(FILE_WRITE_DATA | FILE_APPEND_DATA);
+            }
+            if self.opts.read_only {
+                max &= !WRITE_RIGHTS;
+            }
+            want = (want & !MAXIMUM_ALLOWED) | max;
+        }
+        if self.opts.read_only && (want & WRITE_RIGHTS != 0 || overwrite) {
+            return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+        }
+        if readonly_file && kind == Kind::File && (want & (FILE_WRITE_DATA | FILE_APPEND_DATA) != 0 || overwrite) {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        let delete_on_close = opts & FILE_DELETE_ON_CLOSE != 0;
+        if delete_on_close && (readonly_file || path.is_empty()) {
+            return Err(NtStatus::CANNOT_DELETE);
+        }
+        if delete_on_close && is_dir && !self.dir_is_empty(&path)? {
+            return Err(NtStatus::DIRECTORY_NOT_EMPTY);
+        }
+        let share = &self.opens.node_mut(st.stx_ino).share;
+        if let Err(e) = share.check(want, p.share_access) {
+            self.opens.drop_node_if_unused(st.stx_ino);
+            return Err(e);
+        }
+
+        let information = if overwrite {
+            let fd = self.vfs.openat(root, at_path(&path), sys::O_WRONLY | sys::O_TRUNC, 0)?;
+            let _ = self.vfs.close(fd);
+            if p.file_attributes & FILE_ATTRIBUTE_READONLY != 0 {
+                self.vfs.fchmodat(root, at_path(&path), st.stx_mode as u32 & 0o7777 & !0o222)?;
+            }
+            if disp == FILE_SUPERSEDE { FILE_SUPERSEDED } else { FILE_OVERWRITTEN }
+        } else {
+            FILE_OPENED
+        };
+        let fd = self.vfs.openat(root, at_path(&path), open_flags(kind, want), 0);
+        let fd = match fd {
+            Ok(fd) => fd,
+            Err(e) => {
+                self.opens.drop_node_if_unused(st.stx_ino);
+                return Err(e.into());
+            }
+        };
+        Ok(self.admit(p, want, path, st.stx_ino, kind, fd, information))
+    }
+
+    fn create_new(&mut self, p: &CreateParams<'_>, want: u32, path: Vec<u8>) -> Result<CreateResult, NtStatus> {
+        let root = self.vfs.root();
+        let directory = p.options & FILE_DIRECTORY_FILE != 0;
+        let umask = self.opts.umask & 0o777;
+        let kind;
+        let fd;
+        if directory {
+            kind = Kind::Dir;
+            self.vfs.mkdirat(root, &path, 0o777 & !umask).map_err(collision)?;
+            self.chown_new(&path)?;
+            fd = self.vfs.openat(root, &path, open_flags(kind, want), 0)?;
+        } else {
+            kind = Kind::File;
+            let mut mode = 0o666 & !umask;
+            if p.file_attributes & FILE_ATTRIBUTE_READONLY != 0 {
+                mode &= !0o222;
+            }
+            let flags = open_flags(kind, want);
+            if flags & sys::O_PATH != 0 {
+                let f = self.vfs.openat(root, &path, sys::O_CREAT | sys::O_EXCL | sys::O_WRONLY, mode).map_err(collision)?;
+                let _ = self.vfs.close(f);
+                self.chown_new(&path)?;
+                fd = self.vfs.openat(root, &path, flags, 0)?;
+            } else {
+                fd = self.vfs.openat(root, &path, flags | sys::O_CREAT | sys::O_EXCL, mode).map_err(collision)?;
+                self.chown_new(&path)?;
+            }
+        }
+        let st = self.vfs.statx(fd, b"", sys::AT_EMPTY_PATH, sys::STATX_BASIC_STATS)?;
+        self.opens.node_mut(st.stx_ino);
+        Ok(self.admit(p, want, path, st.stx_ino, kind, fd, FILE_CREATED))
+    }
+
+    fn chown_new(&self, path: &[u8]) -> Result<(), NtStatus> {
+        if self.opts.uid.is_some() || self.opts.gid.is_some() {
+            let (u, g) = (self.opts.uid.unwrap_or(u32::MAX), self.opts.gid.unwrap_or(u32::MAX));
+            self.vfs.fchownat(self.vfs.root(), path, u, g, sys::AT_SYMLINK_NOFOLLOW)?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn admit(
+        &mut self,
+        p: &CreateParams<'_>,
+        want: u32,
+        path: Vec<u8>,
+        ino: u64,
+        kind: Kind,
+        fd: V::Fd,
+        information: u64,
+    ) -> CreateResult {
+        self.opens.node_mut(ino).share.add(want, p.share_access);
+        let h = self.opens.insert(Open {
+            fd,
+            path,
+            ino,
+            kind,
+            granted: want,
+            share: p.share_access,
+            options: p.options,
+            delete_on_close: p.options & FILE_DELETE_ON_CLOSE != 0,
+            posix_delete: false,
+            position: 0,
+            dir: None,
+        });
+        CreateResult { status: NtStatus::SUCCESS, information, handle: Some(h) }
+    }
+
+    /// IRP_MJ_CLEANUP + IRP_MJ_CLOSE: the handle goes away; a delete
+    /// disposition takes effect when the file's last handle closes.
+    pub fn close(&mut self, h: Handle) -> Result<(), NtStatus> {
+        let o = self.opens.remove(h).ok_or(NtStatus::INVALID_HANDLE)?;
+        let _ = self.vfs.close(o.fd);
+        let root = self.vfs.root();
+        if o.posix_delete {
+            let flags = if o.kind == Kind::Dir { sys::AT_REMOVEDIR } else { 0 };
+            let _ = self.vfs.unlinkat(root, &o.path, flags);
+        }
+        let node = self.opens.node_mut(o.ino);
+        if o.delete_on_close && !o.posix_delete {
+            node.delete_pending = true;
+            node.delete_path = o.path.clone();
+            node.delete_is_dir = o.kind == Kind::Dir;
+        }
+        node.share.remove(o.granted, o.share);
+        // Share counts skip attribute-only opens; the handle table does not.
+        let still_open = self.opens.iter().any(|(_, x)| x.ino == o.ino);
+        let node = self.opens.node_mut(o.ino);
+        if !still_open {
+            let pending = node.delete_pending;
+            let (dpath, dir) = (core::mem::take(&mut node.delete_path), node.delete_is_dir);
+            self.opens.remove_node(o.ino);
+            if pending {
+                let flags = if dir { sys::AT_REMOVEDIR } else { 0 };
+                self.vfs.unlinkat(root, &dpath, flags)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn dir_is_empty(&self, path: &[u8]) -> Result<bool, NtStatus> {
+        Ok(self.read_dir_entries(path)?.iter().all(|e| e.name == b"." || e.name == b".."))
+    }
+}
+
+fn collision(e: Errno) -> NtStatus {
+    if e == Errno::EEXIST { NtStatus::OBJECT_NAME_COLLISION } else { e.into() }
+}
+
+/// Linux open flags for a handle of `kind` with rights `want`: the data
+/// access the rights need, or O_PATH when they need none (so a mode-000
+/// file can still be opened for its attributes).
+fn open_flags(kind: Kind, want: u32) -> i32 {
+    let (r, w, _) = crate::share::intent(want);
+    match kind {
+        Kind::Dir => sys::O_RDONLY | sys::O_DIRECTORY,
+        Kind::Symlink => sys::O_PATH | sys::O_NOFOLLOW,
+        Kind::Other => sys::O_PATH,
+        Kind::File => match (r, w) {
+            (true, true) => sys::O_RDWR,
+            (false, true) => sys::O_WRONLY,
+            (true, false) => sys::O_RDONLY,
+            (false, false) => sys::O_PATH,
+        },
+    }
+}

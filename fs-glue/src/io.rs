@@ -1,0 +1,86 @@
+//! IRP_MJ_READ / IRP_MJ_WRITE / IRP_MJ_FLUSH_BUFFERS on open files.
+
+use crate::nt::*;
+use crate::open_table::Kind;
+use crate::{Handle, NtStatus, Vfs, Volume};
+
+impl<V: Vfs> Volume<V> {
+    /// Reads at `offset` (`None`: the handle's current position). Fails
+    /// with STATUS_END_OF_FILE when a non-empty read starts at or past the
+    /// end; otherwise returns the bytes read (short only at the end).
+    pub fn read(&mut self, h: Handle, offset: Option<u64>, buf: &mut [u8]) -> Result<usize, NtStatus> {
+        let o = self.open(h)?;
+        if o.kind == Kind::Dir {
+            return Err(NtStatus::INVALID_DEVICE_REQUEST);
+        }
+        if o.granted & (FILE_READ_DATA | FILE_EXECUTE) == 0 || o.kind != Kind::File {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        let off = offset.unwrap_or(o.position);
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let fd = o.fd;
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self.vfs.pread(fd, &mut buf[done..], off + done as u64)?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        if done == 0 {
+            return Err(NtStatus::END_OF_FILE);
+        }
+        self.open_mut(h)?.position = off + done as u64;
+        Ok(done)
+    }
+
+    /// Writes at `offset`: `None` for the current position,
+    /// `Some(FILE_WRITE_TO_END_OF_FILE)` to append. A handle with
+    /// FILE_APPEND_DATA but not FILE_WRITE_DATA always appends.
+    pub fn write(&mut self, h: Handle, offset: Option<u64>, data: &[u8]) -> Result<usize, NtStatus> {
+        let o = self.open(h)?;
+        if o.kind == Kind::Dir {
+            return Err(NtStatus::INVALID_DEVICE_REQUEST);
+        }
+        if self.opts.read_only {
+            return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+        }
+        let can_write = o.granted & FILE_WRITE_DATA != 0;
+        let can_append = o.granted & FILE_APPEND_DATA != 0;
+        if !(can_write || can_append) || o.kind != Kind::File {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        let fd = o.fd;
+        let to_end = offset == Some(FILE_WRITE_TO_END_OF_FILE) || !can_write;
+        let off = if to_end {
+            self.vfs.statx(fd, b"", lkl_abi::sys::AT_EMPTY_PATH, lkl_abi::sys::STATX_BASIC_STATS)?.stx_size
+        } else {
+            offset.unwrap_or(o.position)
+        };
+        let mut done = 0;
+        while done < data.len() {
+            let n = self.vfs.pwrite(fd, &data[done..], off + done as u64)?;
+            if n == 0 {
+                return Err(NtStatus::DISK_FULL);
+            }
+            done += n;
+        }
+        self.open_mut(h)?.position = off + done as u64;
+        Ok(done)
+    }
+
+    /// IRP_MJ_FLUSH_BUFFERS.
+    pub fn flush(&mut self, h: Handle) -> Result<(), NtStatus> {
+        let o = self.open(h)?;
+        if o.kind != Kind::File && o.kind != Kind::Dir {
+            return Err(NtStatus::INVALID_DEVICE_REQUEST);
+        }
+        // NtFlushBuffersFile wants a handle that can write.
+        if o.granted & (FILE_WRITE_DATA | FILE_APPEND_DATA) == 0 {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        Ok(self.vfs.fsync(o.fd)?)
+    }
+}

@@ -1,0 +1,111 @@
+//! IRP_MJ_QUERY_VOLUME_INFORMATION.
+
+use crate::layout;
+use crate::names::NAME_MAX;
+use crate::nt::*;
+use crate::wire::*;
+use crate::{NtStatus, Vfs, Volume, Written};
+use alloc::vec::Vec;
+
+impl<V: Vfs> Volume<V> {
+    /// FileSystemAttributes this volume reports.
+    pub fn fs_attributes(&self) -> u32 {
+        let mut a = FILE_CASE_PRESERVED_NAMES
+            | FILE_UNICODE_ON_DISK
+            | FILE_SUPPORTS_REPARSE_POINTS
+            | FILE_SUPPORTS_HARD_LINKS
+            | FILE_SUPPORTS_SPARSE_FILES
+            | FILE_SUPPORTS_POSIX_UNLINK_RENAME;
+        if !self.opts.case_insensitive {
+            a |= FILE_CASE_SENSITIVE_SEARCH;
+        }
+        if self.opts.read_only {
+            a |= FILE_READ_ONLY_VOLUME;
+        }
+        a
+    }
+
+    /// The volume serial number: the UUID's first four bytes, big-endian.
+    pub fn serial_number(&self) -> u32 {
+        let u = &self.opts.uuid;
+        u32::from_be_bytes([u[0], u[1], u[2], u[3]])
+    }
+
+    /// Queries one FS_INFORMATION_CLASS into `buf`.
+    pub fn query_volume_information(&mut self, class: u32, buf: &mut [u8]) -> Result<Written, NtStatus> {
+        let size = match class {
+            FILE_FS_VOLUME_INFORMATION => layout::fs_volume::SIZE,
+            FILE_FS_SIZE_INFORMATION => layout::fs_size::SIZE,
+            FILE_FS_DEVICE_INFORMATION => layout::fs_device::SIZE,
+            FILE_FS_ATTRIBUTE_INFORMATION => layout::fs_attribute::SIZE,
+            FILE_FS_FULL_SIZE_INFORMATION => layout::fs_full_size::SIZE,
+            FILE_FS_SECTOR_SIZE_INFORMATION => layout::fs_sector_size::SIZE,
+            _ => return Err(NtStatus::INVALID_INFO_CLASS),
+        };
+        if buf.len() < size {
+            return Err(NtStatus::INFO_LENGTH_MISMATCH);
+        }
+        let sector = self.opts.sector_size.max(1);
+        Ok(match class {
+            FILE_FS_VOLUME_INFORMATION => {
+                use layout::fs_volume::*;
+                let label: Vec<u16> = self.opts.label.encode_utf16().collect();
+                // The creation time of a Linux file system is not in statfs.
+                put_i64(buf, CREATION, 0);
+                put_u32(buf, SERIAL, self.serial_number());
+                put_u32(buf, LABEL_LEN, (label.len() * 2) as u32);
+                put_u8(buf, OBJECTS, 0);
+                put_u8(buf, OBJECTS + 1, 0);
+                let n = put_utf16(buf, LABEL, &label);
+                if n == label.len() * 2 { Written::ok(LABEL + n) } else { Written::overflow(LABEL + n) }
+            }
+            FILE_FS_SIZE_INFORMATION | FILE_FS_FULL_SIZE_INFORMATION => {
+                let s = self.vfs.fstatfs(self.vfs.root())?;
+                let bsize = s.f_bsize.max(sector as i64) as u64;
+                let per_unit = (bsize / sector as u64).max(1) as u32;
+                if class == FILE_FS_SIZE_INFORMATION {
+                    use layout::fs_size::*;
+                    put_u64(buf, TOTAL, s.f_blocks);
+                    put_u64(buf, AVAIL, s.f_bavail);
+                    put_u32(buf, SECTORS_PER_UNIT, per_unit);
+                    put_u32(buf, BYTES_PER_SECTOR, sector);
+                    Written::ok(SIZE)
+                } else {
+                    use layout::fs_full_size::*;
+                    put_u64(buf, TOTAL, s.f_blocks);
+                    put_u64(buf, CALLER_AVAIL, s.f_bavail);
+                    put_u64(buf, ACTUAL_AVAIL, s.f_bfree);
+                    put_u32(buf, SECTORS_PER_UNIT, per_unit);
+                    put_u32(buf, BYTES_PER_SECTOR, sector);
+                    Written::ok(SIZE)
+                }
+            }
+            FILE_FS_DEVICE_INFORMATION => {
+                use layout::fs_device::*;
+                put_u32(buf, TYPE, FILE_DEVICE_DISK);
+                put_u32(buf, CHARACTERISTICS, if self.opts.read_only { FILE_READ_ONLY_DEVICE } else { 0 });
+                Written::ok(SIZE)
+            }
+            FILE_FS_ATTRIBUTE_INFORMATION => {
+                use layout::fs_attribute::*;
+                let name: Vec<u16> = self.opts.fs_name.encode_utf16().collect();
+                put_u32(buf, ATTRS, self.fs_attributes());
+                put_u32(buf, MAX_COMPONENT, NAME_MAX as u32);
+                put_u32(buf, NAME_LEN, (name.len() * 2) as u32);
+                let n = put_utf16(buf, NAME, &name);
+                if n == name.len() * 2 { Written::ok(NAME + n) } else { Written::overflow(NAME + n) }
+            }
+            FILE_FS_SECTOR_SIZE_INFORMATION => {
+                use layout::fs_sector_size::*;
+                for off in [LOGICAL, ATOMIC, PERF, FS_ATOMIC] {
+                    put_u32(buf, off, sector);
+                }
+                put_u32(buf, FLAGS, SSINFO_FLAGS_ALIGNED_DEVICE | SSINFO_FLAGS_PARTITION_ALIGNED_ON_DEVICE);
+                put_u32(buf, SECTOR_ALIGN, 0);
+                put_u32(buf, PARTITION_ALIGN, 0);
+                Written::ok(SIZE)
+            }
+            _ => return Err(NtStatus::INVALID_INFO_CLASS),
+        })
+    }
+}
