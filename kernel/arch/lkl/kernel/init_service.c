@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Init (pid 1) of the library. The kernel's own kernel_init runs as usual
+ * and executes "/init"; a binary format of the port accepts exactly that
+ * file and makes init's "user mode" this service loop: it reports the end of
+ * boot to the host and creates the tasks of callers' threads on request, as
+ * its children sharing one file table, working directory and memory map.
+ */
+#include <linux/binfmts.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <linux/err.h>
+#include <asm/host_ops.h>
+#include "lkl.h"
+
+#define LKL_INIT_PATH "/init"
+
+/* Protected by CPU ownership. */
+static struct lkl_host_task_req *req_head;
+static struct task_struct *service_task;
+
+/* Marks a clone as a caller's task (see copy_thread); never called. */
+int lkl_host_task_marker(void *arg)
+{
+	return 0;
+}
+
+int lkl_request_host_task(struct lkl_host_task_req *req)
+{
+	req->next = req_head;
+	req_head = req;
+	wake_up_process(service_task);
+	return 0;
+}
+
+static void lkl_init_service(void)
+{
+	const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES |
+				    CLONE_SIGHAND | SIGCHLD;
+
+	/* Children are reaped automatically when their threads end. */
+	kernel_sigaction(SIGCHLD, SIG_IGN);
+	service_task = current;
+	lkl_ops->sem_up(lkl_boot_sem);
+
+	for (;;) {
+		struct lkl_host_task_req *req;
+		pid_t pid;
+
+		set_current_state(TASK_IDLE);
+		if (!req_head) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		req = req_head;
+		req_head = req->next;
+		pid = user_mode_thread(lkl_host_task_marker, req, flags);
+		if (pid < 0) {
+			req->err = pid;
+			lkl_ops->sem_up(req->sem);
+		}
+	}
+}
+
+static int lkl_load_init(struct linux_binprm *bprm)
+{
+	int ret;
+
+	if (strcmp(bprm->filename, LKL_INIT_PATH))
+		return -ENOEXEC;
+	ret = begin_new_exec(bprm);
+	if (ret)
+		return ret;
+	setup_new_exec(bprm);
+	finalize_exec(bprm);
+	current_thread_info()->user_entry = lkl_init_service;
+	return 0;
+}
+
+static struct linux_binfmt lkl_init_format = {
+	.load_binary = lkl_load_init,
+};
+
+static int __init lkl_init_format_register(void)
+{
+	register_binfmt(&lkl_init_format);
+	return 0;
+}
+core_initcall(lkl_init_format_register);
+
+/* kernel_init runs /init only if it exists (else it wants a root device). */
+static int __init lkl_make_init(void)
+{
+	struct file *f = filp_open(LKL_INIT_PATH, O_CREAT | O_WRONLY, 0700);
+
+	if (IS_ERR(f))
+		panic("lkl: cannot create %s: %ld\n", LKL_INIT_PATH, PTR_ERR(f));
+	filp_close(f, NULL);
+	return 0;
+}
+late_initcall(lkl_make_init);
