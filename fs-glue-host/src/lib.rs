@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod scratch;
+pub mod suite;
+pub mod host_env;
 
 use fs_glue::Vfs;
 use lkl_abi::Errno;

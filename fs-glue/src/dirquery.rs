@@ -204,6 +204,9 @@ impl<V: Vfs> Volume<V> {
             }
             if let Some(prev) = last {
                 put_u32(buf, prev, (off - prev) as u32);
+                // Zero the alignment padding so no stale bytes leak out;
+                // after the last entry the caller's bytes stay untouched.
+                buf[end..off].fill(0);
             }
             write_entry(buf, off, cl, index as u32, &info, &wname);
             end = off + need;
@@ -213,10 +216,6 @@ impl<V: Vfs> Volume<V> {
                 break;
             }
             let next_off = align8(end);
-            // Zero the alignment padding so no stale bytes leak out.
-            for b in buf.iter_mut().take(next_off).skip(end) {
-                *b = 0;
-            }
             if next_off >= buf.len() {
                 break;
             }
