@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/err.h>
+#include <linux/task_work.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
 
@@ -101,6 +102,8 @@ static int __init lkl_make_init(void)
 	if (IS_ERR(f))
 		panic("lkl: cannot create %s: %ld\n", LKL_INIT_PATH, PTR_ERR(f));
 	filp_close(f, NULL);
+	/* Finish the deferred close now, or exec finds /init busy (ETXTBSY). */
+	task_work_run();
 	return 0;
 }
 late_initcall(lkl_make_init);

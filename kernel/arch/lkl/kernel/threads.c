@@ -27,6 +27,8 @@ static struct thread_info_link {
 
 struct lkl_thread_info {
 	struct thread_info ti;
+	/* Fork writes its stack-end canary right after the thread_info. */
+	unsigned long stack_end_magic;
 	struct thread_info_link link;
 	int (*fn)(void *);
 	void *fn_arg;
@@ -49,9 +51,7 @@ void lkl_sem_down(void *sem, struct lkl_jmp_buf *bail)
 
 unsigned long *arch_alloc_thread_stack_node(struct task_struct *tsk, int node)
 {
-	/* Zeroed plus the stack-end canary word fork writes after it. */
-	struct lkl_thread_info *l = kzalloc(sizeof(*l) + sizeof(long),
-					    GFP_KERNEL);
+	struct lkl_thread_info *l = kzalloc(sizeof(*l), GFP_KERNEL);
 
 	if (!l)
 		return NULL;
