@@ -36,8 +36,9 @@ impl<V: Vfs> Volume<V> {
         Ok(done)
     }
 
-    /// Writes at `offset`: `None` for the current position,
-    /// `Some(FILE_WRITE_TO_END_OF_FILE)` to append. A handle with
+    /// Writes at `offset`: `None` for the current position, `Some(u64::MAX)`
+    /// (ByteOffset -1: HighPart -1, LowPart FILE_WRITE_TO_END_OF_FILE) to
+    /// append. A handle with
     /// FILE_APPEND_DATA but not FILE_WRITE_DATA always appends.
     pub fn write(&mut self, h: Handle, offset: Option<u64>, data: &[u8]) -> Result<usize, NtStatus> {
         let o = self.open(h)?;
@@ -53,7 +54,7 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let fd = o.fd;
-        let to_end = offset == Some(FILE_WRITE_TO_END_OF_FILE) || !can_write;
+        let to_end = offset == Some(u64::MAX) || !can_write;
         let off = if to_end {
             self.vfs.statx(fd, b"", lkl_abi::sys::AT_EMPTY_PATH, lkl_abi::sys::STATX_BASIC_STATS)?.stx_size
         } else {

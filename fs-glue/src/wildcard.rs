@@ -10,7 +10,6 @@
 //! is small) and time O(expression x name).
 
 use alloc::vec;
-use alloc::vec::Vec;
 
 /// `DOS_STAR`.
 pub const DOS_STAR: u16 = b'<' as u16;
@@ -87,7 +86,7 @@ pub fn is_name_in_expression(expr: &[u16], name: &[u16], ignore_case: bool) -> b
 
 /// Adds the expression positions reachable without consuming a character
 /// at name position `n`.
-fn closure(expr: &[u16], name: &[u16], n: usize, set: &mut Vec<bool>) {
+fn closure(expr: &[u16], name: &[u16], n: usize, set: &mut [bool]) {
     let at_end = n == name.len();
     let at_dot = !at_end && name[n] == DOT;
     // Epsilon moves only go forward, so one pass in order is a fixpoint.

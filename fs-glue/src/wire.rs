@@ -71,7 +71,7 @@ pub(crate) fn get_u16(buf: &[u8], off: usize) -> Result<u16, NtStatus> {
 
 /// Reads `len` bytes at `off` as UTF-16 units.
 pub(crate) fn get_utf16(buf: &[u8], off: usize, len: usize) -> Result<alloc::vec::Vec<u16>, NtStatus> {
-    if len % 2 != 0 {
+    if !len.is_multiple_of(2) {
         return Err(NtStatus::INVALID_PARAMETER);
     }
     let b = buf.get(off..off.checked_add(len).ok_or(NtStatus::INVALID_PARAMETER)?).ok_or(NtStatus::INFO_LENGTH_MISMATCH)?;
