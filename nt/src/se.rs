@@ -95,6 +95,14 @@ unsafe extern "system" {
     ) -> NTSTATUS;
     /// `RtlLengthSid`.
     pub fn RtlLengthSid(Sid: *mut SID) -> u32;
+    /// `ZwQuerySecurityObject`: a self-relative descriptor.
+    pub fn ZwQuerySecurityObject(
+        Handle: HANDLE,
+        SecurityInformation: SECURITY_INFORMATION,
+        SecurityDescriptor: *mut c_void,
+        Length: u32,
+        LengthNeeded: *mut u32,
+    ) -> NTSTATUS;
     /// `ZwSetSecurityObject`.
     pub fn ZwSetSecurityObject(Handle: HANDLE, SecurityInformation: SECURITY_INFORMATION, SecurityDescriptor: *mut SECURITY_DESCRIPTOR) -> NTSTATUS;
 }

@@ -115,6 +115,8 @@ crate::nt_consts! {
 
     /// `SYNCHRONIZE`.
     pub const SYNCHRONIZE: ACCESS_MASK = 0x0010_0000;
+    /// `READ_CONTROL`.
+    pub const READ_CONTROL: ACCESS_MASK = 0x0002_0000;
     /// `WRITE_DAC`.
     pub const WRITE_DAC: ACCESS_MASK = 0x0004_0000;
     /// `GENERIC_READ`.

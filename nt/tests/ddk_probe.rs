@@ -27,7 +27,7 @@ fn consts() -> impl Iterator<Item = &'static nt::layout::Const> {
 /// naming the Rust item and the value Rust has.
 fn probe_source(mutate: bool) -> (String, usize) {
     let mut c = String::from("#include <ntifs.h>\n#include <stddef.h>\n\n");
-    let mut check = |c: &mut String, expr: String, what: String| {
+    let check = |c: &mut String, expr: String, what: String| {
         writeln!(c, "_Static_assert({expr}, \"{what}\");").unwrap();
     };
     for (i, s) in structs().enumerate() {

@@ -1,0 +1,24 @@
+//! User-mode client of the driver's control device, run under Wine by
+//! `tests/suites/20-nt-driver.sh` (and usable on Windows as is).
+//!
+//! It tries every input and output length of each IOCTL from 0 to one past
+//! the exact size and checks each is refused with the documented error,
+//! checks that other major functions are refused, runs the self-test and
+//! prints each case as its own test result, checks the allocation counters,
+//! and checks that an open without the Administrators group is refused.
+//! It ends with a plain `N passed, N failed` line and exits non-zero on any
+//! failure.
+
+#[cfg(windows)]
+mod win;
+
+#[cfg(windows)]
+fn main() {
+    std::process::exit(win::run());
+}
+
+#[cfg(not(windows))]
+fn main() {
+    eprintln!("driver-client talks to the Windows driver; build it for x86_64-pc-windows-gnu and run it on Windows or Wine");
+    std::process::exit(2);
+}

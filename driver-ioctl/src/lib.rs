@@ -1,0 +1,346 @@
+//! The control device's IOCTL protocol, shared by the driver (no_std) and
+//! its user-mode client: device names, codes, fixed-size wire formats and
+//! the buffer validation the driver applies. Pure logic, tested on Linux.
+//!
+//! Every request has exact input and output sizes: a missing, short or
+//! oversized buffer is rejected before anything runs (`BufferTooSmall` for a
+//! short output, `InvalidParameter` for everything else), so a caller can
+//! never make the driver read or write past a buffer.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+/// `\\.\` name of the control device for user mode.
+pub const USER_PATH: &str = r"\\.\LklfsControl";
+/// NT name of the control device.
+pub const DEVICE_NAME: &str = r"\Device\LklfsControl";
+/// The symbolic link to it.
+pub const LINK_NAME: &str = r"\DosDevices\LklfsControl";
+
+const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+const METHOD_BUFFERED: u32 = 0;
+const FILE_READ_ACCESS: u32 = 1;
+const FILE_WRITE_ACCESS: u32 = 2;
+
+const fn ctl_code(function: u32) -> u32 {
+    (FILE_DEVICE_UNKNOWN << 16) | ((FILE_READ_ACCESS | FILE_WRITE_ACCESS) << 14) | (function << 2) | METHOD_BUFFERED
+}
+
+/// Runs every host-conformance case in the driver: in [`SelfTestRequest`],
+/// out [`SELFTEST_OUT_SIZE`] bytes of results.
+pub const IOCTL_SELFTEST: u32 = ctl_code(0x801);
+/// Reads the allocation counters: no input, out [`AllocCounters`].
+pub const IOCTL_ALLOC_COUNTERS: u32 = ctl_code(0x802);
+
+/// Protocol magic ("LKLF").
+pub const MAGIC: u32 = u32::from_le_bytes(*b"LKLF");
+/// Protocol version; bumped on any wire change.
+pub const VERSION: u32 = 1;
+
+/// Most cases one self-test reports.
+pub const MAX_CASES: usize = 32;
+/// Bytes of a case name in a record (NUL-padded, truncated).
+pub const NAME_BYTES: usize = 40;
+/// Bytes of a failure message in a record (truncated).
+pub const MESSAGE_BYTES: usize = 112;
+/// Bytes of one case record: name, outcome u32, message length u32, message.
+pub const RECORD_SIZE: usize = NAME_BYTES + 8 + MESSAGE_BYTES;
+/// Bytes of the self-test result header: magic, version, case count, reserved.
+pub const HEADER_SIZE: usize = 16;
+/// The exact output size of [`IOCTL_SELFTEST`].
+pub const SELFTEST_OUT_SIZE: usize = HEADER_SIZE + MAX_CASES * RECORD_SIZE;
+/// The exact input size of [`IOCTL_SELFTEST`].
+pub const SELFTEST_IN_SIZE: usize = 8;
+/// The exact output size of [`IOCTL_ALLOC_COUNTERS`].
+pub const COUNTERS_OUT_SIZE: usize = 32;
+
+/// Why a request was refused (the driver maps these to NTSTATUS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// `STATUS_INVALID_PARAMETER`: missing, short or oversized input,
+    /// oversized output, or bad magic/version.
+    InvalidParameter,
+    /// `STATUS_BUFFER_TOO_SMALL`: the output buffer is short.
+    BufferTooSmall,
+    /// `STATUS_INVALID_DEVICE_REQUEST`: unknown control code.
+    UnknownCode,
+}
+
+/// The self-test request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelfTestRequest {
+    /// [`MAGIC`].
+    pub magic: u32,
+    /// [`VERSION`].
+    pub version: u32,
+}
+
+impl SelfTestRequest {
+    /// The request this version of the protocol sends.
+    pub const CURRENT: SelfTestRequest = SelfTestRequest { magic: MAGIC, version: VERSION };
+
+    /// Wire bytes.
+    pub fn encode(&self) -> [u8; SELFTEST_IN_SIZE] {
+        let mut b = [0u8; SELFTEST_IN_SIZE];
+        b[..4].copy_from_slice(&self.magic.to_le_bytes());
+        b[4..].copy_from_slice(&self.version.to_le_bytes());
+        b
+    }
+}
+
+/// The allocation counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocCounters {
+    /// `Host::mem_alloc` blocks not freed (the self-test host).
+    pub host_outstanding: u64,
+    /// Rust heap blocks not freed, driver-wide.
+    pub heap_outstanding: u64,
+    /// Rust heap blocks the driver held when DriverEntry finished (its own
+    /// long-lived state); after a self-test the heap must be back to this.
+    pub heap_baseline: u64,
+    /// Self-tests run so far.
+    pub selftests_run: u64,
+}
+
+impl AllocCounters {
+    /// Wire bytes.
+    pub fn encode(&self) -> [u8; COUNTERS_OUT_SIZE] {
+        let mut b = [0u8; COUNTERS_OUT_SIZE];
+        for (i, v) in [self.host_outstanding, self.heap_outstanding, self.heap_baseline, self.selftests_run].into_iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        b
+    }
+
+    /// Parses exactly [`COUNTERS_OUT_SIZE`] bytes.
+    pub fn decode(b: &[u8]) -> Option<AllocCounters> {
+        if b.len() != COUNTERS_OUT_SIZE {
+            return None;
+        }
+        let q = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        Some(AllocCounters { host_outstanding: q(0), heap_outstanding: q(1), heap_baseline: q(2), selftests_run: q(3) })
+    }
+}
+
+/// Checks a request's buffer lengths (and the self-test input) before the
+/// driver does anything. `input` is the first `in_len` bytes of the buffer.
+pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
+    let (want_in, want_out) = match code {
+        IOCTL_SELFTEST => (SELFTEST_IN_SIZE, SELFTEST_OUT_SIZE),
+        IOCTL_ALLOC_COUNTERS => (0, COUNTERS_OUT_SIZE),
+        _ => return Err(Reject::UnknownCode),
+    };
+    if input.len() != want_in {
+        return Err(Reject::InvalidParameter);
+    }
+    if out_len < want_out {
+        return Err(Reject::BufferTooSmall);
+    }
+    if out_len > want_out {
+        return Err(Reject::InvalidParameter);
+    }
+    if code == IOCTL_SELFTEST && input != SelfTestRequest::CURRENT.encode() {
+        return Err(Reject::InvalidParameter);
+    }
+    Ok(())
+}
+
+/// How a case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseOutcome {
+    /// Passed.
+    Passed = 1,
+    /// Failed; the message says why.
+    Failed = 2,
+}
+
+/// One decoded case record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseResult<'a> {
+    /// The case name.
+    pub name: &'a str,
+    /// The outcome.
+    pub outcome: CaseOutcome,
+    /// Failure message (empty on success), possibly truncated.
+    pub message: &'a str,
+}
+
+/// Writes self-test results into an output buffer of exactly
+/// [`SELFTEST_OUT_SIZE`] bytes.
+pub struct ResultWriter<'a> {
+    out: &'a mut [u8],
+    count: usize,
+}
+
+impl<'a> ResultWriter<'a> {
+    /// Starts a result block; `None` unless `out` has the exact size.
+    pub fn new(out: &'a mut [u8]) -> Option<ResultWriter<'a>> {
+        if out.len() != SELFTEST_OUT_SIZE {
+            return None;
+        }
+        out.fill(0);
+        out[..4].copy_from_slice(&MAGIC.to_le_bytes());
+        out[4..8].copy_from_slice(&VERSION.to_le_bytes());
+        Some(ResultWriter { out, count: 0 })
+    }
+
+    /// Appends a case; `false` when [`MAX_CASES`] are already written.
+    pub fn push(&mut self, name: &str, outcome: CaseOutcome, message: &str) -> bool {
+        if self.count == MAX_CASES {
+            return false;
+        }
+        let r = &mut self.out[HEADER_SIZE + self.count * RECORD_SIZE..][..RECORD_SIZE];
+        let name = truncate(name, NAME_BYTES - 1);
+        r[..name.len()].copy_from_slice(name.as_bytes());
+        r[NAME_BYTES..NAME_BYTES + 4].copy_from_slice(&(outcome as u32).to_le_bytes());
+        let msg = truncate(message, MESSAGE_BYTES);
+        r[NAME_BYTES + 4..NAME_BYTES + 8].copy_from_slice(&(msg.len() as u32).to_le_bytes());
+        r[NAME_BYTES + 8..NAME_BYTES + 8 + msg.len()].copy_from_slice(msg.as_bytes());
+        self.count += 1;
+        self.out[8..12].copy_from_slice(&(self.count as u32).to_le_bytes());
+        true
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a char
+/// boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Why a result block could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Wrong size, magic or version.
+    BadHeader,
+    /// More cases than [`MAX_CASES`].
+    BadCount,
+    /// A record's outcome, length or text is invalid.
+    BadRecord(usize),
+}
+
+/// Decodes a result block into its case results.
+pub fn decode_results(b: &[u8]) -> Result<impl Iterator<Item = CaseResult<'_>>, DecodeError> {
+    if b.len() != SELFTEST_OUT_SIZE || b[..4] != MAGIC.to_le_bytes() || b[4..8] != VERSION.to_le_bytes() {
+        return Err(DecodeError::BadHeader);
+    }
+    let count = u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize;
+    if count > MAX_CASES {
+        return Err(DecodeError::BadCount);
+    }
+    for i in 0..count {
+        decode_record(b, i)?;
+    }
+    Ok((0..count).filter_map(move |i| decode_record(b, i).ok()))
+}
+
+fn decode_record(b: &[u8], i: usize) -> Result<CaseResult<'_>, DecodeError> {
+    let r = &b[HEADER_SIZE + i * RECORD_SIZE..][..RECORD_SIZE];
+    let name_len = r[..NAME_BYTES].iter().position(|&c| c == 0).ok_or(DecodeError::BadRecord(i))?;
+    let name = core::str::from_utf8(&r[..name_len]).map_err(|_| DecodeError::BadRecord(i))?;
+    let outcome = match u32::from_le_bytes(r[NAME_BYTES..NAME_BYTES + 4].try_into().map_err(|_| DecodeError::BadRecord(i))?) {
+        1 => CaseOutcome::Passed,
+        2 => CaseOutcome::Failed,
+        _ => return Err(DecodeError::BadRecord(i)),
+    };
+    let msg_len = u32::from_le_bytes(r[NAME_BYTES + 4..NAME_BYTES + 8].try_into().map_err(|_| DecodeError::BadRecord(i))?) as usize;
+    if msg_len > MESSAGE_BYTES {
+        return Err(DecodeError::BadRecord(i));
+    }
+    let message = core::str::from_utf8(&r[NAME_BYTES + 8..NAME_BYTES + 8 + msg_len]).map_err(|_| DecodeError::BadRecord(i))?;
+    Ok(CaseResult { name, outcome, message })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_buffered_read_write_unknown_device() {
+        assert_eq!(IOCTL_SELFTEST, 0x0022_E004);
+        assert_eq!(IOCTL_ALLOC_COUNTERS, 0x0022_E008);
+    }
+
+    #[test]
+    fn every_selftest_length_but_the_exact_one_is_refused() {
+        let good = SelfTestRequest::CURRENT.encode();
+        for in_len in 0..=SELFTEST_IN_SIZE + 8 {
+            let input: Vec<u8> = good.iter().copied().chain(core::iter::repeat(0)).take(in_len).collect();
+            for out_len in 0..=SELFTEST_OUT_SIZE + 1 {
+                let r = validate(IOCTL_SELFTEST, &input, out_len);
+                let want = if in_len != SELFTEST_IN_SIZE {
+                    Err(Reject::InvalidParameter)
+                } else if out_len < SELFTEST_OUT_SIZE {
+                    Err(Reject::BufferTooSmall)
+                } else if out_len > SELFTEST_OUT_SIZE {
+                    Err(Reject::InvalidParameter)
+                } else {
+                    Ok(())
+                };
+                assert_eq!(r, want, "in {in_len} out {out_len}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_magic_or_version_is_refused() {
+        let mut r = SelfTestRequest::CURRENT;
+        r.version += 1;
+        assert_eq!(validate(IOCTL_SELFTEST, &r.encode(), SELFTEST_OUT_SIZE), Err(Reject::InvalidParameter));
+        let mut r = SelfTestRequest::CURRENT;
+        r.magic ^= 1;
+        assert_eq!(validate(IOCTL_SELFTEST, &r.encode(), SELFTEST_OUT_SIZE), Err(Reject::InvalidParameter));
+    }
+
+    #[test]
+    fn counters_take_no_input_and_exact_output() {
+        assert_eq!(validate(IOCTL_ALLOC_COUNTERS, &[], COUNTERS_OUT_SIZE), Ok(()));
+        assert_eq!(validate(IOCTL_ALLOC_COUNTERS, &[0], COUNTERS_OUT_SIZE), Err(Reject::InvalidParameter));
+        assert_eq!(validate(IOCTL_ALLOC_COUNTERS, &[], COUNTERS_OUT_SIZE - 1), Err(Reject::BufferTooSmall));
+        assert_eq!(validate(IOCTL_ALLOC_COUNTERS, &[], COUNTERS_OUT_SIZE + 1), Err(Reject::InvalidParameter));
+        assert_eq!(validate(0x0022_0000, &[], 0), Err(Reject::UnknownCode));
+        let c = AllocCounters { host_outstanding: 1, heap_outstanding: 2, heap_baseline: 3, selftests_run: 4 };
+        assert_eq!(AllocCounters::decode(&c.encode()), Some(c));
+        assert_eq!(AllocCounters::decode(&[0; 31]), None);
+    }
+
+    #[test]
+    fn results_round_trip_and_truncate_on_char_boundaries() {
+        let mut buf = vec![0u8; SELFTEST_OUT_SIZE];
+        let mut w = ResultWriter::new(&mut buf).unwrap();
+        assert!(w.push("print", CaseOutcome::Passed, ""));
+        let long = "é".repeat(100);
+        assert!(w.push(&long, CaseOutcome::Failed, &long));
+        let got: Vec<_> = decode_results(&buf).unwrap().collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], CaseResult { name: "print", outcome: CaseOutcome::Passed, message: "" });
+        assert_eq!(got[1].outcome, CaseOutcome::Failed);
+        assert!(got[1].name.len() < NAME_BYTES && got[1].message.len() <= MESSAGE_BYTES);
+        assert!(got[1].message.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn writer_stops_at_max_cases_and_decoder_rejects_garbage() {
+        let mut buf = vec![0u8; SELFTEST_OUT_SIZE];
+        let mut w = ResultWriter::new(&mut buf).unwrap();
+        for _ in 0..MAX_CASES {
+            assert!(w.push("x", CaseOutcome::Passed, ""));
+        }
+        assert!(!w.push("x", CaseOutcome::Passed, ""));
+        assert_eq!(decode_results(&buf).unwrap().count(), MAX_CASES);
+        assert!(ResultWriter::new(&mut [0u8; 10]).is_none());
+        assert!(decode_results(&buf[1..]).is_err());
+        buf[HEADER_SIZE + NAME_BYTES] = 9;
+        assert!(matches!(decode_results(&buf), Err(DecodeError::BadRecord(0))));
+        buf[8] = 200;
+        assert_eq!(decode_results(&buf).err(), Some(DecodeError::BadCount));
+    }
+}

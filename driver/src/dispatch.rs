@@ -1,0 +1,86 @@
+//! IRP dispatch for the control device: a small view over the IRP (the only
+//! unsafe part), then plain Rust on checked slices.
+
+use alloc::vec;
+use core::slice;
+
+use driver_ioctl::{AllocCounters, Reject};
+use lkl_abi::Host;
+use nt::{DEVICE_OBJECT, IRP, NTSTATUS};
+
+use crate::{selftest, HOST};
+
+fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
+    // SAFETY: `irp` is the IRP the I/O manager handed to a dispatch routine,
+    // which we still own until IofCompleteRequest.
+    unsafe {
+        (*irp).IoStatus.Status = status;
+        (*irp).IoStatus.Information = information;
+        nt::IofCompleteRequest(irp, nt::IO_NO_INCREMENT as i8);
+    }
+    status
+}
+
+/// CREATE, CLOSE and CLEANUP: nothing per handle yet. Access was checked by
+/// the I/O manager against the device's DACL.
+pub unsafe extern "system" fn create_close(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    complete(irp, nt::STATUS_SUCCESS, 0)
+}
+
+/// Every other major function.
+pub unsafe extern "system" fn unsupported(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0)
+}
+
+fn reject_status(r: Reject) -> NTSTATUS {
+    match r {
+        Reject::InvalidParameter => nt::STATUS_INVALID_PARAMETER,
+        Reject::BufferTooSmall => nt::STATUS_BUFFER_TOO_SMALL,
+        Reject::UnknownCode => nt::STATUS_INVALID_DEVICE_REQUEST,
+    }
+}
+
+/// DEVICE_CONTROL (METHOD_BUFFERED codes only). PASSIVE_LEVEL.
+pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: a dispatch routine's IRP has a current stack location; for
+    // METHOD_BUFFERED the system buffer holds max(in, out) bytes (or is null
+    // when both are 0), and we only form slices within those lengths.
+    let (code, input, output) = unsafe {
+        let sp = &*(*irp).CurrentStackLocation;
+        let p = sp.Parameters.DeviceIoControl;
+        let buf = (*irp).SystemBuffer.cast::<u8>();
+        let (in_len, out_len) = (p.InputBufferLength as usize, p.OutputBufferLength as usize);
+        if buf.is_null() && (in_len != 0 || out_len != 0) {
+            return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
+        }
+        let input = if in_len == 0 { &[][..] } else { slice::from_raw_parts(buf, in_len) };
+        (p.IoControlCode, input, (buf, out_len))
+    };
+    if let Err(r) = driver_ioctl::validate(code, input, output.1) {
+        return complete(irp, reject_status(r), 0);
+    }
+    // Validation passed: the request is fully read (it is a fixed value), so
+    // the shared buffer may now be overwritten with the output.
+    // SAFETY: see above; `input` is not used past this point.
+    let out = unsafe { slice::from_raw_parts_mut(output.0, output.1) };
+    match code {
+        driver_ioctl::IOCTL_SELFTEST => {
+            let mut results = vec![0u8; driver_ioctl::SELFTEST_OUT_SIZE];
+            selftest::run(&mut results);
+            out.copy_from_slice(&results);
+            drop(results);
+            complete(irp, nt::STATUS_SUCCESS, out.len())
+        }
+        driver_ioctl::IOCTL_ALLOC_COUNTERS => {
+            let c = AllocCounters {
+                host_outstanding: HOST.mem_outstanding() as u64,
+                heap_outstanding: lkl_ntk_host::mem::heap_outstanding() as u64,
+                heap_baseline: crate::entry::HEAP_BASELINE.load(core::sync::atomic::Ordering::SeqCst) as u64,
+                selftests_run: selftest::runs(),
+            };
+            out.copy_from_slice(&c.encode());
+            complete(irp, nt::STATUS_SUCCESS, out.len())
+        }
+        _ => complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0),
+    }
+}

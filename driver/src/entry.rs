@@ -1,0 +1,142 @@
+//! DriverEntry and DriverUnload.
+
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use lkl_abi::Host;
+use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
+
+use crate::{dispatch, security, selftest, workers, HOST};
+
+static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
+static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
+
+/// The control device, null before DriverEntry and after unload.
+static CONTROL_DEVICE: AtomicPtr<DEVICE_OBJECT> = AtomicPtr::new(ptr::null_mut());
+/// Rust heap blocks held when DriverEntry finished.
+pub static HEAP_BASELINE: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(feature = "user-mode-import-canary")]
+unsafe extern "system" {
+    fn GetTickCount() -> u32;
+}
+
+fn say(text: &str) {
+    lkl_ntk_host::print::print(text.as_bytes());
+}
+
+/// The image entry point. PASSIVE_LEVEL, system process.
+///
+/// # Safety
+/// Called by the I/O manager with a valid driver object.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_path: *mut UNICODE_STRING) -> NTSTATUS {
+    // SAFETY: never linked successfully; see the feature in Cargo.toml.
+    #[cfg(feature = "user-mode-import-canary")]
+    unsafe {
+        GetTickCount()
+    };
+    // SAFETY: first call into the host; HOST is a static.
+    let wall = match unsafe { HOST.start() } {
+        Ok(w) => w,
+        Err(_) => return nt::STATUS_INSUFFICIENT_RESOURCES,
+    };
+    // SAFETY: the host runs; DriverEntry is the pool's only starter.
+    if unsafe { workers::start() }.is_err() {
+        // SAFETY: the host started above and nothing else uses it.
+        unsafe { HOST.stop() };
+        return nt::STATUS_INSUFFICIENT_RESOURCES;
+    }
+    // SAFETY: once, before any IRP can arrive.
+    unsafe { selftest::init() };
+    // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
+    // only touches objects created here.
+    let status = unsafe { create_control_device(driver) };
+    if !nt::nt_success(status) {
+        // SAFETY: as in DriverUnload; no device exists.
+        unsafe { stop_host() };
+        return status;
+    }
+    HEAP_BASELINE.store(lkl_ntk_host::mem::heap_outstanding(), Ordering::SeqCst);
+    say(match wall {
+        lkl_ntk_host::clock::WallSource::Precise => "lklfs: loaded (wall clock: KeQuerySystemTimePrecise)\n",
+        lkl_ntk_host::clock::WallSource::Export => "lklfs: loaded (wall clock: KeQuerySystemTime export)\n",
+        lkl_ntk_host::clock::WallSource::SharedData => "lklfs: loaded (wall clock: shared user data)\n",
+    });
+    nt::STATUS_SUCCESS
+}
+
+unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
+    let mut name = UNICODE_STRING::from_static(DEVICE_NAME);
+    let mut link = UNICODE_STRING::from_static(LINK_NAME);
+    let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
+    // SAFETY: valid driver object and out-pointer; static name.
+    let status = unsafe { nt::IoCreateDevice(driver, 0, &mut name, nt::FILE_DEVICE_UNKNOWN, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device) };
+    if !nt::nt_success(status) {
+        return status;
+    }
+    // SAFETY: `device` was just created by us.
+    let status = unsafe { security::restrict_to_admins(device) };
+    if !nt::nt_success(status) {
+        say("lklfs: could not restrict the control device to administrators\n");
+        // SAFETY: ours, no link yet.
+        unsafe { nt::IoDeleteDevice(device) };
+        return status;
+    }
+    // SAFETY: static names.
+    let status = unsafe { nt::IoCreateSymbolicLink(&mut link, &mut name) };
+    if !nt::nt_success(status) {
+        // SAFETY: ours.
+        unsafe { nt::IoDeleteDevice(device) };
+        return status;
+    }
+    // SAFETY: `driver` and `device` are valid; no IRP can arrive before
+    // DO_DEVICE_INITIALIZING is cleared below.
+    unsafe {
+        let d = &mut *driver;
+        for slot in d.MajorFunction.iter_mut() {
+            *slot = Some(dispatch::unsupported);
+        }
+        d.MajorFunction[nt::IRP_MJ_CREATE as usize] = Some(dispatch::create_close);
+        d.MajorFunction[nt::IRP_MJ_CLOSE as usize] = Some(dispatch::create_close);
+        d.MajorFunction[nt::IRP_MJ_CLEANUP as usize] = Some(dispatch::create_close);
+        d.MajorFunction[nt::IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+        d.DriverUnload = Some(driver_unload);
+        (*device).Flags |= nt::DO_BUFFERED_IO;
+        (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
+    }
+    CONTROL_DEVICE.store(device, Ordering::SeqCst);
+    nt::STATUS_SUCCESS
+}
+
+unsafe fn stop_host() {
+    // SAFETY: the pool and host were started by DriverEntry; no IRP is in
+    // flight (the device is gone or never existed).
+    unsafe {
+        workers::stop();
+        HOST.stop();
+    }
+}
+
+/// Frees everything DriverEntry made and reports leaks. PASSIVE_LEVEL.
+unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
+    let mut link = UNICODE_STRING::from_static(LINK_NAME);
+    // SAFETY: our link and device; the I/O manager calls unload only when no
+    // handle to the device remains.
+    unsafe {
+        nt::IoDeleteSymbolicLink(&mut link);
+        let device = CONTROL_DEVICE.swap(ptr::null_mut(), Ordering::SeqCst);
+        if !device.is_null() {
+            nt::IoDeleteDevice(device);
+        }
+        stop_host();
+    }
+    let host = HOST.mem_outstanding();
+    let heap = lkl_ntk_host::mem::heap_outstanding();
+    let mut text = lkl_ntk_host::print::StackText::<160>::new();
+    let _ = core::fmt::Write::write_fmt(
+        &mut text,
+        format_args!("lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}\n", if host == 0 && heap == 0 { "" } else { " LEAK" }),
+    );
+    lkl_ntk_host::print::print(text.as_bytes());
+}

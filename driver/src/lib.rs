@@ -1,0 +1,28 @@
+//! The Windows kernel driver (.sys).
+//!
+//! DriverEntry starts the NT host and a worker pool, creates a control
+//! device that only Administrators and SYSTEM may open, links it into the
+//! DOS namespace and installs the dispatch table. The control device serves
+//! the self-test IOCTL (every host-conformance case run on the NT host) and
+//! the allocation counters. The library is only ever entered on host
+//! threads: requests are handed to the worker pool.
+//!
+//! Built only for Windows (x86_64-pc-windows-gnu); on other targets the crate
+//! is empty so that `cargo build --workspace` keeps working on Linux.
+
+#![cfg(windows)]
+#![no_std]
+
+extern crate alloc;
+
+mod dispatch;
+mod entry;
+mod rt;
+mod security;
+mod selftest;
+mod workers;
+
+use lkl_ntk_host::NtHost;
+
+/// The host every library call and self-test case runs on.
+pub(crate) static HOST: NtHost = NtHost::new();

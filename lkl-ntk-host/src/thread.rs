@@ -1,0 +1,363 @@
+//! Host threads: system threads whose bodies run on an expanded kernel stack,
+//! a lock-free registry from thread id to the thread's record, and
+//! thread-local keys whose destructors the start wrapper runs at exit (Wine's
+//! thread-notify routines are stubs, and Windows offers no TLS with
+//! destructors in the kernel).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+
+use lkl_abi::{Errno, ThreadBody, TlsDestructor};
+
+use crate::sync::{Event, Lock};
+use crate::NtHost;
+
+/// Thread-local keys per host.
+pub const TLS_KEYS: usize = 64;
+/// Live host threads per host (registry slots).
+pub const MAX_THREADS: usize = 1024;
+/// POSIX's PTHREAD_DESTRUCTOR_ITERATIONS: destructors may set values again.
+const DESTRUCTOR_ROUNDS: usize = 4;
+const TOMBSTONE: u64 = u64::MAX;
+
+/// What a host thread owns: its thread-local values.
+pub struct ThreadRecord {
+    values: [AtomicPtr<u8>; TLS_KEYS],
+}
+
+impl ThreadRecord {
+    fn new() -> ThreadRecord {
+        ThreadRecord { values: [const { AtomicPtr::new(ptr::null_mut()) }; TLS_KEYS] }
+    }
+}
+
+/// Open-addressed table from thread id to record. Writers hold `write`;
+/// readers (tls_get on every syscall) only probe atomics. A thread only ever
+/// looks up its own id, and only that thread removes it (at exit), so a
+/// record is never freed under a reader.
+pub struct Registry {
+    write: Lock,
+    ids: [AtomicU64; MAX_THREADS],
+    records: [AtomicPtr<ThreadRecord>; MAX_THREADS],
+}
+
+impl Registry {
+    /// Empty.
+    pub const fn new() -> Registry {
+        Registry {
+            write: Lock::new(),
+            ids: [const { AtomicU64::new(0) }; MAX_THREADS],
+            records: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_THREADS],
+        }
+    }
+
+    /// # Safety
+    /// Once, before use, with the registry pinned.
+    pub unsafe fn init(&self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.write.init() };
+    }
+
+    fn home(id: u64) -> usize {
+        // Thread ids are multiples of 4 on Windows.
+        ((id >> 2) as usize).wrapping_mul(0x9E37_79B9) % MAX_THREADS
+    }
+
+    fn insert(&self, id: u64, record: *mut ThreadRecord) -> bool {
+        let _g = self.write.lock();
+        let start = Self::home(id);
+        for i in 0..MAX_THREADS {
+            let slot = (start + i) % MAX_THREADS;
+            let cur = self.ids[slot].load(Ordering::Acquire);
+            if cur == 0 || cur == TOMBSTONE {
+                self.records[slot].store(record, Ordering::Release);
+                self.ids[slot].store(id, Ordering::Release);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn remove(&self, id: u64) {
+        let _g = self.write.lock();
+        if let Some(slot) = self.find_slot(id) {
+            self.records[slot].store(ptr::null_mut(), Ordering::Release);
+            self.ids[slot].store(TOMBSTONE, Ordering::Release);
+        }
+    }
+
+    fn find_slot(&self, id: u64) -> Option<usize> {
+        let start = Self::home(id);
+        for i in 0..MAX_THREADS {
+            let slot = (start + i) % MAX_THREADS;
+            match self.ids[slot].load(Ordering::Acquire) {
+                0 => return None,
+                cur if cur == id => return Some(slot),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The calling thread's record, if the host created this thread.
+    fn current(&self, id: u64) -> Option<&ThreadRecord> {
+        let slot = self.find_slot(id)?;
+        let rec = self.records[slot].load(Ordering::Acquire);
+        // SAFETY: the record belongs to the calling thread (ids are unique
+        // among live threads) and is only freed by that thread after it
+        // removed itself, so it is alive for the duration of this call.
+        unsafe { rec.as_ref() }
+    }
+
+    /// Clears value `key` in every live record (a key slot is reused).
+    fn clear_key(&self, key: usize) {
+        let _g = self.write.lock();
+        for r in &self.records {
+            let rec = r.load(Ordering::Acquire);
+            // SAFETY: records in the table are alive while we hold `write`
+            // (removal takes it before the owner frees the record).
+            if let Some(rec) = unsafe { rec.as_ref() } {
+                rec.values[key].store(ptr::null_mut(), Ordering::Release);
+            }
+        }
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new()
+    }
+}
+
+/// The key table: which slots are in use and their destructors.
+pub struct Keys {
+    lock: Lock,
+    /// Guarded by `lock`.
+    destructors: UnsafeCell<[Option<Arc<TlsDestructor>>; TLS_KEYS]>,
+    in_use: [AtomicBool; TLS_KEYS],
+}
+
+// SAFETY: `destructors` is only touched with `lock` held.
+unsafe impl Sync for Keys {}
+
+impl Keys {
+    /// Empty.
+    pub const fn new() -> Keys {
+        Keys { lock: Lock::new(), destructors: UnsafeCell::new([const { None }; TLS_KEYS]), in_use: [const { AtomicBool::new(false) }; TLS_KEYS] }
+    }
+
+    /// # Safety
+    /// Once, before use, pinned.
+    pub unsafe fn init(&self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.lock.init() };
+    }
+
+    fn destructor(&self, key: usize) -> Option<Arc<TlsDestructor>> {
+        let _g = self.lock.lock();
+        if !self.in_use[key].load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: `lock` is held.
+        unsafe { (*self.destructors.get())[key].clone() }
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::new()
+    }
+}
+
+/// A thread-local key; dropping it frees the slot.
+pub struct TlsKey {
+    host: &'static NtHost,
+    index: usize,
+}
+
+impl Drop for TlsKey {
+    fn drop(&mut self) {
+        let keys = &self.host.keys;
+        let old = {
+            let _g = keys.lock.lock();
+            keys.in_use[self.index].store(false, Ordering::Release);
+            // SAFETY: `lock` is held.
+            unsafe { (*keys.destructors.get())[self.index].take() }
+        };
+        drop(old);
+    }
+}
+
+/// A joinable host thread: a referenced thread object.
+pub struct Thread {
+    object: *mut c_void,
+}
+
+// SAFETY: a referenced thread object may be waited on and dereferenced from
+// any thread.
+unsafe impl Send for Thread {}
+
+impl Drop for Thread {
+    fn drop(&mut self) {
+        if !self.object.is_null() {
+            // SAFETY: we hold the reference taken at spawn.
+            unsafe { nt::ObfDereferenceObject(self.object) };
+        }
+    }
+}
+
+/// Everything the new thread needs, in pool memory until it exits.
+struct Start {
+    host: &'static NtHost,
+    body: Option<ThreadBody>,
+    record: ThreadRecord,
+    /// Set by the spawner once the thread is registered (or abandoned).
+    go: Event,
+    cancelled: AtomicBool,
+}
+
+pub(crate) fn current_record(host: &NtHost) -> Option<&ThreadRecord> {
+    host.threads.current(current_id())
+}
+
+/// `PsGetCurrentThreadId` as a number (never 0 for a real thread).
+pub fn current_id() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { nt::PsGetCurrentThreadId() as u64 }
+}
+
+pub(crate) fn spawn(host: &'static NtHost, body: ThreadBody) -> Result<Thread, Errno> {
+    let start = Box::new(Start { host, body: Some(body), record: ThreadRecord::new(), go: Event::new(), cancelled: AtomicBool::new(false) });
+    // SAFETY: the event is in the box and not yet shared.
+    unsafe { start.go.init(true, false) };
+    let raw = Box::into_raw(start);
+    let mut handle: nt::HANDLE = ptr::null_mut();
+    let mut client = nt::CLIENT_ID { UniqueProcess: ptr::null_mut(), UniqueThread: ptr::null_mut() };
+    let mut attrs = nt::OBJECT_ATTRIBUTES::new(ptr::null_mut(), nt::OBJ_KERNEL_HANDLE, ptr::null_mut());
+    // SAFETY: all out-pointers are valid; `raw` stays alive until the new
+    // thread frees it (it owns it from here on if creation succeeds).
+    let status = unsafe {
+        nt::PsCreateSystemThread(&mut handle, nt::THREAD_ALL_ACCESS, &mut attrs, ptr::null_mut(), &mut client, thread_start, raw.cast())
+    };
+    if !nt::nt_success(status) {
+        // SAFETY: creation failed, so no thread owns `raw`.
+        drop(unsafe { Box::from_raw(raw) });
+        return Err(Errno::EAGAIN);
+    }
+    let mut object: *mut c_void = ptr::null_mut();
+    // SAFETY: `handle` is the kernel handle just returned; the thread type
+    // slot is bound by the loader.
+    let status = unsafe {
+        nt::ObReferenceObjectByHandle(handle, nt::SYNCHRONIZE, nt::ps_thread_type(), nt::KernelMode, &mut object, ptr::null_mut())
+    };
+    // SAFETY: we own the handle; the object reference (if any) keeps the
+    // thread object alive.
+    unsafe { nt::ZwClose(handle) };
+    // SAFETY: the new thread waits on `go` before touching `raw` beyond it.
+    let start = unsafe { &*raw };
+    let registered = nt::nt_success(status) && host.threads.insert(client.UniqueThread as u64, &start.record as *const _ as *mut _);
+    if !registered {
+        start.cancelled.store(true, Ordering::SeqCst);
+        start.go.set();
+        if nt::nt_success(status) {
+            let t = Thread { object };
+            // SAFETY: `t` holds a reference to the thread object.
+            unsafe { crate::sync::wait_one(t.object) };
+        }
+        return Err(if nt::nt_success(status) { Errno::EAGAIN } else { Errno::EIO });
+    }
+    start.go.set();
+    Ok(Thread { object })
+}
+
+pub(crate) fn join(thread: Thread) {
+    // SAFETY: `thread` holds a reference to the thread object.
+    unsafe { crate::sync::wait_one(thread.object) };
+    drop(thread);
+}
+
+/// The start routine of every host thread.
+unsafe extern "system" fn thread_start(context: *mut c_void) {
+    let raw = context.cast::<Start>();
+    // SAFETY: `raw` is the Start the spawner leaked for us; it stays valid
+    // until we free it below.
+    let start = unsafe { &mut *raw };
+    start.go.wait();
+    let host = start.host;
+    if !start.cancelled.load(Ordering::SeqCst) {
+        // SAFETY: `raw` is valid for the call; the callout runs synchronously.
+        let status = unsafe { nt::KeExpandKernelStackAndCallout(run_body, raw.cast(), lkl_abi::THREAD_STACK_SIZE) };
+        if !nt::nt_success(status) {
+            // No large stack could be had: running the body on the normal
+            // stack beats leaving a Linux thread that never runs.
+            crate::print::print(b"lkl-ntk-host: KeExpandKernelStackAndCallout failed; running the thread on its own stack\n");
+            // SAFETY: as above.
+            unsafe { run_body(raw.cast()) };
+        }
+        run_tls_destructors(host, &start.record);
+        host.threads.remove(current_id());
+    }
+    // SAFETY: we are the owner; nothing refers to the record any more.
+    drop(unsafe { Box::from_raw(raw) });
+    // SAFETY: ends this system thread, which the host created.
+    unsafe { nt::PsTerminateSystemThread(nt::STATUS_SUCCESS) };
+}
+
+unsafe extern "system" fn run_body(parameter: *mut c_void) {
+    // SAFETY: `parameter` is the thread's Start (see thread_start).
+    let start = unsafe { &mut *parameter.cast::<Start>() };
+    if let Some(body) = start.body.take() {
+        body();
+    }
+}
+
+fn run_tls_destructors(host: &NtHost, record: &ThreadRecord) {
+    for _ in 0..DESTRUCTOR_ROUNDS {
+        let mut ran = false;
+        for key in 0..TLS_KEYS {
+            let value = record.values[key].swap(ptr::null_mut(), Ordering::AcqRel);
+            if value.is_null() {
+                continue;
+            }
+            if let Some(d) = host.keys.destructor(key) {
+                d(value);
+                ran = true;
+            }
+        }
+        if !ran {
+            break;
+        }
+    }
+}
+
+pub(crate) fn tls_new(host: &'static NtHost, destructor: Option<TlsDestructor>) -> Result<TlsKey, Errno> {
+    let keys = &host.keys;
+    let index = {
+        let _g = keys.lock.lock();
+        let Some(index) = keys.in_use.iter().position(|u| !u.load(Ordering::Acquire)) else {
+            return Err(Errno::EAGAIN);
+        };
+        keys.in_use[index].store(true, Ordering::Release);
+        // SAFETY: `lock` is held.
+        unsafe { (*keys.destructors.get())[index] = destructor.map(Arc::new) };
+        index
+    };
+    host.threads.clear_key(index);
+    Ok(TlsKey { host, index })
+}
+
+pub(crate) fn tls_set(host: &NtHost, key: &TlsKey, value: *mut u8) -> Result<(), Errno> {
+    // Only host-created threads have records: the driver enters the library
+    // on its own worker threads only.
+    let rec = current_record(host).ok_or(Errno::EINVAL)?;
+    rec.values[key.index].store(value, Ordering::Release);
+    Ok(())
+}
+
+pub(crate) fn tls_get(host: &NtHost, key: &TlsKey) -> *mut u8 {
+    current_record(host).map_or(ptr::null_mut(), |r| r.values[key.index].load(Ordering::Acquire))
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The NT host and the driver, cross-built and run for real under Wine.
+#
+#  1. installs what it needs (idempotent): the windows-gnu Rust target,
+#     mingw-w64, wine64;
+#  2. proves the nt crate's declarations against mingw-w64's DDK headers;
+#  3. builds the driver (.sys) and checks its imports (ntoskrnl.exe and
+#     HAL.dll only) and subsystem (native), and that a user-mode import
+#     fails the build;
+#  4. in a private Wine prefix: registers the driver as a kernel service,
+#     starts it, runs the user-mode client (buffer validation, every
+#     host-conformance case inside the driver, allocation counters, access
+#     control), stops it, and checks that DriverUnload reported no leaks and
+#     that winedevice exited cleanly.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+TARGET=x86_64-pc-windows-gnu
+TDIR="$ROOT/target/nt"
+OUT="$TDIR/$TARGET/release"
+WINE_BIN=/usr/lib/wine
+PASS=0
+FAIL=0
+
+ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
+finish() {
+    echo "20-nt-driver: $PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+}
+
+# --- 1. tools ---------------------------------------------------------------
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+    rustup target add "$TARGET"
+fi
+need=()
+command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
+[ -x "$WINE_BIN/wine64" ] || need+=(wine64)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "# installing ${need[*]}"
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
+fi
+
+CARGO=(nice -n 10 cargo)
+
+# --- 2. DDK layout probe ----------------------------------------------------
+if "${CARGO[@]}" test -q -p nt --test ddk_probe -- --include-ignored --nocapture >"$TDIR.probe.log" 2>&1; then
+    grep '^ddk probe:' "$TDIR.probe.log" | sed 's/^/# /' || true
+    ok "nt declarations match mingw-w64's DDK headers (sizes, offsets, constants, imports)"
+else
+    cat "$TDIR.probe.log"
+    not_ok "nt declarations match mingw-w64's DDK headers"
+fi
+
+# --- 3. build and image checks ----------------------------------------------
+mkdir -p "$TDIR"
+# panic=abort for this cross build only: a no_std kernel image cannot unwind.
+export CARGO_PROFILE_RELEASE_PANIC=abort
+if ! "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p lklfs-driver -p driver-client 2>"$TDIR.build.log"; then
+    cat "$TDIR.build.log"
+    not_ok "driver and client build"
+    finish
+    exit 1
+fi
+ok "driver (.sys) and client build for $TARGET"
+
+SYS="$OUT/lklfs.dll"
+dump=$(x86_64-w64-mingw32-objdump -p "$SYS")
+imports=$(echo "$dump" | awk '/DLL Name:/ {print $3}' | sort | tr '\n' ' ')
+if [ "$imports" = "HAL.dll ntoskrnl.exe " ]; then
+    ok "driver imports only ntoskrnl.exe and HAL.dll"
+else
+    not_ok "driver imports only ntoskrnl.exe and HAL.dll (found: $imports)"
+fi
+if grep -Eq '^Subsystem[[:space:]]+00000001' <<<"$dump"; then
+    ok "driver subsystem is native"
+else
+    not_ok "driver subsystem is native ($(grep '^Subsystem' <<<"$dump"))"
+fi
+if "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR/canary" -p lklfs-driver --features user-mode-import-canary >"$TDIR.canary.log" 2>&1; then
+    not_ok "a user-mode import fails the driver build (it linked)"
+elif grep -q "undefined reference to \`GetTickCount'" "$TDIR.canary.log"; then
+    ok "a user-mode import (kernel32!GetTickCount) fails the driver build"
+else
+    tail -20 "$TDIR.canary.log"
+    not_ok "a user-mode import fails the driver build (failed for another reason)"
+fi
+unset CARGO_PROFILE_RELEASE_PANIC
+
+# --- 4. Wine ----------------------------------------------------------------
+export WINEPREFIX="$TDIR/wineprefix"
+export WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEDEBUG="-all,warn+debugstr,err+seh,err+ntoskrnl"
+export WINEARCH=win64
+WINE="$WINE_BIN/wine64"
+WINESERVER="$WINE_BIN/wineserver"
+LOG="$TDIR/wine.log"
+: >"$LOG"
+
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "# creating the Wine prefix (offline)"
+    timeout 300 "$WINE" wineboot -i >>"$LOG" 2>&1
+    "$WINESERVER" -w
+fi
+mkdir -p "$WINEPREFIX/drive_c/lklfs-test"
+x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/lklfs-test/bcryptprimitives.dll" \
+    tests/wine/processprng-shim.c tests/wine/processprng-shim.def -ladvapi32
+cp "$OUT/driver-client.exe" "$WINEPREFIX/drive_c/lklfs-test/"
+cp "$SYS" "$WINEPREFIX/drive_c/windows/system32/drivers/lklfs.sys"
+
+# One persistent wineserver session for all steps: a demand-start service
+# lives only as long as its session. Killed on exit, whatever happens.
+"$WINESERVER" -k 2>/dev/null || true
+"$WINESERVER" -p
+trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+
+sc() { timeout 60 "$WINE" sc "$@" >>"$LOG" 2>&1; }
+sc stop lklfs || true
+sc delete lklfs || true
+if sc create lklfs type= kernel start= demand 'binPath=' 'C:\windows\system32\drivers\lklfs.sys'; then
+    ok "sc create lklfs (kernel service)"
+else
+    not_ok "sc create lklfs"
+fi
+if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG" && grep -q RUNNING "$TDIR.start.out"; then
+    ok "sc start lklfs: DriverEntry succeeded"
+else
+    cat "$TDIR.start.out"
+    not_ok "sc start lklfs"
+fi
+
+# The winedevice process hosting the driver: the one that mapped lklfs.sys.
+host_pid=""
+for p in $(pgrep -f 'winedevice.exe' || true); do
+    if { grep -q 'lklfs.sys' "/proc/$p/maps"; } 2>/dev/null; then host_pid=$p; fi
+done
+[ -n "$host_pid" ] && echo "# driver hosted by winedevice pid $host_pid"
+
+echo "# client (runs inside the Wine prefix):"
+set +e
+timeout 300 "$WINE" 'C:\lklfs-test\driver-client.exe' >"$TDIR.client.out" 2>>"$LOG"
+client_rc=$?
+set -e
+sed 's/^/    /' "$TDIR.client.out"
+cp=$(grep -Ec '^ok - ' "$TDIR.client.out" || true)
+cf=$(grep -Ec '^not ok - ' "$TDIR.client.out" || true)
+PASS=$((PASS + cp))
+FAIL=$((FAIL + cf))
+if [ "$client_rc" -ne 0 ] && [ "$cf" -eq 0 ]; then
+    not_ok "client exited with status $client_rc"
+fi
+grep -q 'nt-host: timer_rearm_and_cancel' "$TDIR.client.out" || not_ok "client reported the host-conformance cases"
+
+if timeout 60 "$WINE" sc stop lklfs >"$TDIR.stop.out" 2>>"$LOG" && grep -q STOPPED "$TDIR.stop.out"; then
+    ok "sc stop lklfs: DriverUnload ran"
+else
+    cat "$TDIR.stop.out"
+    not_ok "sc stop lklfs"
+fi
+sc delete lklfs || true
+
+# The winedevice that hosted the driver must exit on its own once its only
+# driver stopped (Wine's other drivers live in other winedevice processes).
+gone=0
+if [ -n "$host_pid" ]; then
+    for _ in $(seq 50); do
+        if [ ! -d "/proc/$host_pid" ]; then gone=1; break; fi
+        sleep 0.2
+    done
+fi
+if [ "$gone" -eq 1 ]; then
+    ok "winedevice (pid $host_pid) exited after the driver stopped"
+else
+    not_ok "winedevice hosting the driver exited after it stopped (pid ${host_pid:-not found})"
+fi
+
+unload=$(grep -o 'lklfs: unloaded;.*' "$LOG" | tail -1 || true)
+if [ "$unload" = "lklfs: unloaded; outstanding allocations: host 0, heap 0" ]; then
+    ok "DriverUnload freed every allocation (host 0, heap 0)"
+else
+    not_ok "DriverUnload freed every allocation (${unload:-no unload message})"
+fi
+if grep -Eq 'Unhandled exception|unimplemented function|Unhandled page fault|err:seh' "$LOG"; then
+    grep -E 'Unhandled exception|unimplemented function|Unhandled page fault|err:seh' "$LOG" | head -5
+    not_ok "no crash or unimplemented-function call in winedevice"
+else
+    ok "no crash or unimplemented-function call in winedevice"
+fi
+grep -o 'lklfs: loaded.*' "$LOG" | sed 's/^/# /' || true
+
+"$WINESERVER" -k 2>/dev/null || true
+trap - EXIT
+finish
