@@ -44,6 +44,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 CARGO=(nice -n 10 cargo)
+mkdir -p "$TDIR"
 
 # --- 2. DDK layout probe ----------------------------------------------------
 if "${CARGO[@]}" test -q -p nt --test ddk_probe -- --include-ignored --nocapture >"$TDIR.probe.log" 2>&1; then
@@ -55,7 +56,6 @@ else
 fi
 
 # --- 3. build and image checks ----------------------------------------------
-mkdir -p "$TDIR"
 # panic=abort for this cross build only: a no_std kernel image cannot unwind.
 export CARGO_PROFILE_RELEASE_PANIC=abort
 if ! "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p lklfs-driver -p driver-client 2>"$TDIR.build.log"; then
@@ -88,6 +88,17 @@ else
     not_ok "a user-mode import fails the driver build (failed for another reason)"
 fi
 unset CARGO_PROFILE_RELEASE_PANIC
+
+# What Wine does with each import: "real" calls were exercised for real by
+# the run below (all of them are called), "STUB" ones could only be tested on
+# Windows; a MISSING one would stop Wine loading the driver.
+if python3 tests/wine/wine-import-report.py "$SYS" /usr/lib/x86_64-linux-gnu/wine/x86_64-windows >"$TDIR.imports.txt"; then
+    sed 's/^/# wine: /' "$TDIR.imports.txt"
+    ok "every driver import exists in Wine's ntoskrnl.exe/HAL.dll ($(grep -c '^STUB' "$TDIR.imports.txt" || true) are Wine stubs)"
+else
+    cat "$TDIR.imports.txt"
+    not_ok "every driver import exists in Wine's ntoskrnl.exe/HAL.dll"
+fi
 
 # --- 4. Wine ----------------------------------------------------------------
 export WINEPREFIX="$TDIR/wineprefix"
