@@ -11,6 +11,7 @@
 pub mod scratch;
 pub mod suite;
 pub mod host_env;
+pub mod model;
 
 use fs_glue::Vfs;
 use lkl_abi::Errno;

@@ -472,8 +472,14 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let exists = self.check_target(&target, f, src_ino)?;
-        let flags = if exists { 0 } else { sys::RENAME_NOREPLACE };
         let root = self.vfs.root();
+        let mut flags = if exists { 0 } else { sys::RENAME_NOREPLACE };
+        if exists && o.kind == Kind::Dir {
+            // NT lets a directory replace a file; Linux rename(2) does not
+            // (ENOTDIR), so the file goes first. Not atomic, unlike the rest.
+            self.vfs.unlinkat(root, &target, 0)?;
+            flags = sys::RENAME_NOREPLACE;
+        }
         self.vfs.renameat2(root, &src, root, &target, flags).map_err(|e| match e {
             Errno::EEXIST => NtStatus::OBJECT_NAME_COLLISION,
             e => e.into(),

@@ -1,0 +1,153 @@
+//! The operations run through fs-glue.
+
+use super::ops::{Op, Outcome};
+use fs_glue::nt::*;
+use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, Vfs, Volume, layout};
+
+/// A volume plus the slot table that names its handles like the model does.
+pub struct GlueSubject<V: Vfs> {
+    /// The volume under test.
+    pub vol: Volume<V>,
+    slots: Vec<Option<Handle>>,
+}
+
+impl<V: Vfs> GlueSubject<V> {
+    /// Wraps a fresh, empty volume.
+    pub fn new(vol: Volume<V>) -> Self {
+        GlueSubject { vol, slots: Vec::new() }
+    }
+
+    fn insert(&mut self, h: Handle) -> usize {
+        if let Some(i) = self.slots.iter().position(|s| s.is_none()) {
+            self.slots[i] = Some(h);
+            return i;
+        }
+        self.slots.push(Some(h));
+        self.slots.len() - 1
+    }
+
+    fn get(&self, slot: usize) -> Option<Handle> {
+        self.slots.get(slot).copied().flatten()
+    }
+
+    /// Closes every handle left open (and applies their dispositions).
+    pub fn close_all(&mut self) {
+        for s in self.slots.iter_mut() {
+            if let Some(h) = s.take() {
+                let _ = self.vol.close(h);
+            }
+        }
+    }
+
+    fn create(&mut self, name: &str, access: u32, share: u32, disp: u32, opts: u32) -> fs_glue::CreateResult {
+        let n: Vec<u16> = if name.starts_with('\\') { name.encode_utf16().collect() } else { format!("\\{name}").encode_utf16().collect() };
+        self.vol.create(&CreateParams {
+            related: None,
+            name: &n,
+            desired_access: access,
+            file_attributes: 0,
+            share_access: share,
+            disposition: disp,
+            options: opts,
+        })
+    }
+
+    /// Applies one operation.
+    pub fn apply(&mut self, op: &Op) -> Outcome {
+        let status = |r: Result<(), NtStatus>| match r {
+            Ok(()) => Outcome::Status(0, 0),
+            Err(s) => Outcome::Status(s.0, 0),
+        };
+        match *op {
+            Op::Create { name, access, share, disp, opts } => {
+                let r = self.create(name, access, share, disp, opts);
+                let slot = r.handle.map(|h| self.insert(h));
+                Outcome::Created(r.status.0, r.information, slot)
+            }
+            Op::Write { h, off, len, fill } => {
+                let Some(h) = self.get(h) else { return Outcome::Skipped };
+                match self.vol.write(h, Some(off), &vec![fill; len]) {
+                    Ok(n) => Outcome::Status(0, n),
+                    Err(s) => Outcome::Status(s.0, 0),
+                }
+            }
+            Op::Read { h, off, len } => {
+                let Some(h) = self.get(h) else { return Outcome::Skipped };
+                let mut b = vec![0u8; len];
+                match self.vol.read(h, Some(off), &mut b) {
+                    Ok(n) => Outcome::Data(b[..n].to_vec()),
+                    Err(s) => Outcome::Status(s.0, 0),
+                }
+            }
+            Op::SetEof { h, size } => {
+                let Some(h) = self.get(h) else { return Outcome::Skipped };
+                status(self.vol.set_information(h, FILE_END_OF_FILE_INFORMATION, &size.to_le_bytes()))
+            }
+            Op::Rename { h, target, replace } => {
+                let Some(h) = self.get(h) else { return Outcome::Skipped };
+                let t: Vec<u16> = target.encode_utf16().collect();
+                let mut b = vec![0u8; layout::rename::NAME];
+                b[layout::rename::REPLACE] = replace as u8;
+                b[layout::rename::NAME_LEN..layout::rename::NAME_LEN + 4].copy_from_slice(&((t.len() * 2) as u32).to_le_bytes());
+                b.extend(t.iter().flat_map(|u| u.to_le_bytes()));
+                status(self.vol.set_information(h, FILE_RENAME_INFORMATION, &b))
+            }
+            Op::Dispose { h, delete } => {
+                let Some(h) = self.get(h) else { return Outcome::Skipped };
+                status(self.vol.set_information(h, FILE_DISPOSITION_INFORMATION, &[delete as u8]))
+            }
+            Op::Close { h: slot } => {
+                let Some(h) = self.get(slot) else { return Outcome::Skipped };
+                self.slots[slot] = None;
+                status(self.vol.close(h))
+            }
+            Op::List { dir, pattern } => {
+                let share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+                let r = self.create(dir, FILE_LIST_DIRECTORY, share, FILE_OPEN, FILE_DIRECTORY_FILE);
+                let Some(h) = r.handle else { return Outcome::Listing(Err(r.status.0)) };
+                let pat: Vec<u16> = pattern.encode_utf16().collect();
+                let mut out = Vec::new();
+                let mut buf = vec![0u8; 512];
+                let mut first = true;
+                let res = loop {
+                    let p = QueryDirParams {
+                        class: FILE_DIRECTORY_INFORMATION,
+                        pattern: Some(&pat),
+                        restart: false,
+                        single: false,
+                        index: None,
+                    };
+                    match self.vol.query_directory(h, &p, &mut buf) {
+                        Ok(w) => {
+                            let mut off = 0;
+                            loop {
+                                use layout::dir::*;
+                                let u = |o: usize| u32::from_le_bytes(buf[o..o + 4].try_into().unwrap());
+                                let nl = u(off + NAME_LEN) as usize;
+                                let name: Vec<u16> = buf[off + NAME..off + NAME + nl]
+                                    .chunks_exact(2)
+                                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                                    .collect();
+                                let size = u64::from_le_bytes(buf[off + EOF..off + EOF + 8].try_into().unwrap());
+                                let is_dir = u(off + ATTR) & FILE_ATTRIBUTE_DIRECTORY != 0;
+                                out.push((String::from_utf16_lossy(&name), size, is_dir));
+                                let next = u(off) as usize;
+                                if next == 0 {
+                                    break;
+                                }
+                                off += next;
+                            }
+                            let _ = w;
+                        }
+                        Err(NtStatus::NO_MORE_FILES) if !first => break Ok(()),
+                        Err(s) => break Err(s.0),
+                    }
+                    first = false;
+                };
+                let _ = self.vol.close(h);
+                out.sort();
+                Outcome::Listing(res.map(|()| out))
+            }
+        }
+    }
+}
