@@ -13,6 +13,7 @@
 #include <linux/sched/task.h>
 #include <linux/hardirq.h>
 #include <linux/cpu.h>
+#include <linux/sched/stat.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
 
@@ -63,6 +64,7 @@ int lkl_cpu_trylock(void)
 
 /* Release without looking at pending interrupts; ownership goes straight to
  * a waiter if there is one. */
+
 void lkl_cpu_unlock_raw(void)
 {
 	if (__atomic_fetch_sub(&cpu_count, 1, __ATOMIC_SEQ_CST) != 1)
@@ -100,13 +102,14 @@ void lkl_cpu_release(void)
 	for (;;) {
 		if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE))
 			lkl_irq_run_borrowed();
-		if (test_thread_flag(TIF_NEED_RESCHED)) {
-			if (is_idle_task(current)) {
+		if (is_idle_task(current)) {
+			if (test_thread_flag(TIF_NEED_RESCHED))
 				lkl_cpu_kick_idle();
-			} else {
-				lkl_switch_away_from_parked();
-				return;
-			}
+		} else if (test_thread_flag(TIF_NEED_RESCHED) || nr_running() > 1) {
+			/* A parked task is not really running: anything else
+			 * that is runnable gets the CPU now, not at a tick. */
+			lkl_switch_away_from_parked();
+			return;
 		}
 		lkl_cpu_unlock_raw();
 		if (!__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE) ||
