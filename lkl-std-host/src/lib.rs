@@ -2,6 +2,7 @@
 //! mode. Only std is used (no pthread or libc calls): threads get the
 //! library's fixed stack size, so stack overflows show up here first.
 
+mod stack;
 mod sync;
 mod timer;
 mod tls;
@@ -36,6 +37,7 @@ pub struct StdHost {
     console: Console,
     captured: Mutex<Vec<u8>>,
     echo: AtomicBool,
+    stack_stats: AtomicBool,
 }
 
 /// Most console bytes kept in [`Console::Capture`] mode.
@@ -62,12 +64,33 @@ impl StdHost {
             console,
             captured: Mutex::new(Vec::new()),
             echo: AtomicBool::new(false),
+            stack_stats: AtomicBool::new(false),
         }))
     }
 
     /// Console text kept so far in [`Console::Capture`] mode.
     pub fn console_text(&self) -> String {
         String::from_utf8_lossy(&self.captured.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    /// Measure the peak stack use of threads started from now on (for the
+    /// benchmark; costs a 56 KiB write per thread).
+    pub fn enable_stack_stats(&self) {
+        self.stack_stats.store(true, Ordering::SeqCst);
+    }
+
+    /// Deepest stack use seen in a measured thread, in bytes (threads report
+    /// when they end). Callers' threads can use [`StdHost::measure_stack`].
+    pub fn peak_stack_use(&self) -> usize {
+        stack::PEAK.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` on the calling thread with its stack use measured.
+    pub fn measure_stack<R>(&self, f: impl FnOnce() -> R) -> R {
+        let mark = stack::paint();
+        let r = f();
+        stack::measure(mark);
+        r
     }
 
     /// In capture mode, also write console text to standard error from now on.
@@ -132,10 +155,19 @@ impl Host for StdHost {
     }
 
     fn thread_spawn(&self, body: ThreadBody) -> Result<Thread, Errno> {
+        let measure = self.stack_stats.load(Ordering::SeqCst);
         std::thread::Builder::new()
             .name("lkl".into())
             .stack_size(THREAD_STACK_SIZE)
-            .spawn(body)
+            .spawn(move || {
+                if measure {
+                    let mark = stack::paint();
+                    body();
+                    stack::measure(mark);
+                } else {
+                    body();
+                }
+            })
             .map(Thread)
             .map_err(|_| Errno::EAGAIN)
     }

@@ -1,1 +1,122 @@
-fn main() {}
+//! One entry point for the project's chores:
+//!
+//! - `cargo xtask setup`: install the Debian packages the build and the tests
+//!   need (idempotent; root or sudo);
+//! - `cargo xtask build`: build the workspace (the kernel is built once per
+//!   configuration into `target/kernel/<hash>`);
+//! - `cargo xtask demo`: the main job on a built-in default;
+//! - `cargo xtask test`: every test: `cargo test --workspace`, then each
+//!   `tests/suites/*.sh` in order;
+//! - `cargo xtask bench`: the benchmarks (figures, not pass/fail).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Packages for the kernel build and the kernel, disk and glue suites.
+const PACKAGES: &[&str] = &[
+    "linux-source-6.1",
+    "flex",
+    "bison",
+    "bc",
+    "libelf-dev",
+    "make",
+    "xz-utils",
+    "patch",
+    "util-linux",
+    "e2fsprogs",
+    "dosfstools",
+    "mtools",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: {shown}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown}: {status}")) }
+}
+
+fn missing_packages() -> Vec<&'static str> {
+    PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            let out = Command::new("dpkg-query").args(["-W", "-f=${Status}", p]).output();
+            !matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect()
+}
+
+fn setup() -> Result<(), String> {
+    let missing = missing_packages();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut c = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            c.arg("apt-get");
+        }
+        c.args(["-o", "DPkg::Lock::Timeout=900"]).args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    run(apt(&["install", "-y", "-qq"]).args(&missing))
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    setup()?;
+    let started = Instant::now();
+    run(cargo().args(["test", "--workspace"]).args(extra))?;
+    let mut suites: Vec<PathBuf> = std::fs::read_dir(root().join("tests/suites"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sh")).collect())
+        .unwrap_or_default();
+    suites.sort();
+    for s in suites {
+        run(Command::new("bash").arg(&s).current_dir(root()))?;
+    }
+    eprintln!("xtask: all tests passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    let result = match cmd {
+        "setup" => setup(),
+        "build" => setup().and_then(|_| run(cargo().args(["build", "--workspace", "--release"]))),
+        "demo" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lkl", "--example", "demo", "--"]).args(rest))),
+        "test" => test(rest),
+        "bench" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))),
+        _ => {
+            eprintln!("usage: cargo xtask setup|build|demo|test|bench");
+            return ExitCode::from(if cmd == "help" { 0 } else { 2 });
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
