@@ -7,11 +7,13 @@
 
 extern crate alloc;
 
+pub mod block;
 mod errno;
 pub mod host;
 pub mod ops;
 pub mod sys;
 
+pub use block::BlockDevice;
 pub use errno::Errno;
 pub use host::{Host, ThreadBody, TimerCallback, TlsDestructor};
 

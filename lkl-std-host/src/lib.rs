@@ -2,6 +2,7 @@
 //! mode. Only std is used (no pthread or libc calls): threads get the
 //! library's fixed stack size, so stack overflows show up here first.
 
+mod devices;
 mod stack;
 mod sync;
 mod timer;
@@ -15,6 +16,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lkl_abi::{Errno, Host, MEM_ALIGN, THREAD_STACK_SIZE, ThreadBody, TimerCallback, TlsDestructor};
 
+pub use devices::{CowDevice, DeviceError, FileDevice};
 pub use sync::{HostMutex, Semaphore};
 pub use timer::Timer;
 pub use tls::TlsKey;

@@ -13,12 +13,15 @@
 
 extern crate alloc;
 
+mod disk;
 mod kernel;
 mod syscalls;
 mod tail;
 mod trampolines;
 
+pub use disk::{Disk, MountError, MountOptions, Mounted};
 pub use kernel::{BootConfig, BootError, Kernel};
+pub use lkl_abi::BlockDevice;
 pub use lkl_abi::{Errno, sys};
 pub use syscalls::{DirEntry, Fd};
 pub use tail::console_tail;

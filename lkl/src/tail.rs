@@ -54,3 +54,17 @@ pub fn console_tail() -> String {
     });
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// Bytes written to the console so far (a position for [`since`]).
+pub(crate) fn written() -> usize {
+    with(|r| r.written)
+}
+
+/// Console output after position `from` (as much as the tail still holds).
+pub(crate) fn since(from: usize) -> String {
+    let bytes = with(|r| {
+        let oldest = r.written.saturating_sub(PANIC_TAIL_SIZE);
+        (from.max(oldest)..r.written).map(|i| r.buf[i % PANIC_TAIL_SIZE]).collect::<Vec<u8>>()
+    });
+    String::from_utf8_lossy(&bytes).into_owned()
+}

@@ -15,6 +15,7 @@
 #include <linux/signal.h>
 #include <linux/err.h>
 #include <linux/task_work.h>
+#include <linux/init_syscalls.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
 
@@ -46,6 +47,7 @@ static void lkl_init_service(void)
 	/* Children are reaped automatically when their threads end. */
 	kernel_sigaction(SIGCHLD, SIG_IGN);
 	service_task = current;
+
 	lkl_ops->sem_up(lkl_boot_sem);
 
 	for (;;) {
@@ -104,6 +106,10 @@ static int __init lkl_make_init(void)
 	filp_close(f, NULL);
 	/* Finish the deferred close now, or exec finds /init busy (ETXTBSY). */
 	task_work_run();
+#ifdef CONFIG_DEVTMPFS
+	/* Disk and partition nodes appear in /dev as the kernel finds them. */
+	init_mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+#endif
 	return 0;
 }
 late_initcall(lkl_make_init);

@@ -25,6 +25,12 @@ const lkl_syscall_fn lkl_syscall_table[__NR_syscalls] = {
 
 /* Port-private calls above the Linux table. */
 #define LKL_SYSCALL_TEST_PANIC	1000
+#define LKL_SYSCALL_DISK_ADD	1001	/* (const struct lkl_disk *) */
+#define LKL_SYSCALL_DISK_REMOVE	1002	/* (index) */
+
+struct lkl_disk;
+long lkl_disk_add(const struct lkl_disk *d);
+long lkl_disk_remove(long index);
 
 void *lkl_task_key;
 int lkl_booted;
@@ -62,6 +68,12 @@ static long lkl_run_syscall(long no, const long *p)
 {
 	if (no == LKL_SYSCALL_TEST_PANIC)
 		panic("lkl: panic requested by a test");
+#ifdef CONFIG_BLOCK
+	if (no == LKL_SYSCALL_DISK_ADD)
+		return lkl_disk_add((const struct lkl_disk *)p[0]);
+	if (no == LKL_SYSCALL_DISK_REMOVE)
+		return lkl_disk_remove(p[0]);
+#endif
 	if (no < 0 || no >= __NR_syscalls)
 		return -ENOSYS;
 	return lkl_syscall_table[no](p[0], p[1], p[2], p[3], p[4], p[5]);

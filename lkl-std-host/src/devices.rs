@@ -1,0 +1,257 @@
+//! Block devices on std: image files and raw block devices, and a
+//! copy-on-write overlay for read-only mounts that still need a journal
+//! replay.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lkl_abi::{BlockDevice, Errno};
+
+/// Why a device could not be opened.
+#[derive(Debug)]
+pub enum DeviceError {
+    /// The OS refused (missing file, permissions, ...).
+    Io(std::io::Error),
+    /// Another program (an lklfs, or this one) has it open.
+    InUse,
+    /// The host has it mounted (directly or through a loop device).
+    MountedOnHost(String),
+    /// Empty or not a whole number of sectors.
+    BadSize(u64),
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceError::Io(e) => write!(f, "{e}"),
+            DeviceError::InUse => write!(f, "image is in use by another program"),
+            DeviceError::MountedOnHost(m) => write!(f, "image is mounted on the host ({m})"),
+            DeviceError::BadSize(n) => write!(f, "size {n} is not a whole number of 512-byte sectors"),
+        }
+    }
+}
+
+impl std::error::Error for DeviceError {}
+
+/// An image file or a raw block device.
+pub struct FileDevice {
+    file: File,
+    size: u64,
+    read_only: bool,
+    path: PathBuf,
+}
+
+impl FileDevice {
+    /// Opens `path`, exclusively: fails if another program holds the image
+    /// (an advisory lock every lklfs takes) or if the host has it mounted.
+    pub fn open(path: &Path, read_only: bool) -> Result<FileDevice, DeviceError> {
+        let file = OpenOptions::new().read(true).write(!read_only).open(path).map_err(DeviceError::Io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(DeviceError::InUse),
+            Err(std::fs::TryLockError::Error(e)) => return Err(DeviceError::Io(e)),
+        }
+        if let Some(m) = host_mount_of(path, &file) {
+            return Err(DeviceError::MountedOnHost(m));
+        }
+        // A raw device's length is its size, not its metadata length.
+        let size = (&file).seek(SeekFrom::End(0)).map_err(DeviceError::Io)?;
+        if size == 0 || size % 512 != 0 {
+            return Err(DeviceError::BadSize(size));
+        }
+        Ok(FileDevice { file, size, read_only, path: path.to_path_buf() })
+    }
+
+    /// The path it was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn in_range(size: u64, off: u64, len: usize) -> Result<(), Errno> {
+    match off.checked_add(len as u64) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(Errno::EIO),
+    }
+}
+
+fn io_errno(e: std::io::Error) -> Errno {
+    e.raw_os_error().map(Errno).unwrap_or(Errno::EIO)
+}
+
+impl BlockDevice for FileDevice {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
+        in_range(self.size, offset, buf.len())?;
+        read_exact_at(&self.file, buf, offset).map_err(io_errno)
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
+        if self.read_only {
+            return Err(Errno::EROFS);
+        }
+        in_range(self.size, offset, buf.len())?;
+        write_all_at(&self.file, buf, offset).map_err(io_errno)
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        if self.read_only {
+            return Ok(());
+        }
+        self.file.sync_data().map_err(io_errno)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(f: &File, buf: &mut [u8], off: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, off)
+}
+
+#[cfg(unix)]
+fn write_all_at(f: &File, buf: &[u8], off: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(f, buf, off)
+}
+
+#[cfg(windows)]
+fn read_exact_at(f: &File, mut buf: &mut [u8], mut off: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = f.seek_read(buf, off)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        off += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn write_all_at(f: &File, mut buf: &[u8], mut off: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = f.seek_write(buf, off)?;
+        buf = &buf[n..];
+        off += n as u64;
+    }
+    Ok(())
+}
+
+/// Where the host has this image or device mounted, if it does.
+#[cfg(target_os = "linux")]
+fn host_mount_of(path: &Path, file: &File) -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let meta = file.metadata().ok()?;
+    let mut devs = Vec::new();
+    if meta.file_type().is_block_device() {
+        let d = meta.rdev();
+        let major = ((d >> 8) & 0xfff) | ((d >> 32) & !0xfff);
+        let minor = (d & 0xff) | ((d >> 12) & !0xff);
+        devs.push((major, minor));
+    } else if let Ok(canon) = std::fs::canonicalize(path) {
+        // Loop devices backed by this file.
+        for entry in std::fs::read_dir("/sys/block").ok()?.flatten() {
+            let backing = std::fs::read_to_string(entry.path().join("loop/backing_file")).unwrap_or_default();
+            if backing.trim() == canon.to_string_lossy() {
+                let dev = std::fs::read_to_string(entry.path().join("dev")).unwrap_or_default();
+                if let Some((ma, mi)) = dev.trim().split_once(':') {
+                    devs.push((ma.parse().unwrap_or(0), mi.parse().unwrap_or(0)));
+                }
+            }
+        }
+    }
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    for line in mountinfo.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        let Some((ma, mi)) = f[2].split_once(':') else { continue };
+        let (ma, mi): (u64, u64) = (ma.parse().unwrap_or(u64::MAX), mi.parse().unwrap_or(u64::MAX));
+        // A whole disk is also busy if one of its partitions is mounted.
+        if devs.iter().any(|&(dma, dmi)| dma == ma && (dmi == mi || (meta.file_type().is_block_device() && mi > dmi && mi < dmi + 16))) {
+            return Some(format!("{} on {}", f[2], f[4]));
+        }
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn host_mount_of(_path: &Path, _file: &File) -> Option<String> {
+    None
+}
+
+/// A writable view of a device whose writes stay in memory: a read-only
+/// mount of a file system with a dirty journal replays it here, so the
+/// kernel shows current data and the device's bytes never change.
+pub struct CowDevice {
+    inner: Arc<dyn BlockDevice>,
+    /// Overwritten sectors, by sector number.
+    overlay: Mutex<BTreeMap<u64, Box<[u8; 512]>>>,
+}
+
+impl CowDevice {
+    /// Wraps `inner` (which may be read-only).
+    pub fn new(inner: Arc<dyn BlockDevice>) -> CowDevice {
+        CowDevice { inner, overlay: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Sectors written so far (kept in memory).
+    pub fn dirty_sectors(&self) -> usize {
+        self.overlay.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+impl BlockDevice for CowDevice {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
+        if offset % 512 != 0 || buf.len() % 512 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.inner.read_at(buf, offset)?;
+        let overlay = self.overlay.lock().unwrap_or_else(|e| e.into_inner());
+        let first = offset / 512;
+        let count = (buf.len() / 512) as u64;
+        for (&sector, data) in overlay.range(first..first + count) {
+            let at = ((sector - first) * 512) as usize;
+            buf[at..at + 512].copy_from_slice(&data[..]);
+        }
+        Ok(())
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
+        if offset % 512 != 0 || buf.len() % 512 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        in_range(self.size(), offset, buf.len())?;
+        let mut overlay = self.overlay.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, chunk) in buf.chunks_exact(512).enumerate() {
+            let mut s = Box::new([0u8; 512]);
+            s.copy_from_slice(chunk);
+            overlay.insert(offset / 512 + i as u64, s);
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! First contact with disks: mkfs an image on the host, mount it in the
+//! library, write, unmount, and let the file system's own checker judge.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lkl::sys;
+use lkl::{BootConfig, Kernel, MountOptions};
+use lkl_std_host::{Console, FileDevice, StdHost};
+use lkl_test_runner::{Case, check, ensure};
+
+type R = Result<(), String>;
+
+fn image(name: &str, mkfs: &[&str], size_mb: u64) -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("lkl-disk-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join(name);
+    let f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+    f.set_len(size_mb << 20).map_err(|e| e.to_string())?;
+    let out = Command::new(mkfs[0]).args(&mkfs[1..]).arg(&path).output().map_err(|e| format!("{}: {e}", mkfs[0]))?;
+    ensure!(out.status.success(), "{mkfs:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(path)
+}
+
+fn write_tree(k: &Kernel, root: &str) -> R {
+    let dir = std::ffi::CString::new(format!("{root}/dir")).unwrap();
+    check!(k.mkdir(&dir, 0o755), "mkdir({dir:?})");
+    for i in 0..20 {
+        let p = std::ffi::CString::new(format!("{root}/dir/file{i}")).unwrap();
+        let fd = check!(k.open(&p, sys::O_CREAT | sys::O_WRONLY, 0o644), "open({p:?})");
+        let data = vec![i as u8; 10_000 * (i + 1)];
+        let n = check!(k.write(fd, &data), "write({p:?})");
+        ensure!(n == data.len(), "short write {n}");
+        check!(k.fsync(fd), "fsync({p:?})");
+        check!(k.close(fd), "close");
+    }
+    Ok(())
+}
+
+fn roundtrip(mkfs: &[&str], fsck: &[&str], want_type: &str) -> R {
+    let img = image("fs.img", mkfs, 64)?;
+    let host = StdHost::leak(Console::Stderr);
+    let k = Kernel::boot(host, &BootConfig::default()).map_err(|e| e.to_string())?;
+    let dev = FileDevice::open(&img, false).map_err(|e| e.to_string())?;
+    let disk = check!(k.add_disk(Arc::new(dev)), "add_disk");
+    let m = k.mount_disk(&disk, &MountOptions::default()).map_err(|e| format!("mount: {e}"))?;
+    ensure!(m.fstype == want_type, "detected {} want {want_type}", m.fstype);
+    write_tree(&k, m.path.to_str().unwrap())?;
+    check!(k.unmount(&m), "umount");
+    // The image is complete right after umount, before halt.
+    let out = Command::new(fsck[0]).args(&fsck[1..]).arg(&img).output().map_err(|e| e.to_string())?;
+    ensure!(out.status.success(), "{fsck:?} after umount: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // Mount again and read back.
+    let m = k.mount_disk(&disk, &MountOptions::default()).map_err(|e| format!("second mount: {e}"))?;
+    for i in 0..20 {
+        let p = std::ffi::CString::new(format!("{}/dir/file{i}", m.path.to_str().unwrap())).unwrap();
+        let st = check!(k.stat(&p), "stat({p:?})");
+        ensure!(st.st_size == 10_000 * (i + 1), "size of {p:?} is {}", st.st_size);
+    }
+    check!(k.unmount(&m), "umount");
+    check!(k.remove_disk(disk), "remove_disk");
+    check!(k.halt(), "halt");
+    let _ = std::fs::remove_file(&img);
+    Ok(())
+}
+
+fn ext4_defaults() -> R {
+    roundtrip(&["mkfs.ext4", "-q", "-F"], &["e2fsck", "-fn"], "ext4")
+}
+
+fn ext2() -> R {
+    roundtrip(&["mkfs.ext2", "-q", "-F"], &["e2fsck", "-fn"], "ext4")
+}
+
+fn vfat() -> R {
+    roundtrip(&["mkfs.vfat"], &["fsck.vfat", "-n"], "vfat")
+}
+
+fn main() {
+    let t = |name, run| Case { name, timeout: Duration::from_secs(120), run };
+    lkl_test_runner::main("disk_smoke", &[t("ext4_defaults", ext4_defaults), t("ext2", ext2), t("vfat", vfat)])
+}
