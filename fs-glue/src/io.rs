@@ -10,10 +10,15 @@ impl<V: Vfs> Volume<V> {
     /// end; otherwise returns the bytes read (short only at the end).
     pub fn read(&mut self, h: Handle, offset: Option<u64>, buf: &mut [u8]) -> Result<usize, NtStatus> {
         let o = self.open(h)?;
+        // The I/O manager checks the handle's rights before the file
+        // system sees the request.
+        if o.granted & (FILE_READ_DATA | FILE_EXECUTE) == 0 {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
         if o.kind == Kind::Dir {
             return Err(NtStatus::INVALID_DEVICE_REQUEST);
         }
-        if o.granted & (FILE_READ_DATA | FILE_EXECUTE) == 0 || o.kind != Kind::File {
+        if o.kind != Kind::File {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let off = offset.unwrap_or(o.position);
@@ -42,15 +47,19 @@ impl<V: Vfs> Volume<V> {
     /// FILE_APPEND_DATA but not FILE_WRITE_DATA always appends.
     pub fn write(&mut self, h: Handle, offset: Option<u64>, data: &[u8]) -> Result<usize, NtStatus> {
         let o = self.open(h)?;
+        let can_write = o.granted & FILE_WRITE_DATA != 0;
+        let can_append = o.granted & FILE_APPEND_DATA != 0;
+        // Rights first (the I/O manager's check), then the file system's.
+        if !(can_write || can_append) {
+            return Err(if self.opts.read_only { NtStatus::MEDIA_WRITE_PROTECTED } else { NtStatus::ACCESS_DENIED });
+        }
         if o.kind == Kind::Dir {
             return Err(NtStatus::INVALID_DEVICE_REQUEST);
         }
         if self.opts.read_only {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
-        let can_write = o.granted & FILE_WRITE_DATA != 0;
-        let can_append = o.granted & FILE_APPEND_DATA != 0;
-        if !(can_write || can_append) || o.kind != Kind::File {
+        if o.kind != Kind::File {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let fd = o.fd;

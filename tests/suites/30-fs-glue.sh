@@ -5,7 +5,10 @@
 #  2. proves every structure layout, NT constant and NTSTATUS fs-glue writes
 #     against mingw-w64's DDK headers (the C probe), and that a wrong layout
 #     fails the probe;
-#  3. as root: makes an ext4 image, loop-mounts it on the host kernel and runs
+#  3. runs the Wine NT oracle: the same kind of operation sequences through
+#     ntdll under wine64 on a drive backed by a host directory, compared step
+#     by step with the glue (Wine's deviations: fs-glue-host/wine/DEVIATIONS.md);
+#  4. as root: makes an ext4 image, loop-mounts it on the host kernel and runs
 #     the semantic suite and the randomized model test (more seeds than the
 #     default run) with HostVfs on it, so both sides of the comparison are
 #     ext4; then unmounts and checks the image with e2fsck -fn.
@@ -32,6 +35,7 @@ mkdir -p "$LOG"
 need=()
 command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+[ -x /usr/lib/wine/wine64 ] || need+=(wine64)
 if [ ${#need[@]} -gt 0 ]; then
     echo "# installing ${need[*]}"
     apt-get -o DPkg::Lock::Timeout=900 update -qq
@@ -48,7 +52,16 @@ else
     not_ok "fs-glue C probe"
 fi
 
-# --- 3. HostVfs on a loop-mounted ext4 image --------------------------------
+# --- 3. Wine NT oracle ------------------------------------------------------
+if "${CARGO[@]}" test -q -p fs-glue-host --test wine_oracle -- --include-ignored --nocapture >"$LOG/wine.log" 2>&1; then
+    grep -o "wine oracle: .*" "$LOG/wine.log" | sed "s/^/# /" || true
+    ok "fs-glue agrees with Wine's ntdll on seeded operation sequences"
+else
+    grep -E '^seed|wine:|glue:|panicked' -A12 "$LOG/wine.log" | head -60
+    not_ok "fs-glue against Wine's ntdll"
+fi
+
+# --- 4. HostVfs on a loop-mounted ext4 image --------------------------------
 if [ "$(id -u)" -ne 0 ]; then
     not_ok "ext4 runs need root for the loop mount"
     finish

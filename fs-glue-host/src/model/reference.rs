@@ -118,7 +118,7 @@ impl Model {
                 return (S::FILE_IS_A_DIRECTORY, 0, None);
             }
             if overwrite && is_dir {
-                return (S::FILE_IS_A_DIRECTORY, 0, None);
+                return (S::OBJECT_NAME_COLLISION, 0, None);
             }
             if self.nodes[node].delete_pending {
                 return (S::DELETE_PENDING, 0, None);
@@ -164,10 +164,9 @@ impl Model {
         if !still && self.nodes[h.node].delete_pending {
             let p = std::mem::take(&mut self.nodes[h.node].delete_path);
             self.nodes[h.node].delete_pending = false;
-            if self.nodes[h.node].dir && !self.children(&p).is_empty() {
-                return S::DIRECTORY_NOT_EMPTY;
+            if !(self.nodes[h.node].dir && !self.children(&p).is_empty()) {
+                self.names.remove(&p);
             }
-            self.names.remove(&p);
         }
         S::SUCCESS
     }
@@ -241,11 +240,11 @@ impl Model {
                     return Outcome::Skipped;
                 }
                 let x = self.handles[h].clone().unwrap();
-                if x.dir {
-                    return Outcome::Status(st(S::INVALID_DEVICE_REQUEST), 0);
-                }
                 if x.access & FILE_WRITE_DATA == 0 {
                     return Outcome::Status(st(S::ACCESS_DENIED), 0);
+                }
+                if x.dir {
+                    return Outcome::Status(st(S::INVALID_DEVICE_REQUEST), 0);
                 }
                 let d = &mut self.nodes[x.node].data;
                 let end = off as usize + len;
@@ -260,11 +259,11 @@ impl Model {
                     return Outcome::Skipped;
                 }
                 let x = self.handles[h].clone().unwrap();
-                if x.dir {
-                    return Outcome::Status(st(S::INVALID_DEVICE_REQUEST), 0);
-                }
                 if x.access & FILE_READ_DATA == 0 {
                     return Outcome::Status(st(S::ACCESS_DENIED), 0);
+                }
+                if x.dir {
+                    return Outcome::Status(st(S::INVALID_DEVICE_REQUEST), 0);
                 }
                 let d = &self.nodes[x.node].data;
                 if off as usize >= d.len() {

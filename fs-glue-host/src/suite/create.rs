@@ -67,10 +67,10 @@ fn dispositions_on_existing_files<E: Env>(env: &mut E) {
             v.close(h).unwrap();
         }
     }
-    // Overwriting a directory is refused whatever the options.
+    // Overwriting a directory is a collision whatever the options.
     make_dir(&mut v, "\\d");
     for disp in [FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_SUPERSEDE] {
-        assert_eq!(create(&mut v, "\\d", rw, 0, disp, 0).status, NtStatus::FILE_IS_A_DIRECTORY, "disp {disp}");
+        assert_eq!(create(&mut v, "\\d", rw, 0, disp, 0).status, NtStatus::OBJECT_NAME_COLLISION, "disp {disp}");
     }
     assert_eq!(create(&mut v, "\\d", rw, 0, FILE_CREATE, 0).status, NtStatus::OBJECT_NAME_COLLISION);
     // Invalid dispositions and share modes never reach the disk.
