@@ -11,6 +11,9 @@
 
 #![no_std]
 
+#[cfg(feature = "std")]
+extern crate std;
+
 extern crate alloc;
 
 mod disk;
@@ -25,3 +28,9 @@ pub use lkl_abi::BlockDevice;
 pub use lkl_abi::{Errno, sys};
 pub use syscalls::{DirEntry, Fd};
 pub use tail::console_tail;
+
+#[cfg(feature = "std")]
+impl std::error::Error for BootError {}
+
+#[cfg(feature = "std")]
+impl std::error::Error for MountError {}
