@@ -4,10 +4,11 @@
 //!   need (idempotent; root or sudo);
 //! - `cargo xtask build`: build the workspace (the kernel is built once per
 //!   configuration into `target/kernel/<hash>`);
-//! - `cargo xtask demo`: the main job on a built-in default;
+//! - `cargo xtask demo`: the main job on a built-in default (`lklfs demo`);
 //! - `cargo xtask test`: every test: `cargo test --workspace`, then each
 //!   `tests/suites/*.sh` in order;
-//! - `cargo xtask bench`: the benchmarks (figures, not pass/fail).
+//! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
+//!   kernel's (`lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -104,9 +105,13 @@ fn main() -> ExitCode {
     let result = match cmd {
         "setup" => setup(),
         "build" => setup().and_then(|_| run(cargo().args(["build", "--workspace", "--release"]))),
-        "demo" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lkl", "--example", "demo", "--"]).args(rest))),
+        "demo" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lklfs", "--", "demo"]).args(rest))),
         "test" => test(rest),
-        "bench" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))),
+        "bench" => setup().and_then(|_| {
+            run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))?;
+            // The issue-3 disk benchmark: library, lklfs, host loop mount, fuse2fs.
+            run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench"]))
+        }),
         _ => {
             eprintln!("usage: cargo xtask setup|build|demo|test|bench");
             return ExitCode::from(if cmd == "help" { 0 } else { 2 });

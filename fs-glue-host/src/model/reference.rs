@@ -94,9 +94,8 @@ impl Model {
     fn create(&mut self, name: &str, access: u32, share: u32, disp: u32, opts: u32) -> (S, u64, Option<usize>) {
         let dir_opt = opts & FILE_DIRECTORY_FILE != 0;
         let doc = opts & FILE_DELETE_ON_CLOSE != 0;
-        if dir_opt && opts & FILE_NON_DIRECTORY_FILE != 0
-            || dir_opt && !matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF)
-            || doc && access & DELETE == 0
+        if (dir_opt && (opts & FILE_NON_DIRECTORY_FILE != 0 || !matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF)))
+            || (doc && access & DELETE == 0)
         {
             return (S::INVALID_PARAMETER, 0, None);
         }
@@ -164,7 +163,7 @@ impl Model {
         if !still && self.nodes[h.node].delete_pending {
             let p = std::mem::take(&mut self.nodes[h.node].delete_path);
             self.nodes[h.node].delete_pending = false;
-            if !(self.nodes[h.node].dir && !self.children(&p).is_empty()) {
+            if !self.nodes[h.node].dir || self.children(&p).is_empty() {
                 self.names.remove(&p);
             }
         }
