@@ -1,0 +1,4 @@
+//! Placeholder while the suite is written.
+fn main() {
+    lkl_test_runner::main("durability", &[])
+}
