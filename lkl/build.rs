@@ -33,13 +33,32 @@ fn main() {
     }
     check_syscall_numbers(&cache.join("src/include/uapi/asm-generic/unistd.h"), &manifest);
 
+    let object = kernel_object(&cache, &out);
     let lib = out.join("liblklkernel.a");
     let _ = fs::remove_file(&lib);
-    let status = Command::new("ar").arg("crs").arg(&lib).arg(cache.join("lkl.o")).status().expect("run ar");
+    // The host's GNU ar indexes COFF members too (binutils' pe-x86-64).
+    let status = Command::new("ar").arg("crs").arg(&lib).arg(&object).status().expect("run ar");
     assert!(status.success(), "ar failed");
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=lklkernel");
     println!("cargo:rustc-env=LKL_KERNEL_CACHE_DIR={}", cache.display());
+}
+
+/// The object to link: the kernel's ELF object as built, or for Windows the
+/// same object rewritten to COFF (see coff/README.md). The kernel itself is
+/// built once on Linux either way; a relocation the converter cannot carry
+/// over fails the build here, never the boot.
+fn kernel_object(cache: &Path, out: &Path) -> PathBuf {
+    let elf = cache.join("lkl.o");
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {
+        return elf;
+    }
+    let data = fs::read(&elf).unwrap_or_else(|e| panic!("reading {}: {e}", elf.display()));
+    let converted = lkl_coff::convert(&data).unwrap_or_else(|e| panic!("converting {} to COFF: {e}", elf.display()));
+    let coff = out.join("lkl.obj");
+    fs::write(&coff, &converted.coff).expect("writing lkl.obj");
+    fs::write(out.join("lkl-coff-report.txt"), converted.report.to_string()).expect("writing the conversion report");
+    coff
 }
 
 /// `<target>/kernel`, found from OUT_DIR (cargo marks the target directory
