@@ -178,17 +178,29 @@ pub struct FailingDevice {
     budget: AtomicU64,
     failed: AtomicBool,
     failures: AtomicU64,
+    writes: AtomicU64,
 }
 
 impl FailingDevice {
     /// `budget` writes succeed.
     pub fn new(data: Vec<u8>, budget: u64) -> FailingDevice {
-        FailingDevice { inner: MemDevice::new(data, false), budget: AtomicU64::new(budget), failed: AtomicBool::new(false), failures: AtomicU64::new(0) }
+        FailingDevice {
+            inner: MemDevice::new(data, false),
+            budget: AtomicU64::new(budget),
+            failed: AtomicBool::new(false),
+            failures: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        }
     }
 
     /// Requests refused so far.
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::SeqCst)
+    }
+
+    /// Writes that succeeded.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     /// What reached the medium.
@@ -218,6 +230,7 @@ impl BlockDevice for FailingDevice {
             self.failures.fetch_add(1, Ordering::SeqCst);
             return Err(Errno::EIO);
         }
+        self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.write_at(buf, offset)
     }
 
