@@ -61,18 +61,19 @@ fn kernel_object(cache: &Path, out: &Path) -> PathBuf {
     coff
 }
 
-/// `<target>/kernel`, found from OUT_DIR (cargo marks the target directory
-/// with CACHEDIR.TAG), unless LKL_KERNEL_CACHE says otherwise.
+/// `<target>/kernel`, shared by every profile and target triple, unless
+/// LKL_KERNEL_CACHE says otherwise. OUT_DIR is
+/// `<target>[/<triple>]/<profile>/build/<pkg>-<hash>/out`.
 fn cache_dir(out: &Path) -> PathBuf {
     if let Ok(dir) = std::env::var("LKL_KERNEL_CACHE") {
         return PathBuf::from(dir);
     }
-    for dir in out.ancestors() {
-        if dir.join("CACHEDIR.TAG").exists() {
-            return dir.join("kernel");
-        }
+    let triple = std::env::var("TARGET").unwrap_or_default();
+    let mut dir = out.ancestors().nth(4).unwrap_or(out).to_path_buf();
+    if dir.file_name().is_some_and(|n| n == triple.as_str()) {
+        dir = dir.parent().unwrap_or(&dir).to_path_buf();
     }
-    out.join("kernel")
+    dir.join("kernel")
 }
 
 fn config_hash(kernel: &Path) -> String {

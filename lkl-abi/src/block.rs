@@ -33,7 +33,18 @@ pub trait BlockDevice: Send + Sync {
     fn flush(&self) -> Result<(), Errno>;
 }
 
-/// `struct lkl_disk` of the kernel port (arch/lkl/kernel/disk.c).
+/// `struct lkl_disk_iov`: one run of contiguous kernel memory of a request.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct DiskIov {
+    /// Start of the run.
+    pub base: *mut c_void,
+    /// Bytes.
+    pub len: u64,
+}
+
+/// `struct lkl_disk` of the kernel port (arch/lkl/kernel/disk.c). A request
+/// arrives as one call whose runs cover a contiguous device range from `off`.
 #[repr(C)]
 pub struct DiskOps {
     /// Passed back to the callbacks.
@@ -44,10 +55,12 @@ pub struct DiskOps {
     pub sector_size: u32,
     /// Non-zero for a read-only disk.
     pub readonly: c_int,
-    /// Read `len` bytes at `off` into `buf`: 0 or a negative errno.
-    pub read: unsafe extern "sysv64" fn(handle: *mut c_void, buf: *mut c_void, len: u64, off: u64) -> c_int,
-    /// Write `len` bytes at `off` from `buf`: 0 or a negative errno.
-    pub write: unsafe extern "sysv64" fn(handle: *mut c_void, buf: *const c_void, len: u64, off: u64) -> c_int,
+    /// Read into the `count` runs of `iov`, from device offset `off`: 0 or a
+    /// negative errno.
+    pub read: unsafe extern "sysv64" fn(handle: *mut c_void, iov: *const DiskIov, count: u32, off: u64) -> c_int,
+    /// Write the `count` runs of `iov` at device offset `off`: 0 or a
+    /// negative errno.
+    pub write: unsafe extern "sysv64" fn(handle: *mut c_void, iov: *const DiskIov, count: u32, off: u64) -> c_int,
     /// Flush: 0 or a negative errno.
     pub flush: unsafe extern "sysv64" fn(handle: *mut c_void) -> c_int,
 }

@@ -10,39 +10,78 @@ use alloc::vec::Vec;
 use core::ffi::{c_int, c_void};
 use core::fmt;
 
-use lkl_abi::block::{DiskOps, port_nr};
+use lkl_abi::block::{DiskIov, DiskOps, port_nr};
 use lkl_abi::{BlockDevice, Errno, sys};
 
+use crate::spin::SpinLock;
 use crate::{Kernel, tail};
 
-type Handle = Arc<dyn BlockDevice>;
+/// What the kernel's callbacks get: the device and a buffer that gathers a
+/// request's scattered runs into one host call.
+struct Handle {
+    dev: Arc<dyn BlockDevice>,
+    bounce: SpinLock<Vec<u8>>,
+}
 
-unsafe extern "sysv64" fn disk_read(h: *mut c_void, buf: *mut c_void, len: u64, off: u64) -> c_int {
-    // SAFETY: h is the handle of a registered disk (freed only after the
-    // kernel removed the disk); buf is `len` writable bytes of kernel memory.
-    let (dev, buf) = unsafe { (&*(h as *const Handle), core::slice::from_raw_parts_mut(buf as *mut u8, len as usize)) };
-    match dev.read_at(buf, off) {
+/// # Safety
+/// `iov` points to `count` valid runs of kernel memory.
+unsafe fn runs<'a>(iov: *const DiskIov, count: u32) -> &'a [DiskIov] {
+    // SAFETY: per the contract.
+    unsafe { core::slice::from_raw_parts(iov, count as usize) }
+}
+
+fn status(r: Result<(), Errno>) -> c_int {
+    match r {
         Ok(()) => 0,
         Err(e) => -e.0,
     }
 }
 
-unsafe extern "sysv64" fn disk_write(h: *mut c_void, buf: *const c_void, len: u64, off: u64) -> c_int {
-    // SAFETY: as in disk_read; buf is `len` readable bytes.
-    let (dev, buf) = unsafe { (&*(h as *const Handle), core::slice::from_raw_parts(buf as *const u8, len as usize)) };
-    match dev.write_at(buf, off) {
-        Ok(()) => 0,
-        Err(e) => -e.0,
+unsafe extern "sysv64" fn disk_read(h: *mut c_void, iov: *const DiskIov, count: u32, off: u64) -> c_int {
+    // SAFETY: h is the handle of a registered disk (freed only after the
+    // kernel removed it); iov describes `count` writable runs.
+    let (h, runs) = unsafe { (&*(h as *const Handle), runs(iov, count)) };
+    if let [one] = runs {
+        // SAFETY: a run of `len` writable bytes of kernel memory.
+        let buf = unsafe { core::slice::from_raw_parts_mut(one.base as *mut u8, one.len as usize) };
+        return status(h.dev.read_at(buf, off));
     }
+    let total: usize = runs.iter().map(|r| r.len as usize).sum();
+    let mut bounce = h.bounce.lock();
+    bounce.resize(total, 0);
+    if let Err(e) = h.dev.read_at(&mut bounce[..], off) {
+        return -e.0;
+    }
+    let mut at = 0;
+    for r in runs {
+        // SAFETY: each run is `len` writable bytes, disjoint from the bounce buffer.
+        unsafe { core::ptr::copy_nonoverlapping(bounce.as_ptr().add(at), r.base as *mut u8, r.len as usize) };
+        at += r.len as usize;
+    }
+    0
+}
+
+unsafe extern "sysv64" fn disk_write(h: *mut c_void, iov: *const DiskIov, count: u32, off: u64) -> c_int {
+    // SAFETY: as in disk_read; the runs are readable.
+    let (h, runs) = unsafe { (&*(h as *const Handle), runs(iov, count)) };
+    if let [one] = runs {
+        // SAFETY: a run of `len` readable bytes of kernel memory.
+        let buf = unsafe { core::slice::from_raw_parts(one.base as *const u8, one.len as usize) };
+        return status(h.dev.write_at(buf, off));
+    }
+    let mut bounce = h.bounce.lock();
+    bounce.clear();
+    for r in runs {
+        // SAFETY: each run is `len` readable bytes.
+        bounce.extend_from_slice(unsafe { core::slice::from_raw_parts(r.base as *const u8, r.len as usize) });
+    }
+    status(h.dev.write_at(&bounce[..], off))
 }
 
 unsafe extern "sysv64" fn disk_flush(h: *mut c_void) -> c_int {
     // SAFETY: as in disk_read.
-    let dev = unsafe { &*(h as *const Handle) };
-    match dev.flush() {
-        Ok(()) => 0,
-        Err(e) => -e.0,
-    }
+    let h = unsafe { &*(h as *const Handle) };
+    status(h.dev.flush())
 }
 
 /// A disk the kernel knows, named `vda`, `vdb`, ...
@@ -138,7 +177,7 @@ impl Kernel {
             write: disk_write,
             flush: disk_flush,
         };
-        let handle = Box::into_raw(Box::new(dev));
+        let handle = Box::into_raw(Box::new(Handle { dev, bounce: SpinLock::new(Vec::new()) }));
         let ops = DiskOps { handle: handle as *mut c_void, ..ops };
         // SAFETY: ops and the handle it names stay valid while the kernel
         // holds the disk (the handle until remove_disk or process exit).

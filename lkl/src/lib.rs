@@ -18,6 +18,7 @@ extern crate alloc;
 
 mod disk;
 mod kernel;
+mod spin;
 mod syscalls;
 mod tail;
 mod trampolines;

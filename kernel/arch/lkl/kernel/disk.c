@@ -17,59 +17,70 @@
 #define LKL_DISK_MINORS	16
 #define LKL_DISK_MAX	26
 
-/* Filled by the host; copied at add time. */
+/* One run of contiguous kernel memory of a request. */
+struct lkl_disk_iov {
+	void *base;
+	unsigned long len;
+};
+
+/*
+ * Filled by the host; copied at add time. A request reaches the host as one
+ * vectored call covering its whole, contiguous range on the device: page
+ * cache pages are rarely adjacent in memory, and one host call per page
+ * would cost a system call each.
+ */
 struct lkl_disk {
 	void *handle;
 	unsigned long long size;
 	unsigned int sector_size;
 	int readonly;
-	int (*read)(void *handle, void *buf, unsigned long len,
-		    unsigned long long off);
-	int (*write)(void *handle, const void *buf, unsigned long len,
-		     unsigned long long off);
+	int (*read)(void *handle, const struct lkl_disk_iov *iov,
+		    unsigned int count, unsigned long long off);
+	int (*write)(void *handle, const struct lkl_disk_iov *iov,
+		     unsigned int count, unsigned long long off);
 	int (*flush)(void *handle);
 };
+
+/* A request has at most this many segments (see the queue limits). */
+#define LKL_DISK_MAX_SEGMENTS	1024
 
 struct lkl_blk {
 	struct lkl_disk d;
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
+	/* Requests are served one at a time (queue_rq runs on the CPU). */
+	struct lkl_disk_iov iov[LKL_DISK_MAX_SEGMENTS];
 };
 
 static int lkl_blk_major;
 static struct lkl_blk *lkl_blks[LKL_DISK_MAX];
 static DEFINE_MUTEX(lkl_blks_lock);	/* protects lkl_blks */
 
-/* Calls the host once per run of contiguous memory. */
+/* One host call for the request, merging runs of contiguous memory. */
 static int lkl_blk_rw(struct lkl_blk *b, struct request *rq, int write)
 {
 	unsigned long long off = (unsigned long long)blk_rq_pos(rq) << SECTOR_SHIFT;
 	struct req_iterator iter;
 	struct bio_vec bv;
-	char *run = NULL;
-	unsigned long len = 0;
+	unsigned int n = 0;
 
 	rq_for_each_segment(bv, rq, iter) {
 		char *p = page_address(bv.bv_page) + bv.bv_offset;
 
-		if (run && run + len == p) {
-			len += bv.bv_len;
+		if (n && (char *)b->iov[n - 1].base + b->iov[n - 1].len == p) {
+			b->iov[n - 1].len += bv.bv_len;
 			continue;
 		}
-		if (run) {
-			int r = write ? b->d.write(b->d.handle, run, len, off) :
-					b->d.read(b->d.handle, run, len, off);
-			if (r)
-				return r;
-			off += len;
-		}
-		run = p;
-		len = bv.bv_len;
+		if (n == LKL_DISK_MAX_SEGMENTS)
+			return -EIO;	/* cannot happen within the queue limits */
+		b->iov[n].base = p;
+		b->iov[n].len = bv.bv_len;
+		n++;
 	}
-	if (run)
-		return write ? b->d.write(b->d.handle, run, len, off) :
-			       b->d.read(b->d.handle, run, len, off);
-	return 0;
+	if (!n)
+		return 0;
+	return write ? b->d.write(b->d.handle, b->iov, n, off) :
+		       b->d.read(b->d.handle, b->iov, n, off);
 }
 
 static blk_status_t lkl_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -116,7 +127,7 @@ static void lkl_blk_free(struct lkl_blk *b)
 	if (b->disk)
 		put_disk(b->disk);
 	blk_mq_free_tag_set(&b->tag_set);
-	kfree(b);
+	kvfree(b);
 }
 
 /* Returns the disk index (vda = 0) or a negative errno. */
@@ -129,7 +140,7 @@ long lkl_disk_add(const struct lkl_disk *d)
 	    (d->sector_size != 512 && d->sector_size != 4096) ||
 	    d->size < d->sector_size)
 		return -EINVAL;
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kvzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
 	b->d = *d;
@@ -165,7 +176,8 @@ long lkl_disk_add(const struct lkl_disk *d)
 	set_capacity(b->disk, d->size >> SECTOR_SHIFT);
 	blk_queue_logical_block_size(b->disk->queue, d->sector_size);
 	blk_queue_physical_block_size(b->disk->queue, d->sector_size);
-	blk_queue_max_hw_sectors(b->disk->queue, 2048);
+	blk_queue_max_hw_sectors(b->disk->queue, 8192);
+	blk_queue_max_segments(b->disk->queue, LKL_DISK_MAX_SEGMENTS);
 	blk_queue_write_cache(b->disk->queue, true, true);
 	if (d->readonly)
 		set_disk_ro(b->disk, true);
@@ -181,7 +193,7 @@ out_free:
 	b = NULL;
 out_unlock:
 	mutex_unlock(&lkl_blks_lock);
-	kfree(b);
+	kvfree(b);
 	return err;
 }
 
