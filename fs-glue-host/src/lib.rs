@@ -2,6 +2,9 @@
 //! Linux kernel through real syscalls (via `rustix`) on a directory, so the
 //! glue's suites run against Linux's own semantics rather than a mock.
 //!
+//! [`lkl_env::LklVfs`] is the same `Vfs` on the embedded kernel, for the
+//! suites' second half.
+//!
 //! Paths are resolved by the host kernel relative to the directory: an
 //! absolute symlink target therefore resolves against the host's `/`, as it
 //! does against the embedded kernel's own root there.
@@ -11,6 +14,7 @@
 pub mod scratch;
 pub mod suite;
 pub mod host_env;
+pub mod lkl_env;
 pub mod model;
 
 use fs_glue::Vfs;

@@ -2,7 +2,9 @@
 //! 10,000 Windows-level operations through fs-glue, checked step by step
 //! against the reference model. `FS_GLUE_SEEDS=a..b` picks other seeds;
 //! `FS_GLUE_SCRATCH` puts the volumes elsewhere (the suite script points
-//! it at a loop-mounted ext4 image).
+//! it at a loop-mounted ext4 image). The same sequences on the host and the
+//! embedded kernel at once, compared with each other too, are in
+//! `tests/embedded.rs`.
 
 use fs_glue::{MountOptions, Volume};
 use fs_glue_host::HostVfs;
@@ -33,8 +35,3 @@ fn random_sequences_match_the_model_on_the_host_kernel() {
         assert_eq!(glue.vol.vfs().open_fds(), 0, "seed {seed}: descriptors leaked");
     }
 }
-
-#[cfg(not(feature = "lkl-mount"))]
-#[test]
-#[ignore = "embedded-kernel Vfs: lkl has no mount API yet (enable feature lkl-mount once it does)"]
-fn random_sequences_match_the_model_on_the_embedded_kernel() {}

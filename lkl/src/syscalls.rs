@@ -296,6 +296,44 @@ impl Kernel {
             .collect())
     }
 
+    /// `fstatfs(fd)`.
+    pub fn fstatfs(&self, fd: Fd) -> Result<Statfs, Errno> {
+        let mut st = Statfs::default();
+        self.call(nr::FSTATFS, [fd as i64, pm(&mut st), 0, 0, 0, 0])?;
+        Ok(st)
+    }
+
+    /// `readlinkat(dirfd, path, buf)` into the caller's buffer: the length
+    /// written (the target is cut to `buf`, as the syscall does).
+    pub fn readlinkat_into(&self, dirfd: Fd, path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.call(nr::READLINKAT, [dirfd as i64, p(path.as_ptr()), pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0])
+            .map(|v| v as usize)
+    }
+
+    /// `fsetxattr(fd, name, value, flags)`.
+    pub fn fsetxattr(&self, fd: Fd, name: &CStr, value: &[u8], flags: i32) -> Result<(), Errno> {
+        self.call(nr::FSETXATTR, [fd as i64, p(name.as_ptr()), p(value.as_ptr()), value.len() as i64, flags as i64, 0])
+            .map(|_| ())
+    }
+
+    /// `fgetxattr(fd, name, buf)`: the value length (ERANGE if `buf` is too
+    /// short; an empty `buf` asks for the length).
+    pub fn fgetxattr(&self, fd: Fd, name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.call(nr::FGETXATTR, [fd as i64, p(name.as_ptr()), pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0])
+            .map(|v| v as usize)
+    }
+
+    /// `flistxattr(fd, buf)`: NUL-separated names; an empty `buf` asks for
+    /// the length.
+    pub fn flistxattr(&self, fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.call(nr::FLISTXATTR, [fd as i64, pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0, 0]).map(|v| v as usize)
+    }
+
+    /// `fremovexattr(fd, name)`.
+    pub fn fremovexattr(&self, fd: Fd, name: &CStr) -> Result<(), Errno> {
+        self.call(nr::FREMOVEXATTR, [fd as i64, p(name.as_ptr()), 0, 0, 0, 0]).map(|_| ())
+    }
+
     /// `nanosleep(duration)`.
     pub fn nanosleep(&self, duration: &Timespec) -> Result<(), Errno> {
         self.call(nr::NANOSLEEP, [p(duration), 0, 0, 0, 0, 0]).map(|_| ())

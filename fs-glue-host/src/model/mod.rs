@@ -7,14 +7,16 @@
 //! stated pairwise here, counted there; delete dispositions and renames are
 //! applied to a path map here, to inodes there), so a bookkeeping bug on
 //! either side shows up as a mismatch with the seed and step to replay.
-//! Once the embedded kernel mounts, the same sequences also run on it and
-//! are compared step by step with the host run.
+//! [`pair::run_seed_pair`] runs the same sequences on two kernels at once
+//! (the host's and the embedded one) and also compares them with each other.
 
 pub mod ops;
+pub mod pair;
 pub mod reference;
 pub mod subject;
 
 pub use ops::{Op, Outcome, Rng, gen_op};
+pub use pair::run_seed_pair;
 pub use reference::Model;
 pub use subject::GlueSubject;
 

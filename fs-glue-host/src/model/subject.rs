@@ -9,12 +9,23 @@ pub struct GlueSubject<V: Vfs> {
     /// The volume under test.
     pub vol: Volume<V>,
     slots: Vec<Option<Handle>>,
+    /// The last listing in full: sorted (name, end of file, attributes).
+    /// The model cannot predict every attribute bit, but two kernels
+    /// under the same glue must agree on them (see [`super::pair`]).
+    pub last_listing: Vec<(String, u64, u32)>,
 }
+
+/// What a handle looks like from Windows: FileStandardInformation (end of
+/// file, links, delete pending, directory) and the attributes of
+/// FileBasicInformation, each as its bytes or the failure status.
+/// Allocation sizes and times are left out: they depend on the block size
+/// and the clock, not on the glue.
+pub type HandleView = (Result<(u64, u32, u8, u8), u32>, Result<u32, u32>);
 
 impl<V: Vfs> GlueSubject<V> {
     /// Wraps a fresh, empty volume.
     pub fn new(vol: Volume<V>) -> Self {
-        GlueSubject { vol, slots: Vec::new() }
+        GlueSubject { vol, slots: Vec::new(), last_listing: Vec::new() }
     }
 
     fn insert(&mut self, h: Handle) -> usize {
@@ -28,6 +39,28 @@ impl<V: Vfs> GlueSubject<V> {
 
     fn get(&self, slot: usize) -> Option<Handle> {
         self.slots.get(slot).copied().flatten()
+    }
+
+    /// The view of the handle in `slot`, if it is open.
+    pub fn view(&mut self, slot: usize) -> Option<HandleView> {
+        use layout::{basic, standard};
+        let h = self.get(slot)?;
+        let mut s = [0u8; standard::SIZE];
+        let std = match self.vol.query_information(h, FILE_STANDARD_INFORMATION, &mut s) {
+            Ok(_) => Ok((
+                u64::from_le_bytes(s[standard::EOF..standard::EOF + 8].try_into().unwrap()),
+                u32::from_le_bytes(s[standard::LINKS..standard::LINKS + 4].try_into().unwrap()),
+                s[standard::DELETE_PENDING],
+                s[standard::DIRECTORY],
+            )),
+            Err(e) => Err(e.0),
+        };
+        let mut b = [0u8; basic::SIZE];
+        let attrs = match self.vol.query_information(h, FILE_BASIC_INFORMATION, &mut b) {
+            Ok(_) => Ok(u32::from_le_bytes(b[basic::ATTR..basic::ATTR + 4].try_into().unwrap())),
+            Err(e) => Err(e.0),
+        };
+        Some((std, attrs))
     }
 
     /// Closes every handle left open (and applies their dispositions).
@@ -102,6 +135,7 @@ impl<V: Vfs> GlueSubject<V> {
                 status(self.vol.close(h))
             }
             Op::List { dir, pattern } => {
+                self.last_listing.clear();
                 let share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
                 let r = self.create(dir, FILE_LIST_DIRECTORY, share, FILE_OPEN, FILE_DIRECTORY_FILE);
                 let Some(h) = r.handle else { return Outcome::Listing(Err(r.status.0)) };
@@ -129,8 +163,7 @@ impl<V: Vfs> GlueSubject<V> {
                                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
                                     .collect();
                                 let size = u64::from_le_bytes(buf[off + EOF..off + EOF + 8].try_into().unwrap());
-                                let is_dir = u(off + ATTR) & FILE_ATTRIBUTE_DIRECTORY != 0;
-                                out.push((String::from_utf16_lossy(&name), size, is_dir));
+                                out.push((String::from_utf16_lossy(&name), size, u(off + ATTR)));
                                 let next = u(off) as usize;
                                 if next == 0 {
                                     break;
@@ -146,7 +179,9 @@ impl<V: Vfs> GlueSubject<V> {
                 };
                 let _ = self.vol.close(h);
                 out.sort();
-                Outcome::Listing(res.map(|()| out))
+                self.last_listing = out.clone();
+                let short = out.into_iter().map(|(n, size, a)| (n, size, a & FILE_ATTRIBUTE_DIRECTORY != 0)).collect();
+                Outcome::Listing(res.map(|()| short))
             }
         }
     }
