@@ -11,7 +11,7 @@ use lkl::{BlockDevice, Errno};
 
 fn check_range(size: usize, off: u64, len: usize) -> Result<usize, Errno> {
     // The contract: whole sectors, inside the device, else EIO.
-    if off % 512 != 0 || len % 512 != 0 {
+    if !off.is_multiple_of(512) || !len.is_multiple_of(512) {
         return Err(Errno::EINVAL);
     }
     let start = usize::try_from(off).map_err(|_| Errno::EIO)?;

@@ -175,14 +175,12 @@ impl ExtLayout {
         let mut group = 0u64;
         for line in text.lines() {
             let line = line.trim();
-            if line.starts_with("Group ") {
-                group = line[6..].split(':').next().and_then(|g| g.trim().parse().ok()).unwrap_or(group);
+            if let Some(rest) = line.strip_prefix("Group ") {
+                group = rest.split(':').next().and_then(|g| g.trim().parse().ok()).unwrap_or(group);
             }
             let mut push = |class, key: &str| {
-                if let Some(i) = line.find(key) {
-                    if let Some((a, b)) = parse_range(&line[i + key.len()..]) {
-                        l.regions.push((class, a * bs, (b + 1) * bs));
-                    }
+                if let Some((a, b)) = line.find(key).and_then(|i| parse_range(&line[i + key.len()..])) {
+                    l.regions.push((class, a * bs, (b + 1) * bs));
                 }
             };
             if line.starts_with("Primary superblock at") || line.starts_with("Backup superblock at") {
@@ -190,15 +188,11 @@ impl ExtLayout {
             }
             push(Class::BlockBitmap, "Block bitmap at ");
             push(Class::InodeBitmap, "Inode bitmap at ");
-            if let Some(i) = line.find("Inode table at ") {
-                if let Some((a, _)) = parse_range(&line[i + 15..]) {
-                    // Only the first group's used inodes matter: the rest is
-                    // zeroes the kernel never parses.
-                    if group == 0 {
-                        let len = (inodes_per_group.min(64) * inode_size).div_ceil(bs) * bs;
-                        l.regions.push((Class::InodeTable, a * bs, a * bs + len));
-                    }
-                }
+            // Only the first group's used inodes matter: the rest of the
+            // tables is zeroes the kernel never parses.
+            if let Some((a, _)) = line.find("Inode table at ").and_then(|i| parse_range(&line[i + 15..])).filter(|_| group == 0) {
+                let len = (inodes_per_group.min(64) * inode_size).div_ceil(bs) * bs;
+                l.regions.push((Class::InodeTable, a * bs, a * bs + len));
             }
         }
         // Extent tree blocks (ETB) and directory blocks from debugfs.
