@@ -1,6 +1,6 @@
 //! The semantic suite: one body per NT rule, generic over the `Vfs`, run
-//! over [`crate::HostVfs`] and (once `lkl` can mount) the embedded kernel on
-//! an ext4 image. Each case gets a fresh, empty volume from an [`Env`] and
+//! over [`crate::HostVfs`] and [`crate::lkl_env::LklVfs`] (the embedded
+//! kernel on an ext4 image). Each case gets a fresh, empty volume from an [`Env`] and
 //! checks both what Windows sees and what Linux got (through the same Vfs).
 //!
 //! Cases panic on a mismatch with the operation, the expected and the
