@@ -33,10 +33,6 @@ fn pm<T>(x: *mut T) -> i64 {
     x as usize as i64
 }
 
-fn opt_cstr(s: Option<&CStr>) -> i64 {
-    s.map_or(0, |s| p(s.as_ptr()))
-}
-
 impl Kernel {
     fn call(&self, nr: i64, args: [i64; 6]) -> Result<i64, Errno> {
         // SAFETY: every wrapper below passes pointers to live buffers of the
@@ -220,8 +216,17 @@ impl Kernel {
 
     /// `mount(source, target, fstype, flags, data)`.
     pub fn mount(&self, source: &CStr, target: &CStr, fstype: &CStr, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
-        self.call(nr::MOUNT, [p(source.as_ptr()), p(target.as_ptr()), p(fstype.as_ptr()), flags as i64, opt_cstr(data), 0])
-            .map(|_| ())
+        // Linux copies a whole page of mount data (copy_mount_options) and
+        // relies on a fault to stop at the end of the caller's mapping;
+        // without an MMU that copy reads past a short string and can hit
+        // an unmapped host page (SIGSEGV). Hand it at least a page.
+        let page = data.map(|d| {
+            let mut v = alloc::vec![0u8; d.to_bytes_with_nul().len().max(4096)];
+            v[..d.to_bytes().len()].copy_from_slice(d.to_bytes());
+            v
+        });
+        let data_ptr = page.as_ref().map_or(0, |v| p(v.as_ptr()));
+        self.call(nr::MOUNT, [p(source.as_ptr()), p(target.as_ptr()), p(fstype.as_ptr()), flags as i64, data_ptr, 0]).map(|_| ())
     }
 
     /// `umount2(target, flags)`.
