@@ -213,7 +213,10 @@ const BATCH: usize = 50;
 fn mutations(csum: bool, batch: u64) -> R {
     let s = Scratch::new(&format!("mut-{csum}-{batch}"))?;
     let (base, layout) = base_image(&s, csum)?;
-    let (k, host) = boot(Console::Capture, 64)?;
+    // FS_TESTS_MUTATION=N runs mutation N alone with the console on stderr
+    // (to reproduce a failure).
+    let only: Option<u64> = std::env::var("FS_TESTS_MUTATION").ok().and_then(|v| v.parse().ok());
+    let (k, host) = boot(if only.is_some() { Console::Stderr } else { Console::Capture }, 64)?;
     // The unmutated image must mount and walk clean, or the test means nothing.
     match try_image(&k, host, base.clone(), Some("ext4"))? {
         Outcome::Mounted(w) if w.errors.is_empty() && w.entries > 300 => {}
@@ -259,6 +262,9 @@ fn mutations(csum: bool, batch: u64) -> R {
                 "4 random bytes".into()
             }
         };
+        if only.is_some_and(|n| n != i) {
+            continue;
+        }
         let label = format!("#{i} {class:?} at {at:#x} ({what})");
         // Printed first, so a hang names the mutation that caused it.
         println!("{label} ...");
