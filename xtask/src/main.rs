@@ -27,6 +27,8 @@ const PACKAGES: &[&str] = &[
     "e2fsprogs",
     "dosfstools",
     "mtools",
+    "btrfs-progs",
+    "xfsprogs",
 ];
 
 fn root() -> PathBuf {
