@@ -111,7 +111,7 @@ impl Disk {
 pub struct MountOptions {
     /// Partition number (1-based, as Linux numbers them); None = whole disk.
     pub partition: Option<u32>,
-    /// "ext4" (also serves ext2 and ext3), "vfat", ...; None = detect.
+    /// "ext4" (also serves ext2 and ext3), "vfat", "btrfs", "xfs"; None = detect.
     pub fstype: Option<String>,
     /// Mount read-only.
     pub read_only: bool,
@@ -151,10 +151,20 @@ impl fmt::Display for MountError {
     }
 }
 
+/// Enough of a device to see every superblock magic detection knows.
+const DETECT_BYTES: usize = 0x11000;
+
 /// File-system types the detection knows, by superblock magic.
 fn detect(head: &[u8]) -> Option<&'static str> {
     if head.len() >= 1082 && head[1080] == 0x53 && head[1081] == 0xef {
         return Some("ext4");
+    }
+    if head.len() >= 4 && &head[0..4] == b"XFSB" {
+        return Some("xfs");
+    }
+    // btrfs keeps its primary superblock at 64 KiB.
+    if head.len() >= 0x10048 && &head[0x10040..0x10048] == b"_BHRfS_M" {
+        return Some("btrfs");
     }
     let boot_sig = head.len() >= 512 && head[510] == 0x55 && head[511] == 0xaa;
     let fat_name = |at: usize| head.len() > at + 3 && &head[at..at + 3] == b"FAT";
@@ -241,8 +251,8 @@ impl Kernel {
         let fstype = match &opts.fstype {
             Some(t) => t.clone(),
             None => {
-                let head = self.read_device_head(&device, 4096).map_err(plain)?;
-                detect(&head).ok_or(MountError { errno: Errno::EINVAL, log: "no ext2/3/4 or FAT superblock found".into() })?.to_string()
+                let head = self.read_device_head(&device, DETECT_BYTES).map_err(plain)?;
+                detect(&head).ok_or(MountError { errno: Errno::EINVAL, log: "no ext2/3/4, FAT, btrfs or XFS superblock found".into() })?.to_string()
             }
         };
         let name = device.rsplit('/').next().unwrap_or("disk");

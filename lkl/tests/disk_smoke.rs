@@ -39,12 +39,18 @@ fn write_tree(k: &Kernel, root: &str) -> R {
 }
 
 fn roundtrip(mkfs: &[&str], fsck: &[&str], want_type: &str) -> R {
-    let img = image("fs.img", mkfs, 64)?;
+    roundtrip_with(mkfs, fsck, want_type, 64, "")
+}
+
+fn roundtrip_with(mkfs: &[&str], fsck: &[&str], want_type: &str, size_mb: u64, options: &str) -> R {
+    let img = image("fs.img", mkfs, size_mb)?;
     let host = StdHost::leak(Console::Stderr);
-    let k = Kernel::boot(host, &BootConfig::default()).map_err(|e| e.to_string())?;
+    let config = BootConfig { mem_size: 256 << 20, ..BootConfig::default() };
+    let k = Kernel::boot(host, &config).map_err(|e| e.to_string())?;
     let dev = FileDevice::open(&img, false).map_err(|e| e.to_string())?;
     let disk = check!(k.add_disk(Arc::new(dev)), "add_disk");
-    let m = k.mount_disk(&disk, &MountOptions::default()).map_err(|e| format!("mount: {e}"))?;
+    let opts = MountOptions { options: options.to_string(), ..MountOptions::default() };
+    let m = k.mount_disk(&disk, &opts).map_err(|e| format!("mount: {e}"))?;
     ensure!(m.fstype == want_type, "detected {} want {want_type}", m.fstype);
     write_tree(&k, m.path.to_str().unwrap())?;
     check!(k.unmount(&m), "umount");
@@ -77,7 +83,39 @@ fn vfat() -> R {
     roundtrip(&["mkfs.vfat"], &["fsck.vfat", "-n"], "vfat")
 }
 
+fn btrfs() -> R {
+    roundtrip_with(&["mkfs.btrfs", "-q", "-f"], &["btrfs", "check", "--readonly"], "btrfs", 128, "")
+}
+
+fn btrfs_zstd() -> R {
+    roundtrip_with(&["mkfs.btrfs", "-q", "-f"], &["btrfs", "check", "--readonly"], "btrfs", 128, "compress=zstd")
+}
+
+fn xfs() -> R {
+    roundtrip_with(&["mkfs.xfs", "-q", "-f"], &["xfs_repair", "-n"], "xfs", 320, "")
+}
+
+fn xfs_rmapbt() -> R {
+    roundtrip_with(&["mkfs.xfs", "-q", "-f", "-m", "rmapbt=1"], &["xfs_repair", "-n"], "xfs", 320, "")
+}
+
+fn xfs_v4() -> R {
+    roundtrip_with(&["mkfs.xfs", "-q", "-f", "-m", "crc=0"], &["xfs_repair", "-n"], "xfs", 320, "")
+}
+
 fn main() {
     let t = |name, run| Case { name, timeout: Duration::from_secs(120), run };
-    lkl_test_runner::main("disk_smoke", &[t("ext4_defaults", ext4_defaults), t("ext2", ext2), t("vfat", vfat)])
+    lkl_test_runner::main(
+        "disk_smoke",
+        &[
+            t("ext4_defaults", ext4_defaults),
+            t("ext2", ext2),
+            t("vfat", vfat),
+            t("btrfs", btrfs),
+            t("btrfs_zstd", btrfs_zstd),
+            t("xfs", xfs),
+            t("xfs_rmapbt", xfs_rmapbt),
+            t("xfs_v4", xfs_v4),
+        ],
+    )
 }

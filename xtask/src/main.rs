@@ -28,6 +28,8 @@ const PACKAGES: &[&str] = &[
     "e2fsprogs",
     "dosfstools",
     "mtools",
+    "btrfs-progs",
+    "xfsprogs",
 ];
 
 fn root() -> PathBuf {
