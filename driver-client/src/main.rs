@@ -6,15 +6,24 @@
 //! checks that other major functions are refused, runs the self-test and
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
+//! With an argument it runs one Linux scenario instead (`boot-halt`,
+//! `panic`, `boot-leave`; see `linux.rs`).
+//!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
 //! failure.
 
+#[cfg(windows)]
+mod linux;
 #[cfg(windows)]
 mod win;
 
 #[cfg(windows)]
 fn main() {
-    std::process::exit(win::run());
+    let mode = std::env::args().nth(1);
+    std::process::exit(match mode.as_deref() {
+        None => win::run(),
+        Some(m) => linux::run(m),
+    });
 }
 
 #[cfg(not(windows))]

@@ -5,14 +5,14 @@ use std::ptr;
 
 use driver_ioctl as proto;
 
-type Handle = *mut c_void;
+pub(crate) type Handle = *mut c_void;
 const INVALID_HANDLE: Handle = -1isize as Handle;
 const GENERIC_READ: u32 = 0x8000_0000;
 const GENERIC_WRITE: u32 = 0x4000_0000;
 const OPEN_EXISTING: u32 = 3;
 const ERROR_INVALID_FUNCTION: u32 = 1;
 const ERROR_ACCESS_DENIED: u32 = 5;
-const ERROR_INVALID_PARAMETER: u32 = 87;
+pub(crate) const ERROR_INVALID_PARAMETER: u32 = 87;
 const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
 const TOKEN_ALL_ACCESS: u32 = 0x000F_01FF;
 const DISABLE_MAX_PRIVILEGE: u32 = 1;
@@ -28,7 +28,7 @@ unsafe extern "system" {
     fn CreateFileW(name: *const u16, access: u32, share: u32, security: *mut c_void, disposition: u32, flags: u32, template: Handle) -> Handle;
     fn DeviceIoControl(dev: Handle, code: u32, inb: *const c_void, in_len: u32, outb: *mut c_void, out_len: u32, returned: *mut u32, overlapped: *mut c_void) -> i32;
     fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
-    fn CloseHandle(h: Handle) -> i32;
+    pub(crate) fn CloseHandle(h: Handle) -> i32;
     fn GetLastError() -> u32;
     fn GetCurrentProcess() -> Handle;
     fn GetModuleHandleW(name: *const u16) -> Handle;
@@ -174,13 +174,13 @@ fn system_enforces_admin_only_dacls() -> Result<bool, String> {
     }
 }
 
-struct Report {
-    passed: u32,
-    failed: u32,
+pub(crate) struct Report {
+    pub(crate) passed: u32,
+    pub(crate) failed: u32,
 }
 
 impl Report {
-    fn check(&mut self, name: &str, result: Result<(), String>) {
+    pub(crate) fn check(&mut self, name: &str, result: Result<(), String>) {
         match result {
             Ok(()) => {
                 self.passed += 1;
@@ -198,7 +198,7 @@ fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain(Some(0)).collect()
 }
 
-fn open_device() -> Result<Handle, u32> {
+pub(crate) fn open_device() -> Result<Handle, u32> {
     let name = wide(proto::USER_PATH);
     // SAFETY: `name` is NUL-terminated UTF-16; other pointers are null.
     let h = unsafe { CreateFileW(name.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut()) };
@@ -210,7 +210,7 @@ fn open_device() -> Result<Handle, u32> {
 }
 
 /// One DeviceIoControl: Ok(bytes returned) or Err(Win32 error).
-fn ioctl(dev: Handle, code: u32, input: &[u8], out: &mut [u8]) -> Result<usize, u32> {
+pub(crate) fn ioctl(dev: Handle, code: u32, input: &[u8], out: &mut [u8]) -> Result<usize, u32> {
     let mut returned = 0u32;
     let inp = if input.is_empty() { ptr::null() } else { input.as_ptr().cast() };
     let outp = if out.is_empty() { ptr::null_mut() } else { out.as_mut_ptr().cast() };
@@ -225,7 +225,7 @@ fn ioctl(dev: Handle, code: u32, input: &[u8], out: &mut [u8]) -> Result<usize, 
 
 /// Every length pair around the exact sizes except the exact one; returns
 /// how many were tried.
-fn sweep(dev: Handle, code: u32, good_in: &[u8], out_size: usize) -> Result<usize, String> {
+pub(crate) fn sweep(dev: Handle, code: u32, good_in: &[u8], out_size: usize) -> Result<usize, String> {
     let mut tried = 0;
     let mut out = vec![0xCCu8; out_size + 1];
     for in_len in 0..=good_in.len() + 1 {
@@ -252,7 +252,7 @@ fn sweep(dev: Handle, code: u32, good_in: &[u8], out_size: usize) -> Result<usiz
     Ok(tried)
 }
 
-fn counters(dev: Handle) -> Result<proto::AllocCounters, String> {
+pub(crate) fn counters(dev: Handle) -> Result<proto::AllocCounters, String> {
     let mut out = [0u8; proto::COUNTERS_OUT_SIZE];
     let n = ioctl(dev, proto::IOCTL_ALLOC_COUNTERS, &[], &mut out).map_err(|e| format!("IOCTL_ALLOC_COUNTERS failed with error {e}"))?;
     if n != out.len() {
@@ -315,9 +315,10 @@ pub fn run() -> i32 {
             other => Err(format!("got {other:?}")),
         },
     );
+    crate::linux::validation(dev, &mut r);
     r.check(
         "unknown IOCTL code is refused",
-        match ioctl(dev, proto::IOCTL_SELFTEST + 4 * 16, &[], &mut []) {
+        match ioctl(dev, proto::IOCTL_SELFTEST + 4 * 64, &[], &mut []) {
             Err(ERROR_INVALID_FUNCTION) => Ok(()),
             other => Err(format!("got {other:?}, want ERROR_INVALID_FUNCTION")),
         },

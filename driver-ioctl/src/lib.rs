@@ -10,6 +10,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod linux;
+
 /// `\\.\` name of the control device for user mode.
 pub const USER_PATH: &str = r"\\.\LklfsControl";
 /// NT name of the control device.
@@ -31,6 +33,16 @@ const fn ctl_code(function: u32) -> u32 {
 pub const IOCTL_SELFTEST: u32 = ctl_code(0x801);
 /// Reads the allocation counters: no input, out [`AllocCounters`].
 pub const IOCTL_ALLOC_COUNTERS: u32 = ctl_code(0x802);
+
+/// Boots Linux: in [`linux::BootRequest`], out [`linux::BOOT_OUT_SIZE`].
+pub const IOCTL_LINUX_BOOT: u32 = ctl_code(0x803);
+/// `getpid()` and `uname()` in Linux: in the header, out [`linux::Info`].
+pub const IOCTL_LINUX_INFO: u32 = ctl_code(0x804);
+/// Halts Linux: in the header, out [`linux::HaltReply`].
+pub const IOCTL_LINUX_HALT: u32 = ctl_code(0x805);
+/// Test only: makes Linux panic (the port's syscall 1000): in the header,
+/// out [`linux::PanicReply`].
+pub const IOCTL_LINUX_PANIC_FOR_TEST: u32 = ctl_code(0x806);
 
 /// Protocol magic ("LKLF").
 pub const MAGIC: u32 = u32::from_le_bytes(*b"LKLF");
@@ -128,6 +140,10 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
     let (want_in, want_out) = match code {
         IOCTL_SELFTEST => (SELFTEST_IN_SIZE, SELFTEST_OUT_SIZE),
         IOCTL_ALLOC_COUNTERS => (0, COUNTERS_OUT_SIZE),
+        IOCTL_LINUX_BOOT => (linux::BOOT_IN_SIZE, linux::BOOT_OUT_SIZE),
+        IOCTL_LINUX_INFO => (linux::HEADER_SIZE, linux::INFO_OUT_SIZE),
+        IOCTL_LINUX_HALT => (linux::HEADER_SIZE, linux::HALT_OUT_SIZE),
+        IOCTL_LINUX_PANIC_FOR_TEST => (linux::HEADER_SIZE, linux::PANIC_OUT_SIZE),
         _ => return Err(Reject::UnknownCode),
     };
     if input.len() != want_in {
@@ -139,10 +155,12 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
     if out_len > want_out {
         return Err(Reject::InvalidParameter);
     }
-    if code == IOCTL_SELFTEST && input != SelfTestRequest::CURRENT.encode() {
-        return Err(Reject::InvalidParameter);
+    match code {
+        IOCTL_SELFTEST if input != SelfTestRequest::CURRENT.encode() => Err(Reject::InvalidParameter),
+        IOCTL_LINUX_BOOT => linux::BootRequest::decode(input).map(|_| ()),
+        IOCTL_LINUX_INFO | IOCTL_LINUX_HALT | IOCTL_LINUX_PANIC_FOR_TEST => linux::check_header(input),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// How a case ended.
@@ -310,6 +328,98 @@ mod tests {
         let c = AllocCounters { host_outstanding: 1, heap_outstanding: 2, heap_baseline: 3, selftests_run: 4 };
         assert_eq!(AllocCounters::decode(&c.encode()), Some(c));
         assert_eq!(AllocCounters::decode(&[0; 31]), None);
+    }
+
+    /// Every (in, out) length pair up to one past the exact sizes: only the
+    /// exact pair is accepted, with the documented reject otherwise.
+    fn sweep_lengths(code: u32, good: &[u8], out_size: usize) {
+        for in_len in 0..=good.len() + 8 {
+            let input: Vec<u8> = good.iter().copied().chain(core::iter::repeat(0)).take(in_len).collect();
+            for out_len in 0..=out_size + 1 {
+                let want = if in_len != good.len() {
+                    Err(Reject::InvalidParameter)
+                } else if out_len < out_size {
+                    Err(Reject::BufferTooSmall)
+                } else if out_len > out_size {
+                    Err(Reject::InvalidParameter)
+                } else {
+                    Ok(())
+                };
+                assert_eq!(validate(code, &input, out_len), want, "code {code:#x} in {in_len} out {out_len}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_linux_request_length_but_the_exact_one_is_refused() {
+        let boot = linux::BootRequest { mem_size: 64 << 20, cmdline: "quiet" }.encode().unwrap();
+        sweep_lengths(IOCTL_LINUX_BOOT, &boot, linux::BOOT_OUT_SIZE);
+        sweep_lengths(IOCTL_LINUX_INFO, &linux::header(), linux::INFO_OUT_SIZE);
+        sweep_lengths(IOCTL_LINUX_HALT, &linux::header(), linux::HALT_OUT_SIZE);
+        sweep_lengths(IOCTL_LINUX_PANIC_FOR_TEST, &linux::header(), linux::PANIC_OUT_SIZE);
+    }
+
+    #[test]
+    fn boot_request_fields_are_validated() {
+        let ok = |r: &[u8]| validate(IOCTL_LINUX_BOOT, r, linux::BOOT_OUT_SIZE);
+        let good = linux::BootRequest { mem_size: 64 << 20, cmdline: "mem test=1" }.encode().unwrap();
+        assert_eq!(ok(&good), Ok(()));
+        assert_eq!(linux::BootRequest::decode(&good), Ok(linux::BootRequest { mem_size: 64 << 20, cmdline: "mem test=1" }));
+        let max = "x".repeat(linux::CMDLINE_MAX);
+        assert_eq!(ok(&linux::BootRequest { mem_size: linux::MEM_MAX, cmdline: &max }.encode().unwrap()), Ok(()));
+        assert!(linux::BootRequest { mem_size: 64 << 20, cmdline: &(max.clone() + "x") }.encode().is_none());
+        for mem in [0, linux::MEM_MIN - 4096, linux::MEM_MAX + 4096, (64 << 20) + 1, u64::MAX] {
+            assert_eq!(ok(&linux::BootRequest { mem_size: mem, cmdline: "" }.encode().unwrap()), Err(Reject::InvalidParameter), "mem {mem}");
+        }
+        let mut bad = good;
+        bad[0] ^= 1;
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "magic");
+        let mut bad = good;
+        bad[16..20].copy_from_slice(&(linux::CMDLINE_MAX as u32 + 1).to_le_bytes());
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "length past the field");
+        let mut bad = good;
+        bad[20] = 1;
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "reserved");
+        let mut bad = good;
+        bad[24 + 3] = 0;
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "NUL inside the command line");
+        let mut bad = good;
+        bad[24 + 3] = 0xC3;
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "non-ASCII");
+        let mut bad = good;
+        bad[linux::BOOT_IN_SIZE - 1] = b'x';
+        assert_eq!(ok(&bad), Err(Reject::InvalidParameter), "bytes past the length");
+        for code in [IOCTL_LINUX_INFO, IOCTL_LINUX_HALT, IOCTL_LINUX_PANIC_FOR_TEST] {
+            let mut h = linux::header();
+            h[5] ^= 1;
+            let out = match code {
+                IOCTL_LINUX_INFO => linux::INFO_OUT_SIZE,
+                IOCTL_LINUX_HALT => linux::HALT_OUT_SIZE,
+                _ => linux::PANIC_OUT_SIZE,
+            };
+            assert_eq!(validate(code, &h, out), Err(Reject::InvalidParameter));
+            assert_eq!(validate(code, &linux::header(), out), Ok(()));
+        }
+    }
+
+    #[test]
+    fn linux_replies_round_trip() {
+        let mut out = vec![0xAAu8; linux::BOOT_OUT_SIZE];
+        let long = vec![b'k'; linux::TAIL_MAX + 10];
+        linux::encode_boot_reply(&mut out, -12, 7, &long);
+        let r = linux::decode_boot_reply(&out).unwrap();
+        assert_eq!((r.errno, r.boot_ns, r.tail.len()), (-12, 7, linux::TAIL_MAX));
+        linux::encode_boot_reply(&mut out, 0, 1, b"Linux version 6.1");
+        assert_eq!(linux::decode_boot_reply(&out).unwrap().tail, b"Linux version 6.1");
+        let mut info = linux::Info { pid: 3, ..Default::default() };
+        info.uts[0][..5].copy_from_slice(b"Linux");
+        let back = linux::Info::decode(&info.encode()).unwrap();
+        assert_eq!((back.pid, back.field(0), back.field(1)), (3, "Linux", ""));
+        let h = linux::HaltReply { errno: -5, host_outstanding: 9 };
+        assert_eq!(linux::HaltReply::decode(&h.encode()), Some(h));
+        let p = linux::PanicReply { errno: -5, dead: true };
+        assert_eq!(linux::PanicReply::decode(&p.encode()), Some(p));
+        assert_eq!(linux::PanicReply::decode(&[0; 7]), None);
     }
 
     #[test]

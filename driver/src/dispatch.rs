@@ -8,7 +8,7 @@ use driver_ioctl::{AllocCounters, Reject};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, IRP, NTSTATUS};
 
-use crate::{selftest, HOST};
+use crate::{linux, selftest, HOST};
 
 fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
     // SAFETY: `irp` is the IRP the I/O manager handed to a dispatch routine,
@@ -59,8 +59,17 @@ pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *
     if let Err(r) = driver_ioctl::validate(code, input, output.1) {
         return complete(irp, reject_status(r), 0);
     }
-    // Validation passed: the request is fully read (it is a fixed value), so
-    // the shared buffer may now be overwritten with the output.
+    // What a request carries beyond its header is copied out now: input and
+    // output share the system buffer.
+    let boot = match code {
+        driver_ioctl::IOCTL_LINUX_BOOT => match driver_ioctl::linux::BootRequest::decode(input) {
+            Ok(req) => Some(linux::boot_config(&req)),
+            Err(r) => return complete(irp, reject_status(r), 0),
+        },
+        _ => None,
+    };
+    // Validation passed and the request is fully read, so the shared buffer
+    // may now be overwritten with the output.
     // SAFETY: see above; `input` is not used past this point.
     let out = unsafe { slice::from_raw_parts_mut(output.0, output.1) };
     match code {
@@ -81,6 +90,18 @@ pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *
             out.copy_from_slice(&c.encode());
             complete(irp, nt::STATUS_SUCCESS, out.len())
         }
+        driver_ioctl::IOCTL_LINUX_BOOT => match boot {
+            Some(config) => finish(irp, linux::boot(&config, out), out.len()),
+            None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
+        },
+        driver_ioctl::IOCTL_LINUX_INFO => finish(irp, linux::info(out), out.len()),
+        driver_ioctl::IOCTL_LINUX_HALT => finish(irp, linux::halt(out), out.len()),
+        driver_ioctl::IOCTL_LINUX_PANIC_FOR_TEST => finish(irp, linux::panic_for_test(out), out.len()),
         _ => complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0),
     }
+}
+
+/// Completes with the output length on success and no output otherwise.
+fn finish(irp: *mut IRP, status: NTSTATUS, len: usize) -> NTSTATUS {
+    complete(irp, status, if nt::nt_success(status) { len } else { 0 })
 }

@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{dispatch, security, selftest, workers, HOST};
+use crate::{dispatch, linux, security, selftest, workers, HOST};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -48,7 +48,10 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
         return nt::STATUS_INSUFFICIENT_RESOURCES;
     }
     // SAFETY: once, before any IRP can arrive.
-    unsafe { selftest::init() };
+    unsafe {
+        selftest::init();
+        linux::init();
+    }
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
     // only touches objects created here.
     let status = unsafe { create_control_device(driver) };
@@ -129,7 +132,17 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
         if !device.is_null() {
             nt::IoDeleteDevice(device);
         }
-        stop_host();
+    }
+    // Linux first, on a worker, while the pool still runs: unmount (halt
+    // syncs), power off, join every kernel thread, free its memory.
+    let halted = linux::shutdown();
+    // SAFETY: the device is gone and Linux is halted; nothing else uses the
+    // pool or the host.
+    unsafe { stop_host() };
+    if let Some(errno) = halted {
+        let mut text = lkl_ntk_host::print::StackText::<96>::new();
+        let _ = core::fmt::Write::write_fmt(&mut text, format_args!("lklfs: Linux halted at unload (errno {errno})\n"));
+        lkl_ntk_host::print::print(text.as_bytes());
     }
     let host = HOST.mem_outstanding();
     let heap = lkl_ntk_host::mem::heap_outstanding();

@@ -4,8 +4,9 @@
 //! device that only Administrators and SYSTEM may open, links it into the
 //! DOS namespace and installs the dispatch table. The control device serves
 //! the self-test IOCTL (every host-conformance case run on the NT host) and
-//! the allocation counters. The library is only ever entered on host
-//! threads: requests are handed to the worker pool.
+//! the allocation counters, and boots, probes and halts the embedded Linux
+//! (`linux`). The library is only ever entered on host threads: requests
+//! are handed to the worker pool.
 //!
 //! Built only for Windows (x86_64-pc-windows-gnu); on other targets the crate
 //! is empty so that `cargo build --workspace` keeps working on Linux.
@@ -17,6 +18,7 @@ extern crate alloc;
 
 mod dispatch;
 mod entry;
+mod linux;
 mod rt;
 mod security;
 mod selftest;

@@ -73,8 +73,9 @@ impl Kernel {
         let cmdline = CString::new(config.cmdline.as_bytes())
             .map_err(|_| BootError { errno: Errno::EINVAL, log: String::new() })?;
         trampolines::install(host);
-        // The port keeps the table pointer for the life of the process.
-        let ops: &'static HostOps = alloc::boxed::Box::leak(alloc::boxed::Box::new(trampolines::table::<H>()));
+        // The port keeps the table pointer for the life of the process: a
+        // promoted constant lives that long and costs no allocation.
+        let ops: &'static HostOps = &trampolines::Table::<H>::OPS;
         let params = BootParams { mem_size: config.mem_size, cmdline: cmdline.as_ptr() as *const c_char };
         // SAFETY: ops is a complete table for the installed host and lives
         // forever; params and the command line outlive the call (the port

@@ -222,8 +222,17 @@ unsafe extern "sysv64" fn timer_free<H: Host>(t: *mut c_void) {
     }
 }
 
+/// The operations table for host type `H`, as a constant so that it can be
+/// handed to C as a `&'static` without a heap block (the driver checks that
+/// its heap is back to its load-time baseline after a halt).
+pub(crate) struct Table<H>(core::marker::PhantomData<H>);
+
+impl<H: Host> Table<H> {
+    pub(crate) const OPS: HostOps = table::<H>();
+}
+
 /// The operations table for host type `H`.
-pub(crate) fn table<H: Host>() -> HostOps {
+const fn table<H: Host>() -> HostOps {
     HostOps {
         version: HOST_OPS_VERSION,
         print: print::<H>,

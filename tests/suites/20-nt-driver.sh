@@ -11,7 +11,13 @@
 #     starts it, runs the user-mode client (buffer validation, every
 #     host-conformance case inside the driver, allocation counters, access
 #     control), stops it, and checks that DriverUnload reported no leaks and
-#     that winedevice exited cleanly.
+#     that winedevice exited cleanly;
+#  5. the embedded Linux in the driver, one service lifetime each: boot with
+#     a memory size and command line on a worker thread, getpid/uname,
+#     halt; a forced Linux panic (later requests fail with
+#     STATUS_IO_DEVICE_ERROR, winedevice stays up, unload halts); a kernel
+#     left running for DriverUnload to halt. Every lifetime must unload
+#     with zero outstanding allocations.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,6 +64,10 @@ fi
 # --- 3. build and image checks ----------------------------------------------
 # panic=abort for this cross build only: a no_std kernel image cannot unwind.
 export CARGO_PROFILE_RELEASE_PANIC=abort
+# The driver links the kernel object (converted to COFF by lkl's build
+# script): reuse the kernel that cargo test built instead of building it
+# again under this target directory.
+export LKL_KERNEL_CACHE="$ROOT/target/kernel"
 if ! "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p lklfs-driver -p driver-client 2>"$TDIR.build.log"; then
     cat "$TDIR.build.log"
     not_ok "driver and client build"
@@ -135,64 +145,92 @@ if sc create lklfs type= kernel start= demand 'binPath=' 'C:\windows\system32\dr
 else
     not_ok "sc create lklfs"
 fi
-if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG" && grep -q RUNNING "$TDIR.start.out"; then
-    ok "sc start lklfs: DriverEntry succeeded"
-else
-    cat "$TDIR.start.out"
-    not_ok "sc start lklfs"
-fi
+# One service lifetime: start, run the client with SCENARIO (empty = the
+# default checks), stop; the winedevice that hosted the driver must survive
+# the scenario (even a Linux panic) and exit on its own once its only driver
+# stopped (Wine's other drivers live in other winedevice processes); the
+# unload message must report zero outstanding allocations. HALTED, if set,
+# is the "Linux halted at unload" message this lifetime must print.
+unloads=0
+cycle() {
+    local scenario=$1 label=$2 halted=${3:-}
+    if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG" && grep -q RUNNING "$TDIR.start.out"; then
+        ok "$label: sc start lklfs: DriverEntry succeeded"
+    else
+        cat "$TDIR.start.out"
+        not_ok "$label: sc start lklfs"
+        return
+    fi
+    # The winedevice process hosting the driver: the one that mapped lklfs.sys.
+    local host_pid="" p
+    for p in $(pgrep -f 'winedevice.exe' || true); do
+        if { grep -q 'lklfs.sys' "/proc/$p/maps"; } 2>/dev/null; then host_pid=$p; fi
+    done
+    echo "# $label: client${scenario:+ $scenario} (driver hosted by winedevice pid ${host_pid:-?}):"
+    local client_rc
+    set +e
+    # shellcheck disable=SC2086 # the empty scenario must vanish
+    timeout 300 "$WINE" 'C:\lklfs-test\driver-client.exe' $scenario >"$TDIR.client.out" 2>>"$LOG"
+    client_rc=$?
+    set -e
+    sed 's/^/    /' "$TDIR.client.out"
+    local cp cf
+    cp=$(grep -Ec '^ok - ' "$TDIR.client.out" || true)
+    cf=$(grep -Ec '^not ok - ' "$TDIR.client.out" || true)
+    PASS=$((PASS + cp))
+    FAIL=$((FAIL + cf))
+    if [ "$client_rc" -ne 0 ] && [ "$cf" -eq 0 ]; then
+        not_ok "$label: client exited with status $client_rc"
+    fi
+    if [ -n "$host_pid" ] && [ -d "/proc/$host_pid" ]; then
+        ok "$label: winedevice (pid $host_pid) still running after the scenario"
+    else
+        not_ok "$label: winedevice still running after the scenario (pid ${host_pid:-not found})"
+    fi
+    if timeout 60 "$WINE" sc stop lklfs >"$TDIR.stop.out" 2>>"$LOG" && grep -q STOPPED "$TDIR.stop.out"; then
+        ok "$label: sc stop lklfs: DriverUnload ran"
+    else
+        cat "$TDIR.stop.out"
+        not_ok "$label: sc stop lklfs"
+    fi
+    local gone=0
+    if [ -n "$host_pid" ]; then
+        for _ in $(seq 50); do
+            if [ ! -d "/proc/$host_pid" ]; then gone=1; break; fi
+            sleep 0.2
+        done
+    fi
+    if [ "$gone" -eq 1 ]; then
+        ok "$label: winedevice (pid $host_pid) exited after the driver stopped"
+    else
+        not_ok "$label: winedevice hosting the driver exited after it stopped (pid ${host_pid:-not found})"
+    fi
+    unloads=$((unloads + 1))
+    local unload
+    unload=$(grep -ao 'lklfs: unloaded;.*' "$LOG" | sed -n "${unloads}p" || true)
+    if [ "$unload" = "lklfs: unloaded; outstanding allocations: host 0, heap 0" ]; then
+        ok "$label: DriverUnload freed every allocation (host 0, heap 0)"
+    else
+        not_ok "$label: DriverUnload freed every allocation (${unload:-no unload message})"
+    fi
+    if [ -n "$halted" ]; then
+        if grep -aq "lklfs: Linux halted at unload ($halted)" "$LOG"; then
+            ok "$label: DriverUnload halted the running kernel ($halted)"
+        else
+            not_ok "$label: DriverUnload halted the running kernel ($halted)"
+        fi
+    fi
+}
 
-# The winedevice process hosting the driver: the one that mapped lklfs.sys.
-host_pid=""
-for p in $(pgrep -f 'winedevice.exe' || true); do
-    if { grep -q 'lklfs.sys' "/proc/$p/maps"; } 2>/dev/null; then host_pid=$p; fi
-done
-[ -n "$host_pid" ] && echo "# driver hosted by winedevice pid $host_pid"
-
-echo "# client (runs inside the Wine prefix):"
-set +e
-timeout 300 "$WINE" 'C:\lklfs-test\driver-client.exe' >"$TDIR.client.out" 2>>"$LOG"
-client_rc=$?
-set -e
-sed 's/^/    /' "$TDIR.client.out"
-cp=$(grep -Ec '^ok - ' "$TDIR.client.out" || true)
-cf=$(grep -Ec '^not ok - ' "$TDIR.client.out" || true)
-PASS=$((PASS + cp))
-FAIL=$((FAIL + cf))
-if [ "$client_rc" -ne 0 ] && [ "$cf" -eq 0 ]; then
-    not_ok "client exited with status $client_rc"
-fi
+cycle "" "default"
 grep -q 'nt-host: timer_rearm_and_cancel' "$TDIR.client.out" || not_ok "client reported the host-conformance cases"
-
-if timeout 60 "$WINE" sc stop lklfs >"$TDIR.stop.out" 2>>"$LOG" && grep -q STOPPED "$TDIR.stop.out"; then
-    ok "sc stop lklfs: DriverUnload ran"
-else
-    cat "$TDIR.stop.out"
-    not_ok "sc stop lklfs"
-fi
+# The embedded Linux, each scenario in a fresh service lifetime (a new load
+# boots again: the image and Linux's static data are loaded afresh).
+cycle boot-halt "Linux boot/syscalls/halt"
+cycle panic "Linux panic" "errno -5"
+cycle boot-leave "Linux left running" "errno 0"
 sc delete lklfs || true
 
-# The winedevice that hosted the driver must exit on its own once its only
-# driver stopped (Wine's other drivers live in other winedevice processes).
-gone=0
-if [ -n "$host_pid" ]; then
-    for _ in $(seq 50); do
-        if [ ! -d "/proc/$host_pid" ]; then gone=1; break; fi
-        sleep 0.2
-    done
-fi
-if [ "$gone" -eq 1 ]; then
-    ok "winedevice (pid $host_pid) exited after the driver stopped"
-else
-    not_ok "winedevice hosting the driver exited after it stopped (pid ${host_pid:-not found})"
-fi
-
-unload=$(grep -o 'lklfs: unloaded;.*' "$LOG" | tail -1 || true)
-if [ "$unload" = "lklfs: unloaded; outstanding allocations: host 0, heap 0" ]; then
-    ok "DriverUnload freed every allocation (host 0, heap 0)"
-else
-    not_ok "DriverUnload freed every allocation (${unload:-no unload message})"
-fi
 if grep -Eq 'Unhandled exception|unimplemented function|Unhandled page fault|err:seh' "$LOG"; then
     grep -E 'Unhandled exception|unimplemented function|Unhandled page fault|err:seh' "$LOG" | head -5
     not_ok "no crash or unimplemented-function call in winedevice"

@@ -1,0 +1,196 @@
+//! The embedded Linux: boot, the syscall probe, halt and the test-only
+//! panic. Every call into the library runs on a worker thread (a host
+//! thread, PASSIVE_LEVEL, expanded stack); the dispatch thread only
+//! validates, waits and copies results.
+//!
+//! One boot per driver load: Linux's static data lives in the image and is
+//! not re-initialised, so a second boot in the same load is refused with
+//! [`STATUS_WRONG_STATE`]; a service stop unloads the image and the next
+//! start boots afresh.
+
+use alloc::string::String;
+use core::cell::UnsafeCell;
+
+use driver_ioctl::linux::{self as proto, HaltReply, Info, PanicReply};
+use lkl::{BootConfig, Errno, Kernel};
+use lkl_abi::Host;
+use lkl_ntk_host::sync::RawSemaphore;
+use nt::NTSTATUS;
+
+use crate::{workers, HOST};
+
+const STATUS_NOT_BOOTED: NTSTATUS = proto::STATUS_NOT_BOOTED as NTSTATUS;
+const STATUS_WRONG_STATE: NTSTATUS = proto::STATUS_WRONG_STATE as NTSTATUS;
+const STATUS_LINUX_DEAD: NTSTATUS = proto::STATUS_LINUX_DEAD as NTSTATUS;
+const _: () = assert!(STATUS_NOT_BOOTED == nt::STATUS_DEVICE_NOT_READY);
+const _: () = assert!(STATUS_WRONG_STATE == nt::STATUS_INVALID_DEVICE_STATE);
+const _: () = assert!(STATUS_LINUX_DEAD == nt::STATUS_IO_DEVICE_ERROR);
+
+enum State {
+    /// No boot yet in this load.
+    Never,
+    Running(Kernel),
+    /// Halted, or the boot failed: the library cannot boot again here.
+    Over,
+}
+
+/// The kernel's state behind a sleeping lock (a binary KSEMAPHORE). It is
+/// held by the dispatch thread across a whole control request, including
+/// the wait for the worker that calls into Linux: control requests are rare
+/// and must not interleave (a halt must not race a syscall). It is never
+/// taken by a worker or by anything Linux calls, so it cannot deadlock with
+/// the library's own locks.
+struct Control {
+    sem: RawSemaphore,
+    /// Guarded by `sem`.
+    state: UnsafeCell<State>,
+}
+
+// SAFETY: `state` is only touched while `sem` is held (see `with_state`).
+unsafe impl Sync for Control {}
+
+static CONTROL: Control = Control { sem: RawSemaphore::new(), state: UnsafeCell::new(State::Never) };
+
+/// # Safety
+/// Once, from DriverEntry, before any IRP can arrive.
+pub unsafe fn init() {
+    // SAFETY: nothing waits on the semaphore yet (caller's contract); it is
+    // a static, so it never moves.
+    unsafe { CONTROL.sem.init(1) };
+}
+
+/// Runs `f` with the state, serialised with every other control request.
+/// PASSIVE_LEVEL (it may wait).
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    CONTROL.sem.down();
+    // SAFETY: the semaphore has one unit and we hold it, so this is the
+    // only reference to the state until `up` below.
+    let r = f(unsafe { &mut *CONTROL.state.get() });
+    CONTROL.sem.up();
+    r
+}
+
+/// The boot parameters, copied out of the request (whose buffer the reply
+/// overwrites).
+pub fn boot_config(req: &proto::BootRequest<'_>) -> BootConfig {
+    BootConfig { mem_size: req.mem_size, cmdline: String::from(req.cmdline) }
+}
+
+/// Boots Linux on a worker and writes the reply (errno, time, console
+/// tail) into `out` ([`proto::BOOT_OUT_SIZE`] bytes).
+pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
+    with_state(|state| {
+        if !matches!(state, State::Never) {
+            return STATUS_WRONG_STATE;
+        }
+        let start = HOST.monotonic_ns();
+        let mut result = None;
+        workers::run(|| result = Some(Kernel::boot(&HOST, config)));
+        let boot_ns = HOST.monotonic_ns() - start;
+        let (errno, tail) = match result {
+            Some(Ok(k)) => {
+                *state = State::Running(k);
+                (0, lkl::console_tail())
+            }
+            Some(Err(e)) => {
+                *state = State::Over;
+                (-e.errno.0, e.log)
+            }
+            None => {
+                *state = State::Over;
+                (-Errno::EIO.0, String::new())
+            }
+        };
+        proto::encode_boot_reply(out, errno, boot_ns, tail.as_bytes());
+        nt::STATUS_SUCCESS
+    })
+}
+
+/// The status of a request that needs a live kernel, or `None` when it may
+/// go ahead.
+fn not_live(state: &State) -> Option<NTSTATUS> {
+    match state {
+        State::Running(_) if HOST.is_dead() => Some(STATUS_LINUX_DEAD),
+        State::Running(_) => None,
+        State::Never | State::Over => Some(STATUS_NOT_BOOTED),
+    }
+}
+
+/// `getpid()` and `uname()` on a worker: proof that syscalls work.
+pub fn info(out: &mut [u8]) -> NTSTATUS {
+    with_state(|state| {
+        if let Some(s) = not_live(state) {
+            return s;
+        }
+        let State::Running(k) = &*state else { return STATUS_NOT_BOOTED };
+        let mut result = Err(Errno::EIO);
+        workers::run(|| {
+            result = k.getpid().and_then(|pid| k.uname().map(|u| (pid, u)));
+        });
+        match result {
+            Ok((pid, u)) => {
+                let info = Info { pid, uts: [u.sysname, u.nodename, u.release, u.version, u.machine] };
+                out.copy_from_slice(&info.encode());
+                nt::STATUS_SUCCESS
+            }
+            // The library returns EIO for every call once Linux died.
+            Err(_) if HOST.is_dead() => STATUS_LINUX_DEAD,
+            Err(_) => nt::STATUS_UNSUCCESSFUL,
+        }
+    })
+}
+
+/// Halts Linux on a worker (sync, power off, every kernel thread joined,
+/// its memory freed); after a panic it still succeeds, with EIO in the
+/// reply.
+pub fn halt(out: &mut [u8]) -> NTSTATUS {
+    with_state(|state| match halt_locked(state) {
+        Some(errno) => {
+            let reply = HaltReply { errno, host_outstanding: HOST.mem_outstanding() as u64 };
+            out.copy_from_slice(&reply.encode());
+            nt::STATUS_SUCCESS
+        }
+        None => STATUS_NOT_BOOTED,
+    })
+}
+
+/// Halts a running kernel; `None` if none runs. The negative errno otherwise.
+fn halt_locked(state: &mut State) -> Option<i32> {
+    let State::Running(_) = state else { return None };
+    let State::Running(k) = core::mem::replace(state, State::Over) else { return None };
+    let mut kernel = Some(k);
+    let mut result = Ok(());
+    workers::run(|| {
+        if let Some(k) = kernel.take() {
+            result = k.halt();
+        }
+    });
+    Some(match result {
+        Ok(()) => 0,
+        Err(e) => -e.0,
+    })
+}
+
+/// Test only: makes Linux panic through the port's hook, on a worker.
+pub fn panic_for_test(out: &mut [u8]) -> NTSTATUS {
+    with_state(|state| {
+        if let Some(s) = not_live(state) {
+            return s;
+        }
+        let State::Running(k) = &*state else { return STATUS_NOT_BOOTED };
+        let mut result = Ok(0);
+        workers::run(|| result = k.force_panic_for_test());
+        let errno = match result {
+            Ok(_) => 0,
+            Err(e) => -e.0,
+        };
+        out.copy_from_slice(&PanicReply { errno, dead: HOST.is_dead() }.encode());
+        nt::STATUS_SUCCESS
+    })
+}
+
+/// From DriverUnload: halts the kernel if it still runs (no handle to the
+/// control device remains, so no request is in flight). PASSIVE_LEVEL.
+pub fn shutdown() -> Option<i32> {
+    with_state(halt_locked)
+}
