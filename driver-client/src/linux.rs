@@ -7,7 +7,9 @@
 //! - `panic`: boot, force a Linux panic, every later request fails with the
 //!   dead-kernel status (the service stays up; DriverUnload halts);
 //! - `boot-leave`: boot and probe, then leave the kernel running for
-//!   DriverUnload to halt.
+//!   DriverUnload to halt;
+//! - `fs IMAGE JUNK`: boot, the file operations of `fsclient.rs`, halt;
+//! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload.
 
 use driver_ioctl as proto;
 use proto::linux as lx;
@@ -35,6 +37,17 @@ pub(crate) fn validation(dev: Handle, r: &mut Report) {
         let res = sweep(dev, code, input, out).map(|n| println!("# Linux {name} IOCTL: {n} wrong length pairs refused"));
         r.check(&format!("Linux {name} IOCTL refuses every wrong buffer length"), res);
     }
+    let mut create = proto::fsops::FsRequest::new(proto::fsops::Op::Create);
+    let name: Vec<u8> = "\\x".encode_utf16().flat_map(|c| c.to_le_bytes()).collect();
+    create.name = &name;
+    create.out_len = 4;
+    create.args = [1, 0, 0x0012_0089];
+    let res = sweep(dev, proto::IOCTL_FS, &create.encode(), create.reply_size()).map(|n| println!("# file-operation IOCTL (create): {n} wrong length pairs refused"));
+    r.check("file-operation IOCTL refuses every wrong buffer length", res);
+    let mut bad_op = create.encode();
+    bad_op[8] = 99;
+    expect_err(r, "file-operation IOCTL refuses an unknown operation", ioctl(dev, proto::IOCTL_FS, &bad_op, &mut [0u8; 20]), ERROR_INVALID_PARAMETER);
+    expect_err(r, "file operation before boot fails with STATUS_DEVICE_NOT_READY", ioctl(dev, proto::IOCTL_FS, &create.encode(), &mut [0u8; 20]), ERROR_NOT_READY);
     let mut out = vec![0u8; lx::BOOT_OUT_SIZE];
     let mut bad_fields = Vec::new();
     for mem in [0, lx::MEM_MIN - 4096, lx::MEM_MAX + 4096, MEM + 1] {
@@ -198,6 +211,22 @@ pub(crate) fn run(mode: &str) -> i32 {
     match mode {
         "boot-halt" => boot_halt(dev, &mut r),
         "panic" => panic(dev, &mut r),
+        "fs" => {
+            let arg = |i| std::env::args().nth(i).unwrap_or_default();
+            if boot(dev, &mut r) {
+                crate::fsclient::run(dev, &mut r, &arg(2), &arg(3));
+                let res = match halt(dev) {
+                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+                    other => Err(format!("{other:?}")),
+                };
+                r.check("halt after the file operations: 0 host allocations outstanding", res);
+            }
+        }
+        "fs-leave" => {
+            if boot(dev, &mut r) {
+                crate::fsclient::leave(dev, &mut r, &std::env::args().nth(2).unwrap_or_default());
+            }
+        }
         "boot-leave" => {
             if boot(dev, &mut r) {
                 check_info(dev, &mut r);

@@ -13,6 +13,8 @@
 //! failure.
 
 #[cfg(windows)]
+mod fsclient;
+#[cfg(windows)]
 mod linux;
 #[cfg(windows)]
 mod win;

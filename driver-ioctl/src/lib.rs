@@ -10,6 +10,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
+pub mod fsops;
 pub mod linux;
 
 /// `\\.\` name of the control device for user mode.
@@ -43,6 +46,10 @@ pub const IOCTL_LINUX_HALT: u32 = ctl_code(0x805);
 /// Test only: makes Linux panic (the port's syscall 1000): in the header,
 /// out [`linux::PanicReply`].
 pub const IOCTL_LINUX_PANIC_FOR_TEST: u32 = ctl_code(0x806);
+
+/// Mounts an image file, unmounts, and file operations through fs-glue:
+/// in [`fsops::FsRequest`] (variable length), out `16 + out_len` bytes.
+pub const IOCTL_FS: u32 = ctl_code(0x807);
 
 /// Protocol magic ("LKLF").
 pub const MAGIC: u32 = u32::from_le_bytes(*b"LKLF");
@@ -137,6 +144,9 @@ impl AllocCounters {
 /// Checks a request's buffer lengths (and the self-test input) before the
 /// driver does anything. `input` is the first `in_len` bytes of the buffer.
 pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
+    if code == IOCTL_FS {
+        return fsops::FsRequest::decode(input, out_len).map(|_| ());
+    }
     let (want_in, want_out) = match code {
         IOCTL_SELFTEST => (SELFTEST_IN_SIZE, SELFTEST_OUT_SIZE),
         IOCTL_ALLOC_COUNTERS => (0, COUNTERS_OUT_SIZE),
@@ -420,6 +430,57 @@ mod tests {
         let p = linux::PanicReply { errno: -5, dead: true };
         assert_eq!(linux::PanicReply::decode(&p.encode()), Some(p));
         assert_eq!(linux::PanicReply::decode(&[0; 7]), None);
+    }
+
+    #[test]
+    fn fs_requests_need_exact_lengths_and_op_fields() {
+        use fsops::{FsRequest, Op};
+        let name: Vec<u8> = "\\a".encode_utf16().flat_map(|c| c.to_le_bytes()).collect();
+        let mut create = FsRequest::new(Op::Create);
+        create.name = &name;
+        create.out_len = 4;
+        create.args = [2, 0x40, 0x1F01FF];
+        let good = create.encode();
+        assert_eq!(FsRequest::decode(&good, 20), Ok(create.clone()));
+        sweep_lengths(IOCTL_FS, &good, create.reply_size());
+        let mut write = FsRequest::new(Op::Write);
+        write.data = &[7; 100];
+        sweep_lengths(IOCTL_FS, &write.encode(), write.reply_size());
+        let mut read = FsRequest::new(Op::Read);
+        read.out_len = 4096;
+        sweep_lengths(IOCTL_FS, &read.encode(), read.reply_size());
+        // Fields an op must not carry, bounds, unknown ops.
+        let bad = |r: &FsRequest<'_>| assert_eq!(validate(IOCTL_FS, &r.encode(), r.reply_size()), Err(Reject::InvalidParameter), "{r:?}");
+        let mut r = FsRequest::new(Op::Close);
+        r.name = &name;
+        bad(&r);
+        let mut r = FsRequest::new(Op::Mount);
+        bad(&r);
+        r.name = &name;
+        r.args[0] = 2;
+        bad(&r);
+        let mut r = create.clone();
+        r.args[0] = 6;
+        bad(&r);
+        let mut r = FsRequest::new(Op::Read);
+        bad(&r);
+        r.out_len = fsops::DATA_MAX as u32 + 1;
+        bad(&r);
+        let mut r = FsRequest::new(Op::Write);
+        bad(&r);
+        r.data = &[0; 10];
+        r.name = &name[..1];
+        bad(&r);
+        let mut g = good.clone();
+        g[8] = 99;
+        assert_eq!(validate(IOCTL_FS, &g, 20), Err(Reject::InvalidParameter));
+        g[8] = 3;
+        g[1] ^= 1;
+        assert_eq!(validate(IOCTL_FS, &g, 20), Err(Reject::InvalidParameter));
+        let mut out = vec![0u8; 20];
+        fsops::encode_reply_header(&mut out, 0xC000_0035, 2);
+        let r = fsops::decode_reply(&out).unwrap();
+        assert_eq!((r.status, r.information, r.payload.len()), (0xC000_0035, 2, 4));
     }
 
     #[test]

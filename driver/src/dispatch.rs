@@ -68,6 +68,10 @@ pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *
         },
         _ => None,
     };
+    // A file operation is copied whole (at most a header, a name and 1 MiB):
+    // the reply is written into the same buffer while the request's name
+    // and data are still in use.
+    let fs_request = if code == driver_ioctl::IOCTL_FS { Some(input.to_vec()) } else { None };
     // Validation passed and the request is fully read, so the shared buffer
     // may now be overwritten with the output.
     // SAFETY: see above; `input` is not used past this point.
@@ -92,6 +96,10 @@ pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *
         }
         driver_ioctl::IOCTL_LINUX_BOOT => match boot {
             Some(config) => finish(irp, linux::boot(&config, out), out.len()),
+            None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
+        },
+        driver_ioctl::IOCTL_FS => match fs_request {
+            Some(req) => finish(irp, crate::fs::request(&req, out), out.len()),
             None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
         },
         driver_ioctl::IOCTL_LINUX_INFO => finish(irp, linux::info(out), out.len()),

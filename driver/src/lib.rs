@@ -18,7 +18,10 @@ extern crate alloc;
 
 mod dispatch;
 mod entry;
+mod fs;
+mod kvfs;
 mod linux;
+mod ntdisk;
 mod rt;
 mod security;
 mod selftest;

@@ -9,6 +9,7 @@
 //! start boots afresh.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 
 use driver_ioctl::linux::{self as proto, HaltReply, Info, PanicReply};
@@ -19,17 +20,26 @@ use nt::NTSTATUS;
 
 use crate::{workers, HOST};
 
-const STATUS_NOT_BOOTED: NTSTATUS = proto::STATUS_NOT_BOOTED as NTSTATUS;
-const STATUS_WRONG_STATE: NTSTATUS = proto::STATUS_WRONG_STATE as NTSTATUS;
-const STATUS_LINUX_DEAD: NTSTATUS = proto::STATUS_LINUX_DEAD as NTSTATUS;
+pub(crate) const STATUS_NOT_BOOTED: NTSTATUS = proto::STATUS_NOT_BOOTED as NTSTATUS;
+pub(crate) const STATUS_WRONG_STATE: NTSTATUS = proto::STATUS_WRONG_STATE as NTSTATUS;
+pub(crate) const STATUS_LINUX_DEAD: NTSTATUS = proto::STATUS_LINUX_DEAD as NTSTATUS;
 const _: () = assert!(STATUS_NOT_BOOTED == nt::STATUS_DEVICE_NOT_READY);
 const _: () = assert!(STATUS_WRONG_STATE == nt::STATUS_INVALID_DEVICE_STATE);
 const _: () = assert!(STATUS_LINUX_DEAD == nt::STATUS_IO_DEVICE_ERROR);
 
+/// A running kernel and what is mounted in it.
+pub struct Live {
+    /// Shared with the mounted volume's Vfs; the only other reference, so
+    /// halt can take the kernel back once the volume is gone.
+    pub kernel: Arc<Kernel>,
+    /// The mounted image, if any (boxed: the state is a static).
+    pub mount: Option<alloc::boxed::Box<crate::fs::Mount>>,
+}
+
 enum State {
     /// No boot yet in this load.
     Never,
-    Running(Kernel),
+    Running(Live),
     /// Halted, or the boot failed: the library cannot boot again here.
     Over,
 }
@@ -89,7 +99,7 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
         let boot_ns = HOST.monotonic_ns() - start;
         let (errno, tail) = match result {
             Some(Ok(k)) => {
-                *state = State::Running(k);
+                *state = State::Running(Live { kernel: Arc::new(k), mount: None });
                 (0, lkl::console_tail())
             }
             Some(Err(e)) => {
@@ -103,6 +113,20 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
         };
         proto::encode_boot_reply(out, errno, boot_ns, tail.as_bytes());
         nt::STATUS_SUCCESS
+    })
+}
+
+/// Runs `f` on the live kernel (serialised with every control request), or
+/// returns the status that says why there is none.
+pub fn with_live(f: impl FnOnce(&mut Live) -> NTSTATUS) -> NTSTATUS {
+    with_state(|state| {
+        if let Some(s) = not_live(state) {
+            return s;
+        }
+        match state {
+            State::Running(live) => f(live),
+            _ => STATUS_NOT_BOOTED,
+        }
     })
 }
 
@@ -122,7 +146,8 @@ pub fn info(out: &mut [u8]) -> NTSTATUS {
         if let Some(s) = not_live(state) {
             return s;
         }
-        let State::Running(k) = &*state else { return STATUS_NOT_BOOTED };
+        let State::Running(live) = &*state else { return STATUS_NOT_BOOTED };
+        let k = &live.kernel;
         let mut result = Err(Errno::EIO);
         workers::run(|| {
             result = k.getpid().and_then(|pid| k.uname().map(|u| (pid, u)));
@@ -157,7 +182,14 @@ pub fn halt(out: &mut [u8]) -> NTSTATUS {
 /// Halts a running kernel; `None` if none runs. The negative errno otherwise.
 fn halt_locked(state: &mut State) -> Option<i32> {
     let State::Running(_) = state else { return None };
-    let State::Running(k) = core::mem::replace(state, State::Over) else { return None };
+    let State::Running(Live { kernel, mount }) = core::mem::replace(state, State::Over) else { return None };
+    // Unmount first, closing whatever handles are still open (after a
+    // Linux panic umount fails with EIO and the disk stays with the kernel).
+    if let Some(m) = mount {
+        let _ = crate::fs::unmount(&kernel, *m);
+    }
+    // The volume held the only other reference.
+    let Ok(k) = Arc::try_unwrap(kernel) else { return Some(-Errno::EBUSY.0) };
     let mut kernel = Some(k);
     let mut result = Ok(());
     workers::run(|| {
@@ -177,7 +209,8 @@ pub fn panic_for_test(out: &mut [u8]) -> NTSTATUS {
         if let Some(s) = not_live(state) {
             return s;
         }
-        let State::Running(k) = &*state else { return STATUS_NOT_BOOTED };
+        let State::Running(live) = &*state else { return STATUS_NOT_BOOTED };
+        let k = &live.kernel;
         let mut result = Ok(0);
         workers::run(|| result = k.force_panic_for_test());
         let errno = match result {

@@ -107,6 +107,9 @@ crate::nt_consts! {
     /// `OBJ_KERNEL_HANDLE`: the handle lives in the system process's table,
     /// so no user process can use or close it.
     pub const OBJ_KERNEL_HANDLE: u32 = 0x200;
+    /// `OBJ_FORCE_ACCESS_CHECK`: check the caller's access even though the
+    /// open is made from kernel mode on its behalf.
+    pub const OBJ_FORCE_ACCESS_CHECK: u32 = 0x400;
 
     /// `KernelMode`.
     pub const KernelMode: KPROCESSOR_MODE = 0;

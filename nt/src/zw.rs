@@ -30,6 +30,8 @@ crate::nt_consts! {
     pub const FILE_READ_DATA: ACCESS_MASK = 0x1;
     /// `FILE_WRITE_DATA`.
     pub const FILE_WRITE_DATA: ACCESS_MASK = 0x2;
+    /// `FILE_READ_ATTRIBUTES`.
+    pub const FILE_READ_ATTRIBUTES: ACCESS_MASK = 0x80;
     /// `FILE_SHARE_READ`.
     pub const FILE_SHARE_READ: u32 = 1;
     /// `FILE_SHARE_WRITE`.

@@ -1,0 +1,213 @@
+//! Wire format of the file-operation request ([`crate::IOCTL_FS`]): mount an
+//! image file, unmount, and file operations that go through fs-glue inside
+//! the driver, so Windows semantics are exercised where the driver runs.
+//!
+//! Request: a 48-byte header, then `name_len` bytes of UTF-16LE name, then
+//! `data_len` bytes of data; the input must be exactly that long.
+//!
+//! | offset | field |
+//! |---|---|
+//! | 0 | magic u32, 4 version u32 |
+//! | 8 | op u32 ([`Op`]) |
+//! | 12 | handle u32 (fs-glue handle, for ops on an open file) |
+//! | 16 | offset u64 (read, write) |
+//! | 24 | data_len u32 (write) |
+//! | 28 | name_len u32 (bytes, even) |
+//! | 32 | out_len u32: payload bytes the reply carries (read, query dir) |
+//! | 36 | arg0 u32, 40 arg1 u32, 44 arg2 u32 (per op, below) |
+//!
+//! Reply: exactly `16 + out_len` bytes: fs-glue's NTSTATUS u32, reserved
+//! u32, information u64 (bytes read/written, FILE_CREATED..., handle), then
+//! the payload. The IRP itself fails only for driver-level reasons (no
+//! kernel: STATUS_DEVICE_NOT_READY; Linux died: STATUS_IO_DEVICE_ERROR; no
+//! volume mounted: STATUS_DEVICE_NOT_READY; a second mount:
+//! STATUS_INVALID_DEVICE_STATE), so a caller sees the exact NTSTATUS that
+//! fs-glue chose for a file operation.
+
+use crate::linux::check_header;
+use crate::Reject;
+
+/// Bytes of the request header.
+pub const FS_HEADER: usize = 48;
+/// Bytes of the reply header.
+pub const REPLY_HEADER: usize = 16;
+/// Longest name (bytes of UTF-16).
+pub const NAME_MAX: usize = 2048;
+/// Most data one write carries and most payload one reply carries.
+pub const DATA_MAX: usize = 1 << 20;
+
+/// The operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Mount an image file: name = its NT path (`\??\C:\...`), arg0 bit 0 =
+    /// read-only. Opened in the caller's context with access checks forced.
+    Mount = 1,
+    /// Unmount (every handle is closed first; every dirty block is on the
+    /// image when it succeeds).
+    Unmount = 2,
+    /// NtCreateFile: name = path from the volume root (`\dir\file`), arg0 =
+    /// CreateDisposition, arg1 = CreateOptions, arg2 = DesiredAccess; share
+    /// access is read|write|delete. Information = FILE_CREATED etc.; the
+    /// handle is in the payload (out_len 4).
+    Create = 3,
+    /// Close a handle.
+    Close = 4,
+    /// Read out_len bytes at offset.
+    Read = 5,
+    /// Write the data at offset.
+    Write = 6,
+    /// NtQueryDirectoryFile: name = pattern (may be empty), arg0 = class,
+    /// arg1 bit 0 = restart, bit 1 = single entry; out_len = buffer size.
+    QueryDirectory = 7,
+    /// FileRenameInformation: name = new path from the root, arg0 bit 0 =
+    /// replace if exists.
+    Rename = 8,
+    /// FileDispositionInformation (delete on close).
+    Delete = 9,
+}
+
+impl Op {
+    fn from_u32(v: u32) -> Option<Op> {
+        Some(match v {
+            1 => Op::Mount,
+            2 => Op::Unmount,
+            3 => Op::Create,
+            4 => Op::Close,
+            5 => Op::Read,
+            6 => Op::Write,
+            7 => Op::QueryDirectory,
+            8 => Op::Rename,
+            9 => Op::Delete,
+            _ => return None,
+        })
+    }
+}
+
+/// A decoded request; `name` and `data` borrow the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsRequest<'a> {
+    /// The operation.
+    pub op: Op,
+    /// fs-glue handle.
+    pub handle: u32,
+    /// File offset.
+    pub offset: u64,
+    /// Reply payload bytes.
+    pub out_len: u32,
+    /// Per-op arguments.
+    pub args: [u32; 3],
+    /// UTF-16LE name bytes.
+    pub name: &'a [u8],
+    /// Write data.
+    pub data: &'a [u8],
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+impl<'a> FsRequest<'a> {
+    /// A request without name or data.
+    pub fn new(op: Op) -> FsRequest<'static> {
+        FsRequest { op, handle: 0, offset: 0, out_len: 0, args: [0; 3], name: &[], data: &[] }
+    }
+
+    /// The exact reply size this request asks for.
+    pub fn reply_size(&self) -> usize {
+        REPLY_HEADER + self.out_len as usize
+    }
+
+    /// Wire bytes.
+    pub fn encode(&self) -> alloc::vec::Vec<u8> {
+        let mut b = alloc::vec![0u8; FS_HEADER];
+        b[..8].copy_from_slice(&crate::linux::header());
+        b[8..12].copy_from_slice(&(self.op as u32).to_le_bytes());
+        b[12..16].copy_from_slice(&self.handle.to_le_bytes());
+        b[16..24].copy_from_slice(&self.offset.to_le_bytes());
+        b[24..28].copy_from_slice(&(self.data.len() as u32).to_le_bytes());
+        b[28..32].copy_from_slice(&(self.name.len() as u32).to_le_bytes());
+        b[32..36].copy_from_slice(&self.out_len.to_le_bytes());
+        for (i, a) in self.args.iter().enumerate() {
+            b[36 + i * 4..40 + i * 4].copy_from_slice(&a.to_le_bytes());
+        }
+        b.extend_from_slice(self.name);
+        b.extend_from_slice(self.data);
+        b
+    }
+
+    /// Parses and validates a request against the output length: exact
+    /// sizes, bounded name/data/payload, and per op which fields may be set.
+    pub fn decode(b: &'a [u8], out_len: usize) -> Result<FsRequest<'a>, Reject> {
+        if b.len() < FS_HEADER {
+            return Err(Reject::InvalidParameter);
+        }
+        check_header(b)?;
+        let op = Op::from_u32(u32_at(b, 8)).ok_or(Reject::InvalidParameter)?;
+        let (data_len, name_len, want_out) = (u32_at(b, 24) as usize, u32_at(b, 28) as usize, u32_at(b, 32) as usize);
+        if data_len > DATA_MAX || name_len > NAME_MAX || !name_len.is_multiple_of(2) || want_out > DATA_MAX {
+            return Err(Reject::InvalidParameter);
+        }
+        if b.len() != FS_HEADER + name_len + data_len {
+            return Err(Reject::InvalidParameter);
+        }
+        if out_len < REPLY_HEADER + want_out {
+            return Err(Reject::BufferTooSmall);
+        }
+        if out_len > REPLY_HEADER + want_out {
+            return Err(Reject::InvalidParameter);
+        }
+        let mut offset = [0u8; 8];
+        offset.copy_from_slice(&b[16..24]);
+        let r = FsRequest {
+            op,
+            handle: u32_at(b, 12),
+            offset: u64::from_le_bytes(offset),
+            out_len: want_out as u32,
+            args: [u32_at(b, 36), u32_at(b, 40), u32_at(b, 44)],
+            name: &b[FS_HEADER..FS_HEADER + name_len],
+            data: &b[FS_HEADER + name_len..],
+        };
+        // What each op may carry: anything else is a malformed request.
+        let (name_ok, data_ok, out_ok) = match op {
+            Op::Mount => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= 1),
+            Op::Unmount | Op::Close | Op::Delete => (name_len == 0, data_len == 0, want_out == 0),
+            Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5),
+            Op::Read => (name_len == 0, data_len == 0, want_out > 0),
+            Op::Write => (name_len == 0, data_len > 0, want_out == 0),
+            Op::QueryDirectory => (true, data_len == 0, want_out > 0 && r.args[1] <= 3),
+            Op::Rename => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= 1),
+        };
+        if !(name_ok && data_ok && out_ok) {
+            return Err(Reject::InvalidParameter);
+        }
+        Ok(r)
+    }
+}
+
+/// Writes a reply header into `out` (whose payload follows).
+pub fn encode_reply_header(out: &mut [u8], status: u32, information: u64) {
+    out[..4].copy_from_slice(&status.to_le_bytes());
+    out[4..8].fill(0);
+    out[8..16].copy_from_slice(&information.to_le_bytes());
+}
+
+/// A decoded reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsReply<'a> {
+    /// fs-glue's NTSTATUS.
+    pub status: u32,
+    /// IO_STATUS_BLOCK.Information.
+    pub information: u64,
+    /// The payload.
+    pub payload: &'a [u8],
+}
+
+/// Parses a reply.
+pub fn decode_reply(b: &[u8]) -> Option<FsReply<'_>> {
+    if b.len() < REPLY_HEADER {
+        return None;
+    }
+    let mut info = [0u8; 8];
+    info.copy_from_slice(&b[8..16]);
+    Some(FsReply { status: u32_at(b, 0), information: u64::from_le_bytes(info), payload: &b[REPLY_HEADER..] })
+}

@@ -1,0 +1,207 @@
+//! The mounted image and the file operations of [`driver_ioctl::IOCTL_FS`],
+//! each run through fs-glue on a worker thread.
+//!
+//! One volume at a time. The image file is opened on the dispatch thread
+//! (the caller's context, access checks forced; see `ntdisk.rs`); everything
+//! that enters Linux (add the disk, mount, the glue's syscalls, unmount,
+//! remove the disk) runs on a worker.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use driver_ioctl::fsops::{self, FsRequest, Op};
+use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, RenameFlags, Volume};
+use lkl::{Disk, Kernel, MountOptions, Mounted};
+use nt::NTSTATUS;
+
+use crate::kvfs::KernelVfs;
+use crate::linux::{self, Live};
+use crate::ntdisk::ImageFile;
+use crate::workers;
+
+/// Share access of every create: the test interface never locks others out.
+const SHARE_ALL: u32 = 7;
+/// FILE_ATTRIBUTE_NORMAL.
+const ATTRIBUTE_NORMAL: u32 = 0x80;
+/// STATUS_UNRECOGNIZED_VOLUME: no file system Linux knows on the image.
+const STATUS_UNRECOGNIZED_VOLUME: NtStatus = NtStatus(0xC000_014F);
+/// FILE_DISPOSITION_DELETE.
+const DISPOSITION_DELETE: u32 = 1;
+
+/// The mounted volume.
+pub struct Mount {
+    volume: Volume<KernelVfs>,
+    mounted: Mounted,
+    disk: Disk,
+}
+
+fn utf16(bytes: &[u8]) -> Vec<u16> {
+    bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+}
+
+/// Runs one file-system request. `input` is an owned copy of the request
+/// (input and output share the system buffer); `out` is the reply buffer,
+/// exactly `16 + out_len` bytes. PASSIVE_LEVEL, on the caller's thread.
+pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
+    let req = match FsRequest::decode(input, out.len()) {
+        Ok(r) => r,
+        Err(_) => return nt::STATUS_INVALID_PARAMETER,
+    };
+    let name = utf16(req.name);
+    // The image is opened here, on the requesting thread, before any state
+    // is touched or a worker is involved.
+    let image = if req.op == Op::Mount {
+        match ImageFile::open(&name, req.args[0] & 1 != 0) {
+            Ok(f) => Some(f),
+            Err(status) => {
+                fsops::encode_reply_header(out, status as u32, 0);
+                return nt::STATUS_SUCCESS;
+            }
+        }
+    } else {
+        None
+    };
+    linux::with_live(|live| {
+        let (status, information) = match (req.op, image) {
+            (Op::Mount, Some(image)) => {
+                if live.mount.is_some() {
+                    return linux::STATUS_WRONG_STATE;
+                }
+                mount(live, image, req.args[0] & 1 != 0)
+            }
+            (Op::Mount, None) => return nt::STATUS_INTERNAL_ERROR,
+            (Op::Unmount, _) => match live.mount.take() {
+                None => return linux::STATUS_NOT_BOOTED,
+                Some(m) if m.volume.open_handles() > 0 => {
+                    live.mount = Some(m);
+                    return linux::STATUS_WRONG_STATE;
+                }
+                Some(m) => (unmount(&live.kernel, *m), 0),
+            },
+            (op, _) => {
+                let Some(m) = live.mount.as_mut() else { return linux::STATUS_NOT_BOOTED };
+                let payload = &mut out[fsops::REPLY_HEADER..];
+                let mut result = (NtStatus::SUCCESS, 0);
+                workers::run(|| result = file_op(&mut m.volume, op, &req, &name, payload));
+                result
+            }
+        };
+        fsops::encode_reply_header(out, status.0, information);
+        nt::STATUS_SUCCESS
+    })
+}
+
+fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16], payload: &mut [u8]) -> (NtStatus, u64) {
+    let h = Handle(req.handle);
+    let done = |r: Result<(), NtStatus>| (r.err().unwrap_or(NtStatus::SUCCESS), 0);
+    match op {
+        Op::Create => {
+            let p = CreateParams {
+                related: None,
+                name,
+                desired_access: req.args[2],
+                file_attributes: ATTRIBUTE_NORMAL,
+                share_access: SHARE_ALL,
+                disposition: req.args[0],
+                options: req.args[1],
+            };
+            let r = v.create(&p);
+            if let Some(h) = r.handle {
+                payload.copy_from_slice(&h.0.to_le_bytes());
+            }
+            (r.status, r.information)
+        }
+        Op::Close => done(v.close(h)),
+        Op::Read => match v.read(h, Some(req.offset), payload) {
+            Ok(n) => (NtStatus::SUCCESS, n as u64),
+            Err(s) => (s, 0),
+        },
+        Op::Write => match v.write(h, Some(req.offset), req.data) {
+            Ok(n) => (NtStatus::SUCCESS, n as u64),
+            Err(s) => (s, 0),
+        },
+        Op::QueryDirectory => {
+            let p = QueryDirParams {
+                class: req.args[0],
+                pattern: if name.is_empty() { None } else { Some(name) },
+                restart: req.args[1] & 1 != 0,
+                single: req.args[1] & 2 != 0,
+                index: None,
+            };
+            match v.query_directory(h, &p, payload) {
+                Ok(w) => (w.status, w.len as u64),
+                Err(s) => (s, 0),
+            }
+        }
+        Op::Rename => done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false })),
+        Op::Delete => done(v.set_disposition(h, DISPOSITION_DELETE)),
+        // Handled by `request`.
+        Op::Mount | Op::Unmount => (NtStatus::INVALID_DEVICE_REQUEST, 0),
+    }
+}
+
+/// Adds the image as a disk, mounts it (type detected) and roots a volume
+/// at the mount point, on a worker. The fs-glue status of the outcome.
+fn mount(live: &mut Live, image: ImageFile, read_only: bool) -> (NtStatus, u64) {
+    let k = live.kernel.clone();
+    let mut image = Some(image);
+    let mut result = Err(NtStatus::UNSUCCESSFUL);
+    workers::run(|| {
+        let Some(image) = image.take() else { return };
+        result = mount_on_worker(&k, image, read_only);
+    });
+    match result {
+        Ok(m) => {
+            live.mount = Some(alloc::boxed::Box::new(m));
+            (NtStatus::SUCCESS, 0)
+        }
+        Err(s) => (s, 0),
+    }
+}
+
+fn mount_on_worker(k: &Arc<Kernel>, image: ImageFile, read_only: bool) -> Result<Mount, NtStatus> {
+    let disk = k.add_disk(Arc::new(image))?;
+    let opts = MountOptions { read_only, ..Default::default() };
+    let mounted = match k.mount_disk(&disk, &opts) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = k.remove_disk(disk);
+            // A disk with no file system Linux knows is an unrecognised
+            // volume to Windows; other failures keep their errno's status.
+            return Err(if e.errno == lkl::Errno::EINVAL { STATUS_UNRECOGNIZED_VOLUME } else { NtStatus::from(e.errno) });
+        }
+    };
+    let vfs = match KernelVfs::new(k.clone(), &mounted.path) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = k.unmount(&mounted);
+            let _ = k.remove_disk(disk);
+            return Err(e.into());
+        }
+    };
+    let opts = fs_glue::MountOptions { read_only, fs_name: mounted.fstype.clone(), ..Default::default() };
+    Ok(Mount { volume: Volume::new(vfs, opts), mounted, disk })
+}
+
+/// Unmounts on a worker: the volume's root closes, umount2 writes every
+/// dirty block to the image, the disk goes (and with it the image handle).
+pub fn unmount(k: &Arc<Kernel>, m: Mount) -> NtStatus {
+    let mut m = Some(m);
+    let mut status = NtStatus::SUCCESS;
+    workers::run(|| {
+        let Some(Mount { volume, mounted, disk }) = m.take() else { return };
+        drop(volume);
+        status = match k.unmount(&mounted) {
+            Ok(()) => match k.remove_disk(disk) {
+                Ok(()) => NtStatus::SUCCESS,
+                Err(e) => e.into(),
+            },
+            // Still mounted: the disk must stay; halt syncs and frees it.
+            Err(e) => {
+                core::mem::forget(disk);
+                e.into()
+            }
+        };
+    });
+    status
+}

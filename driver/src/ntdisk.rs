@@ -1,0 +1,163 @@
+//! `BlockDevice` on NT, image-file form: a kernel handle to a file opened
+//! with ZwCreateFile in the requesting caller's context, with access checks
+//! forced, read and written with ZwReadFile/ZwWriteFile at explicit offsets
+//! and flushed with ZwFlushBuffersFile.
+//!
+//! The handle is opened on the dispatch thread (the caller's thread, so the
+//! caller's token decides access) before the request goes to a worker; it is
+//! a kernel handle (OBJ_KERNEL_HANDLE), so the kernel's I/O threads can use
+//! it and no user process can close it under us.
+
+use core::ffi::c_void;
+use core::ptr;
+
+use lkl_abi::{BlockDevice, Errno};
+use nt::{HANDLE, IO_STATUS_BLOCK, NTSTATUS, OBJECT_ATTRIBUTES, UNICODE_STRING};
+
+/// Bytes per Zw call: well under u32::MAX, and a size every request the
+/// port sends (up to 4 MiB) divides into evenly.
+const CHUNK: usize = 1 << 20;
+
+/// An image file opened for the kernel.
+pub struct ImageFile {
+    /// The kernel handle, as an address so the struct is Send + Sync.
+    handle: usize,
+    size: u64,
+    read_only: bool,
+}
+
+fn zero_iosb() -> IO_STATUS_BLOCK {
+    IO_STATUS_BLOCK { Status: 0, Information: 0 }
+}
+
+impl ImageFile {
+    /// Opens `path` (an NT path such as `\??\C:\img.ext4`, UTF-16) for
+    /// synchronous I/O. Call on the requesting caller's thread, at
+    /// PASSIVE_LEVEL.
+    pub fn open(path: &[u16], read_only: bool) -> Result<ImageFile, NTSTATUS> {
+        let bytes = u16::try_from(path.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
+        let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: path.as_ptr() as *mut u16 };
+        let mut attrs = OBJECT_ATTRIBUTES::new(&mut name, nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE, ptr::null_mut());
+        let access = nt::FILE_READ_DATA | nt::FILE_READ_ATTRIBUTES | nt::SYNCHRONIZE | if read_only { 0 } else { nt::FILE_WRITE_DATA };
+        // Others may read the image while it is mounted, never write it.
+        let share = nt::FILE_SHARE_READ;
+        let mut handle: HANDLE = ptr::null_mut();
+        let mut iosb = zero_iosb();
+        // SAFETY: every pointer is to a live local (the name borrows `path`,
+        // which outlives the call); PASSIVE_LEVEL per the contract.
+        let status = unsafe {
+            nt::ZwCreateFile(
+                &mut handle,
+                access,
+                &mut attrs,
+                &mut iosb,
+                ptr::null_mut(),
+                nt::FILE_ATTRIBUTE_NORMAL,
+                share,
+                nt::FILE_OPEN,
+                nt::FILE_NON_DIRECTORY_FILE | nt::FILE_SYNCHRONOUS_IO_NONALERT,
+                ptr::null_mut(),
+                0,
+            )
+        };
+        if !nt::nt_success(status) {
+            return Err(status);
+        }
+        let mut file = ImageFile { handle: handle as usize, size: 0, read_only };
+        let mut info = nt::FILE_STANDARD_INFORMATION { AllocationSize: 0, EndOfFile: 0, NumberOfLinks: 0, DeletePending: 0, Directory: 0 };
+        // SAFETY: our open handle; `info` is a live local of the class's size.
+        let status = unsafe {
+            nt::ZwQueryInformationFile(
+                file.raw(),
+                &mut iosb,
+                (&mut info as *mut nt::FILE_STANDARD_INFORMATION).cast::<c_void>(),
+                core::mem::size_of::<nt::FILE_STANDARD_INFORMATION>() as u32,
+                nt::FileStandardInformation,
+            )
+        };
+        if !nt::nt_success(status) {
+            return Err(status); // `file` closes the handle
+        }
+        // Whole sectors only: a partial last sector is not addressable.
+        file.size = (info.EndOfFile.max(0) as u64) & !511;
+        Ok(file)
+    }
+
+    fn raw(&self) -> HANDLE {
+        self.handle as HANDLE
+    }
+}
+
+impl Drop for ImageFile {
+    fn drop(&mut self) {
+        // SAFETY: our kernel handle, closed once; PASSIVE_LEVEL (dropped by
+        // remove_disk on a worker or by a failed mount).
+        unsafe { nt::ZwClose(self.raw()) };
+    }
+}
+
+fn io_errno(status: NTSTATUS) -> Errno {
+    // Linux only distinguishes "try later" from "failed"; both are final here.
+    if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
+}
+
+impl BlockDevice for ImageFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
+        for (i, chunk) in buf.chunks_mut(CHUNK).enumerate() {
+            let mut at = (offset + (i * CHUNK) as u64) as i64;
+            let mut iosb = zero_iosb();
+            // SAFETY: our handle; `chunk` is writable for its length and
+            // outlives the synchronous call; PASSIVE_LEVEL (kernel I/O
+            // threads are host threads).
+            let status = unsafe {
+                nt::ZwReadFile(self.raw(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), &mut iosb, chunk.as_mut_ptr().cast(), chunk.len() as u32, &mut at, ptr::null_mut())
+            };
+            if !nt::nt_success(status) {
+                return Err(io_errno(status));
+            }
+            if iosb.Information != chunk.len() {
+                return Err(Errno::EIO);
+            }
+        }
+        Ok(())
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
+        if self.read_only {
+            return Err(Errno::EROFS);
+        }
+        for (i, chunk) in buf.chunks(CHUNK).enumerate() {
+            let mut at = (offset + (i * CHUNK) as u64) as i64;
+            let mut iosb = zero_iosb();
+            // SAFETY: as in read_at; ZwWriteFile only reads the buffer.
+            let status = unsafe {
+                nt::ZwWriteFile(self.raw(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), &mut iosb, chunk.as_ptr() as *mut c_void, chunk.len() as u32, &mut at, ptr::null_mut())
+            };
+            if !nt::nt_success(status) {
+                return Err(io_errno(status));
+            }
+            if iosb.Information != chunk.len() {
+                return Err(Errno::EIO);
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        if self.read_only {
+            return Ok(());
+        }
+        let mut iosb = zero_iosb();
+        // SAFETY: our handle and a live IO_STATUS_BLOCK; PASSIVE_LEVEL.
+        let status = unsafe { nt::ZwFlushBuffersFile(self.raw(), &mut iosb) };
+        if nt::nt_success(status) { Ok(()) } else { Err(io_errno(status)) }
+    }
+}
