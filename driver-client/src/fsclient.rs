@@ -48,7 +48,7 @@ fn want(r: Reply, status: u32, what: &str) -> Result<Reply, String> {
     if r.0 == status { Ok(r) } else { Err(format!("{what}: status {:#010x}, want {status:#010x}", r.0)) }
 }
 
-fn mount(dev: Handle, path: &str, read_only: bool) -> Result<Reply, String> {
+pub(crate) fn mount(dev: Handle, path: &str, read_only: bool) -> Result<Reply, String> {
     let name = wide_bytes(&format!("\\??\\{path}"));
     let mut req = FsRequest::new(Op::Mount);
     req.name = &name;
@@ -61,7 +61,7 @@ fn unmount(dev: Handle) -> Result<Reply, String> {
 }
 
 /// Create; Ok((status, information, handle)).
-fn create(dev: Handle, path: &str, disposition: u32, options: u32) -> Result<(u32, u64, u32), String> {
+pub(crate) fn create(dev: Handle, path: &str, disposition: u32, options: u32) -> Result<(u32, u64, u32), String> {
     create_with(dev, path, disposition, options, FILE_ALL_ACCESS)
 }
 
@@ -274,6 +274,21 @@ fn steps(dev: Handle, r: &mut Report, image: &str, junk: &str) {
         if text == b"bravo\n" { Ok(()) } else { Err(format!("c.txt holds {text:?}")) }
     })();
     r.check("mount again read-only: opening for write gives STATUS_MEDIA_WRITE_PROTECTED, c.txt reads back; unmount", res);
+}
+
+/// Before the forced panic: mount `image` and create a file (left open).
+pub(crate) fn mount_for_panic(dev: Handle, image: &str) -> Result<(), String> {
+    want(mount(dev, image, false)?, STATUS_SUCCESS, "mount")?;
+    let h = open(dev, "\\before-panic.txt", FILE_CREATE, FILE_NON_DIRECTORY_FILE)?;
+    write(dev, h, 0, b"x")
+}
+
+/// After the panic: a create must fail at the IRP level (the error text).
+pub(crate) fn create_after_panic(dev: Handle) -> Result<(), String> {
+    match create(dev, "\\after-panic.txt", FILE_CREATE, FILE_NON_DIRECTORY_FILE) {
+        Err(e) => Err(e),
+        Ok(r) => Err(format!("create succeeded at the IRP level: {r:?}")),
+    }
 }
 
 /// `fs-leave`: mount, write a file and keep its handle open, then leave

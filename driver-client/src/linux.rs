@@ -4,7 +4,7 @@
 //! - `boot-halt`: boot with a memory size and command line, getpid/uname,
 //!   a second boot refused, halt with zero host allocations, requests after
 //!   the halt refused;
-//! - `panic`: boot, force a Linux panic, every later request fails with the
+//! - `panic [IMAGE]`: boot (and mount IMAGE with a file open), force a Linux panic, every later request fails with the
 //!   dead-kernel status (the service stays up; DriverUnload halts);
 //! - `boot-leave`: boot and probe, then leave the kernel running for
 //!   DriverUnload to halt;
@@ -181,11 +181,14 @@ fn boot_halt(dev: Handle, r: &mut Report) {
     expect_err(r, "boot after halt in the same load fails with STATUS_INVALID_DEVICE_STATE", boot_again(dev), ERROR_BAD_COMMAND);
 }
 
-fn panic(dev: Handle, r: &mut Report) {
+fn panic(dev: Handle, r: &mut Report, image: Option<String>) {
     if !boot(dev, r) {
         return;
     }
     check_info(dev, r);
+    if let Some(image) = &image {
+        r.check(&format!("mount {image} and keep a file open before the panic"), crate::fsclient::mount_for_panic(dev, image));
+    }
     let mut out = [0u8; lx::PANIC_OUT_SIZE];
     let res = match ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out).map(|_| lx::PanicReply::decode(&out)) {
         Ok(Some(p)) if p.errno == -5 && p.dead => Ok(()),
@@ -195,6 +198,13 @@ fn panic(dev: Handle, r: &mut Report) {
     expect_err(r, "getpid/uname after the panic fail with STATUS_IO_DEVICE_ERROR", info(dev).map(|_| 0), ERROR_IO_DEVICE);
     expect_err(r, "a second panic request fails with STATUS_IO_DEVICE_ERROR", ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out), ERROR_IO_DEVICE);
     expect_err(r, "boot after the panic fails with STATUS_INVALID_DEVICE_STATE", boot_again(dev), ERROR_BAD_COMMAND);
+    if image.is_some() {
+        let res = match crate::fsclient::create_after_panic(dev) {
+            Err(e) if e.ends_with(&format!("error {ERROR_IO_DEVICE}")) => Ok(()),
+            other => Err(format!("{other:?}")),
+        };
+        r.check("a file operation on the mounted volume after the panic fails with STATUS_IO_DEVICE_ERROR", res);
+    }
     r.check("the control device still answers after the panic (counters)", counters(dev).map(|_| ()));
 }
 
@@ -210,7 +220,7 @@ pub(crate) fn run(mode: &str) -> i32 {
     };
     match mode {
         "boot-halt" => boot_halt(dev, &mut r),
-        "panic" => panic(dev, &mut r),
+        "panic" => panic(dev, &mut r, std::env::args().nth(2)),
         "fs" => {
             let arg = |i| std::env::args().nth(i).unwrap_or_default();
             if boot(dev, &mut r) {

@@ -76,7 +76,11 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
                     live.mount = Some(m);
                     return linux::STATUS_WRONG_STATE;
                 }
-                Some(m) => (unmount(&live.kernel, *m), 0),
+                Some(m) => {
+                    let (status, stuck) = unmount_keeping(&live.kernel, *m);
+                    live.stuck.extend(stuck);
+                    (status, 0)
+                }
             },
             (op, _) => {
                 let Some(m) = live.mount.as_mut() else { return linux::STATUS_NOT_BOOTED };
@@ -183,11 +187,15 @@ fn mount_on_worker(k: &Arc<Kernel>, image: ImageFile, read_only: bool) -> Result
     Ok(Mount { volume: Volume::new(vfs, opts), mounted, disk })
 }
 
-/// Unmounts on a worker: the volume's root closes, umount2 writes every
-/// dirty block to the image, the disk goes (and with it the image handle).
-pub fn unmount(k: &Arc<Kernel>, m: Mount) -> NtStatus {
+/// Unmounts on a worker: the volume's root and open files close, umount2
+/// writes every dirty block to the image, the disk goes (and with it the
+/// image handle). A disk that could not be removed (its file system did not
+/// unmount, e.g. after a Linux panic) is handed back for
+/// `Kernel::halt_releasing`.
+pub fn unmount_keeping(k: &Arc<Kernel>, m: Mount) -> (NtStatus, Option<Disk>) {
     let mut m = Some(m);
     let mut status = NtStatus::SUCCESS;
+    let mut stuck = None;
     workers::run(|| {
         let Some(Mount { volume, mounted, disk }) = m.take() else { return };
         drop(volume);
@@ -196,12 +204,12 @@ pub fn unmount(k: &Arc<Kernel>, m: Mount) -> NtStatus {
                 Ok(()) => NtStatus::SUCCESS,
                 Err(e) => e.into(),
             },
-            // Still mounted: the disk must stay; halt syncs and frees it.
+            // Still mounted: the disk must stay until halt.
             Err(e) => {
-                core::mem::forget(disk);
+                stuck = Some(disk);
                 e.into()
             }
         };
     });
-    status
+    (status, stuck)
 }

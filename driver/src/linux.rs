@@ -34,6 +34,8 @@ pub struct Live {
     pub kernel: Arc<Kernel>,
     /// The mounted image, if any (boxed: the state is a static).
     pub mount: Option<alloc::boxed::Box<crate::fs::Mount>>,
+    /// Disks whose file system failed to unmount: released after halt.
+    pub stuck: alloc::vec::Vec<lkl::Disk>,
 }
 
 enum State {
@@ -99,7 +101,7 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
         let boot_ns = HOST.monotonic_ns() - start;
         let (errno, tail) = match result {
             Some(Ok(k)) => {
-                *state = State::Running(Live { kernel: Arc::new(k), mount: None });
+                *state = State::Running(Live { kernel: Arc::new(k), mount: None, stuck: alloc::vec::Vec::new() });
                 (0, lkl::console_tail())
             }
             Some(Err(e)) => {
@@ -182,11 +184,11 @@ pub fn halt(out: &mut [u8]) -> NTSTATUS {
 /// Halts a running kernel; `None` if none runs. The negative errno otherwise.
 fn halt_locked(state: &mut State) -> Option<i32> {
     let State::Running(_) = state else { return None };
-    let State::Running(Live { kernel, mount }) = core::mem::replace(state, State::Over) else { return None };
+    let State::Running(Live { kernel, mount, mut stuck }) = core::mem::replace(state, State::Over) else { return None };
     // Unmount first, closing whatever handles are still open (after a
     // Linux panic umount fails with EIO and the disk stays with the kernel).
     if let Some(m) = mount {
-        let _ = crate::fs::unmount(&kernel, *m);
+        stuck.extend(crate::fs::unmount_keeping(&kernel, *m).1);
     }
     // The volume held the only other reference.
     let Ok(k) = Arc::try_unwrap(kernel) else { return Some(-Errno::EBUSY.0) };
@@ -194,7 +196,7 @@ fn halt_locked(state: &mut State) -> Option<i32> {
     let mut result = Ok(());
     workers::run(|| {
         if let Some(k) = kernel.take() {
-            result = k.halt();
+            result = k.halt_releasing(core::mem::take(&mut stuck));
         }
     });
     Some(match result {

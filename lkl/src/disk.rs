@@ -213,6 +213,20 @@ impl Kernel {
         Ok(())
     }
 
+    /// Halts (see [`Kernel::halt`]) and then frees disks that could not be
+    /// removed first (their file system failed to unmount, e.g. after a
+    /// Linux panic): once halt returns no kernel thread is left to call the
+    /// devices, so their handles (and the devices' own resources) go.
+    pub fn halt_releasing(self, disks: Vec<Disk>) -> Result<(), Errno> {
+        let r = self.halt();
+        for disk in disks {
+            // SAFETY: every kernel thread was joined by halt, so nothing
+            // uses the handle any more; each Disk owns its handle once.
+            drop(unsafe { Box::from_raw(disk.handle) });
+        }
+        r
+    }
+
     /// Partition numbers Linux found on `disk`, ascending.
     pub fn partitions(&self, disk: &Disk) -> Result<Vec<u32>, Errno> {
         let mut parts: Vec<u32> = self

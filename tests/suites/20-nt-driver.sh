@@ -234,18 +234,17 @@ grep -q 'nt-host: timer_rearm_and_cancel' "$TDIR.client.out" || not_ok "client r
 # The embedded Linux, each scenario in a fresh service lifetime (a new load
 # boots again: the image and Linux's static data are loaded afresh).
 cycle boot-halt "Linux boot/syscalls/halt"
-cycle panic "Linux panic" "errno -5"
-cycle boot-leave "Linux left running" "errno 0"
-
 # ext4 images made here with mkfs.ext4 defaults (64bit, metadata_csum), on
 # the prefix's C: drive; a zeroed one must be refused.
 IMG_DIR="$WINEPREFIX/drive_c/lklfs-test"
-rm -f "$IMG_DIR"/disk.img "$IMG_DIR"/disk2.img "$IMG_DIR"/junk.img "$IMG_DIR"/expected-big.bin
-for img in disk disk2; do
+rm -f "$IMG_DIR"/disk*.img "$IMG_DIR"/junk.img "$IMG_DIR"/expected-big.bin
+for img in disk disk2 disk3; do
     truncate -s 64M "$IMG_DIR/$img.img"
     mkfs.ext4 -q -F "$IMG_DIR/$img.img"
 done
 truncate -s 4M "$IMG_DIR/junk.img"
+cycle "panic C:\\lklfs-test\\disk3.img" "Linux panic with a volume mounted" "errno -5"
+cycle boot-leave "Linux left running" "errno 0"
 cycle "fs C:\lklfs-test\disk.img C:\lklfs-test\junk.img" "ext4 image through the driver"
 cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
 sc delete lklfs || true
