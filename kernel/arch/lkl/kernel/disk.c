@@ -178,6 +178,9 @@ long lkl_disk_add(const struct lkl_disk *d)
 	blk_queue_physical_block_size(b->disk->queue, d->sector_size);
 	blk_queue_max_hw_sectors(b->disk->queue, 8192);
 	blk_queue_max_segments(b->disk->queue, LKL_DISK_MAX_SEGMENTS);
+	/* Requests are synchronous host calls: fewer, larger ones are cheaper,
+	 * so read ahead 4 MiB (twice the optimal size) instead of 128 KiB. */
+	blk_queue_io_opt(b->disk->queue, 2 << 20);
 	blk_queue_write_cache(b->disk->queue, true, true);
 	if (d->readonly)
 		set_disk_ro(b->disk, true);
