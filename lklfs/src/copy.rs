@@ -408,9 +408,28 @@ fn set_local_meta(local: &Path, mode: u32, mtime: i64, nsec: u32) -> Result<()> 
 }
 
 fn set_mtime(local: &Path, when: SystemTime) -> Result<()> {
-    let f = File::open(local).io_ctx(local.display())?;
+    let f = open_for_times(local).io_ctx(local.display())?;
     f.set_modified(when)
         .io_ctx(format!("set time of {}", local.display()))
+}
+
+#[cfg(not(windows))]
+fn open_for_times(local: &Path) -> std::io::Result<File> {
+    File::open(local)
+}
+
+/// Windows needs FILE_WRITE_ATTRIBUTES to set times (a read-only open is
+/// refused with "Access denied") and FILE_FLAG_BACKUP_SEMANTICS to open a
+/// directory at all.
+#[cfg(windows)]
+fn open_for_times(local: &Path) -> std::io::Result<File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_WRITE_ATTRIBUTES: u32 = 0x100;
+    const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+    std::fs::OpenOptions::new()
+        .access_mode(FILE_WRITE_ATTRIBUTES)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
+        .open(local)
 }
 
 #[cfg(unix)]
