@@ -34,6 +34,25 @@ pub fn fsck_vfat_clean(img: &Path) -> R {
     Ok(())
 }
 
+/// `btrfs check --readonly IMAGE` must exit 0 (no errors found).
+pub fn btrfs_check_clean(img: &Path) -> R {
+    checker_clean(Command::new("btrfs").args(["check", "--readonly"]).arg(img))
+}
+
+/// `xfs_repair -n IMAGE` must exit 0 (no-modify mode; 1 means it found
+/// corruption).
+pub fn xfs_repair_clean(img: &Path) -> R {
+    checker_clean(Command::new("xfs_repair").arg("-n").arg(img))
+}
+
+fn checker_clean(cmd: &mut Command) -> R {
+    let out = run_any(cmd)?;
+    if out.status.code() != Some(0) {
+        return Err(format!("{cmd:?} = {}:\n{}{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
 /// Replays the journal of an ext3/4 image with e2fsprogs only (nothing
 /// else is checked or fixed), as a recovery step before `e2fsck -fn`.
 pub fn e2fsck_replay_journal(img: &Path) -> R {
@@ -61,9 +80,18 @@ impl HostMount {
     /// Mounts `img` on `dir` (created). `read_only` uses a read-only loop
     /// device, so the host cannot write the image either.
     pub fn new(img: &Path, dir: &Path, read_only: bool) -> R<HostMount> {
+        HostMount::with_options(img, dir, read_only, "")
+    }
+
+    /// As [`HostMount::new`], with extra mount options (`compress=zstd`).
+    pub fn with_options(img: &Path, dir: &Path, read_only: bool, options: &str) -> R<HostMount> {
         std::fs::create_dir_all(dir).map_err(es("create mount point"))?;
-        let opts = if read_only { "loop,ro" } else { "loop" };
-        run(Command::new("mount").args(["-o", opts]).arg(img).arg(dir))?;
+        let mut opts = String::from(if read_only { "loop,ro" } else { "loop" });
+        if !options.is_empty() {
+            opts.push(',');
+            opts.push_str(options);
+        }
+        run(Command::new("mount").arg("-o").arg(&opts).arg(img).arg(dir))?;
         Ok(HostMount { dir: dir.to_path_buf(), mounted: true })
     }
 

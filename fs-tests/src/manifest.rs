@@ -68,8 +68,8 @@ pub type Manifest = BTreeMap<String, Entry>;
 /// Which fields a file system keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
-    /// ext2/3/4: everything.
-    Ext,
+    /// POSIX file systems (ext2/3/4, btrfs, xfs): everything.
+    Posix,
     /// FAT: name, size of files, directory flag, mtime at 2 s, contents.
     Fat,
 }
@@ -78,7 +78,7 @@ impl Flavor {
     /// Drops what this file system does not keep.
     pub fn normalize(self, m: &Manifest) -> Manifest {
         match self {
-            Flavor::Ext => m.clone(),
+            Flavor::Posix => m.clone(),
             Flavor::Fat => m
                 .iter()
                 .filter(|(p, _)| !p.is_empty())
@@ -320,9 +320,9 @@ mod tests {
     }
 
     #[test]
-    fn every_field_counts_for_ext() {
+    fn every_field_counts_for_posix() {
         let a: Manifest = [("f".to_string(), entry())].into();
-        assert!(compare(Flavor::Ext, "a", &a, "b", &a).is_ok());
+        assert!(compare(Flavor::Posix, "a", &a, "b", &a).is_ok());
         let changes: [fn(&mut Entry); 8] = [
             |e| e.mode = 0o600,
             |e| e.uid = 1,
@@ -336,9 +336,9 @@ mod tests {
         for change in changes {
             let mut b = a.clone();
             change(b.get_mut("f").unwrap());
-            assert!(compare(Flavor::Ext, "a", &a, "b", &b).is_err());
+            assert!(compare(Flavor::Posix, "a", &a, "b", &b).is_err());
         }
-        assert!(compare(Flavor::Ext, "a", &a, "b", &Manifest::new()).is_err());
+        assert!(compare(Flavor::Posix, "a", &a, "b", &Manifest::new()).is_err());
     }
 
     #[test]

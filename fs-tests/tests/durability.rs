@@ -326,7 +326,7 @@ fn ro_dirty_journal() -> R {
     let host_view = manifest::from_host(mnt.path(), true)?;
     mnt.unmount()?;
     ensure!(host_view.contains_key("journal/renamed") && !host_view.contains_key("old/gone"), "the replay lost the last operations");
-    manifest::compare(Flavor::Ext, "library (read-only)", &seen, "host kernel after replay", &host_view)?;
+    manifest::compare(Flavor::Posix, "library (read-only)", &seen, "host kernel after replay", &host_view)?;
     println!("image unchanged ({} sectors kept in memory)", cow.dirty_sectors());
     Ok(())
 }
