@@ -8,12 +8,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod crc32c;
 pub mod devices;
 pub mod host;
 pub mod manifest;
+pub mod metadata_map;
 pub mod rng;
 pub mod sha256;
 pub mod tree;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
