@@ -342,7 +342,7 @@ pub fn info(s: &Session) -> Result<()> {
         return Err(Error::new(
             Kind::NotAFileSystem,
             format!(
-                "{shown}: not a file system: no ext2/3/4 superblock or FAT boot sector found on {}",
+                "{shown}: not a file system: no ext2/3/4, btrfs or xfs superblock or FAT boot sector found on {}",
                 s.device
             ),
         ));
@@ -360,6 +360,9 @@ pub fn info(s: &Session) -> Result<()> {
     println!("size: {} ({})", i.size, human(i.size));
     println!("block size: {}", i.block_size);
     println!("state: {}", i.state);
+    for (name, value) in &i.extra {
+        println!("{name}: {value}");
+    }
     Ok(())
 }
 

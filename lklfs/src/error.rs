@@ -64,7 +64,7 @@ Exit codes:
   1  other error
   2  usage error
   3  path not found (in the image or on the host)
-  4  not a file system (no ext2/3/4 or FAT superblock, or --part/--type wrong)
+  4  not a file system (no ext2/3/4, btrfs, xfs or FAT superblock, or --part/--type wrong)
   5  corrupt image (the mount failed or the file system reported damage;
      the kernel's own log lines are shown)
   6  no space left in the file system

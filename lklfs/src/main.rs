@@ -1,4 +1,4 @@
-//! `lklfs`: read and write ext2/3/4 and vfat images with the real Linux 6.1
+//! `lklfs`: read and write ext2/3/4, vfat, btrfs and xfs images with the real Linux 6.1
 //! file-system code, run as a library in this process.
 //!
 //! Every command boots the embedded kernel, attaches the image as a disk,
@@ -12,6 +12,7 @@ mod commands;
 mod copy;
 mod demo;
 mod error;
+mod fs_btrfs_xfs;
 mod superblock;
 mod volume;
 
@@ -32,7 +33,7 @@ const DEFAULT_MEM_MIB: u64 = 256;
 #[command(
     name = "lklfs",
     version,
-    about = "Read and write ext2/3/4 and vfat images with the Linux kernel's own file-system code, run as a library",
+    about = "Read and write ext2/3/4, vfat, btrfs and xfs images with the Linux kernel's own file-system code, run as a library",
     after_help = EXIT_CODES_HELP,
     after_long_help = EXIT_CODES_HELP,
 )]
@@ -45,7 +46,8 @@ struct Cli {
     /// Never write the image; a dirty journal is replayed in memory only.
     #[arg(long, global = true)]
     ro: bool,
-    /// File-system type to mount as (ext4 serves ext2 and ext3; vfat);
+    /// File-system type to mount as (ext4 serves ext2 and ext3; vfat,
+    /// btrfs, xfs);
     /// detected from the superblock when absent.
     #[arg(long = "type", global = true, value_name = "T")]
     fstype: Option<String>,
@@ -144,8 +146,8 @@ enum Cmd {
     /// The built-in demonstration: make a small ext4 image with mkfs.ext4
     /// and show ls/put/get on it.
     Demo,
-    /// Disk benchmark (issue 3): the library, lklfs put/get, the host
-    /// kernel's loop mount and fuse2fs on one ext4 image.
+    /// Disk benchmark (issues 3 and 4): the library, lklfs put/get, the
+    /// host kernel's loop mount and fuse2fs on an ext4, btrfs or xfs image.
     Bench(bench::Args),
     /// One measured step of the benchmark in a fresh process.
     #[command(hide = true)]

@@ -1,11 +1,13 @@
 //! `info`: what kind of file system a device holds, read from its first
-//! bytes (the ext2/3/4 superblock or the FAT boot sector) without mounting,
-//! so it also describes images that fail to mount.
+//! bytes (the ext2/3/4 superblock, the FAT boot sector, the xfs superblock
+//! at 0 or the btrfs superblock at 64 KiB) without mounting, so it also
+//! describes images that fail to mount.
 
 use std::fmt::Write as _;
 
-/// Bytes of the device head `identify` needs (boot sector and superblock).
-pub const HEAD_LEN: usize = 4096;
+/// Bytes of the device head `identify` needs (up to the end of the btrfs
+/// superblock at 64 KiB).
+pub const HEAD_LEN: usize = crate::fs_btrfs_xfs::BTRFS_SB + 4096;
 
 /// Offset of the ext superblock on the device.
 const EXT_SB: usize = 1024;
@@ -33,13 +35,15 @@ pub struct FsInfo {
     pub block_size: u64,
     /// "clean", or why not.
     pub state: String,
+    /// Further lines for `info` (name, value), in order.
+    pub extra: Vec<(&'static str, String)>,
 }
 
-fn u16le(b: &[u8], at: usize) -> u16 {
+pub(crate) fn u16le(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
 
-fn u32le(b: &[u8], at: usize) -> u32 {
+pub(crate) fn u32le(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
@@ -47,6 +51,9 @@ fn u32le(b: &[u8], at: usize) -> u32 {
 pub fn identify(head: &[u8]) -> Option<FsInfo> {
     if head.len() >= EXT_SB + 1024 && u16le(head, EXT_SB + 56) == EXT_MAGIC {
         return Some(ext(&head[EXT_SB..EXT_SB + 1024]));
+    }
+    if let Some(i) = crate::fs_btrfs_xfs::xfs(head).or_else(|| crate::fs_btrfs_xfs::btrfs(head)) {
+        return Some(i);
     }
     fat(head)
 }
@@ -154,14 +161,7 @@ fn ext(sb: &[u8]) -> FsInfo {
     if incompat & 0x80 != 0 {
         blocks |= u64::from(u32le(sb, 0x150)) << 32;
     }
-    let u = &sb[104..120];
-    let mut uuid = String::new();
-    for (i, b) in u.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            uuid.push('-');
-        }
-        let _ = write!(uuid, "{b:02x}");
-    }
+    let uuid = uuid_string(&sb[104..120]);
     let label = text(&sb[120..136]);
     let s_state = u16le(sb, 58);
     let mut why = Vec::new();
@@ -189,11 +189,24 @@ fn ext(sb: &[u8]) -> FsInfo {
         size: blocks * block_size,
         block_size,
         state,
+        extra: Vec::new(),
     }
 }
 
+/// A 16-byte UUID in the usual 8-4-4-4-12 form.
+pub(crate) fn uuid_string(u: &[u8]) -> String {
+    let mut uuid = String::new();
+    for (i, b) in u.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            uuid.push('-');
+        }
+        let _ = write!(uuid, "{b:02x}");
+    }
+    uuid
+}
+
 /// Label text: NUL/space padded, absent when empty.
-fn text(bytes: &[u8]) -> Option<String> {
+pub(crate) fn text(bytes: &[u8]) -> Option<String> {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let s = String::from_utf8_lossy(&bytes[..end])
         .trim_end()
@@ -274,6 +287,7 @@ fn fat(b: &[u8]) -> Option<FsInfo> {
         size: total * bps,
         block_size: bps * spc,
         state,
+        extra: Vec::new(),
     })
 }
 

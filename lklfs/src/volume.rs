@@ -244,7 +244,7 @@ impl Session {
         Error::new(
             Kind::NotAFileSystem,
             format!(
-                "{shown}: not a file system: no ext2/3/4 superblock or FAT boot sector found on {}",
+                "{shown}: not a file system: no ext2/3/4, btrfs or xfs superblock or FAT boot sector found on {}",
                 self.device
             ),
         )

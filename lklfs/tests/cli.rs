@@ -1,5 +1,5 @@
 //! End-to-end tests of the built `lklfs` binary on images made at test time
-//! with the host's mkfs tools: copies both ways compared byte for byte,
+//! with the host's mkfs tools (ext2/3/4, vfat, btrfs, xfs): copies both ways compared byte for byte,
 //! the output of every read-only command, the namespace commands, and every
 //! error with its exit code and message. Each case runs in its own process
 //! with a timeout (the per-process runner); every command it runs has a
@@ -467,6 +467,201 @@ fn inspect_ext4() -> R {
     Ok(())
 }
 
+/// The file system's own checker must find `img` clean.
+fn checker_clean(prog: &str, args: &[&str], img: &str) -> R {
+    let mut a = args.to_vec();
+    a.push(img);
+    let o = host(prog, &a)?;
+    ensure!(
+        o.code == 0,
+        "{prog} {a:?} exited {}:\n{}{}",
+        o.code,
+        o.stdout,
+        o.stderr
+    );
+    Ok(())
+}
+
+/// put/get/ls/stat/df/info on a btrfs or xfs image made with `mkfs`;
+/// `info` must name `want_type`, the label and UUID mkfs was given, and
+/// `features`. With `host_writes` the tree is written by the host kernel
+/// and lklfs puts a single file: the port hangs in btrfs background
+/// writeback of a tree this size (fs-tests/tests/btrfs_writeback_hang.rs);
+/// FS_TESTS_KNOWN_HANGS=1 makes lklfs put the whole tree anyway.
+fn btrfs_xfs_case(
+    case: &str,
+    host_writes: bool,
+    size_mb: u64,
+    mkfs: &[&str],
+    check: (&str, &[&str]),
+    want_type: &str,
+    features: &[&str],
+) -> R {
+    let d = workdir(case)?;
+    let img = image(&d, "fs.img", size_mb, mkfs)?;
+    let info = ok(&["info", &img])?;
+    ensure!(
+        line_with(&info, "type:")? == format!("type: {want_type}"),
+        "{info}"
+    );
+    ensure!(line_with(&info, "label:")? == "label: pictures", "{info}");
+    ensure!(
+        line_with(&info, "uuid:")? == format!("uuid: {UUID}"),
+        "{info}"
+    );
+    ensure!(
+        line_with(&info, "block size:")? == "block size: 4096",
+        "{info}"
+    );
+    ensure!(
+        line_with(&info, "size:")?.starts_with(&format!("size: {} ", size_mb << 20)),
+        "{info}"
+    );
+    let listed = line_with(&info, "features:")?;
+    for f in features {
+        ensure!(
+            listed.split(' ').any(|x| x == *f),
+            "feature {f} missing: {listed}"
+        );
+    }
+    let tree = d.join("tree");
+    make_tree(&tree, 3, true)?;
+    if host_writes {
+        // The tree goes in through the host kernel; lklfs puts one file.
+        let mnt = d.join("mnt");
+        std::fs::create_dir_all(&mnt).map_err(|e| e.to_string())?;
+        let o = host("mount", &["-o", "loop", &img, &s(&mnt)])?;
+        ensure!(o.code == 0, "mount: {}", o.stderr);
+        let copied = host("cp", &["-a", &s(&tree), &s(&mnt)]);
+        let u = host("umount", &[&s(&mnt)])?;
+        ensure!(
+            copied?.code == 0 && u.code == 0,
+            "cp -a / umount: {}",
+            u.stderr
+        );
+        let note = d.join("note.txt");
+        std::fs::write(&note, b"put by lklfs").map_err(|e| e.to_string())?;
+        ok(&["put", &img, &s(&note), "/"])?;
+        ensure!(ok(&["cat", &img, "/note.txt"])? == "put by lklfs", "cat");
+    } else {
+        ok(&["put", &img, &s(&tree), "/"])?;
+    }
+    checker_clean(check.0, check.1, &img)?;
+    ok(&["get", &img, "/tree", &s(&d.join("back"))])?;
+    same_tree(&tree, &d.join("back"), true, 0)?;
+    let listing = ok(&["ls", &img, "/tree"])?;
+    ensure!(
+        listing.contains("link -> a/b/file1.bin"),
+        "symlink not listed:\n{listing}"
+    );
+    let st = ok(&["stat", &img, "/tree/a/file1.bin"])?;
+    ensure!(st.lines().any(|l| l == "type: regular file"), "{st}");
+    let df = ok(&["df", &img])?;
+    let fs = want_type.split(' ').next().unwrap_or(want_type);
+    ensure!(
+        line_with(&df, "file system:")?.starts_with(&format!("file system: {fs} on /dev/vda")),
+        "{df}"
+    );
+    ok(&["rm", "-r", &img, "/tree/a"])?;
+    ok(&["mv", &img, "/tree", "/moved"])?;
+    ensure!(
+        ok(&["ls", &img, "/"])?.contains(" moved"),
+        "mv did not show"
+    );
+    checker_clean(check.0, check.1, &img)?;
+    let _ = std::fs::remove_dir_all(&d);
+    Ok(())
+}
+
+const UUID: &str = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
+
+fn btrfs() -> R {
+    btrfs_xfs_case(
+        "btrfs",
+        std::env::var("FS_TESTS_KNOWN_HANGS").is_err(),
+        128,
+        &["mkfs.btrfs", "-q", "-f", "-L", "pictures", "-U", UUID],
+        ("btrfs", &["check", "--readonly"]),
+        "btrfs",
+        &[
+            "no_holes",
+            "skinny_metadata",
+            "extended_iref",
+            "free_space_tree",
+        ],
+    )?;
+    // Generation and the raw flag words come from the superblock too.
+    let d = workdir("btrfs-info")?;
+    let img = image(
+        &d,
+        "fs.img",
+        128,
+        &["mkfs.btrfs", "-q", "-f", "-O", "^no-holes"],
+    )?;
+    let info = ok(&["info", &img])?;
+    ensure!(
+        line_with(&info, "generation:")?.len() > "generation: ".len(),
+        "{info}"
+    );
+    ensure!(
+        line_with(&info, "checksum:")? == "checksum: crc32c",
+        "{info}"
+    );
+    ensure!(line_with(&info, "state:")? == "state: clean", "{info}");
+    ensure!(
+        !line_with(&info, "features:")?.contains("no_holes"),
+        "{info}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+    Ok(())
+}
+
+fn xfs() -> R {
+    btrfs_xfs_case(
+        "xfs",
+        false,
+        320,
+        &[
+            "mkfs.xfs",
+            "-q",
+            "-f",
+            "-L",
+            "pictures",
+            "-m",
+            &format!("uuid={UUID},rmapbt=1"),
+        ],
+        ("xfs_repair", &["-n"]),
+        "xfs (v5)",
+        &[
+            "crc",
+            "finobt",
+            "rmapbt",
+            "reflink",
+            "bigtime",
+            "inobtcount",
+            "sparse",
+            "ftype",
+        ],
+    )?;
+    let d = workdir("xfs-v4")?;
+    let img = image(&d, "fs.img", 320, &["mkfs.xfs", "-q", "-f", "-m", "crc=0"])?;
+    let info = ok(&["info", &img])?;
+    ensure!(line_with(&info, "type:")? == "type: xfs (v4)", "{info}");
+    let f = line_with(&info, "features:")?;
+    ensure!(!f.contains("crc") && !f.contains("finobt"), "{info}");
+    ensure!(
+        line_with(&info, "inode size:")? == "inode size: 256",
+        "{info}"
+    );
+    let note = d.join("note.txt");
+    std::fs::write(&note, b"v4 note").map_err(|e| e.to_string())?;
+    ok(&["put", &img, &s(&note), "/"])?;
+    ensure!(ok(&["cat", &img, "/note.txt"])? == "v4 note", "v4 cat");
+    checker_clean("xfs_repair", &["-n"], &img)?;
+    let _ = std::fs::remove_dir_all(&d);
+    Ok(())
+}
+
 fn namespace() -> R {
     let d = workdir("namespace")?;
     let img = ext4(&d, "fs.img", 32)?;
@@ -808,6 +1003,8 @@ fn main() {
             t("roundtrip_ext4", roundtrip_ext4),
             t("roundtrip_vfat", roundtrip_vfat),
             t("inspect_ext4", inspect_ext4),
+            t("btrfs", btrfs),
+            t("xfs", xfs),
             t("namespace", namespace),
             t("wrong_path", wrong_path),
             t("not_a_file_system", not_a_file_system),
