@@ -1,9 +1,12 @@
-//! `lklfs bench`: the issue-3 disk benchmark (figures, not pass/fail).
+//! `lklfs bench`: the disk benchmark of issues 3 and 4 (figures, not
+//! pass/fail).
 //!
-//! On one ext4 image it measures a sequential write (with fsync) and cold
+//! For each file system asked for (`--fs ext4,btrfs,xfs`), on one image, it
+//! measures a sequential write (with fsync) and cold
 //! and cached reads of a large file, and create/list/delete of many small
 //! files: through the library API, through `lklfs put/get`, through the
-//! host kernel's loop mount (root only) and through fuse2fs (if installed).
+//! host kernel's loop mount (root only) and through fuse2fs (ext4 only, if
+//! installed).
 //! Every library measurement runs in a fresh process (`bench-step`): one
 //! kernel per process, and a fresh boot is what makes a read cold. The host
 //! page cache is dropped before every cold read, for the library too (its
@@ -30,7 +33,10 @@ pub struct Args {
     /// FILE_MIB free; the image is sparse).
     #[arg(long, default_value = "target/lklfs-bench")]
     dir: PathBuf,
-    /// Size of the ext4 image in GiB.
+    /// File systems to measure, each on a fresh image (ext4, btrfs, xfs).
+    #[arg(long = "fs", value_delimiter = ',', default_value = "ext4")]
+    fs: Vec<String>,
+    /// Size of each image in GiB.
     #[arg(long, default_value_t = 4)]
     image_gib: u64,
     /// Size of the large file in MiB.
@@ -218,8 +224,65 @@ fn lklfs() -> Result<Command> {
     Ok(Command::new(std::env::current_exe().io_ctx("current_exe")?))
 }
 
+/// Longest a library step or an lklfs put/get may take: a hang in the
+/// kernel port must leave a mark in the table, not stop the benchmark.
+const STEP_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// `run_ok` with a time limit; the child is killed when it runs over.
+fn run_bounded(cmd: &mut Command) -> Result<std::process::Output> {
+    use std::process::Stdio;
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .io_ctx(&shown)?;
+    let (mut o, mut e) = (child.stdout.take(), child.stderr.take());
+    let to = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = o.as_mut().map(|o| o.read_to_end(&mut v));
+        v
+    });
+    let te = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = e.as_mut().map(|e| e.read_to_end(&mut v));
+        v
+    });
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().io_ctx(&shown)? {
+            break st;
+        }
+        if t.elapsed() > STEP_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::new(
+                Kind::Other,
+                format!("{shown}: HUNG (killed after {} s)", STEP_LIMIT.as_secs()),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = std::process::Output {
+        status,
+        stdout: to.join().unwrap_or_default(),
+        stderr: te.join().unwrap_or_default(),
+    };
+    if !status.success() {
+        return Err(Error::new(
+            Kind::Other,
+            format!(
+                "{shown}: {status}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
 fn lib_step(a: &Args, img: &Path, step: &str, into: &mut BTreeMap<String, f64>) -> Result<()> {
-    let out = run_ok(
+    let out = run_bounded(
         lklfs()?
             .arg("--mem")
             .arg(a.lib_mem.to_string())
@@ -318,10 +381,10 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-fn host_loop(img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<String, f64>> {
+fn host_loop(fs: &str, img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<String, f64>> {
     run_ok(
         Command::new("mount")
-            .args(["-t", "ext4", "-o", "loop"])
+            .args(["-t", fs, "-o", "loop"])
             .arg(img)
             .arg(mnt),
     )?;
@@ -348,7 +411,7 @@ fn fuse(fuse2fs: &Path, img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<Str
 
 fn time_cmd(cmd: &mut Command) -> Result<f64> {
     let t = Instant::now();
-    run_ok(cmd)?;
+    run_bounded(cmd)?;
     Ok(t.elapsed().as_secs_f64())
 }
 
@@ -364,8 +427,43 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "NOT met" }
 }
 
-/// Runs the whole benchmark and prints the table.
+/// Runs the whole benchmark for every file system asked for, printing one
+/// table each.
 pub fn run(a: &Args) -> Result<()> {
+    for fs in &a.fs {
+        if !matches!(fs.as_str(), "ext4" | "btrfs" | "xfs") {
+            return Err(Error::new(
+                Kind::Other,
+                format!("bench --fs {fs}: ext4, btrfs or xfs"),
+            ));
+        }
+    }
+    for fs in &a.fs {
+        run_one(a, fs)?;
+    }
+    Ok(())
+}
+
+/// The mkfs command line for a benchmark image of `fs`.
+fn mkfs_command(fs: &str) -> Result<Command> {
+    let (prog, args): (&str, &[&str]) = match fs {
+        // Initialise inode tables and journal now, so no lazy-init thread
+        // writes in the background of a measurement.
+        "ext4" => (
+            "mkfs.ext4",
+            &["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"],
+        ),
+        "btrfs" => ("mkfs.btrfs", &["-q", "-f"]),
+        _ => ("mkfs.xfs", &["-q", "-f"]),
+    };
+    let path =
+        host_tool(prog).ok_or_else(|| Error::new(Kind::NotFound, format!("{prog} not found")))?;
+    let mut c = Command::new(path);
+    c.args(args);
+    Ok(c)
+}
+
+fn run_one(a: &Args, fs: &str) -> Result<()> {
     std::fs::create_dir_all(&a.dir).io_ctx(a.dir.display())?;
     let dir = std::fs::canonicalize(&a.dir).io_ctx(a.dir.display())?;
     let img = dir.join("bench.img");
@@ -375,18 +473,10 @@ pub fn run(a: &Args) -> Result<()> {
     std::fs::File::create(&img)
         .and_then(|f| f.set_len(a.image_gib << 30))
         .io_ctx(img.display())?;
-    let mkfs =
-        host_tool("mkfs.ext4").ok_or_else(|| Error::new(Kind::NotFound, "mkfs.ext4 not found"))?;
-    // Initialise inode tables and journal now, so no lazy-init thread
-    // writes in the background of a measurement.
-    run_ok(
-        Command::new(mkfs)
-            .args(["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"])
-            .arg(&img),
-    )?;
+    run_ok(mkfs_command(fs)?.arg(&img))?;
     let root = is_root();
     eprintln!(
-        "bench: image {} ({} GiB); running library steps",
+        "bench: {fs} image {} ({} GiB); running library steps",
         img.display(),
         a.image_gib
     );
@@ -395,12 +485,30 @@ pub fn run(a: &Args) -> Result<()> {
     // A first, unmeasured write makes the host allocate the sparse image's
     // blocks, which the later writers (host loop, fuse2fs) would otherwise
     // find allocated already.
-    lib_step(a, &img, "lib-write", &mut lib)?;
-    lib_step(a, &img, "lib-write", &mut lib)?;
+    // A failed or hung step leaves its cells empty and a note; the other
+    // measurements still run.
+    let mut notes: Vec<String> = Vec::new();
+    let mut note = |r: Result<()>, what: &str| {
+        if let Err(e) = r {
+            eprintln!("bench: {fs} {what} failed: {e}");
+            notes.push(format!(
+                "{what}: {}",
+                e.to_string().lines().next().unwrap_or("")
+            ));
+        }
+    };
+    note(
+        lib_step(a, &img, "lib-write", &mut lib),
+        "library write (warm-up)",
+    );
+    note(lib_step(a, &img, "lib-write", &mut lib), "library write");
     let cold_dropped = drop_caches();
-    lib_step(a, &img, "lib-read", &mut lib)?;
-    lib_step(a, &img, "lib-files", &mut lib)?;
-    run_ok(lklfs()?.args(["rm", "-r"]).arg(&img).arg("/bench"))?;
+    note(lib_step(a, &img, "lib-read", &mut lib), "library read");
+    note(lib_step(a, &img, "lib-files", &mut lib), "library files");
+    note(
+        run_bounded(lklfs()?.args(["rm", "-r"]).arg(&img).arg("/bench")).map(|_| ()),
+        "lklfs rm -r /bench",
+    );
 
     eprintln!("bench: lklfs put/get");
     let src = dir.join("source.bin");
@@ -413,37 +521,49 @@ pub fn run(a: &Args) -> Result<()> {
     }
     let bytes = a.file_mib << 20;
     let mut cli = BTreeMap::new();
-    let put_s = time_cmd(
+    match time_cmd(
         lklfs()?
             .arg("-q")
             .arg("put")
             .arg(&img)
             .arg(&src)
             .arg("/put.bin"),
-    )?;
-    cli.insert("write_mbs".to_string(), mbs(bytes, put_s));
+    ) {
+        Ok(put_s) => drop(cli.insert("write_mbs".to_string(), mbs(bytes, put_s))),
+        Err(e) => note(Err(e), "lklfs put"),
+    }
     drop_caches();
     let back = dir.join("back.bin");
-    let get_s = time_cmd(
+    match time_cmd(
         lklfs()?
             .arg("-q")
             .arg("get")
             .arg(&img)
             .arg("/put.bin")
             .arg(&back),
-    )?;
-    cli.insert("cold_mbs".to_string(), mbs(bytes, get_s));
+    ) {
+        Ok(get_s) => drop(cli.insert("cold_mbs".to_string(), mbs(bytes, get_s))),
+        Err(e) => note(Err(e), "lklfs get"),
+    }
     let _ = std::fs::remove_file(&back);
     let _ = std::fs::remove_file(&src);
-    run_ok(lklfs()?.arg("rm").arg(&img).arg("/put.bin"))?;
+    note(
+        run_bounded(lklfs()?.arg("rm").arg("-r").arg(&img).arg("/put.bin")).map(|_| ()),
+        "lklfs rm /put.bin",
+    );
+    drop(note);
 
     let host = if root {
         eprintln!("bench: host kernel loop mount");
-        Some(host_loop(&img, &mnt, a)?)
+        Some(host_loop(fs, &img, &mnt, a)?)
     } else {
         None
     };
-    let fuse2fs = host_tool("fuse2fs");
+    let fuse2fs = if fs == "ext4" {
+        host_tool("fuse2fs")
+    } else {
+        None
+    };
     let fuse_r = match (&fuse2fs, root) {
         (Some(f), true) => {
             eprintln!("bench: fuse2fs");
@@ -460,13 +580,16 @@ pub fn run(a: &Args) -> Result<()> {
     let _ = std::fs::remove_file(&img);
 
     println!(
-        "issue-3 disk benchmark: {} GiB ext4 image (sparse), {} MiB file, {} files; library steps with {} MiB kernel memory, lklfs put/get with the tool's default ({} MiB)",
+        "disk benchmark: {} GiB {fs} image (sparse), {} MiB file, {} files; library steps with {} MiB kernel memory, lklfs put/get with the tool's default ({} MiB)",
         a.image_gib,
         a.file_mib,
         a.files,
         a.lib_mem,
         crate::DEFAULT_MEM_MIB
     );
+    for n in &notes {
+        println!("  FAILED: {n}");
+    }
     if !cold_dropped {
         println!("  (host page cache could NOT be dropped: cold figures are warm; run as root)");
     }
@@ -538,7 +661,7 @@ pub fn run(a: &Args) -> Result<()> {
         get * 100.0,
         verdict(get >= 0.75)
     );
-    if fuse2fs.is_none() {
+    if fuse2fs.is_none() && fs == "ext4" {
         println!("  (fuse2fs not installed: apt install fuse2fs)");
     }
     Ok(())

@@ -8,7 +8,8 @@
 //! - `cargo xtask test`: every test: `cargo test --workspace`, then each
 //!   `tests/suites/*.sh` in order;
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
-//!   kernel's (`lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`).
+//!   kernel's (`lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
+//!   on ext4, btrfs and xfs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -111,8 +112,9 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "bench" => setup().and_then(|_| {
             run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))?;
-            // The issue-3 disk benchmark: library, lklfs, host loop mount, fuse2fs.
-            run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench"]))
+            // The disk benchmark: library, lklfs, host loop mount (and
+            // fuse2fs for ext4), on ext4 (issue 3), btrfs and xfs (issue 4).
+            run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))
         }),
         _ => {
             eprintln!("usage: cargo xtask setup|build|demo|test|bench");
