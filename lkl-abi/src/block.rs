@@ -7,8 +7,9 @@ use crate::Errno;
 /// A disk, partition or image file the kernel reads and writes.
 ///
 /// Contract (the kernel port relies on it):
-/// - Calls come from the thread that owns the kernel's CPU, one at a time
-///   per device; they may block. They must not panic.
+/// - Calls come from the disk's own I/O thread (a host thread the kernel
+///   started), one at a time per device, in the order Linux queued the
+///   requests; they may block. They must not panic.
 /// - `read_at`/`write_at` transfer the whole buffer or fail; offsets and
 ///   lengths are multiples of `sector_size`; a range past `size` is EIO.
 /// - A write that returned Ok may sit in a volatile cache until the next

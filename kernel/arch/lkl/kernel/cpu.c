@@ -100,10 +100,16 @@ void lkl_cpu_wake_all(void)
 void lkl_cpu_release(void)
 {
 	for (;;) {
-		if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE))
+		int ran = 0;
+
+		if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE)) {
 			lkl_irq_run_borrowed();
+			ran = 1;
+		}
 		if (is_idle_task(current)) {
-			if (test_thread_flag(TIF_NEED_RESCHED))
+			/* Handlers may have added timers: idle must go round
+			 * its loop to reprogram the stopped tick. */
+			if (ran || test_thread_flag(TIF_NEED_RESCHED))
 				lkl_cpu_kick_idle();
 		} else if (test_thread_flag(TIF_NEED_RESCHED) || nr_running() > 1) {
 			/* A parked task is not really running: anything else
@@ -122,31 +128,29 @@ void lkl_cpu_release(void)
  * Called with interrupts disabled by the idle loop; returns with them
  * enabled. The idle thread parks here with the CPU free, so interrupts and
  * callers can borrow the idle context without a host thread switch; they
- * wake it only when something became runnable.
+ * wake it when something became runnable or interrupts ran. It returns
+ * after every wake-up: the idle loop then reprograms the stopped tick for
+ * timers the handlers added, as it does after a hardware interrupt.
  */
 void arch_cpu_idle(void)
 {
 	struct lkl_jmp_buf *bail = task_thread_info(current)->exit_jmp;
 
-	for (;;) {
-		if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE)) {
-			lkl_irq_flags = ARCH_IRQ_ENABLED;
-			lkl_run_pending_irqs();
-		}
-		if (need_resched())
-			break;
+	if (!__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE) &&
+	    !need_resched()) {
 		idle_sleeping = 1;
 		lkl_irq_flags = ARCH_IRQ_ENABLED;
 		lkl_cpu_unlock_raw();
 		if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE) &&
 		    lkl_cpu_trylock()) {
-			idle_sleeping = 0;
 			lkl_cpu_bail = bail;
-			continue;
+		} else {
+			lkl_sem_down(lkl_idle_wake_sem, bail);
+			lkl_cpu_lock(bail);
 		}
-		lkl_sem_down(lkl_idle_wake_sem, bail);
-		lkl_cpu_lock(bail);
 		idle_sleeping = 0;
 	}
 	lkl_irq_flags = ARCH_IRQ_ENABLED;
+	if (__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE))
+		lkl_run_pending_irqs();
 }

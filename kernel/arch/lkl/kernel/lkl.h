@@ -68,6 +68,9 @@ int lkl_init_service_setup(void);
 void lkl_trigger_irq(int irq);
 void lkl_irq_run_borrowed(void);
 
+/* disk.c */
+void lkl_disks_stop(void);
+
 /* time.c */
 void lkl_timer_stop(void);
 

@@ -102,6 +102,9 @@ static void lkl_teardown(void)
 {
 	lkl_shutdown = 1;
 	lkl_timer_stop();
+#ifdef CONFIG_BLOCK
+	lkl_disks_stop();
+#endif
 	lkl_threads_kill_all();
 	lkl_ops->sem_up(init_thread_info.sched_sem);
 	lkl_cpu_wake_all();
