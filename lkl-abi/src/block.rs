@@ -74,4 +74,7 @@ pub mod port_nr {
     pub const DISK_ADD: i64 = 1001;
     /// `(index)`: removes a disk.
     pub const DISK_REMOVE: i64 = 1002;
+    /// Prints blocked tasks and busy workqueues to the console (debugging
+    /// hangs: call it from another thread while one is stuck).
+    pub const DEBUG_DUMP: i64 = 1003;
 }

@@ -109,6 +109,14 @@ impl Kernel {
         Errno::from_ret(unsafe { lkl_syscall(nr, args.as_ptr()) })
     }
 
+    /// Prints the tasks blocked in uninterruptible sleep and the busy
+    /// workqueues to the console; callable from any thread, also while
+    /// another one is stuck inside Linux.
+    pub fn debug_dump(&self) -> Result<(), Errno> {
+        // SAFETY: the dump takes no pointers.
+        unsafe { self.syscall(lkl_abi::block::port_nr::DEBUG_DUMP, [0; 6]) }.map(|_| ())
+    }
+
     /// Makes Linux panic (the port's test hook), to exercise the policy that
     /// a dead kernel returns EIO instead of taking the process down.
     pub fn force_panic_for_test(&self) -> Result<i64, Errno> {

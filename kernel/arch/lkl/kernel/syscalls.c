@@ -11,6 +11,8 @@
 #include <linux/resume_user_mode.h>
 #include <linux/hardirq.h>
 #include <linux/errno.h>
+#include <linux/sched/debug.h>
+#include <linux/workqueue.h>
 #include <asm/syscalls.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
@@ -27,6 +29,7 @@ const lkl_syscall_fn lkl_syscall_table[__NR_syscalls] = {
 #define LKL_SYSCALL_TEST_PANIC	1000
 #define LKL_SYSCALL_DISK_ADD	1001	/* (const struct lkl_disk *) */
 #define LKL_SYSCALL_DISK_REMOVE	1002	/* (index) */
+#define LKL_SYSCALL_DEBUG_DUMP	1003	/* blocked tasks and busy workqueues */
 
 struct lkl_disk;
 long lkl_disk_add(const struct lkl_disk *d);
@@ -68,6 +71,11 @@ static long lkl_run_syscall(long no, const long *p)
 {
 	if (no == LKL_SYSCALL_TEST_PANIC)
 		panic("lkl: panic requested by a test");
+	if (no == LKL_SYSCALL_DEBUG_DUMP) {
+		show_state_filter(TASK_UNINTERRUPTIBLE);
+		show_all_workqueues();
+		return 0;
+	}
 #ifdef CONFIG_BLOCK
 	if (no == LKL_SYSCALL_DISK_ADD)
 		return lkl_disk_add((const struct lkl_disk *)p[0]);
