@@ -26,35 +26,14 @@
 #     for DriverUnload; then e2fsck -fn and the host kernel's loop mount.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-TARGET=x86_64-pc-windows-gnu
+SUITE=20-nt-driver
+# shellcheck source=../wine/suite-common.sh
+source "$(dirname "$0")/../wine/suite-common.sh"
 TDIR="$ROOT/target/nt"
 OUT="$TDIR/$TARGET/release"
-WINE_BIN=/usr/lib/wine
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-finish() {
-    echo "20-nt-driver: $PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-}
 
 # --- 1. tools ---------------------------------------------------------------
-if ! rustup target list --installed | grep -qx "$TARGET"; then
-    rustup target add "$TARGET"
-fi
-need=()
-command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
-[ -x "$WINE_BIN/wine64" ] || need+=(wine64)
-command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "# installing ${need[*]}"
-    apt-get -o DPkg::Lock::Timeout=900 update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
-fi
+install_windows_tools
 
 CARGO=(nice -n 10 cargo)
 mkdir -p "$TDIR"

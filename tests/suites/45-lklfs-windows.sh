@@ -12,34 +12,13 @@
 #     back by the Linux build; e2fsck -fn is clean at the end.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-TARGET=x86_64-pc-windows-gnu
+SUITE=45-lklfs-windows
+# shellcheck source=../wine/suite-common.sh
+source "$(dirname "$0")/../wine/suite-common.sh"
 TDIR="$ROOT/target/lklfs-win"
-WINE_BIN=/usr/lib/wine
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-finish() {
-    echo "45-lklfs-windows: $PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-}
 
 # --- 1. tools ---------------------------------------------------------------
-if ! rustup target list --installed | grep -qx "$TARGET"; then
-    rustup target add "$TARGET"
-fi
-need=()
-command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
-[ -x "$WINE_BIN/wine64" ] || need+=(wine64)
-command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "# installing ${need[*]}"
-    apt-get -o DPkg::Lock::Timeout=900 update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
-fi
+install_windows_tools
 mkdir -p "$TDIR"
 
 # --- 2. builds (the default target directory: its kernel cache is shared) ---

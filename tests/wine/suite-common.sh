@@ -1,0 +1,31 @@
+# Shared by the Windows suites (sourced, not run): results bookkeeping and
+# the tools every one of them needs. The caller sets SUITE first.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+TARGET=x86_64-pc-windows-gnu
+WINE_BIN=/usr/lib/wine
+PASS=0
+FAIL=0
+
+ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
+finish() {
+    echo "$SUITE: $PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+}
+
+# The Rust target, mingw-w64, wine64 and e2fsprogs, installed only if missing.
+install_windows_tools() {
+    if ! rustup target list --installed | grep -qx "$TARGET"; then
+        rustup target add "$TARGET"
+    fi
+    local need=()
+    command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
+    [ -x "$WINE_BIN/wine64" ] || need+=(wine64)
+    command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+    if [ ${#need[@]} -gt 0 ]; then
+        echo "# installing ${need[*]}"
+        apt-get -o DPkg::Lock::Timeout=900 update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
+    fi
+}
