@@ -129,8 +129,8 @@ fn populate(l: &Lib) -> R {
     Ok(())
 }
 
-/// The same tree through the host kernel (for btrfs: the library's own
-/// background writeback of many files hangs, see fs-tests/tests/btrfs_writeback_hang.rs).
+/// The same tree through the host kernel, so the images the mutations
+/// start from come from a second implementation.
 fn populate_on_host(r: &Path) -> R {
     use std::os::unix::fs::FileExt;
     let mut rng = Rng::new(77);

@@ -224,12 +224,6 @@ fn mount(k: &Kernel, disk: &lkl::Disk, v: &Variant) -> R<Mounted> {
 }
 
 fn forward(v: &Variant) -> R {
-    // The library's btrfs writeback of the tree's 1,000 unsynced files
-    // hangs (a kernel-port bug: fs-tests/tests/btrfs_writeback_hang.rs).
-    if v.checker == Checker::Btrfs && std::env::var("FS_TESTS_KNOWN_HANGS").is_err() {
-        println!("skipped: known btrfs writeback hang in the port; FS_TESTS_KNOWN_HANGS=1 runs it");
-        return Ok(());
-    }
     let s = Scratch::new(&format!("tree-{}", v.name))?;
     let img = s.path("fs.img");
     make_image(v, &img)?;

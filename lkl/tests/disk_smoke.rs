@@ -3,10 +3,11 @@
 
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lkl::sys;
-use lkl::{BootConfig, Kernel, MountOptions};
+use lkl::{BlockDevice, BootConfig, Kernel, MountOptions};
 use lkl_std_host::{Console, FileDevice, StdHost};
 use lkl_test_runner::{Case, check, ensure};
 
@@ -103,6 +104,65 @@ fn xfs_v4() -> R {
     roundtrip_with(&["mkfs.xfs", "-q", "-f", "-m", "crc=0"], &["xfs_repair", "-n"], "xfs", 320, "")
 }
 
+/// Counts what reaches the device, so a test can see Linux write on its own.
+struct Counting {
+    inner: FileDevice,
+    writes: AtomicU64,
+}
+
+impl BlockDevice for Counting {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn sector_size(&self) -> u32 {
+        self.inner.sector_size()
+    }
+    fn read_only(&self) -> bool {
+        self.inner.read_only()
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), lkl::Errno> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), lkl::Errno> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.write_at(buf, offset)
+    }
+    fn flush(&self) -> Result<(), lkl::Errno> {
+        self.inner.flush()
+    }
+}
+
+/// Timer-wheel timers expire: ext4 mounted with commit=1 writes a file's
+/// data and its journal commit within seconds of the write, with no
+/// further call from us (jbd2's commit timer is a mod_timer timer; the
+/// port once ran the tick without interrupt registers, so such timers
+/// never fired and writers throttled by balance_dirty_pages slept forever).
+fn timer_wheel_commit() -> R {
+    let img = image("commit.img", &["mkfs.ext4", "-q", "-F"], 64)?;
+    let host = StdHost::leak(Console::Stderr);
+    let config = BootConfig { mem_size: 128 << 20, ..BootConfig::default() };
+    let k = Kernel::boot(host, &config).map_err(|e| e.to_string())?;
+    let dev = Arc::new(Counting { inner: FileDevice::open(&img, false).map_err(|e| e.to_string())?, writes: AtomicU64::new(0) });
+    let disk = check!(k.add_disk(dev.clone()), "add_disk");
+    let opts = MountOptions { options: "commit=1".into(), ..MountOptions::default() };
+    let m = k.mount_disk(&disk, &opts).map_err(|e| format!("mount: {e}"))?;
+    let p = std::ffi::CString::new(format!("{}/late", m.path.to_str().unwrap())).unwrap();
+    let fd = check!(k.open(&p, sys::O_CREAT | sys::O_WRONLY, 0o644), "open");
+    check!(k.write(fd, &[5u8; 8192]), "write");
+    check!(k.close(fd), "close");
+    let before = dev.writes.load(Ordering::SeqCst);
+    let start = std::time::Instant::now();
+    while dev.writes.load(Ordering::SeqCst) == before {
+        ensure!(start.elapsed() < Duration::from_secs(20), "no write reached the device 20 s after a write with commit=1");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    check!(k.unmount(&m), "umount");
+    check!(k.remove_disk(disk), "remove_disk");
+    check!(k.halt(), "halt");
+    let _ = std::fs::remove_file(&img);
+    Ok(())
+}
+
 fn main() {
     let t = |name, run| Case { name, timeout: Duration::from_secs(120), run };
     lkl_test_runner::main(
@@ -116,6 +176,7 @@ fn main() {
             t("xfs", xfs),
             t("xfs_rmapbt", xfs_rmapbt),
             t("xfs_v4", xfs_v4),
+            t("timer_wheel_commit", timer_wheel_commit),
         ],
     )
 }

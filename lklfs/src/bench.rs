@@ -115,6 +115,31 @@ pub fn step(a: &StepArgs, opts: &Options) -> Result<()> {
     let write = a.step != "lib-read";
     let bytes = a.file_mib << 20;
     Volume::with(&a.image, opts, write, |v| {
+        with_hang_dump(v, || step_body(a, v, bytes))
+    })
+}
+
+/// With LKLFS_HANG_DUMP_SECS=N, a step still running after N seconds prints
+/// the kernel's blocked tasks and busy workqueues, so a hang explains itself.
+fn with_hang_dump(v: &Volume, body: impl FnOnce() -> Result<()>) -> Result<()> {
+    let Some(secs) = std::env::var("LKLFS_HANG_DUMP_SECS").ok().and_then(|s| s.parse().ok()) else {
+        return body();
+    };
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let limit = std::time::Duration::from_secs(secs);
+            if wait.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                let _ = v.k().debug_dump();
+            }
+        });
+        let r = body();
+        drop(done);
+        r
+    })
+}
+
+fn step_body(a: &StepArgs, v: &Volume, bytes: u64) -> Result<()> {
         let k = v.k();
         match a.step.as_str() {
             "lib-write" => {
@@ -194,7 +219,6 @@ pub fn step(a: &StepArgs, opts: &Options) -> Result<()> {
             }
         }
         Ok(())
-    })
 }
 
 /// Flushes and drops the host's page cache (root only); false if it could not.

@@ -115,6 +115,8 @@ impl Session {
             Arc::new(CowDevice::new(Arc::new(file)))
         };
         let host = StdHost::leak(Console::Capture);
+        // Diagnostics: LKLFS_CONSOLE=1 shows the kernel's console on stderr.
+        host.set_echo(std::env::var_os("LKLFS_CONSOLE").is_some_and(|v| v == "1"));
         let config = BootConfig {
             mem_size: opts.mem_mib << 20,
             ..BootConfig::default()

@@ -484,13 +484,9 @@ fn checker_clean(prog: &str, args: &[&str], img: &str) -> R {
 
 /// put/get/ls/stat/df/info on a btrfs or xfs image made with `mkfs`;
 /// `info` must name `want_type`, the label and UUID mkfs was given, and
-/// `features`. With `host_writes` the tree is written by the host kernel
-/// and lklfs puts a single file: the port hangs in btrfs background
-/// writeback of a tree this size (fs-tests/tests/btrfs_writeback_hang.rs);
-/// FS_TESTS_KNOWN_HANGS=1 makes lklfs put the whole tree anyway.
+/// `features`.
 fn btrfs_xfs_case(
     case: &str,
-    host_writes: bool,
     size_mb: u64,
     mkfs: &[&str],
     check: (&str, &[&str]),
@@ -526,26 +522,7 @@ fn btrfs_xfs_case(
     }
     let tree = d.join("tree");
     make_tree(&tree, 3, true)?;
-    if host_writes {
-        // The tree goes in through the host kernel; lklfs puts one file.
-        let mnt = d.join("mnt");
-        std::fs::create_dir_all(&mnt).map_err(|e| e.to_string())?;
-        let o = host("mount", &["-o", "loop", &img, &s(&mnt)])?;
-        ensure!(o.code == 0, "mount: {}", o.stderr);
-        let copied = host("cp", &["-a", &s(&tree), &s(&mnt)]);
-        let u = host("umount", &[&s(&mnt)])?;
-        ensure!(
-            copied?.code == 0 && u.code == 0,
-            "cp -a / umount: {}",
-            u.stderr
-        );
-        let note = d.join("note.txt");
-        std::fs::write(&note, b"put by lklfs").map_err(|e| e.to_string())?;
-        ok(&["put", &img, &s(&note), "/"])?;
-        ensure!(ok(&["cat", &img, "/note.txt"])? == "put by lklfs", "cat");
-    } else {
-        ok(&["put", &img, &s(&tree), "/"])?;
-    }
+    ok(&["put", &img, &s(&tree), "/"])?;
     checker_clean(check.0, check.1, &img)?;
     ok(&["get", &img, "/tree", &s(&d.join("back"))])?;
     same_tree(&tree, &d.join("back"), true, 0)?;
@@ -578,7 +555,6 @@ const UUID: &str = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
 fn btrfs() -> R {
     btrfs_xfs_case(
         "btrfs",
-        std::env::var("FS_TESTS_KNOWN_HANGS").is_err(),
         128,
         &["mkfs.btrfs", "-q", "-f", "-L", "pictures", "-U", UUID],
         ("btrfs", &["check", "--readonly"]),
@@ -619,7 +595,6 @@ fn btrfs() -> R {
 fn xfs() -> R {
     btrfs_xfs_case(
         "xfs",
-        false,
         320,
         &[
             "mkfs.xfs",

@@ -370,6 +370,26 @@ void lkl_disks_stop(void)
 	}
 }
 
+/* The debug dump: where each disk's requests are. */
+void lkl_disks_show(void)
+{
+	int i;
+
+	for (i = 0; i < LKL_DISK_MAX; i++) {
+		struct lkl_blk *b = READ_ONCE(lkl_blks[i]);
+
+		if (!b)
+			continue;
+		pr_info("vd%c: submitted %u..%u completed %u..%u irq pending %lx\n",
+			'a' + i,
+			__atomic_load_n(&b->submitted.head, __ATOMIC_ACQUIRE),
+			__atomic_load_n(&b->submitted.tail, __ATOMIC_ACQUIRE),
+			__atomic_load_n(&b->completed.head, __ATOMIC_ACQUIRE),
+			__atomic_load_n(&b->completed.tail, __ATOMIC_ACQUIRE),
+			__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE));
+	}
+}
+
 static int __init lkl_blk_init(void)
 {
 	int err;

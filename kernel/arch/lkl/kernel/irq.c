@@ -12,17 +12,28 @@
 #include <linux/irq.h>
 #include <linux/hardirq.h>
 #include <linux/sched.h>
+#include <asm/irq_regs.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
 
 unsigned long lkl_irq_flags = ARCH_IRQ_DISABLED;
 unsigned long lkl_irq_pending;
 
+/*
+ * The tick handler skips the timer wheel and the scheduler tick when it
+ * sees no interrupt registers (it takes that for a call outside interrupt
+ * context), so every interrupt gets a frame, as on hardware. Without it,
+ * mod_timer/schedule_timeout timers never expire.
+ */
 static void lkl_do_irq(int irq)
 {
+	struct pt_regs regs = { .irq = irq };
+	struct pt_regs *old = set_irq_regs(&regs);
+
 	irq_enter();
 	generic_handle_irq(irq);
 	irq_exit();
+	set_irq_regs(old);
 }
 
 /* CPU owner, interrupts enabled (the flag says so on entry and exit). */

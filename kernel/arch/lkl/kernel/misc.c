@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small architecture hooks. */
+#include <asm/sections.h>
 #include <linux/delay.h>
 #include <linux/sched.h>
 #include <linux/sched/debug.h>
@@ -66,10 +67,36 @@ void flush_thread(void)
 {
 }
 
+/*
+ * Without unwind tables or symbols, a stack dump lists every word between
+ * the task's last frame and its thread's entry frame that points into
+ * kernel text (like x86's unreliable "?" entries), with the text base so
+ * the addresses can be resolved offline against lkl.o. A switched-out
+ * task's thread is asleep in __switch_to, so its stack holds still.
+ */
 void show_stack(struct task_struct *task, unsigned long *sp,
 		const char *loglvl)
 {
-	printk("%s(stack traces are not available in the library)\n", loglvl);
+	struct thread_info *ti = task ? task_thread_info(task) :
+					current_thread_info();
+	unsigned long *top = (unsigned long *)ti->exit_jmp;
+	unsigned long *p = sp;
+	int n = 0;
+
+	if (!p)
+		p = (!task || task == current) ?
+			__builtin_frame_address(0) : ti->switch_sp;
+	if (!p || !top || top <= p || top - p > 16384) {
+		printk("%s(no stack to show)\n", loglvl);
+		return;
+	}
+	printk("%sstack (text base %px):\n", loglvl, _stext);
+	for (; p < top && n < 64; p++) {
+		if (*p >= (unsigned long)_stext && *p < (unsigned long)_etext) {
+			printk("%s  ? %px\n", loglvl, (void *)*p);
+			n++;
+		}
+	}
 }
 
 void __init thread_stack_cache_init(void)

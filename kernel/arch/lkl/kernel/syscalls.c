@@ -13,6 +13,7 @@
 #include <linux/errno.h>
 #include <linux/sched/debug.h>
 #include <linux/workqueue.h>
+#include <linux/mm.h>
 #include <asm/syscalls.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
@@ -34,6 +35,8 @@ const lkl_syscall_fn lkl_syscall_table[__NR_syscalls] = {
 struct lkl_disk;
 long lkl_disk_add(const struct lkl_disk *d);
 long lkl_disk_remove(long index);
+void lkl_disks_show(void);
+void lkl_time_show(void);
 
 void *lkl_task_key;
 int lkl_booted;
@@ -74,6 +77,11 @@ static long lkl_run_syscall(long no, const long *p)
 	if (no == LKL_SYSCALL_DEBUG_DUMP) {
 		show_state_filter(TASK_UNINTERRUPTIBLE);
 		show_all_workqueues();
+		show_mem(0, NULL);
+		lkl_time_show();
+#ifdef CONFIG_BLOCK
+		lkl_disks_show();
+#endif
 		return 0;
 	}
 #ifdef CONFIG_BLOCK

@@ -153,6 +153,7 @@ struct task_struct *__switch_to(struct task_struct *prev,
 		lkl_ops->sem_up(nti->sched_sem);
 		lkl_longjmp(my_exit, LKL_JMP_EXIT);
 	}
+	pti->switch_sp = __builtin_frame_address(0);
 	lkl_ops->sem_up(nti->sched_sem);
 	lkl_sem_down(pti->sched_sem, my_exit);
 	lkl_cpu_bail = my_exit;

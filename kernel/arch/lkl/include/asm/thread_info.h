@@ -29,6 +29,8 @@ struct thread_info {
 	struct lkl_jmp_buf *switch_jmp;
 	/* What an exec'ed task runs when it "returns to user mode". */
 	void (*user_entry)(void);
+	/* A frame of the switched-out task's thread, for stack dumps. */
+	unsigned long *switch_sp;
 };
 
 #define INIT_THREAD_INFO(tsk)			\
