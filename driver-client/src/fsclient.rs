@@ -12,14 +12,14 @@ use crate::win::{ioctl, Handle, Report};
 
 const FILE_OPEN: u32 = 1;
 const FILE_CREATE: u32 = 2;
-const FILE_OPEN_IF: u32 = 3;
+pub(crate) const FILE_OPEN_IF: u32 = 3;
 const FILE_DIRECTORY_FILE: u32 = 1;
-const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
+pub(crate) const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const FILE_ALL_ACCESS: u32 = 0x001F_01FF;
 const FILE_CREATED: u64 = 2;
 const FILE_OPENED: u64 = 1;
 const FILE_NAMES_INFORMATION: u32 = 12;
-const STATUS_SUCCESS: u32 = 0;
+pub(crate) const STATUS_SUCCESS: u32 = 0;
 const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
 const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 const STATUS_END_OF_FILE: u32 = 0xC000_0011;
@@ -56,7 +56,7 @@ pub(crate) fn mount(dev: Handle, path: &str, read_only: bool) -> Result<Reply, S
     call(dev, &req)
 }
 
-fn unmount(dev: Handle) -> Result<Reply, String> {
+pub(crate) fn unmount(dev: Handle) -> Result<Reply, String> {
     call(dev, &FsRequest::new(Op::Unmount))
 }
 
@@ -75,20 +75,20 @@ fn create_with(dev: Handle, path: &str, disposition: u32, options: u32, access: 
     Ok((s, info, u32::from_le_bytes([p[0], p[1], p[2], p[3]])))
 }
 
-fn open(dev: Handle, path: &str, disposition: u32, options: u32) -> Result<u32, String> {
+pub(crate) fn open(dev: Handle, path: &str, disposition: u32, options: u32) -> Result<u32, String> {
     match create(dev, path, disposition, options)? {
         (STATUS_SUCCESS, _, h) => Ok(h),
         (s, _, _) => Err(format!("create {path}: status {s:#010x}")),
     }
 }
 
-fn handle_op(dev: Handle, op: Op, h: u32) -> Result<(), String> {
+pub(crate) fn handle_op(dev: Handle, op: Op, h: u32) -> Result<(), String> {
     let mut req = FsRequest::new(op);
     req.handle = h;
     want(call(dev, &req)?, STATUS_SUCCESS, &format!("{op:?}")).map(|_| ())
 }
 
-fn write(dev: Handle, h: u32, offset: u64, data: &[u8]) -> Result<(), String> {
+pub(crate) fn write(dev: Handle, h: u32, offset: u64, data: &[u8]) -> Result<(), String> {
     let mut req = FsRequest::new(Op::Write);
     req.handle = h;
     req.offset = offset;
@@ -97,7 +97,7 @@ fn write(dev: Handle, h: u32, offset: u64, data: &[u8]) -> Result<(), String> {
     if r.1 as usize != data.len() { Err(format!("wrote {} of {}", r.1, data.len())) } else { Ok(()) }
 }
 
-fn read(dev: Handle, h: u32, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+pub(crate) fn read(dev: Handle, h: u32, offset: u64, len: usize) -> Result<Vec<u8>, String> {
     let mut req = FsRequest::new(Op::Read);
     req.handle = h;
     req.offset = offset;

@@ -232,6 +232,22 @@ pub(crate) fn run(mode: &str) -> i32 {
                 r.check("halt after the file operations: 0 host allocations outstanding", res);
             }
         }
+        "cycle" | "bench" => {
+            let image = std::env::args().nth(2).unwrap_or_default();
+            if boot(dev, &mut r) {
+                if mode == "cycle" {
+                    let n = std::env::args().nth(3).and_then(|n| n.parse().ok()).unwrap_or(0);
+                    crate::cyclebench::cycle(dev, &mut r, &image, n);
+                } else {
+                    crate::cyclebench::bench(dev, &mut r, &image);
+                }
+                let res = match halt(dev) {
+                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+                    other => Err(format!("{other:?}")),
+                };
+                r.check("halt: 0 host allocations outstanding", res);
+            }
+        }
         "fs-leave" => {
             if boot(dev, &mut r) {
                 crate::fsclient::leave(dev, &mut r, &std::env::args().nth(2).unwrap_or_default());

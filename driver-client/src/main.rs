@@ -7,11 +7,14 @@
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
 //! With an argument it runs one Linux scenario instead (`boot-halt`,
-//! `panic`, `boot-leave`; see `linux.rs`).
+//! `panic`, `boot-leave`, `fs`, `fs-leave`, `cycle`, `bench`; see
+//! `linux.rs`).
 //!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
 //! failure.
 
+#[cfg(windows)]
+mod cyclebench;
 #[cfg(windows)]
 mod fsclient;
 #[cfg(windows)]

@@ -208,6 +208,39 @@ cycle() {
     fi
 }
 
+# The benchmark (cargo xtask bench, LKLFS_WINE_BENCH=1): boot time and
+# sequential write/cold read of a 256 MiB file through the IOCTL interface
+# under Wine, beside the Linux-native library (lklfs bench-step, the same
+# 64 MiB of kernel memory) on the same image, in the same run.
+if [ "${LKLFS_WINE_BENCH:-}" = 1 ]; then
+    BIMG="$WINEPREFIX/drive_c/lklfs-test/bench.img"
+    rm -f "$BIMG"
+    truncate -s 1G "$BIMG"
+    mkfs.ext4 -q -F "$BIMG"
+    cycle "bench C:\\lklfs-test\\bench.img" "benchmark under Wine"
+    w_boot=$(sed -n 's/^# boot: errno 0, \([0-9.]*\) ms.*/\1/p' "$TDIR.client.out" | head -1)
+    w_write=$(sed -n 's/^bench: write_mbs=//p' "$TDIR.client.out")
+    w_read=$(sed -n 's/^bench: cold_read_mbs=//p' "$TDIR.client.out")
+    rm -f "$BIMG"
+    truncate -s 1G "$BIMG"
+    mkfs.ext4 -q -F "$BIMG"
+    "${CARGO[@]}" build -q --release -p lklfs -p lkl --example bench
+    n_boot=$(./target/release/examples/bench | sed -n 's/^ *boot to first syscall: *\([0-9.]*\) ms.*/\1/p')
+    n_write=$(./target/release/lklfs --mem 64 bench-step lib-write "$BIMG" --file-mib 256 | sed -n 's/^write_mbs=//p')
+    n_read=$(./target/release/lklfs --mem 64 bench-step lib-read "$BIMG" --file-mib 256 | sed -n 's/^cold_mbs=//p')
+    rm -f "$BIMG"
+    echo "# driver benchmark: 1 GiB ext4 image (mkfs.ext4 defaults), 256 MiB file, 64 MiB kernel memory"
+    printf '#                              %16s %16s\n' "driver (Wine)" "Linux library"
+    printf '#   boot (ms)                  %16s %16s\n' "${w_boot:-?}" "${n_boot:-?}"
+    printf '#   seq write + unmount (MB/s) %16.0f %16.0f\n' "${w_write:-0}" "${n_write:-0}"
+    printf '#   cold read (MB/s)           %16.0f %16.0f\n' "${w_read:-0}" "${n_read:-0}"
+    sc delete lklfs || true
+    "$WINESERVER" -k 2>/dev/null || true
+    trap - EXIT
+    finish
+    exit 0
+fi
+
 cycle "" "default"
 grep -q 'nt-host: timer_rearm_and_cancel' "$TDIR.client.out" || not_ok "client reported the host-conformance cases"
 # The embedded Linux, each scenario in a fresh service lifetime (a new load
@@ -226,6 +259,13 @@ cycle "panic C:\\lklfs-test\\disk3.img" "Linux panic with a volume mounted" "err
 cycle boot-leave "Linux left running" "errno 0"
 cycle "fs C:\lklfs-test\disk.img C:\lklfs-test\junk.img" "ext4 image through the driver"
 cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
+# 20 more service lifetimes, each booting, mounting, writing and unmounting
+# (cycle() checks every unload for zero outstanding allocations).
+truncate -s 64M "$IMG_DIR/cycles.img"
+mkfs.ext4 -q -F "$IMG_DIR/cycles.img"
+for n in $(seq 1 20); do
+    cycle "cycle C:\lklfs-test\cycles.img $n" "start/stop cycle $n of 20"
+done
 sc delete lklfs || true
 
 # The images on Linux: the file system's own checker, then the host kernel.
@@ -237,6 +277,23 @@ for img in disk disk2; do
         not_ok "e2fsck -fn $img.img"
     fi
 done
+if e2fsck -fn "$IMG_DIR/cycles.img" >"$TDIR.fsck.log" 2>&1; then
+    ok "e2fsck -fn cycles.img: clean after 20 service lifetimes wrote it"
+else
+    cat "$TDIR.fsck.log"
+    not_ok "e2fsck -fn cycles.img"
+fi
+bad=""
+for n in $(seq 1 20); do
+    want=$(python3 -c "import sys; sys.stdout.write(('cycle $n\\n') * 1000)" | sha256sum)
+    got=$(debugfs -R "cat /cycle-$n.txt" "$IMG_DIR/cycles.img" 2>/dev/null | sha256sum)
+    [ "$want" = "$got" ] || bad="$bad $n"
+done
+if [ -z "$bad" ]; then
+    ok "Linux (debugfs) reads every cycle's file as that cycle wrote it"
+else
+    not_ok "Linux (debugfs) reads every cycle's file (differs:$bad)"
+fi
 MNT="$TDIR/mnt"
 mkdir -p "$MNT"
 if mount -o loop,ro "$IMG_DIR/disk.img" "$MNT" 2>"$TDIR.mount.log"; then

@@ -9,7 +9,8 @@
 //!   `tests/suites/*.sh` in order;
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
 //!   kernel's (`lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
-//!   on ext4, btrfs and xfs.
+//!   on ext4, btrfs and xfs, then the driver's under Wine
+//!   (`LKLFS_WINE_BENCH=1 tests/suites/20-nt-driver.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -114,7 +115,9 @@ fn main() -> ExitCode {
             run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))?;
             // The disk benchmark: library, lklfs, host loop mount (and
             // fuse2fs for ext4), on ext4 (issue 3), btrfs and xfs (issue 4).
-            run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))
+            run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))?;
+            // The driver under Wine beside the Linux-native library (issue 7).
+            run(Command::new("bash").arg(root().join("tests/suites/20-nt-driver.sh")).env("LKLFS_WINE_BENCH", "1").current_dir(root()))
         }),
         _ => {
             eprintln!("usage: cargo xtask setup|build|demo|test|bench");

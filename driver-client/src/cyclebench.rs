@@ -1,0 +1,115 @@
+//! Two scenarios around the `fs` one: `cycle IMAGE N`, one of the suite's
+//! repeated service lifetimes (boot, mount, write a file named after the
+//! cycle, read it back, unmount, halt with nothing outstanding), and
+//! `bench IMAGE`, the figures the Windows benchmark prints (sequential
+//! write and cold read of a 256 MiB file through the IOCTL interface).
+
+use std::time::Instant;
+
+use driver_ioctl::fsops::Op;
+
+use crate::fsclient::{handle_op, mount, open, read, unmount, write, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, STATUS_SUCCESS};
+use crate::win::{Handle, Report};
+
+const FILE_OPEN: u32 = 1;
+
+/// What cycle `n` writes: its number, repeated, so a later cycle or the
+/// Linux side can tell every cycle's file apart.
+pub(crate) fn cycle_content(n: u32) -> Vec<u8> {
+    format!("cycle {n}\n").repeat(1000).into_bytes()
+}
+
+fn mounted(dev: Handle, image: &str) -> Result<(), String> {
+    match mount(dev, image, false)? {
+        (STATUS_SUCCESS, _, _) => Ok(()),
+        (s, _, _) => Err(format!("mount {image}: status {s:#010x}")),
+    }
+}
+
+fn write_file(dev: Handle, path: &str, data: &[u8], chunk: usize) -> Result<(), String> {
+    let h = open(dev, path, FILE_OPEN_IF, FILE_NON_DIRECTORY_FILE)?;
+    for (i, c) in data.chunks(chunk).enumerate() {
+        write(dev, h, (i * chunk) as u64, c)?;
+    }
+    handle_op(dev, Op::Close, h)
+}
+
+fn read_file(dev: Handle, path: &str, len: usize, chunk: usize) -> Result<Vec<u8>, String> {
+    let h = open(dev, path, FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
+    let mut got = Vec::with_capacity(len);
+    while got.len() < len {
+        let part = read(dev, h, got.len() as u64, chunk.min(len - got.len()))?;
+        if part.is_empty() {
+            break;
+        }
+        got.extend_from_slice(&part);
+    }
+    handle_op(dev, Op::Close, h)?;
+    Ok(got)
+}
+
+fn unmounted(dev: Handle) -> Result<(), String> {
+    match unmount(dev)? {
+        (STATUS_SUCCESS, _, _) => Ok(()),
+        (s, _, _) => Err(format!("unmount: status {s:#010x}")),
+    }
+}
+
+/// Mount, write `\cycle-N.txt`, read it back, and for N > 1 check that the
+/// previous cycle's file survived its lifetime; unmount. The caller boots
+/// and halts.
+pub(crate) fn cycle(dev: Handle, r: &mut Report, image: &str, n: u32) {
+    let res = (|| {
+        mounted(dev, image)?;
+        let data = cycle_content(n);
+        write_file(dev, &format!("\\cycle-{n}.txt"), &data, 1 << 16)?;
+        if read_file(dev, &format!("\\cycle-{n}.txt"), data.len(), 1 << 16)? != data {
+            return Err(format!("cycle-{n}.txt read back different bytes"));
+        }
+        if n > 1 {
+            let prev = cycle_content(n - 1);
+            if read_file(dev, &format!("\\cycle-{}.txt", n - 1), prev.len(), 1 << 16)? != prev {
+                return Err(format!("cycle-{}.txt did not survive the previous service lifetime", n - 1));
+            }
+        }
+        unmounted(dev)
+    })();
+    r.check(&format!("cycle {n}: mount, write and read back cycle-{n}.txt, previous cycle's file intact, unmount"), res);
+}
+
+/// Bytes of the benchmark file.
+const BENCH_BYTES: usize = 256 << 20;
+/// Bytes per write/read request: the largest the interface takes.
+const BENCH_CHUNK: usize = driver_ioctl::fsops::DATA_MAX;
+
+fn mbs(bytes: usize, t: Instant) -> f64 {
+    bytes as f64 / 1e6 / t.elapsed().as_secs_f64()
+}
+
+/// Writes the benchmark file (timed up to the unmount that makes it
+/// durable), remounts so the read is cold, reads it back (timed) and checks
+/// the bytes; prints `bench: ...` lines for the suite's benchmark table.
+pub(crate) fn bench(dev: Handle, r: &mut Report, image: &str) {
+    let res = (|| {
+        let mut data = vec![0u8; BENCH_BYTES];
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for b in data.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = (x >> 56) as u8;
+        }
+        mounted(dev, image)?;
+        let t = Instant::now();
+        write_file(dev, "\\bench.bin", &data, BENCH_CHUNK)?;
+        unmounted(dev)?;
+        println!("bench: write_mbs={:.0}", mbs(BENCH_BYTES, t));
+        mounted(dev, image)?;
+        let t = Instant::now();
+        let got = read_file(dev, "\\bench.bin", BENCH_BYTES, BENCH_CHUNK)?;
+        println!("bench: cold_read_mbs={:.0}", mbs(BENCH_BYTES, t));
+        unmounted(dev)?;
+        if got != data { Err("bench.bin read back different bytes".into()) } else { Ok(()) }
+    })();
+    r.check("benchmark: 256 MiB written, read back cold and compared", res);
+}
