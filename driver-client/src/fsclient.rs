@@ -20,8 +20,8 @@ const FILE_CREATED: u64 = 2;
 const FILE_OPENED: u64 = 1;
 const FILE_NAMES_INFORMATION: u32 = 12;
 pub(crate) const STATUS_SUCCESS: u32 = 0;
-const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
-const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
+pub(crate) const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
+pub(crate) const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 const STATUS_MEDIA_WRITE_PROTECTED: u32 = 0xC000_00A2;
 const FILE_GENERIC_READ: u32 = 0x0012_0089;
@@ -31,20 +31,20 @@ const CHUNK: usize = 1 << 20;
 pub(crate) const BIG: usize = 16 << 20;
 
 /// A reply: fs-glue's status, information, payload.
-type Reply = (u32, u64, Vec<u8>);
+pub(crate) type Reply = (u32, u64, Vec<u8>);
 
-fn wide_bytes(s: &str) -> Vec<u8> {
+pub(crate) fn wide_bytes(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(|c| c.to_le_bytes()).collect()
 }
 
-fn call(dev: Handle, req: &FsRequest<'_>) -> Result<Reply, String> {
+pub(crate) fn call(dev: Handle, req: &FsRequest<'_>) -> Result<Reply, String> {
     let mut out = vec![0u8; req.reply_size()];
     ioctl(dev, proto::IOCTL_FS, &req.encode(), &mut out).map_err(|e| format!("IOCTL_FS {:?} failed with error {e}", req.op))?;
     let r = proto::fsops::decode_reply(&out).ok_or("short reply")?;
     Ok((r.status, r.information, r.payload.to_vec()))
 }
 
-fn want(r: Reply, status: u32, what: &str) -> Result<Reply, String> {
+pub(crate) fn want(r: Reply, status: u32, what: &str) -> Result<Reply, String> {
     if r.0 == status { Ok(r) } else { Err(format!("{what}: status {:#010x}, want {status:#010x}", r.0)) }
 }
 
@@ -53,6 +53,16 @@ pub(crate) fn mount(dev: Handle, path: &str, read_only: bool) -> Result<Reply, S
     let mut req = FsRequest::new(Op::Mount);
     req.name = &name;
     req.args[0] = u32::from(read_only);
+    call(dev, &req)
+}
+
+/// Mounts the lower disk device `name` (an NT name such as
+/// `\\Device\\LklfsRamDisk0`).
+pub(crate) fn mount_device(dev: Handle, name: &str, read_only: bool) -> Result<Reply, String> {
+    let name = wide_bytes(name);
+    let mut req = FsRequest::new(Op::Mount);
+    req.name = &name;
+    req.args[0] = proto::fsops::MOUNT_LOWER_DEVICE | u32::from(read_only);
     call(dev, &req)
 }
 
@@ -159,8 +169,39 @@ fn steps(dev: Handle, r: &mut Report, image: &str, junk: &str) {
     r.check("a zeroed image fails to mount with STATUS_UNRECOGNIZED_VOLUME", m.map(|_| ()));
     let m = mount(dev, "C:\\lklfs-test\\no-such.img", false).and_then(|x| want(x, STATUS_OBJECT_NAME_NOT_FOUND, "mount a missing file"));
     r.check("a missing image file fails with STATUS_OBJECT_NAME_NOT_FOUND (ZwCreateFile)", m.map(|_| ()));
-    let m = mount(dev, image, false).and_then(|x| want(x, STATUS_SUCCESS, "mount"));
-    r.check(&format!("mount {image} (ext4, read-write) through ZwCreateFile/ZwReadFile"), m.map(|_| ()));
+    file_ops(dev, r, Target::Image(image));
+}
+
+/// What a scenario mounts: an image file (DOS path) or a lower disk device
+/// (NT name).
+#[derive(Clone, Copy)]
+pub(crate) enum Target<'a> {
+    Image(&'a str),
+    Device(&'a str),
+}
+
+impl Target<'_> {
+    fn mount(self, dev: Handle, read_only: bool) -> Result<Reply, String> {
+        match self {
+            Target::Image(path) => mount(dev, path, read_only),
+            Target::Device(name) => mount_device(dev, name, read_only),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Target::Image(path) => format!("{path} through ZwCreateFile/ZwReadFile"),
+            Target::Device(name) => format!("{name} through IRPs sent to the lower device"),
+        }
+    }
+}
+
+/// The file operations on a freshly made ext4 volume: mount read-write,
+/// create/write/read/list/rename/delete, unmount (refused while a handle is
+/// open), remount read-only and read back, unmount.
+pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
+    let m = target.mount(dev, false).and_then(|x| want(x, STATUS_SUCCESS, "mount"));
+    r.check(&format!("mount {} (ext4, read-write)", target.describe()), m.map(|_| ()));
 
     let res = (|| {
         let (s, info, h) = create(dev, "\\dir", FILE_CREATE, FILE_DIRECTORY_FILE)?;
@@ -259,7 +300,7 @@ fn steps(dev: Handle, r: &mut Report, image: &str, junk: &str) {
     r.check("unmount with an open handle fails with STATUS_INVALID_DEVICE_STATE", res);
     r.check("unmount (every dirty block on the image)", unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount")).map(|_| ()));
     let res = (|| {
-        want(mount(dev, image, true)?, STATUS_SUCCESS, "read-only mount")?;
+        want(target.mount(dev, true)?, STATUS_SUCCESS, "read-only mount")?;
         let (s, _, _) = create(dev, "\\dir\\c.txt", FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
         if s != STATUS_MEDIA_WRITE_PROTECTED {
             return Err(format!("open for writing on a read-only mount: {s:#x}"));
@@ -305,6 +346,11 @@ pub(crate) fn leave(dev: Handle, r: &mut Report, image: &str) {
 /// The scenario; `image` and `junk` are DOS paths inside the prefix.
 pub(crate) fn run(dev: Handle, r: &mut Report, image: &str, junk: &str) {
     steps(dev, r, image, junk);
+    write_expected(r, image);
+}
+
+/// Writes `expected-big.bin` next to `image` for the suite to compare with.
+pub(crate) fn write_expected(r: &mut Report, image: &str) {
     let expected = std::path::Path::new(image).with_file_name("expected-big.bin");
     if let Err(e) = std::fs::write(&expected, big_content()) {
         r.check("write expected-big.bin", Err(e.to_string()));

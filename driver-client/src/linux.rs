@@ -9,7 +9,10 @@
 //! - `boot-leave`: boot and probe, then leave the kernel running for
 //!   DriverUnload to halt;
 //! - `fs IMAGE JUNK`: boot, the file operations of `fsclient.rs`, halt;
-//! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload.
+//! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload;
+//! - `fs-ramdisk FILE`: boot, a RAM disk made from FILE mounted through the
+//!   lower-device path, the same file operations, FILE rewritten from the
+//!   disk (`ramdiskclient.rs`), halt.
 
 use driver_ioctl as proto;
 use proto::linux as lx;
@@ -246,6 +249,16 @@ pub(crate) fn run(mode: &str) -> i32 {
                     other => Err(format!("{other:?}")),
                 };
                 r.check("halt: 0 host allocations outstanding", res);
+            }
+        }
+        "fs-ramdisk" => {
+            if boot(dev, &mut r) {
+                crate::ramdiskclient::run(dev, &mut r, &std::env::args().nth(2).unwrap_or_default());
+                let res = match halt(dev) {
+                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+                    other => Err(format!("{other:?}")),
+                };
+                r.check("halt after the RAM-disk file operations: 0 host allocations outstanding", res);
             }
         }
         "fs-leave" => {

@@ -20,6 +20,8 @@ mod fsclient;
 #[cfg(windows)]
 mod linux;
 #[cfg(windows)]
+mod ramdiskclient;
+#[cfg(windows)]
 mod win;
 
 #[cfg(windows)]

@@ -41,6 +41,9 @@ pub const DATA_MAX: usize = 1 << 20;
 pub enum Op {
     /// Mount an image file: name = its NT path (`\??\C:\...`), arg0 bit 0 =
     /// read-only. Opened in the caller's context with access checks forced.
+    /// With arg0 bit 1 ([`MOUNT_LOWER_DEVICE`]) the name is a disk device
+    /// (`\Device\...`, e.g. a RAM disk of [`ramdisk_name`]) read and
+    /// written with IRPs sent to it: the real mount path.
     Mount = 1,
     /// Unmount (every handle is closed first; every dirty block is on the
     /// image when it succeeds).
@@ -64,6 +67,33 @@ pub enum Op {
     Rename = 8,
     /// FileDispositionInformation (delete on close).
     Delete = 9,
+    /// Test only: create RAM disk number arg0 (< [`RAMDISK_MAX`]) from the
+    /// image file named (NT path, opened in the caller's context); its
+    /// device is [`ramdisk_name`]. Information = its size.
+    RamDiskCreate = 10,
+    /// Test only: write RAM disk arg0 over the existing file named (so
+    /// Linux tools can check what the driver wrote). Information = bytes.
+    RamDiskSave = 11,
+    /// Test only: delete RAM disk arg0 (refused while mounted).
+    /// Information = read and write IRPs it served (low 32 bits) and flush
+    /// IRPs (high 32 bits).
+    RamDiskDelete = 12,
+}
+
+/// Mount arg0 bit 0: read-only.
+pub const MOUNT_READ_ONLY: u32 = 1;
+/// Mount arg0 bit 1: the name is a lower disk device, not an image file.
+pub const MOUNT_LOWER_DEVICE: u32 = 2;
+/// RAM disks the driver can hold at once.
+pub const RAMDISK_MAX: u32 = 4;
+/// Largest RAM disk (bytes).
+pub const RAMDISK_BYTES_MAX: u64 = 256 << 20;
+/// NT name prefix of RAM disk devices; the number follows.
+pub const RAMDISK_PREFIX: &str = r"\Device\LklfsRamDisk";
+
+/// The NT device name of RAM disk `index` (`\Device\LklfsRamDisk0`).
+pub fn ramdisk_name(index: u32) -> alloc::string::String {
+    alloc::format!("{RAMDISK_PREFIX}{index}")
 }
 
 impl Op {
@@ -78,6 +108,9 @@ impl Op {
             7 => Op::QueryDirectory,
             8 => Op::Rename,
             9 => Op::Delete,
+            10 => Op::RamDiskCreate,
+            11 => Op::RamDiskSave,
+            12 => Op::RamDiskDelete,
             _ => return None,
         })
     }
@@ -169,7 +202,9 @@ impl<'a> FsRequest<'a> {
         };
         // What each op may carry: anything else is a malformed request.
         let (name_ok, data_ok, out_ok) = match op {
-            Op::Mount => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= 1),
+            Op::Mount => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE)),
+            Op::RamDiskCreate | Op::RamDiskSave => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
+            Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             Op::Unmount | Op::Close | Op::Delete => (name_len == 0, data_len == 0, want_out == 0),
             Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5),
             Op::Read => (name_len == 0, data_len == 0, want_out > 0),

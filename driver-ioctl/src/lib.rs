@@ -47,7 +47,8 @@ pub const IOCTL_LINUX_HALT: u32 = ctl_code(0x805);
 /// out [`linux::PanicReply`].
 pub const IOCTL_LINUX_PANIC_FOR_TEST: u32 = ctl_code(0x806);
 
-/// Mounts an image file, unmounts, and file operations through fs-glue:
+/// Mounts an image file or a lower disk device, unmounts, file operations
+/// through fs-glue, and the test RAM disks:
 /// in [`fsops::FsRequest`] (variable length), out `16 + out_len` bytes.
 pub const IOCTL_FS: u32 = ctl_code(0x807);
 
@@ -457,7 +458,7 @@ mod tests {
         let mut r = FsRequest::new(Op::Mount);
         bad(&r);
         r.name = &name;
-        r.args[0] = 2;
+        r.args[0] = 4;
         bad(&r);
         let mut r = create.clone();
         r.args[0] = 6;
@@ -482,6 +483,55 @@ mod tests {
         let r = fsops::decode_reply(&out).unwrap();
         assert_eq!((r.status, r.information, r.payload.len()), (0xC000_0035, 2, 4));
     }
+
+    #[test]
+    fn ramdisk_ops_and_lower_device_mounts_are_validated() {
+        use fsops::{FsRequest, Op, MOUNT_LOWER_DEVICE, MOUNT_READ_ONLY, RAMDISK_MAX};
+        let name: Vec<u8> = "\\??\\C:\\rd.img".encode_utf16().flat_map(|c| c.to_le_bytes()).collect();
+        let check = |r: &FsRequest<'_>| validate(IOCTL_FS, &r.encode(), r.reply_size());
+        for op in [Op::RamDiskCreate, Op::RamDiskSave] {
+            let mut r = FsRequest::new(op);
+            assert_eq!(check(&r), Err(Reject::InvalidParameter), "{op:?} without a file name");
+            r.name = &name;
+            for i in 0..RAMDISK_MAX {
+                r.args[0] = i;
+                assert_eq!(check(&r), Ok(()), "{op:?} disk {i}");
+            }
+            r.args[0] = RAMDISK_MAX;
+            assert_eq!(check(&r), Err(Reject::InvalidParameter), "{op:?} disk number past the table");
+            r.args[0] = u32::MAX;
+            assert_eq!(check(&r), Err(Reject::InvalidParameter));
+            r.args[0] = 0;
+            r.out_len = 4;
+            assert_eq!(check(&r), Err(Reject::InvalidParameter), "{op:?} with a payload");
+            r.out_len = 0;
+            r.data = &[1];
+            assert_eq!(check(&r), Err(Reject::InvalidParameter), "{op:?} with data");
+            let mut good = FsRequest::new(op);
+            good.name = &name;
+            sweep_lengths(IOCTL_FS, &good.encode(), REPLY);
+        }
+        let mut del = FsRequest::new(Op::RamDiskDelete);
+        assert_eq!(check(&del), Ok(()));
+        sweep_lengths(IOCTL_FS, &del.encode(), REPLY);
+        del.args[0] = RAMDISK_MAX;
+        assert_eq!(check(&del), Err(Reject::InvalidParameter));
+        del.args[0] = 0;
+        del.name = &name;
+        assert_eq!(check(&del), Err(Reject::InvalidParameter), "delete names no file");
+        let mut m = FsRequest::new(Op::Mount);
+        m.name = &name;
+        for flags in [0, MOUNT_READ_ONLY, MOUNT_LOWER_DEVICE, MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE] {
+            m.args[0] = flags;
+            assert_eq!(check(&m), Ok(()), "mount flags {flags}");
+        }
+        m.args[0] = 4;
+        assert_eq!(check(&m), Err(Reject::InvalidParameter), "unknown mount flag");
+        assert_eq!(fsops::ramdisk_name(0), "\\Device\\LklfsRamDisk0");
+        assert_eq!(fsops::ramdisk_name(3), "\\Device\\LklfsRamDisk3");
+    }
+
+    const REPLY: usize = fsops::REPLY_HEADER;
 
     #[test]
     fn results_round_trip_and_truncate_on_char_boundaries() {

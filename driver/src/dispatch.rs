@@ -40,8 +40,32 @@ fn reject_status(r: Reject) -> NTSTATUS {
     }
 }
 
-/// DEVICE_CONTROL (METHOD_BUFFERED codes only). PASSIVE_LEVEL.
-pub unsafe extern "system" fn device_control(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+/// READ and WRITE: served by RAM disks only.
+pub unsafe extern "system" fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    if crate::entry::is_control(device) {
+        return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
+    }
+    // SAFETY: the I/O manager's arguments; any device but the control
+    // device is a RAM disk.
+    unsafe { crate::ramdisk::read_write(device, irp) }
+}
+
+/// FLUSH_BUFFERS: served by RAM disks only.
+pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    if crate::entry::is_control(device) {
+        return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
+    }
+    // SAFETY: as in read_write.
+    unsafe { crate::ramdisk::flush(device, irp) }
+}
+
+/// DEVICE_CONTROL (METHOD_BUFFERED codes only). PASSIVE_LEVEL. A RAM disk's
+/// requests go to `ramdisk`.
+pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    if !crate::entry::is_control(device) {
+        // SAFETY: as in read_write.
+        return unsafe { crate::ramdisk::device_control(device, irp) };
+    }
     // SAFETY: a dispatch routine's IRP has a current stack location; for
     // METHOD_BUFFERED the system buffer holds max(in, out) bytes (or is null
     // when both are 0), and we only form slices within those lengths.

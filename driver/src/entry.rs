@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{dispatch, linux, security, selftest, workers, HOST};
+use crate::{dispatch, linux, ramdisk, security, selftest, workers, HOST};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -51,6 +51,7 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
     unsafe {
         selftest::init();
         linux::init();
+        ramdisk::init();
     }
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
     // only touches objects created here.
@@ -104,12 +105,30 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         d.MajorFunction[nt::IRP_MJ_CLOSE as usize] = Some(dispatch::create_close);
         d.MajorFunction[nt::IRP_MJ_CLEANUP as usize] = Some(dispatch::create_close);
         d.MajorFunction[nt::IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+        // Only the test RAM disks (`ramdisk.rs`) serve these.
+        d.MajorFunction[nt::IRP_MJ_READ as usize] = Some(dispatch::read_write);
+        d.MajorFunction[nt::IRP_MJ_WRITE as usize] = Some(dispatch::read_write);
+        d.MajorFunction[nt::IRP_MJ_FLUSH_BUFFERS as usize] = Some(dispatch::flush);
         d.DriverUnload = Some(driver_unload);
         (*device).Flags |= nt::DO_BUFFERED_IO;
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
     }
     CONTROL_DEVICE.store(device, Ordering::SeqCst);
     nt::STATUS_SUCCESS
+}
+
+/// Whether `device` is the control device (every other device of ours is a
+/// RAM disk).
+pub fn is_control(device: *mut DEVICE_OBJECT) -> bool {
+    device == CONTROL_DEVICE.load(Ordering::SeqCst)
+}
+
+/// Our driver object, for creating more devices; `None` before DriverEntry
+/// finished and after unload began.
+pub fn driver() -> Option<*mut DRIVER_OBJECT> {
+    let device = CONTROL_DEVICE.load(Ordering::SeqCst);
+    // SAFETY: the control device is live while the pointer is published.
+    if device.is_null() { None } else { Some(unsafe { (*device).DriverObject }) }
 }
 
 unsafe fn stop_host() {
@@ -136,6 +155,8 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // Linux first, on a worker, while the pool still runs: unmount (halt
     // syncs), power off, join every kernel thread, free its memory.
     let halted = linux::shutdown();
+    // With Linux gone no mount holds a RAM disk.
+    ramdisk::delete_all();
     // SAFETY: the device is gone and Linux is halted; nothing else uses the
     // pool or the host.
     unsafe { stop_host() };

@@ -1,10 +1,13 @@
 //! The mounted image and the file operations of [`driver_ioctl::IOCTL_FS`],
 //! each run through fs-glue on a worker thread.
 //!
-//! One volume at a time. The image file is opened on the dispatch thread
-//! (the caller's context, access checks forced; see `ntdisk.rs`); everything
-//! that enters Linux (add the disk, mount, the glue's syscalls, unmount,
-//! remove the disk) runs on a worker.
+//! One volume at a time, on an image file (`ntdisk.rs`) or a lower disk
+//! device (`lowerdisk.rs`), through the same code. The image file or device
+//! is opened on the dispatch thread (the caller's context; see those
+//! files); everything that enters Linux (add the disk, mount, the glue's
+//! syscalls, unmount, remove the disk) runs on a worker. The test-only RAM
+//! disk operations (`ramdisk.rs`) need no Linux and run on the dispatch
+//! thread.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -12,12 +15,14 @@ use alloc::vec::Vec;
 use driver_ioctl::fsops::{self, FsRequest, Op};
 use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, RenameFlags, Volume};
 use lkl::{Disk, Kernel, MountOptions, Mounted};
+use lkl_abi::BlockDevice;
 use nt::NTSTATUS;
 
 use crate::kvfs::KernelVfs;
 use crate::linux::{self, Live};
+use crate::lowerdisk::LowerDisk;
 use crate::ntdisk::ImageFile;
-use crate::workers;
+use crate::{ramdisk, workers};
 
 /// Share access of every create: the test interface never locks others out.
 const SHARE_ALL: u32 = 7;
@@ -48,11 +53,27 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         Err(_) => return nt::STATUS_INVALID_PARAMETER,
     };
     let name = utf16(req.name);
-    // The image is opened here, on the requesting thread, before any state
-    // is touched or a worker is involved.
+    let ramdisk_reply = match req.op {
+        Op::RamDiskCreate => Some(ramdisk::create(req.args[0], &name)),
+        Op::RamDiskSave => Some(ramdisk::save(req.args[0], &name)),
+        Op::RamDiskDelete => Some(ramdisk::delete(req.args[0])),
+        _ => None,
+    };
+    if let Some((status, information)) = ramdisk_reply {
+        fsops::encode_reply_header(out, status, information);
+        return nt::STATUS_SUCCESS;
+    }
+    let read_only = req.args[0] & fsops::MOUNT_READ_ONLY != 0;
+    // The image or device is opened here, on the requesting thread, before
+    // any state is touched or a worker is involved.
     let image = if req.op == Op::Mount {
-        match ImageFile::open(&name, req.args[0] & 1 != 0) {
-            Ok(f) => Some(f),
+        let opened = if req.args[0] & fsops::MOUNT_LOWER_DEVICE != 0 {
+            LowerDisk::open(&name, read_only).map(|d| Arc::new(d) as Arc<dyn BlockDevice>)
+        } else {
+            ImageFile::open(&name, read_only).map(|f| Arc::new(f) as Arc<dyn BlockDevice>)
+        };
+        match opened {
+            Ok(d) => Some(d),
             Err(status) => {
                 fsops::encode_reply_header(out, status as u32, 0);
                 return nt::STATUS_SUCCESS;
@@ -67,7 +88,7 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
                 if live.mount.is_some() {
                     return linux::STATUS_WRONG_STATE;
                 }
-                mount(live, image, req.args[0] & 1 != 0)
+                mount(live, image, read_only)
             }
             (Op::Mount, None) => return nt::STATUS_INTERNAL_ERROR,
             (Op::Unmount, _) => match live.mount.take() {
@@ -140,13 +161,14 @@ fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16],
         Op::Rename => done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false })),
         Op::Delete => done(v.set_disposition(h, DISPOSITION_DELETE)),
         // Handled by `request`.
-        Op::Mount | Op::Unmount => (NtStatus::INVALID_DEVICE_REQUEST, 0),
+        Op::Mount | Op::Unmount | Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => (NtStatus::INVALID_DEVICE_REQUEST, 0),
     }
 }
 
-/// Adds the image as a disk, mounts it (type detected) and roots a volume
-/// at the mount point, on a worker. The fs-glue status of the outcome.
-fn mount(live: &mut Live, image: ImageFile, read_only: bool) -> (NtStatus, u64) {
+/// Adds the image or device as a disk, mounts it (type detected) and roots
+/// a volume at the mount point, on a worker. The fs-glue status of the
+/// outcome.
+fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool) -> (NtStatus, u64) {
     let k = live.kernel.clone();
     let mut image = Some(image);
     let mut result = Err(NtStatus::UNSUCCESSFUL);
@@ -163,8 +185,8 @@ fn mount(live: &mut Live, image: ImageFile, read_only: bool) -> (NtStatus, u64) 
     }
 }
 
-fn mount_on_worker(k: &Arc<Kernel>, image: ImageFile, read_only: bool) -> Result<Mount, NtStatus> {
-    let disk = k.add_disk(Arc::new(image))?;
+fn mount_on_worker(k: &Arc<Kernel>, image: Arc<dyn BlockDevice>, read_only: bool) -> Result<Mount, NtStatus> {
+    let disk = k.add_disk(image)?;
     let opts = MountOptions { read_only, ..Default::default() };
     let mounted = match k.mount_disk(&disk, &opts) {
         Ok(m) => m,

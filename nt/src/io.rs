@@ -8,6 +8,8 @@ use core::ffi::c_void;
 use crate::ke::{KDPC, KEVENT};
 use crate::types::{HANDLE, IO_STATUS_BLOCK, KPROCESSOR_MODE, LIST_ENTRY, NTSTATUS, UNICODE_STRING};
 
+/// `MEMORY_CACHING_TYPE`.
+pub type MEMORY_CACHING_TYPE = i32;
 /// `PDRIVER_DISPATCH`.
 pub type DRIVER_DISPATCH = unsafe extern "system" fn(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS;
 /// `PDRIVER_UNLOAD`.
@@ -130,6 +132,18 @@ crate::nt_structs! {
         pub Reserved: *mut c_void,
     }
 
+    /// `MDL`: the pages behind a direct-I/O buffer.
+    pub struct MDL {
+        pub Next: *mut MDL,
+        pub Size: i16,
+        pub MdlFlags: i16,
+        pub Process: *mut c_void,
+        pub MappedSystemVa: *mut c_void,
+        pub StartVa: *mut c_void,
+        pub ByteCount: u32,
+        pub ByteOffset: u32,
+    }
+
     /// `DRIVER_OBJECT`.
     pub struct DRIVER_OBJECT {
         pub Type: i16,
@@ -198,6 +212,8 @@ crate::nt_consts! {
     pub const IRP_MJ_READ: u8 = 0x03;
     /// `IRP_MJ_WRITE`.
     pub const IRP_MJ_WRITE: u8 = 0x04;
+    /// `IRP_MJ_FLUSH_BUFFERS`.
+    pub const IRP_MJ_FLUSH_BUFFERS: u8 = 0x09;
     /// `IRP_MJ_DEVICE_CONTROL`.
     pub const IRP_MJ_DEVICE_CONTROL: u8 = 0x0e;
     /// `IRP_MJ_CLEANUP`.
@@ -206,11 +222,15 @@ crate::nt_consts! {
     pub const IRP_MJ_MAXIMUM_FUNCTION: u8 = 0x1b;
     /// `FILE_DEVICE_UNKNOWN`.
     pub const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+    /// `FILE_DEVICE_DISK`.
+    pub const FILE_DEVICE_DISK: u32 = 0x7;
     /// `FILE_DEVICE_SECURE_OPEN`: the device's security applies to every
     /// name under it, not only to the device itself.
     pub const FILE_DEVICE_SECURE_OPEN: u32 = 0x100;
     /// `DO_BUFFERED_IO`.
     pub const DO_BUFFERED_IO: u32 = 0x4;
+    /// `DO_DIRECT_IO`: read/write buffers arrive as an MDL.
+    pub const DO_DIRECT_IO: u32 = 0x10;
     /// `DO_DEVICE_INITIALIZING`.
     pub const DO_DEVICE_INITIALIZING: u32 = 0x80;
     /// `METHOD_BUFFERED`.
@@ -221,6 +241,17 @@ crate::nt_consts! {
     pub const FILE_READ_ACCESS: u32 = 1;
     /// `FILE_WRITE_ACCESS`.
     pub const FILE_WRITE_ACCESS: u32 = 2;
+    /// `IOCTL_DISK_GET_LENGTH_INFO` (winioctl.h, which the probe cannot
+    /// include next to the DDK: checked through its definition instead).
+    pub const IOCTL_DISK_GET_LENGTH_INFO: u32 = ctl_code(0x7, 0x17, 0, 1) => "CTL_CODE(FILE_DEVICE_DISK, 0x17, METHOD_BUFFERED, FILE_READ_ACCESS)";
+    /// `MDL_MAPPED_TO_SYSTEM_VA`: `MappedSystemVa` is valid.
+    pub const MDL_MAPPED_TO_SYSTEM_VA: i16 = 0x1;
+    /// `MDL_SOURCE_IS_NONPAGED_POOL`: `MappedSystemVa` is valid.
+    pub const MDL_SOURCE_IS_NONPAGED_POOL: i16 = 0x4;
+    /// `MmCached`.
+    pub const MmCached: MEMORY_CACHING_TYPE = 1;
+    /// `NormalPagePriority`.
+    pub const NormalPagePriority: u32 = 16;
     /// A sample `CTL_CODE` to prove [`ctl_code`] against the C macro.
     pub const CTL_CODE_SAMPLE: u32 = ctl_code(0x22, 0x801, 0, 3) => "CTL_CODE(0x22, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS | FILE_WRITE_ACCESS)";
 }
@@ -244,6 +275,48 @@ unsafe extern "system" {
     pub fn IoDeleteSymbolicLink(SymbolicLinkName: *mut UNICODE_STRING) -> NTSTATUS;
     /// `IofCompleteRequest` (what the `IoCompleteRequest` macro calls).
     pub fn IofCompleteRequest(Irp: *mut IRP, PriorityBoost: i8);
+    /// `IoBuildSynchronousFsdRequest`: an IRP for READ, WRITE or
+    /// FLUSH_BUFFERS that sets `Event` and fills `IoStatusBlock` when it
+    /// completes; the I/O manager frees it. PASSIVE_LEVEL.
+    pub fn IoBuildSynchronousFsdRequest(
+        MajorFunction: u32,
+        DeviceObject: *mut DEVICE_OBJECT,
+        Buffer: *mut c_void,
+        Length: u32,
+        StartingOffset: *mut i64,
+        Event: *mut KEVENT,
+        IoStatusBlock: *mut IO_STATUS_BLOCK,
+    ) -> *mut IRP;
+    /// `IoBuildDeviceIoControlRequest`, completed like the above.
+    pub fn IoBuildDeviceIoControlRequest(
+        IoControlCode: u32,
+        DeviceObject: *mut DEVICE_OBJECT,
+        InputBuffer: *mut c_void,
+        InputBufferLength: u32,
+        OutputBuffer: *mut c_void,
+        OutputBufferLength: u32,
+        InternalDeviceIoControl: u8,
+        Event: *mut KEVENT,
+        IoStatusBlock: *mut IO_STATUS_BLOCK,
+    ) -> *mut IRP;
+    /// `IofCallDriver` (what the `IoCallDriver` macro calls).
+    pub fn IofCallDriver(DeviceObject: *mut DEVICE_OBJECT, Irp: *mut IRP) -> NTSTATUS;
+    /// `IoGetDeviceObjectPointer`: the top of a named device's stack and a
+    /// referenced file object that keeps it alive. PASSIVE_LEVEL.
+    pub fn IoGetDeviceObjectPointer(ObjectName: *mut UNICODE_STRING, DesiredAccess: u32, FileObject: *mut *mut FILE_OBJECT, DeviceObject: *mut *mut DEVICE_OBJECT) -> NTSTATUS;
+    /// `ObfReferenceObject` (the `ObReferenceObject` macro;
+    /// `ObfDereferenceObject` is in `ps`).
+    pub fn ObfReferenceObject(Object: *mut c_void) -> isize;
+    /// `MmMapLockedPagesSpecifyCache` (the slow path of the
+    /// `MmGetSystemAddressForMdlSafe` macro).
+    pub fn MmMapLockedPagesSpecifyCache(
+        MemoryDescriptorList: *mut MDL,
+        AccessMode: KPROCESSOR_MODE,
+        CacheType: MEMORY_CACHING_TYPE,
+        RequestedAddress: *mut c_void,
+        BugCheckOnFailure: u32,
+        Priority: u32,
+    ) -> *mut c_void;
     /// `IoGetStackLimits`.
     pub fn IoGetStackLimits(LowLimit: *mut usize, HighLimit: *mut usize);
 }

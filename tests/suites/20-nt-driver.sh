@@ -259,6 +259,35 @@ cycle "panic C:\\lklfs-test\\disk3.img" "Linux panic with a volume mounted" "err
 cycle boot-leave "Linux left running" "errno 0"
 cycle "fs C:\lklfs-test\disk.img C:\lklfs-test\junk.img" "ext4 image through the driver"
 cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
+# The lower-device mount path: a RAM disk the driver makes from a fresh
+# ext4 image, mounted through IRPs sent to the disk device
+# (IoBuildSynchronousFsdRequest/IoCallDriver), the same file operations,
+# then the disk written back over the image; checked here like disk.img.
+rm -f "$IMG_DIR/rd.img"
+truncate -s 64M "$IMG_DIR/rd.img"
+mkfs.ext4 -q -F "$IMG_DIR/rd.img"
+cycle "fs-ramdisk C:\lklfs-test\rd.img" "ext4 on a RAM disk through the lower-device path"
+if e2fsck -fn "$IMG_DIR/rd.img" >"$TDIR.fsck.log" 2>&1; then
+    ok "e2fsck -fn rd.img: clean after the driver wrote it through the RAM disk"
+else
+    cat "$TDIR.fsck.log"
+    not_ok "e2fsck -fn rd.img"
+fi
+RD_MNT="$TDIR/rd-mnt"
+mkdir -p "$RD_MNT"
+if mount -o loop,ro "$IMG_DIR/rd.img" "$RD_MNT" 2>"$TDIR.mount.log"; then
+    got=$(cd "$RD_MNT/dir" && ls | tr '\n' ' ')
+    if [ "$got" = "big.bin c.txt " ] && cmp -s "$RD_MNT/dir/big.bin" "$IMG_DIR/expected-big.bin" \
+        && [ "$(cat "$RD_MNT/dir/c.txt")" = "bravo" ]; then
+        ok "host kernel loop mount reads back the files written through the RAM disk (big.bin, c.txt)"
+    else
+        not_ok "host kernel loop mount reads back the files written through the RAM disk (dir holds: $got)"
+    fi
+    umount "$RD_MNT"
+else
+    cat "$TDIR.mount.log"
+    not_ok "loop-mount rd.img on the host (needs root and loop devices)"
+fi
 # 20 more service lifetimes, each booting, mounting, writing and unmounting
 # (cycle() checks every unload for zero outstanding allocations).
 truncate -s 64M "$IMG_DIR/cycles.img"

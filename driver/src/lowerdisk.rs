@@ -1,0 +1,200 @@
+//! `BlockDevice` on NT, lower-disk form: the real mount path. Reads, writes
+//! and flushes are IRPs built with IoBuildSynchronousFsdRequest and sent
+//! with IoCallDriver to the disk device below; the size comes from
+//! IOCTL_DISK_GET_LENGTH_INFO. The device is referenced for as long as the
+//! mount lasts.
+//!
+//! Names are resolved with IoGetDeviceObjectPointer, except the driver's own
+//! RAM disks (`ramdisk.rs`), which are claimed directly: Wine's
+//! IoGetDeviceObjectPointer is a stub that returns a made-up device with no
+//! dispatch routines, and its ObReferenceObjectByName only finds drivers, so
+//! under Wine our own devices are the only ones a driver can reach. The IRPs
+//! are the same either way.
+//!
+//! Runs on host threads at PASSIVE_LEVEL (the opening on the dispatch
+//! thread, also PASSIVE_LEVEL).
+
+use core::ffi::c_void;
+use core::ptr;
+
+use lkl_abi::{BlockDevice, Errno};
+use lkl_ntk_host::sync::Event;
+use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS, UNICODE_STRING};
+
+use crate::ramdisk::{self, Claim};
+
+/// Bytes per IRP: a size every request the port sends (up to 4 MiB) divides
+/// into, and small enough for any disk's maximum transfer after splitting
+/// by the port below us.
+const CHUNK: usize = 1 << 20;
+const SECTOR: u64 = 512;
+
+/// A referenced lower disk device.
+pub struct LowerDisk {
+    /// `*mut DEVICE_OBJECT`, as an address so the struct is Send + Sync.
+    device: usize,
+    /// `*mut FILE_OBJECT` from IoGetDeviceObjectPointer (which keeps the
+    /// device alive), or 0 when the device itself was referenced.
+    file: usize,
+    size: u64,
+    read_only: bool,
+    /// Held for a RAM disk of ours; released after the references above.
+    _claim: Option<Claim>,
+}
+
+fn io_errno(status: NTSTATUS) -> Errno {
+    if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
+}
+
+impl LowerDisk {
+    /// References the disk device named `name` (NT path, UTF-16) and reads
+    /// its size. PASSIVE_LEVEL.
+    pub fn open(name: &[u16], read_only: bool) -> Result<LowerDisk, NTSTATUS> {
+        let mut disk = if let Some(claim) = ramdisk::claim(name) {
+            let device = claim.device();
+            // SAFETY: a live device of ours (the claim keeps it); released
+            // in Drop.
+            unsafe { nt::ObfReferenceObject(device.cast()) };
+            LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: Some(claim) }
+        } else {
+            let bytes = u16::try_from(name.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
+            let mut uname = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name.as_ptr() as *mut u16 };
+            let access = nt::FILE_READ_DATA | if read_only { 0 } else { nt::FILE_WRITE_DATA };
+            let mut file: *mut FILE_OBJECT = ptr::null_mut();
+            let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
+            // SAFETY: `uname` borrows `name` for the call; live out-pointers.
+            let status = unsafe { nt::IoGetDeviceObjectPointer(&mut uname, access, &mut file, &mut device) };
+            if !nt::nt_success(status) {
+                return Err(status);
+            }
+            if file.is_null() || device.is_null() {
+                // Windows always returns a referenced file object; Wine's
+                // stub returns none and a device nobody serves.
+                return Err(nt::STATUS_NOT_IMPLEMENTED);
+            }
+            LowerDisk { device: device as usize, file: file as usize, size: 0, read_only, _claim: None }
+        };
+        // Whole sectors only; Drop releases the reference on failure.
+        disk.size = disk.query_length()? & !(SECTOR - 1);
+        Ok(disk)
+    }
+
+    fn device(&self) -> *mut DEVICE_OBJECT {
+        self.device as *mut DEVICE_OBJECT
+    }
+
+    /// Sends `irp` (built with `event` and `iosb`) and waits for it; the
+    /// bytes transferred. `iosb` stays a raw pointer: the completing driver
+    /// writes through the copy the IRP holds.
+    fn call(&self, irp: *mut IRP, event: &Event, iosb: *const IO_STATUS_BLOCK) -> Result<usize, NTSTATUS> {
+        if irp.is_null() {
+            return Err(nt::STATUS_INSUFFICIENT_RESOURCES);
+        }
+        // SAFETY: a referenced device and an IRP built for it; the I/O
+        // manager frees the IRP when it completes.
+        let mut status = unsafe { nt::IofCallDriver(self.device(), irp) };
+        if status == nt::STATUS_PENDING {
+            // Only a pending IRP is waited for: completion sets the event
+            // and fills `iosb` later. (A wait on every call would also cost
+            // a host handle per IRP under Wine, which backs waited-on
+            // dispatcher objects with one.)
+            event.wait();
+            // SAFETY: the caller's live status block, written by the
+            // completion before the event was set.
+            status = unsafe { ptr::read_volatile(ptr::addr_of!((*iosb).Status)) };
+        }
+        if !nt::nt_success(status) {
+            return Err(status);
+        }
+        // SAFETY: as above (a synchronous completion filled it before
+        // IoCallDriver returned).
+        Ok(unsafe { ptr::read_volatile(ptr::addr_of!((*iosb).Information)) })
+    }
+
+    /// IOCTL_DISK_GET_LENGTH_INFO.
+    fn query_length(&self) -> Result<u64, NTSTATUS> {
+        let mut length = [0u8; 8];
+        let event = Event::new();
+        // SAFETY: `event` lives on this frame until the IRP completed.
+        unsafe { event.init(true, false) };
+        let mut iosb = IO_STATUS_BLOCK { Status: 0, Information: 0 };
+        let iosb: *mut IO_STATUS_BLOCK = &mut iosb;
+        let out = length.as_mut_ptr().cast::<c_void>();
+        // The output buffer is passed as a zero-length input too: Windows
+        // copies a METHOD_BUFFERED reply from its own system buffer into the
+        // output buffer, but Wine hands the driver the input pointer as the
+        // system buffer; this way both land in `length`.
+        // SAFETY: buffers, event and status block outlive the call below.
+        let irp = unsafe {
+            nt::IoBuildDeviceIoControlRequest(nt::IOCTL_DISK_GET_LENGTH_INFO, self.device(), out, 0, out, 8, 0, event.as_object().cast(), iosb)
+        };
+        let n = self.call(irp, &event, iosb)?;
+        if n != 8 {
+            return Err(nt::STATUS_INVALID_DEVICE_REQUEST);
+        }
+        u64::try_from(i64::from_le_bytes(length)).map_err(|_| nt::STATUS_INVALID_DEVICE_REQUEST)
+    }
+
+    /// One read, write or flush IRP of `len` bytes at `offset`.
+    fn transfer(&self, major: u8, buf: *mut u8, len: usize, offset: u64) -> Result<(), Errno> {
+        let event = Event::new();
+        // SAFETY: `event` lives on this frame until the IRP completed.
+        unsafe { event.init(true, false) };
+        let mut iosb = IO_STATUS_BLOCK { Status: 0, Information: 0 };
+        let iosb: *mut IO_STATUS_BLOCK = &mut iosb;
+        let mut at = offset as i64;
+        let at_ptr = if major == nt::IRP_MJ_FLUSH_BUFFERS { ptr::null_mut() } else { &mut at as *mut i64 };
+        // SAFETY: `buf` is valid for `len` bytes (the caller's slice) and,
+        // like the offset, event and status block, outlives the call below.
+        let irp = unsafe { nt::IoBuildSynchronousFsdRequest(u32::from(major), self.device(), buf.cast(), len as u32, at_ptr, event.as_object().cast(), iosb) };
+        match self.call(irp, &event, iosb) {
+            Ok(n) if n == len => Ok(()),
+            Ok(_) => Err(Errno::EIO),
+            Err(s) => Err(io_errno(s)),
+        }
+    }
+}
+
+impl Drop for LowerDisk {
+    fn drop(&mut self) {
+        let object = if self.file != 0 { self.file } else { self.device };
+        // SAFETY: the one reference `open` took; PASSIVE_LEVEL (dropped by
+        // remove_disk on a worker or by a failed mount).
+        unsafe { nt::ObfDereferenceObject(object as *mut c_void) };
+    }
+}
+
+impl BlockDevice for LowerDisk {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
+        for (i, chunk) in buf.chunks_mut(CHUNK).enumerate() {
+            self.transfer(nt::IRP_MJ_READ, chunk.as_mut_ptr(), chunk.len(), offset + (i * CHUNK) as u64)?;
+        }
+        Ok(())
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
+        if self.read_only {
+            return Err(Errno::EROFS);
+        }
+        for (i, chunk) in buf.chunks(CHUNK).enumerate() {
+            // The driver below only reads a write's buffer.
+            self.transfer(nt::IRP_MJ_WRITE, chunk.as_ptr() as *mut u8, chunk.len(), offset + (i * CHUNK) as u64)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        if self.read_only {
+            return Ok(());
+        }
+        self.transfer(nt::IRP_MJ_FLUSH_BUFFERS, ptr::null_mut(), 0, 0)
+    }
+}

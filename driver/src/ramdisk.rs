@@ -1,0 +1,407 @@
+//! Test-only RAM disks: disk device objects this driver creates and serves
+//! itself, so that the lower-device mount path (`lowerdisk.rs`: IRPs built
+//! by the I/O manager and sent with IoCallDriver) runs under Wine, which has
+//! no disk stack a driver could sit on.
+//!
+//! A RAM disk is filled from an image file and can be written back to one,
+//! both through `ntdisk::ImageFile` (ZwCreateFile in the requesting caller's
+//! context), so Linux-side checkers can judge what the driver wrote. Its
+//! memory is Rust heap, i.e. counted pool, so unload proves it was freed.
+//!
+//! The device does direct I/O, like a real disk: read and write buffers
+//! arrive as an MDL. It answers IOCTL_DISK_GET_LENGTH_INFO so the lower-disk
+//! code can size any disk the same way. A disk claimed by a mount cannot be
+//! saved or deleted until the mount lets go of it.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+
+use driver_ioctl::fsops::{ramdisk_name, RAMDISK_BYTES_MAX, RAMDISK_MAX};
+use lkl_abi::BlockDevice;
+use lkl_ntk_host::sync::Lock;
+use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
+
+use crate::ntdisk::ImageFile;
+
+const SECTOR: u64 = 512;
+/// STATUS_OBJECT_NAME_COLLISION: the slot already holds a RAM disk.
+const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
+/// STATUS_NO_SUCH_DEVICE: the slot is empty.
+const STATUS_NO_SUCH_DEVICE: u32 = 0xC000_000E;
+
+/// One RAM disk. Lives in a Box whose address is in the device extension.
+pub struct RamDisk {
+    device: *mut DEVICE_OBJECT,
+    /// `len` bytes from a leaked `Box<[u8]>`; IRPs copy in and out of it
+    /// through raw pointers, as a DMA engine would: overlapping requests in
+    /// flight at once are the file system's business, as on a real disk.
+    data: *mut u8,
+    len: usize,
+    /// Mounts holding the disk (see [`Claim`]).
+    users: AtomicUsize,
+    rw_irps: AtomicU32,
+    flush_irps: AtomicU32,
+}
+
+impl Drop for RamDisk {
+    fn drop(&mut self) {
+        // SAFETY: `data`/`len` came from Box::<[u8]>::into_raw in `create`
+        // and no IRP can reach the disk any more (its device is deleted).
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.data, self.len)) });
+    }
+}
+
+/// The slots, by disk number. Changed only with `LOCK` held.
+static DISKS: [AtomicPtr<RamDisk>; RAMDISK_MAX as usize] = [const { AtomicPtr::new(ptr::null_mut()) }; RAMDISK_MAX as usize];
+/// Serialises create, save, delete and claims.
+static LOCK: Lock = Lock::new();
+
+/// # Safety
+/// Once, from DriverEntry, before any IRP can arrive.
+pub unsafe fn init() {
+    // SAFETY: nobody takes the lock yet (caller's contract); it is a static.
+    unsafe { LOCK.init() };
+}
+
+fn wide(s: &str) -> Vec<u16> {
+    s.encode_utf16().collect()
+}
+
+/// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
+/// read in the caller's context. The reply's (status, size).
+pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
+    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    let _g = LOCK.lock();
+    if !slot.load(Ordering::SeqCst).is_null() {
+        return (STATUS_OBJECT_NAME_COLLISION, 0);
+    }
+    let image = match ImageFile::open(path, true) {
+        Ok(f) => f,
+        Err(s) => return (s as u32, 0),
+    };
+    let size = image.size();
+    if size == 0 || size > RAMDISK_BYTES_MAX {
+        return (nt::STATUS_INVALID_PARAMETER as u32, 0);
+    }
+    let mut data = Vec::new();
+    if data.try_reserve_exact(size as usize).is_err() {
+        return (nt::STATUS_INSUFFICIENT_RESOURCES as u32, 0);
+    }
+    data.resize(size as usize, 0u8);
+    if image.read_at(&mut data, 0).is_err() {
+        return (nt::STATUS_IO_DEVICE_ERROR as u32, 0);
+    }
+    drop(image);
+    let data = Box::into_raw(data.into_boxed_slice());
+    let disk = Box::new(RamDisk {
+        device: ptr::null_mut(),
+        data: data.cast::<u8>(),
+        len: size as usize,
+        users: AtomicUsize::new(0),
+        rw_irps: AtomicU32::new(0),
+        flush_irps: AtomicU32::new(0),
+    });
+    let disk = Box::into_raw(disk);
+    // SAFETY: `disk` is ours until published below.
+    let status = unsafe { create_device(index, disk) };
+    if !nt::nt_success(status) {
+        // SAFETY: never published; frees the data too.
+        drop(unsafe { Box::from_raw(disk) });
+        return (status as u32, 0);
+    }
+    slot.store(disk, Ordering::SeqCst);
+    (0, size)
+}
+
+/// The disk device, secured like the control device, with `disk` in its
+/// extension.
+unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
+    let Some(driver) = crate::entry::driver() else { return nt::STATUS_DEVICE_NOT_READY };
+    let mut name16 = wide(&ramdisk_name(index));
+    let bytes = (name16.len() * 2) as u16;
+    let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name16.as_mut_ptr() };
+    let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
+    // SAFETY: the driver object outlives its devices; `name` borrows
+    // `name16`, alive across the call (the I/O manager copies the name).
+    let status = unsafe {
+        nt::IoCreateDevice(driver, core::mem::size_of::<*mut RamDisk>() as u32, &mut name, nt::FILE_DEVICE_DISK, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device)
+    };
+    if !nt::nt_success(status) {
+        return status;
+    }
+    // SAFETY: `device` was just created by us.
+    let status = unsafe { crate::security::restrict_to_admins(device) };
+    if !nt::nt_success(status) {
+        // SAFETY: ours, never exposed.
+        unsafe { nt::IoDeleteDevice(device) };
+        return status;
+    }
+    // SAFETY: the extension is pointer-sized (asked for above) and no IRP
+    // arrives before DO_DEVICE_INITIALIZING is cleared; `disk` is ours.
+    unsafe {
+        (*disk).device = device;
+        (*device).DeviceExtension.cast::<*mut RamDisk>().write(disk);
+        (*device).SectorSize = SECTOR as u16;
+        (*device).Flags |= nt::DO_DIRECT_IO;
+        (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
+    }
+    nt::STATUS_SUCCESS
+}
+
+/// Writes RAM disk `index` over the existing file `path` (caller's
+/// context). Refused while a mount holds the disk. (status, bytes).
+pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
+    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    let _g = LOCK.lock();
+    let disk = slot.load(Ordering::SeqCst);
+    if disk.is_null() {
+        return (STATUS_NO_SUCH_DEVICE, 0);
+    }
+    // SAFETY: published disks stay alive while LOCK is held (only delete,
+    // under LOCK, frees them).
+    let disk = unsafe { &*disk };
+    if disk.users.load(Ordering::SeqCst) != 0 {
+        return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
+    }
+    let file = match ImageFile::open(path, false) {
+        Ok(f) => f,
+        Err(s) => return (s as u32, 0),
+    };
+    // SAFETY: no mount holds the disk, so no IRP writes it now (handles
+    // opened from elsewhere are admin-only and not used by this project).
+    let bytes = unsafe { core::slice::from_raw_parts(disk.data, disk.len) };
+    match file.write_at(bytes, 0).and_then(|()| file.flush()) {
+        Ok(()) => (0, disk.len as u64),
+        Err(_) => (nt::STATUS_IO_DEVICE_ERROR as u32, 0),
+    }
+}
+
+/// Deletes RAM disk `index` unless a mount holds it. (status, IRP counts:
+/// reads+writes in the low 32 bits, flushes in the high 32).
+pub fn delete(index: u32) -> (u32, u64) {
+    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    let _g = LOCK.lock();
+    let disk = slot.load(Ordering::SeqCst);
+    if disk.is_null() {
+        return (STATUS_NO_SUCH_DEVICE, 0);
+    }
+    // SAFETY: as in `save`.
+    if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
+        return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
+    }
+    slot.store(ptr::null_mut(), Ordering::SeqCst);
+    // SAFETY: unpublished under LOCK and unclaimed, so this is the last use.
+    let counts = unsafe { destroy(disk) };
+    (0, counts)
+}
+
+/// Deletes the device and frees the disk; its IRP counts.
+unsafe fn destroy(disk: *mut RamDisk) -> u64 {
+    // SAFETY: the caller owns `disk`; the device is ours and is deleted
+    // once, before the memory its extension points to is freed.
+    unsafe {
+        let d = Box::from_raw(disk);
+        nt::IoDeleteDevice(d.device);
+        u64::from(d.rw_irps.load(Ordering::SeqCst)) | (u64::from(d.flush_irps.load(Ordering::SeqCst)) << 32)
+    }
+}
+
+/// From DriverUnload, after Linux halted (so no mount holds a disk): frees
+/// every RAM disk left.
+pub fn delete_all() {
+    let _g = LOCK.lock();
+    for slot in DISKS.iter() {
+        let disk = slot.swap(ptr::null_mut(), Ordering::SeqCst);
+        if disk.is_null() {
+            continue;
+        }
+        // SAFETY: unpublished under LOCK.
+        if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
+            // A mount that outlived Linux would be a bug elsewhere: keep the
+            // memory (unload then reports the leak) rather than free it
+            // under a user.
+            lkl_ntk_host::print::print(b"lklfs: a RAM disk is still claimed at unload; not freed\n");
+            continue;
+        }
+        // SAFETY: unpublished and unclaimed.
+        unsafe { destroy(disk) };
+    }
+}
+
+/// A mount's hold on a RAM disk: save and delete are refused until it is
+/// dropped.
+pub struct Claim {
+    disk: *const RamDisk,
+}
+
+// SAFETY: the disk is shared state made of atomics and a device pointer;
+// it stays alive while any Claim exists (delete refuses).
+unsafe impl Send for Claim {}
+// SAFETY: as above.
+unsafe impl Sync for Claim {}
+
+impl Claim {
+    /// The RAM disk's device object.
+    pub fn device(&self) -> *mut DEVICE_OBJECT {
+        // SAFETY: alive while claimed.
+        unsafe { (*self.disk).device }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // SAFETY: alive while claimed; this releases the claim.
+        unsafe { (*self.disk).users.fetch_sub(1, Ordering::SeqCst) };
+    }
+}
+
+/// The RAM disk whose NT device name is `name` (case-insensitive), claimed.
+pub fn claim(name: &[u16]) -> Option<Claim> {
+    let lower = |c: u16| if (b'A' as u16..=b'Z' as u16).contains(&c) { c + 32 } else { c };
+    let _g = LOCK.lock();
+    for (i, slot) in DISKS.iter().enumerate() {
+        let disk = slot.load(Ordering::SeqCst);
+        let own = wide(&ramdisk_name(i as u32));
+        if disk.is_null() || own.len() != name.len() || !own.iter().zip(name).all(|(a, b)| lower(*a) == lower(*b)) {
+            continue;
+        }
+        // SAFETY: published, and LOCK is held.
+        unsafe { (*disk).users.fetch_add(1, Ordering::SeqCst) };
+        return Some(Claim { disk });
+    }
+    None
+}
+
+fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
+    // SAFETY: an IRP handed to one of our dispatch routines, still ours.
+    unsafe {
+        (*irp).IoStatus.Status = status;
+        (*irp).IoStatus.Information = information;
+        nt::IofCompleteRequest(irp, nt::IO_NO_INCREMENT as i8);
+    }
+    status
+}
+
+/// The RAM disk behind one of our disk devices.
+///
+/// # Safety
+/// `device` is a RAM disk device of this driver (not the control device).
+unsafe fn disk_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a RamDisk> {
+    // SAFETY: create_device wrote the pointer before the device went live;
+    // the disk outlives its device.
+    unsafe {
+        if (*device).DeviceType != nt::FILE_DEVICE_DISK {
+            return None;
+        }
+        let ext = (*device).DeviceExtension.cast::<*mut RamDisk>();
+        if ext.is_null() { None } else { ext.read().as_ref() }
+    }
+}
+
+/// The system address of a direct-I/O buffer (what the DDK's
+/// MmGetSystemAddressForMdlSafe macro does), or null.
+///
+/// # Safety
+/// `mdl` is the MDL of an IRP we are handling.
+unsafe fn system_address(mdl: *mut MDL) -> *mut u8 {
+    // SAFETY: a live, locked MDL (caller's contract).
+    unsafe {
+        if (*mdl).MdlFlags & (nt::MDL_MAPPED_TO_SYSTEM_VA | nt::MDL_SOURCE_IS_NONPAGED_POOL) != 0 {
+            (*mdl).MappedSystemVa.cast()
+        } else {
+            nt::MmMapLockedPagesSpecifyCache(mdl, nt::KernelMode, nt::MmCached, ptr::null_mut(), 0, nt::NormalPagePriority).cast()
+        }
+    }
+}
+
+/// IRP_MJ_READ and IRP_MJ_WRITE: whole sectors inside the disk, the buffer
+/// from the IRP's MDL. Any thread, PASSIVE_LEVEL (the lower-disk code
+/// calls from host threads).
+///
+/// # Safety
+/// A dispatch routine's arguments, `device` being a RAM disk device.
+pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: caller's contract.
+    let Some(disk) = (unsafe { disk_of(device) }) else { return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0) };
+    // SAFETY: a dispatch routine's IRP has a current stack location; Read
+    // and Write parameters share one layout.
+    let (major, length, offset, mdl) = unsafe {
+        let sp = &*(*irp).CurrentStackLocation;
+        let p = sp.Parameters.Read;
+        (sp.MajorFunction, p.Length as u64, p.ByteOffset, (*irp).MdlAddress.cast::<MDL>())
+    };
+    let Ok(offset) = u64::try_from(offset) else { return complete(irp, nt::STATUS_INVALID_PARAMETER, 0) };
+    if offset % SECTOR != 0 || length % SECTOR != 0 {
+        return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
+    }
+    match offset.checked_add(length) {
+        Some(end) if end <= disk.len as u64 => {}
+        _ => return complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
+    }
+    if length == 0 {
+        return complete(irp, nt::STATUS_SUCCESS, 0);
+    }
+    // SAFETY: the MDL, if any, describes the IRP's buffer until completion.
+    if mdl.is_null() || u64::from(unsafe { (*mdl).ByteCount }) < length {
+        return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
+    }
+    // SAFETY: as above.
+    let buf = unsafe { system_address(mdl) };
+    if buf.is_null() {
+        return complete(irp, nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+    }
+    // SAFETY: `buf` maps at least `length` bytes (ByteCount checked); the
+    // disk range was bounds-checked; the two never overlap (pool vs the
+    // requester's buffer).
+    unsafe {
+        let at = disk.data.add(offset as usize);
+        if major == nt::IRP_MJ_READ {
+            ptr::copy_nonoverlapping(at, buf, length as usize);
+        } else {
+            ptr::copy_nonoverlapping(buf, at, length as usize);
+        }
+    }
+    disk.rw_irps.fetch_add(1, Ordering::Relaxed);
+    complete(irp, nt::STATUS_SUCCESS, length as usize)
+}
+
+/// IRP_MJ_FLUSH_BUFFERS: memory is always "on the medium"; counted so the
+/// test can see that Linux's flushes reached the device.
+///
+/// # Safety
+/// As [`read_write`].
+pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: caller's contract.
+    match unsafe { disk_of(device) } {
+        Some(disk) => {
+            disk.flush_irps.fetch_add(1, Ordering::Relaxed);
+            complete(irp, nt::STATUS_SUCCESS, 0)
+        }
+        None => complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0),
+    }
+}
+
+/// IRP_MJ_DEVICE_CONTROL on a RAM disk: IOCTL_DISK_GET_LENGTH_INFO only.
+///
+/// # Safety
+/// As [`read_write`].
+pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: caller's contract.
+    let Some(disk) = (unsafe { disk_of(device) }) else { return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0) };
+    // SAFETY: current stack location of a dispatch routine's IRP; for
+    // METHOD_BUFFERED the system buffer holds OutputBufferLength bytes.
+    unsafe {
+        let p = (*(*irp).CurrentStackLocation).Parameters.DeviceIoControl;
+        if p.IoControlCode != nt::IOCTL_DISK_GET_LENGTH_INFO {
+            return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
+        }
+        let out = (*irp).SystemBuffer.cast::<u8>();
+        if out.is_null() || (p.OutputBufferLength as usize) < 8 {
+            return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
+        }
+        ptr::copy_nonoverlapping((disk.len as i64).to_le_bytes().as_ptr(), out, 8);
+    }
+    complete(irp, nt::STATUS_SUCCESS, 8)
+}
