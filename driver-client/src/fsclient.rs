@@ -11,9 +11,9 @@ use proto::fsops::{FsRequest, Op};
 use crate::win::{ioctl, Handle, Report};
 
 const FILE_OPEN: u32 = 1;
-const FILE_CREATE: u32 = 2;
+pub(crate) const FILE_CREATE: u32 = 2;
 pub(crate) const FILE_OPEN_IF: u32 = 3;
-const FILE_DIRECTORY_FILE: u32 = 1;
+pub(crate) const FILE_DIRECTORY_FILE: u32 = 1;
 pub(crate) const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const FILE_ALL_ACCESS: u32 = 0x001F_01FF;
 const FILE_CREATED: u64 = 2;
@@ -25,26 +25,26 @@ const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 const STATUS_MEDIA_WRITE_PROTECTED: u32 = 0xC000_00A2;
 const FILE_GENERIC_READ: u32 = 0x0012_0089;
-const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
+pub(crate) const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
 const CHUNK: usize = 1 << 20;
 /// Bytes of the big file.
 pub(crate) const BIG: usize = 16 << 20;
 
 /// A reply: fs-glue's status, information, payload.
-type Reply = (u32, u64, Vec<u8>);
+pub(crate) type Reply = (u32, u64, Vec<u8>);
 
-fn wide_bytes(s: &str) -> Vec<u8> {
+pub(crate) fn wide_bytes(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(|c| c.to_le_bytes()).collect()
 }
 
-fn call(dev: Handle, req: &FsRequest<'_>) -> Result<Reply, String> {
+pub(crate) fn call(dev: Handle, req: &FsRequest<'_>) -> Result<Reply, String> {
     let mut out = vec![0u8; req.reply_size()];
     ioctl(dev, proto::IOCTL_FS, &req.encode(), &mut out).map_err(|e| format!("IOCTL_FS {:?} failed with error {e}", req.op))?;
     let r = proto::fsops::decode_reply(&out).ok_or("short reply")?;
     Ok((r.status, r.information, r.payload.to_vec()))
 }
 
-fn want(r: Reply, status: u32, what: &str) -> Result<Reply, String> {
+pub(crate) fn want(r: Reply, status: u32, what: &str) -> Result<Reply, String> {
     if r.0 == status { Ok(r) } else { Err(format!("{what}: status {:#010x}, want {status:#010x}", r.0)) }
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn read(dev: Handle, h: u32, offset: u64, len: usize) -> Result<Vec<u
 
 /// Every name of a FileNamesInformation listing of `dir` matching
 /// `pattern` (restarting the scan, until STATUS_NO_MORE_FILES), sorted.
-fn list(dev: Handle, dir: &str, pattern: &str) -> Result<Vec<String>, String> {
+pub(crate) fn list(dev: Handle, dir: &str, pattern: &str) -> Result<Vec<String>, String> {
     let h = open(dev, dir, FILE_OPEN, FILE_DIRECTORY_FILE)?;
     let pat = wide_bytes(pattern);
     let mut names = Vec::new();
