@@ -11,9 +11,9 @@ use proto::fsops::{FsRequest, Op};
 use crate::win::{ioctl, Handle, Report};
 
 const FILE_OPEN: u32 = 1;
-const FILE_CREATE: u32 = 2;
+pub(crate) const FILE_CREATE: u32 = 2;
 pub(crate) const FILE_OPEN_IF: u32 = 3;
-const FILE_DIRECTORY_FILE: u32 = 1;
+pub(crate) const FILE_DIRECTORY_FILE: u32 = 1;
 pub(crate) const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const FILE_ALL_ACCESS: u32 = 0x001F_01FF;
 const FILE_CREATED: u64 = 2;
@@ -25,7 +25,7 @@ pub(crate) const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 const STATUS_MEDIA_WRITE_PROTECTED: u32 = 0xC000_00A2;
 const FILE_GENERIC_READ: u32 = 0x0012_0089;
-const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
+pub(crate) const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
 const CHUNK: usize = 1 << 20;
 /// Bytes of the big file.
 pub(crate) const BIG: usize = 16 << 20;
@@ -119,7 +119,7 @@ pub(crate) fn read(dev: Handle, h: u32, offset: u64, len: usize) -> Result<Vec<u
 
 /// Every name of a FileNamesInformation listing of `dir` matching
 /// `pattern` (restarting the scan, until STATUS_NO_MORE_FILES), sorted.
-fn list(dev: Handle, dir: &str, pattern: &str) -> Result<Vec<String>, String> {
+pub(crate) fn list(dev: Handle, dir: &str, pattern: &str) -> Result<Vec<String>, String> {
     let h = open(dev, dir, FILE_OPEN, FILE_DIRECTORY_FILE)?;
     let pat = wide_bytes(pattern);
     let mut names = Vec::new();

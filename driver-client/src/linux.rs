@@ -235,6 +235,17 @@ pub(crate) fn run(mode: &str) -> i32 {
                 r.check("halt after the file operations: 0 host allocations outstanding", res);
             }
         }
+        "fs-type" => {
+            let arg = |i| std::env::args().nth(i).unwrap_or_default();
+            if boot(dev, &mut r) {
+                crate::fstypes::run(dev, &mut r, &arg(2), &arg(3));
+                let res = match halt(dev) {
+                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+                    other => Err(format!("{other:?}")),
+                };
+                r.check("halt: 0 host allocations outstanding", res);
+            }
+        }
         "cycle" | "bench" => {
             let image = std::env::args().nth(2).unwrap_or_default();
             if boot(dev, &mut r) {

@@ -40,7 +40,8 @@ pub const DATA_MAX: usize = 1 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Mount an image file: name = its NT path (`\??\C:\...`), arg0 bit 0 =
-    /// read-only. Opened in the caller's context with access checks forced.
+    /// read-only, arg1 = file-system type ([`FsType`] as u32; 0 = detect).
+    /// Opened in the caller's context with access checks forced.
     /// With arg0 bit 1 ([`MOUNT_LOWER_DEVICE`]) the name is a disk device
     /// (`\Device\...`, e.g. a RAM disk of [`ramdisk_name`]) read and
     /// written with IRPs sent to it: the real mount path.
@@ -78,6 +79,15 @@ pub enum Op {
     /// Information = read and write IRPs it served (low 32 bits) and flush
     /// IRPs (high 32 bits).
     RamDiskDelete = 12,
+    /// NtQueryInformationFile: arg0 = FILE_INFORMATION_CLASS, out_len =
+    /// buffer size. Information = bytes written.
+    QueryInformation = 13,
+    /// NtSetInformationFile: arg0 = class, data = the class's structure
+    /// (names inside it are UTF-16 as on Windows).
+    SetInformation = 14,
+    /// NtQueryVolumeInformationFile: arg0 = FS_INFORMATION_CLASS, out_len
+    /// = buffer size. Information = bytes written.
+    QueryVolumeInformation = 15,
 }
 
 /// Mount arg0 bit 0: read-only.
@@ -96,6 +106,46 @@ pub fn ramdisk_name(index: u32) -> alloc::string::String {
     alloc::format!("{RAMDISK_PREFIX}{index}")
 }
 
+/// File-system types a mount may ask for (Mount arg1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsType {
+    /// Let Linux detect it (ext2/3/4, vfat, btrfs, xfs).
+    Detect = 0,
+    /// ext4 (which also mounts ext2 and ext3).
+    Ext4 = 1,
+    /// vfat (FAT12/16/32 with long names).
+    Vfat = 2,
+    /// btrfs.
+    Btrfs = 3,
+    /// xfs.
+    Xfs = 4,
+}
+
+impl FsType {
+    /// The type of Mount arg1, if it names one.
+    pub fn from_u32(v: u32) -> Option<FsType> {
+        Some(match v {
+            0 => FsType::Detect,
+            1 => FsType::Ext4,
+            2 => FsType::Vfat,
+            3 => FsType::Btrfs,
+            4 => FsType::Xfs,
+            _ => return None,
+        })
+    }
+
+    /// Linux's name of the type; None for detection.
+    pub fn linux_name(self) -> Option<&'static str> {
+        match self {
+            FsType::Detect => None,
+            FsType::Ext4 => Some("ext4"),
+            FsType::Vfat => Some("vfat"),
+            FsType::Btrfs => Some("btrfs"),
+            FsType::Xfs => Some("xfs"),
+        }
+    }
+}
+
 impl Op {
     fn from_u32(v: u32) -> Option<Op> {
         Some(match v {
@@ -111,6 +161,9 @@ impl Op {
             10 => Op::RamDiskCreate,
             11 => Op::RamDiskSave,
             12 => Op::RamDiskDelete,
+            13 => Op::QueryInformation,
+            14 => Op::SetInformation,
+            15 => Op::QueryVolumeInformation,
             _ => return None,
         })
     }
@@ -202,9 +255,15 @@ impl<'a> FsRequest<'a> {
         };
         // What each op may carry: anything else is a malformed request.
         let (name_ok, data_ok, out_ok) = match op {
-            Op::Mount => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE)),
+            Op::Mount => (
+                name_len > 0,
+                data_len == 0,
+                want_out == 0 && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE) && FsType::from_u32(r.args[1]).is_some(),
+            ),
             Op::RamDiskCreate | Op::RamDiskSave => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
+            Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, want_out > 0),
+            Op::SetInformation => (name_len == 0, data_len > 0, want_out == 0),
             Op::Unmount | Op::Close | Op::Delete => (name_len == 0, data_len == 0, want_out == 0),
             Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5),
             Op::Read => (name_len == 0, data_len == 0, want_out > 0),

@@ -478,6 +478,27 @@ mod tests {
         g[8] = 3;
         g[1] ^= 1;
         assert_eq!(validate(IOCTL_FS, &g, 20), Err(Reject::InvalidParameter));
+        // Mount's file-system type; the information ops' fields.
+        let mut r = FsRequest::new(Op::Mount);
+        r.name = &name;
+        r.args[1] = 2;
+        assert_eq!(validate(IOCTL_FS, &r.encode(), r.reply_size()), Ok(()));
+        r.args[1] = 5;
+        bad(&r);
+        for op in [Op::QueryInformation, Op::QueryVolumeInformation] {
+            let mut r = FsRequest::new(op);
+            bad(&r);
+            r.out_len = 104;
+            sweep_lengths(IOCTL_FS, &r.encode(), r.reply_size());
+            r.name = &name;
+            bad(&r);
+        }
+        let mut r = FsRequest::new(Op::SetInformation);
+        bad(&r);
+        r.data = &[0; 40];
+        sweep_lengths(IOCTL_FS, &r.encode(), r.reply_size());
+        r.out_len = 8;
+        bad(&r);
         let mut out = vec![0u8; 20];
         fsops::encode_reply_header(&mut out, 0xC000_0035, 2);
         let r = fsops::decode_reply(&out).unwrap();

@@ -88,7 +88,9 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
                 if live.mount.is_some() {
                     return linux::STATUS_WRONG_STATE;
                 }
-                mount(live, image, read_only)
+                // decode() accepted only known types.
+                let fstype = fsops::FsType::from_u32(req.args[1]).and_then(|t| t.linux_name());
+                mount(live, image, read_only, fstype)
             }
             (Op::Mount, None) => return nt::STATUS_INTERNAL_ERROR,
             (Op::Unmount, _) => match live.mount.take() {
@@ -159,22 +161,31 @@ fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16],
             }
         }
         Op::Rename => done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false })),
+        Op::QueryInformation => match v.query_information(h, req.args[0], payload) {
+            Ok(w) => (w.status, w.len as u64),
+            Err(s) => (s, 0),
+        },
+        Op::SetInformation => done(v.set_information(h, req.args[0], req.data)),
+        Op::QueryVolumeInformation => match v.query_volume_information(req.args[0], payload) {
+            Ok(w) => (w.status, w.len as u64),
+            Err(s) => (s, 0),
+        },
         Op::Delete => done(v.set_disposition(h, DISPOSITION_DELETE)),
         // Handled by `request`.
         Op::Mount | Op::Unmount | Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => (NtStatus::INVALID_DEVICE_REQUEST, 0),
     }
 }
 
-/// Adds the image or device as a disk, mounts it (type detected) and roots
-/// a volume at the mount point, on a worker. The fs-glue status of the
-/// outcome.
-fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool) -> (NtStatus, u64) {
+/// Adds the image or device as a disk, mounts it (the type given, or
+/// detected) and roots a volume at the mount point, on a worker. The
+/// fs-glue status of the outcome.
+fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool, fstype: Option<&'static str>) -> (NtStatus, u64) {
     let k = live.kernel.clone();
     let mut image = Some(image);
     let mut result = Err(NtStatus::UNSUCCESSFUL);
     workers::run(|| {
         let Some(image) = image.take() else { return };
-        result = mount_on_worker(&k, image, read_only);
+        result = mount_on_worker(&k, image, read_only, fstype);
     });
     match result {
         Ok(m) => {
@@ -185,9 +196,9 @@ fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool) -> (NtSt
     }
 }
 
-fn mount_on_worker(k: &Arc<Kernel>, image: Arc<dyn BlockDevice>, read_only: bool) -> Result<Mount, NtStatus> {
+fn mount_on_worker(k: &Arc<Kernel>, image: Arc<dyn BlockDevice>, read_only: bool, fstype: Option<&str>) -> Result<Mount, NtStatus> {
     let disk = k.add_disk(image)?;
-    let opts = MountOptions { read_only, ..Default::default() };
+    let opts = MountOptions { read_only, fstype: fstype.map(Into::into), ..Default::default() };
     let mounted = match k.mount_disk(&disk, &opts) {
         Ok(m) => m,
         Err(e) => {

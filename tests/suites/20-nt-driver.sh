@@ -295,6 +295,16 @@ mkfs.ext4 -q -F "$IMG_DIR/cycles.img"
 for n in $(seq 1 20); do
     cycle "cycle C:\lklfs-test\cycles.img $n" "start/stop cycle $n of 20"
 done
+# Each file system with its type named (vfat, btrfs and xfs too), made here
+# by its own mkfs: the information classes and a known tree (fstypes.rs).
+declare -A FS_MKFS=([ext4]="mkfs.ext4 -q -F" [vfat]="mkfs.vfat" [btrfs]="mkfs.btrfs -q -f" [xfs]="mkfs.xfs -q -f")
+declare -A FS_SIZE=([ext4]=64M [vfat]=64M [btrfs]=128M [xfs]=320M)
+for t in ext4 vfat btrfs xfs; do
+    rm -f "$IMG_DIR/type-$t.img"
+    truncate -s "${FS_SIZE[$t]}" "$IMG_DIR/type-$t.img"
+    ${FS_MKFS[$t]} "$IMG_DIR/type-$t.img" >/dev/null
+    cycle "fs-type C:\lklfs-test\type-$t.img $t" "$t image through the driver"
+done
 sc delete lklfs || true
 
 # The images on Linux: the file system's own checker, then the host kernel.
@@ -323,8 +333,54 @@ if [ -z "$bad" ]; then
 else
     not_ok "Linux (debugfs) reads every cycle's file (differs:$bad)"
 fi
+# The typed images: each file system's own checker, mtools for FAT, then
+# the host kernel reads back the tree the driver left (fstypes.rs).
+declare -A FS_CHECK=([ext4]="e2fsck -fn" [vfat]="fsck.vfat -n" [btrfs]="btrfs check --readonly" [xfs]="xfs_repair -n")
 MNT="$TDIR/mnt"
 mkdir -p "$MNT"
+for t in ext4 vfat btrfs xfs; do
+    img="$IMG_DIR/type-$t.img"
+    if ${FS_CHECK[$t]} "$img" >"$TDIR.fsck.log" 2>&1; then
+        ok "${FS_CHECK[$t]%% *} type-$t.img: clean after the driver wrote it"
+    else
+        cat "$TDIR.fsck.log"
+        not_ok "${FS_CHECK[$t]%% *} type-$t.img"
+    fi
+    if [ "$t" = vfat ]; then
+        # The host kernel here has no vfat: mtools reads the tree instead
+        # (FAT keeps local time; the library's time zone is UTC).
+        rm -f "$TDIR.vfat-big.bin"
+        TZ=UTC mcopy -n -m -i "$img" ::/docs/big.bin "$TDIR.vfat-big.bin" 2>/dev/null || true
+        names=$(mdir -b -i "$img" ::/docs 2>/dev/null | sed 's|.*/||' | sort | tr '\n' ' ')
+        meta=$(stat -c '%s %Y' "$TDIR.vfat-big.bin" 2>/dev/null || true)
+        if [ "$(mtype -i "$img" ::/docs/b.txt 2>/dev/null)" = "alp" ] && [ "$names" = "b.txt big.bin " ] \
+            && [ "$meta" = "16777216 1577934246" ] && cmp -s "$TDIR.vfat-big.bin" "$IMG_DIR/expected-big.bin"; then
+            ok "mtools reads back the driver's vfat tree (names, size, mtime, contents)"
+        else
+            not_ok "mtools reads back the driver's vfat tree (docs: $names; big.bin size/mtime: $meta)"
+        fi
+        continue
+    fi
+    if mount -o loop,ro "$img" "$MNT" 2>"$TDIR.mount.log"; then
+        got=$(cd "$MNT/docs" && ls | tr '\n' ' ')
+        # big.bin: size, the write time the driver set (UTC), contents;
+        # b.txt: "alp"; files the driver created are 0644 (umask 022) on
+        # the POSIX file systems.
+        meta=$(stat -c '%s %Y' "$MNT/docs/big.bin")
+        mode=$(stat -c '%a' "$MNT/docs/b.txt")
+        if [ "$got" = "b.txt big.bin " ] && [ "$meta" = "16777216 1577934246" ] \
+            && cmp -s "$MNT/docs/big.bin" "$IMG_DIR/expected-big.bin" \
+            && [ "$(cat "$MNT/docs/b.txt")" = "alp" ] && { [ "$t" = vfat ] || [ "$mode" = 644 ]; }; then
+            ok "host kernel reads back the driver's $t tree (names, size, mtime, mode, contents)"
+        else
+            not_ok "host kernel reads back the driver's $t tree (docs: $got; big.bin size/mtime: $meta; b.txt mode $mode)"
+        fi
+        umount "$MNT"
+    else
+        cat "$TDIR.mount.log"
+        not_ok "loop-mount type-$t.img on the host"
+    fi
+done
 if mount -o loop,ro "$IMG_DIR/disk.img" "$MNT" 2>"$TDIR.mount.log"; then
     (cd "$MNT" && find dir -printf '%M %s %TY-%Tm-%Td %p\n' | sort | sed 's/^/# host kernel: /')
     got=$(cd "$MNT/dir" && ls | tr '\n' ' ')
