@@ -146,7 +146,17 @@ long lkl_syscall(long no, const long *params)
 		return 0;	/* halt's power-off, or this task's exit */
 
 	lkl_cpu_lock(&bail);
-	task = lkl_ops->tls_get(lkl_task_key);
+	/*
+	 * A parked task whose last syscall had its frame at this very address
+	 * belongs to this thread: live threads' stacks never overlap, and a
+	 * caller's task exits (its thread-local destructor) before its thread's
+	 * stack is freed. That saves the host's thread-local lookup on the
+	 * repeated-call path; any other case looks the task up.
+	 */
+	if (current_thread_info()->caller_frame == &bail)
+		task = current;
+	else
+		task = lkl_ops->tls_get(lkl_task_key);
 	if (!task) {
 		task = lkl_new_host_task(&bail);
 		if (IS_ERR(task))
@@ -162,6 +172,7 @@ long lkl_syscall(long no, const long *params)
 
 	/* The task stays current while this thread is away. */
 	task_thread_info(task)->exit_jmp = NULL;
+	task_thread_info(task)->caller_frame = &bail;
 	lkl_cpu_release();
 	return ret;
 }

@@ -112,6 +112,7 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	ti->exit_jmp = NULL;
 	ti->switch_jmp = NULL;
 	ti->user_entry = NULL;
+	ti->caller_frame = NULL;
 
 	if (args->fn == lkl_host_task_marker) {
 		/* A caller's task: it runs on the caller's thread. */

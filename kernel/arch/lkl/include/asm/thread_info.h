@@ -31,6 +31,9 @@ struct thread_info {
 	void (*user_entry)(void);
 	/* A frame of the switched-out task's thread, for stack dumps. */
 	unsigned long *switch_sp;
+	/* Where lkl_syscall's frame was on the caller's stack at this task's
+	 * last syscall: the same address again means the same thread. */
+	void *caller_frame;
 };
 
 #define INIT_THREAD_INFO(tsk)			\
