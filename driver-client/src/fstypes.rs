@@ -23,6 +23,7 @@ const FILE_OPEN: u32 = 1;
 const FILE_BASIC_INFORMATION: u32 = 4;
 const FILE_STANDARD_INFORMATION: u32 = 5;
 const FILE_END_OF_FILE_INFORMATION: u32 = 20;
+const FILE_NETWORK_OPEN_INFORMATION: u32 = 34;
 const FILE_FS_SIZE_INFORMATION: u32 = 3;
 const FILE_FS_ATTRIBUTE_INFORMATION: u32 = 5;
 /// 2020-01-02 03:04:06 UTC in 100 ns units since 1601.
@@ -167,6 +168,19 @@ fn tree(dev: Handle) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints `manifest: PATH SIZE MTIME` (NetworkOpen's EndOfFile and
+/// LastWriteTime in 100 ns units since 1601) for each file the tree leaves,
+/// so the suite can hold Linux's view of the image against the driver's.
+fn manifest(dev: Handle) -> Result<(), String> {
+    for path in ["docs/b.txt", "docs/big.bin"] {
+        let h = open(dev, &format!("\\{}", path.replace('/', "\\")), FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
+        let n = query(dev, Op::QueryInformation, h, FILE_NETWORK_OPEN_INFORMATION, 56)?;
+        handle_op(dev, Op::Close, h)?;
+        println!("manifest: {path} {} {}", i64_at(&n, 40), i64_at(&n, 16));
+    }
+    Ok(())
+}
+
 /// Boot and halt are the caller's.
 pub(crate) fn run(dev: Handle, r: &mut Report, image: &str, type_name: &str) {
     let Some(t) = fs_type(type_name) else {
@@ -193,6 +207,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, image: &str, type_name: &str) {
     let linux_name = t.linux_name().unwrap_or_default();
     r.check(&format!("{type_name}: volume attribute and size information"), volume_info(dev, linux_name, image_bytes));
     r.check(&format!("{type_name}: 16 MiB written and read back, standard/basic information, write time set, end of file set, rename, delete, patterns"), tree(dev));
+    r.check(&format!("{type_name}: manifest of the tree as the driver sees it"), manifest(dev));
     let res = unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount")).map(|_| ());
     r.check(&format!("{type_name}: unmount"), res);
     // The suite compares big.bin on Linux with this.

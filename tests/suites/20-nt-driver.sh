@@ -304,7 +304,26 @@ for t in ext4 vfat btrfs xfs; do
     truncate -s "${FS_SIZE[$t]}" "$IMG_DIR/type-$t.img"
     ${FS_MKFS[$t]} "$IMG_DIR/type-$t.img" >/dev/null
     cycle "fs-type C:\lklfs-test\type-$t.img $t" "$t image through the driver"
+    sed -n 's/^manifest: //p' "$TDIR.client.out" >"$TDIR.manifest-$t"
 done
+# Holds Linux's view against the driver's manifest (PATH SIZE MTIME, the
+# write time in 100 ns units since 1601): ROOT is where Linux shows the tree;
+# RES is the time resolution in 100 ns units that both sides share.
+same_manifest() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+manifest, root, res = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = [l.split() for l in open(manifest) if l.strip()]
+bad = []
+for path, size, mtime in lines:
+    st = os.stat(os.path.join(root, path))
+    host = st.st_mtime_ns // 100 + 116444736000000000
+    if st.st_size != int(size) or host // res != int(mtime) // res:
+        bad.append(f"{path}: driver {size} bytes, {mtime}; Linux {st.st_size} bytes, {host}")
+print("; ".join(bad) if bad else f"{len(lines)} files")
+sys.exit(1 if bad or len(lines) < 2 else 0)
+PY
+}
 sc delete lklfs || true
 
 # The images on Linux: the file system's own checker, then the host kernel.
@@ -353,6 +372,13 @@ for t in ext4 vfat btrfs xfs; do
         TZ=UTC mcopy -n -m -i "$img" ::/docs/big.bin "$TDIR.vfat-big.bin" 2>/dev/null || true
         names=$(mdir -b -i "$img" ::/docs 2>/dev/null | sed 's|.*/||' | sort | tr '\n' ' ')
         meta=$(stat -c '%s %Y' "$TDIR.vfat-big.bin" 2>/dev/null || true)
+        rm -rf "$TDIR.vfat-tree" && mkdir -p "$TDIR.vfat-tree"
+        TZ=UTC mcopy -n -m -s -i "$img" ::/docs "$TDIR.vfat-tree/" 2>/dev/null || true
+        if same=$(same_manifest "$TDIR.manifest-vfat" "$TDIR.vfat-tree" 10000000); then
+            ok "mtools shows the driver's manifest of the vfat tree ($same: size, mtime to the second)"
+        else
+            not_ok "mtools shows the driver's manifest of the vfat tree ($same)"
+        fi
         if [ "$(mtype -i "$img" ::/docs/b.txt 2>/dev/null)" = "alp" ] && [ "$names" = "b.txt big.bin " ] \
             && [ "$meta" = "16777216 1577934246" ] && cmp -s "$TDIR.vfat-big.bin" "$IMG_DIR/expected-big.bin"; then
             ok "mtools reads back the driver's vfat tree (names, size, mtime, contents)"
@@ -366,6 +392,11 @@ for t in ext4 vfat btrfs xfs; do
         # big.bin: size, the write time the driver set (UTC), contents;
         # b.txt: "alp"; files the driver created are 0644 (umask 022) on
         # the POSIX file systems.
+        if same=$(same_manifest "$TDIR.manifest-$t" "$MNT" 1); then
+            ok "host kernel shows the driver's manifest of the $t tree ($same: size, mtime to 100 ns)"
+        else
+            not_ok "host kernel shows the driver's manifest of the $t tree ($same)"
+        fi
         meta=$(stat -c '%s %Y' "$MNT/docs/big.bin")
         mode=$(stat -c '%a' "$MNT/docs/b.txt")
         if [ "$got" = "b.txt big.bin " ] && [ "$meta" = "16777216 1577934246" ] \
