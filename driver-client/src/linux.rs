@@ -211,6 +211,18 @@ fn panic(dev: Handle, r: &mut Report, image: Option<String>) {
     r.check("the control device still answers after the panic (counters)", counters(dev).map(|_| ()));
 }
 
+/// Boots, runs `body`, halts: the halt must leave no host allocation.
+fn booted(dev: Handle, r: &mut Report, what: &str, body: impl FnOnce(&mut Report)) {
+    if boot(dev, r) {
+        body(r);
+        let res = match halt(dev) {
+            Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+            other => Err(format!("{other:?}")),
+        };
+        r.check(&format!("halt after {what}: 0 host allocations outstanding"), res);
+    }
+}
+
 /// Runs one scenario; the exit status is non-zero on any failure.
 pub(crate) fn run(mode: &str) -> i32 {
     let mut r = Report { passed: 0, failed: 0 };
@@ -221,60 +233,21 @@ pub(crate) fn run(mode: &str) -> i32 {
             return 1;
         }
     };
+    let arg = |i| std::env::args().nth(i).unwrap_or_default();
     match mode {
         "boot-halt" => boot_halt(dev, &mut r),
         "panic" => panic(dev, &mut r, std::env::args().nth(2)),
-        "fs" => {
-            let arg = |i| std::env::args().nth(i).unwrap_or_default();
-            if boot(dev, &mut r) {
-                crate::fsclient::run(dev, &mut r, &arg(2), &arg(3));
-                let res = match halt(dev) {
-                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
-                    other => Err(format!("{other:?}")),
-                };
-                r.check("halt after the file operations: 0 host allocations outstanding", res);
-            }
+        "fs" => booted(dev, &mut r, "the file operations", |r| crate::fsclient::run(dev, r, &arg(2), &arg(3))),
+        "fs-type" => booted(dev, &mut r, "the file-system type checks", |r| crate::fstypes::run(dev, r, &arg(2), &arg(3))),
+        "cycle" => {
+            let n = arg(3).parse().unwrap_or(0);
+            booted(dev, &mut r, "the cycle", |r| crate::cyclebench::cycle(dev, r, &arg(2), n));
         }
-        "fs-type" => {
-            let arg = |i| std::env::args().nth(i).unwrap_or_default();
-            if boot(dev, &mut r) {
-                crate::fstypes::run(dev, &mut r, &arg(2), &arg(3));
-                let res = match halt(dev) {
-                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
-                    other => Err(format!("{other:?}")),
-                };
-                r.check("halt: 0 host allocations outstanding", res);
-            }
-        }
-        "cycle" | "bench" => {
-            let image = std::env::args().nth(2).unwrap_or_default();
-            if boot(dev, &mut r) {
-                if mode == "cycle" {
-                    let n = std::env::args().nth(3).and_then(|n| n.parse().ok()).unwrap_or(0);
-                    crate::cyclebench::cycle(dev, &mut r, &image, n);
-                } else {
-                    crate::cyclebench::bench(dev, &mut r, &image);
-                }
-                let res = match halt(dev) {
-                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
-                    other => Err(format!("{other:?}")),
-                };
-                r.check("halt: 0 host allocations outstanding", res);
-            }
-        }
-        "fs-ramdisk" => {
-            if boot(dev, &mut r) {
-                crate::ramdiskclient::run(dev, &mut r, &std::env::args().nth(2).unwrap_or_default());
-                let res = match halt(dev) {
-                    Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
-                    other => Err(format!("{other:?}")),
-                };
-                r.check("halt after the RAM-disk file operations: 0 host allocations outstanding", res);
-            }
-        }
+        "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
+        "fs-ramdisk" => booted(dev, &mut r, "the RAM-disk file operations", |r| crate::ramdiskclient::run(dev, r, &arg(2))),
         "fs-leave" => {
             if boot(dev, &mut r) {
-                crate::fsclient::leave(dev, &mut r, &std::env::args().nth(2).unwrap_or_default());
+                crate::fsclient::leave(dev, &mut r, &arg(2));
             }
         }
         "boot-leave" => {

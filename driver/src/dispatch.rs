@@ -10,7 +10,8 @@ use nt::{DEVICE_OBJECT, IRP, NTSTATUS};
 
 use crate::{linux, selftest, HOST};
 
-fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
+/// Completes an IRP of one of our devices with `status` and `information`.
+pub(crate) fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
     // SAFETY: `irp` is the IRP the I/O manager handed to a dispatch routine,
     // which we still own until IofCompleteRequest.
     unsafe {

@@ -23,6 +23,7 @@ use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Lock;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
 
+use crate::dispatch::complete;
 use crate::ntdisk::ImageFile;
 
 const SECTOR: u64 = 512;
@@ -272,16 +273,6 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
         return Some(Claim { disk });
     }
     None
-}
-
-fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
-    // SAFETY: an IRP handed to one of our dispatch routines, still ours.
-    unsafe {
-        (*irp).IoStatus.Status = status;
-        (*irp).IoStatus.Information = information;
-        nt::IofCompleteRequest(irp, nt::IO_NO_INCREMENT as i8);
-    }
-    status
 }
 
 /// The RAM disk behind one of our disk devices.
