@@ -124,7 +124,7 @@ fn wine_comparable(op: &Op) -> bool {
         }
         // Deviation 11: Wine's supersede and overwrite leave the data when
         // the caller asked for no write access.
-        Op::Create { disp, access, .. } if matches!(disp, FILE_SUPERSEDE | FILE_OVERWRITE | FILE_OVERWRITE_IF) => {
+        Op::Create { disp: FILE_SUPERSEDE | FILE_OVERWRITE | FILE_OVERWRITE_IF, access, .. } => {
             access & FILE_WRITE_DATA != 0
         }
         // Deviation 4: Wine 8 fails a rename to a bare name (no

@@ -14,6 +14,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -49,19 +50,19 @@ pub struct Case<H: Host> {
 
 /// Every case, in the order they should run (primitives first).
 pub fn all<H: Host>() -> Vec<Case<H>> {
-    let mut v: Vec<Case<H>> = Vec::new();
-    v.push(Case { name: "print", run: print::<H> });
-    v.push(Case { name: "memory", run: memory::<H> });
-    v.push(Case { name: "semaphore_counts", run: semaphore_counts::<H> });
-    v.push(Case { name: "thread_join_and_ids", run: thread_join_and_ids::<H> });
-    v.push(Case { name: "semaphore_wakes_other_thread", run: semaphore_wakes_other_thread::<H> });
-    v.push(Case { name: "mutex_excludes", run: mutex_excludes::<H> });
-    v.push(Case { name: "mutex_recursive", run: mutex_recursive::<H> });
-    v.push(Case { name: "tls_per_thread_and_destructor", run: tls_per_thread_and_destructor::<H> });
-    v.push(Case { name: "clocks", run: clocks::<H> });
-    v.push(Case { name: "timer_fires_on_time", run: timer_fires_on_time::<H> });
-    v.push(Case { name: "timer_rearm_and_cancel", run: timer_rearm_and_cancel::<H> });
-    v
+    vec![
+        Case { name: "print", run: print::<H> },
+        Case { name: "memory", run: memory::<H> },
+        Case { name: "semaphore_counts", run: semaphore_counts::<H> },
+        Case { name: "thread_join_and_ids", run: thread_join_and_ids::<H> },
+        Case { name: "semaphore_wakes_other_thread", run: semaphore_wakes_other_thread::<H> },
+        Case { name: "mutex_excludes", run: mutex_excludes::<H> },
+        Case { name: "mutex_recursive", run: mutex_recursive::<H> },
+        Case { name: "tls_per_thread_and_destructor", run: tls_per_thread_and_destructor::<H> },
+        Case { name: "clocks", run: clocks::<H> },
+        Case { name: "timer_fires_on_time", run: timer_fires_on_time::<H> },
+        Case { name: "timer_rearm_and_cancel", run: timer_rearm_and_cancel::<H> },
+    ]
 }
 
 /// A semaphore that a watchdog timer also ups, so a wait ends after at most
@@ -115,7 +116,7 @@ fn memory<H: Host>(h: &'static H) -> Outcome {
     for size in [1usize, 7, 16, 100, 4096, 65536, 1 << 20] {
         let p = h.mem_alloc(size);
         ensure!(!p.is_null(), "mem_alloc({size}) = null");
-        ensure!(p as usize % MEM_ALIGN == 0, "mem_alloc({size}) = {p:p}, not {MEM_ALIGN}-aligned");
+        ensure!((p as usize).is_multiple_of(MEM_ALIGN), "mem_alloc({size}) = {p:p}, not {MEM_ALIGN}-aligned");
         // SAFETY: p points to `size` writable bytes just allocated.
         unsafe { core::ptr::write_bytes(p, 0xa5, size) };
         ptrs.push(p);

@@ -223,7 +223,7 @@ impl BlockDevice for CowDevice {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
-        if offset % 512 != 0 || buf.len() % 512 != 0 {
+        if !offset.is_multiple_of(512) || !buf.len().is_multiple_of(512) {
             return Err(Errno::EINVAL);
         }
         self.inner.read_at(buf, offset)?;
@@ -238,7 +238,7 @@ impl BlockDevice for CowDevice {
     }
 
     fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
-        if offset % 512 != 0 || buf.len() % 512 != 0 {
+        if !offset.is_multiple_of(512) || !buf.len().is_multiple_of(512) {
             return Err(Errno::EINVAL);
         }
         in_range(self.size(), offset, buf.len())?;

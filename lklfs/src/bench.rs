@@ -575,7 +575,6 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
         run_bounded(lklfs()?.arg("rm").arg("-r").arg(&img).arg("/put.bin")).map(|_| ()),
         "lklfs rm /put.bin",
     );
-    drop(note);
 
     let host = if root {
         eprintln!("bench: host kernel loop mount");
