@@ -116,8 +116,8 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
     (0, size)
 }
 
-/// The disk device, secured like the control device, with `disk` in its
-/// extension.
+/// The disk device, secured like the control device. IRPs find their disk
+/// through the published slots (see `hold`), not through the device.
 unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     let Some(driver) = crate::entry::driver() else { return nt::STATUS_DEVICE_NOT_READY };
     let mut name16 = wide(&ramdisk_name(index));
@@ -127,7 +127,7 @@ unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     // SAFETY: the driver object outlives its devices; `name` borrows
     // `name16`, alive across the call (the I/O manager copies the name).
     let status = unsafe {
-        nt::IoCreateDevice(driver, core::mem::size_of::<*mut RamDisk>() as u32, &mut name, nt::FILE_DEVICE_DISK, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device)
+        nt::IoCreateDevice(driver, 0, &mut name, nt::FILE_DEVICE_DISK, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device)
     };
     if !nt::nt_success(status) {
         return status;
@@ -139,11 +139,10 @@ unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
         unsafe { nt::IoDeleteDevice(device) };
         return status;
     }
-    // SAFETY: the extension is pointer-sized (asked for above) and no IRP
-    // arrives before DO_DEVICE_INITIALIZING is cleared; `disk` is ours.
+    // SAFETY: no IRP arrives before DO_DEVICE_INITIALIZING is cleared, and
+    // `disk` is ours until it is published.
     unsafe {
         (*disk).device = device;
-        (*device).DeviceExtension.cast::<*mut RamDisk>().write(disk);
         (*device).SectorSize = SECTOR as u16;
         (*device).Flags |= nt::DO_DIRECT_IO;
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
@@ -170,8 +169,8 @@ pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
         Ok(f) => f,
         Err(s) => return (s as u32, 0),
     };
-    // SAFETY: no mount holds the disk, so no IRP writes it now (handles
-    // opened from elsewhere are admin-only and not used by this project).
+    // SAFETY: nothing holds the disk (no mount, no IRP in flight) and a new
+    // IRP waits for LOCK, which this holds, so nothing writes it now.
     let bytes = unsafe { core::slice::from_raw_parts(disk.data, disk.len) };
     match file.write_at(bytes, 0).and_then(|()| file.flush()) {
         Ok(()) => (0, disk.len as u64),
@@ -275,19 +274,30 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
     None
 }
 
-/// The RAM disk behind one of our disk devices.
-///
-/// # Safety
-/// `device` is a RAM disk device of this driver (not the control device).
-unsafe fn disk_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a RamDisk> {
-    // SAFETY: create_device wrote the pointer before the device went live;
-    // the disk outlives its device.
-    unsafe {
-        if (*device).DeviceType != nt::FILE_DEVICE_DISK {
-            return None;
+/// The RAM disk behind one of our disk devices, held for one IRP: delete
+/// and save refuse while the IRP runs, so a user-mode handle's I/O racing a
+/// delete never touches freed memory. None once the disk was deleted (its
+/// device object lives on while handles to it remain).
+fn hold(device: *mut DEVICE_OBJECT) -> Option<Claim> {
+    let _g = LOCK.lock();
+    for slot in DISKS.iter() {
+        let disk = slot.load(Ordering::SeqCst);
+        // SAFETY: published disks stay alive while LOCK is held.
+        if !disk.is_null() && unsafe { (*disk).device } == device {
+            // SAFETY: as above.
+            unsafe { (*disk).users.fetch_add(1, Ordering::SeqCst) };
+            return Some(Claim { disk });
         }
-        let ext = (*device).DeviceExtension.cast::<*mut RamDisk>();
-        if ext.is_null() { None } else { ext.read().as_ref() }
+    }
+    None
+}
+
+impl core::ops::Deref for Claim {
+    type Target = RamDisk;
+
+    fn deref(&self) -> &RamDisk {
+        // SAFETY: alive while claimed.
+        unsafe { &*self.disk }
     }
 }
 
@@ -314,8 +324,7 @@ unsafe fn system_address(mdl: *mut MDL) -> *mut u8 {
 /// # Safety
 /// A dispatch routine's arguments, `device` being a RAM disk device.
 pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
-    // SAFETY: caller's contract.
-    let Some(disk) = (unsafe { disk_of(device) }) else { return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0) };
+    let Some(disk) = hold(device) else { return complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0) };
     // SAFETY: a dispatch routine's IRP has a current stack location; Read
     // and Write parameters share one layout.
     let (major, length, offset, mdl) = unsafe {
@@ -364,13 +373,12 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
 /// # Safety
 /// As [`read_write`].
 pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
-    // SAFETY: caller's contract.
-    match unsafe { disk_of(device) } {
+    match hold(device) {
         Some(disk) => {
             disk.flush_irps.fetch_add(1, Ordering::Relaxed);
             complete(irp, nt::STATUS_SUCCESS, 0)
         }
-        None => complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0),
+        None => complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0),
     }
 }
 
@@ -379,8 +387,7 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
 /// # Safety
 /// As [`read_write`].
 pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
-    // SAFETY: caller's contract.
-    let Some(disk) = (unsafe { disk_of(device) }) else { return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0) };
+    let Some(disk) = hold(device) else { return complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0) };
     // SAFETY: current stack location of a dispatch routine's IRP; for
     // METHOD_BUFFERED the system buffer holds OutputBufferLength bytes.
     unsafe {
