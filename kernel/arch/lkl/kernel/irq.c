@@ -74,7 +74,7 @@ void lkl_irq_run_borrowed(void)
 /* Any host thread that is not the CPU owner. */
 void lkl_trigger_irq(int irq)
 {
-	struct lkl_jmp_buf bail;
+	struct lkl_jmp_buf bail __uninitialized;	/* lkl_setjmp writes it */
 
 	__atomic_fetch_or(&lkl_irq_pending, 1UL << irq, __ATOMIC_SEQ_CST);
 	if (lkl_dead || lkl_shutdown || !lkl_cpu_trylock())
