@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use driver_ioctl::fsops::Op;
 
-use crate::fsclient::{handle_op, mount, open, read, unmount, write, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, STATUS_SUCCESS};
+use crate::fsclient::{
+    handle_op, mount, open, read_up_to, unmount, write_all, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, STATUS_SUCCESS,
+};
 use crate::win::{Handle, Report};
-
-const FILE_OPEN: u32 = 1;
 
 /// What cycle `n` writes: its number, repeated, so a later cycle or the
 /// Linux side can tell every cycle's file apart.
@@ -28,22 +28,13 @@ fn mounted(dev: Handle, image: &str) -> Result<(), String> {
 
 fn write_file(dev: Handle, path: &str, data: &[u8], chunk: usize) -> Result<(), String> {
     let h = open(dev, path, FILE_OPEN_IF, FILE_NON_DIRECTORY_FILE)?;
-    for (i, c) in data.chunks(chunk).enumerate() {
-        write(dev, h, (i * chunk) as u64, c)?;
-    }
+    write_all(dev, h, data, chunk)?;
     handle_op(dev, Op::Close, h)
 }
 
 fn read_file(dev: Handle, path: &str, len: usize, chunk: usize) -> Result<Vec<u8>, String> {
     let h = open(dev, path, FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
-    let mut got = Vec::with_capacity(len);
-    while got.len() < len {
-        let part = read(dev, h, got.len() as u64, chunk.min(len - got.len()))?;
-        if part.is_empty() {
-            break;
-        }
-        got.extend_from_slice(&part);
-    }
+    let got = read_up_to(dev, h, len, chunk)?;
     handle_op(dev, Op::Close, h)?;
     Ok(got)
 }

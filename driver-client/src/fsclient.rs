@@ -10,7 +10,7 @@ use proto::fsops::{FsRequest, Op};
 
 use crate::win::{ioctl, Handle, Report};
 
-const FILE_OPEN: u32 = 1;
+pub(crate) const FILE_OPEN: u32 = 1;
 pub(crate) const FILE_CREATE: u32 = 2;
 pub(crate) const FILE_OPEN_IF: u32 = 3;
 pub(crate) const FILE_DIRECTORY_FILE: u32 = 1;
@@ -26,7 +26,7 @@ const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 const STATUS_MEDIA_WRITE_PROTECTED: u32 = 0xC000_00A2;
 const FILE_GENERIC_READ: u32 = 0x0012_0089;
 pub(crate) const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
-const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 /// Bytes of the big file.
 pub(crate) const BIG: usize = 16 << 20;
 
@@ -115,6 +115,33 @@ pub(crate) fn read(dev: Handle, h: u32, offset: u64, len: usize) -> Result<Vec<u
     let (_, n, mut p) = want(call(dev, &req)?, STATUS_SUCCESS, "read")?;
     p.truncate(n as usize);
     Ok(p)
+}
+
+/// Writes `data` from offset 0 in writes of `chunk` bytes.
+pub(crate) fn write_all(dev: Handle, h: u32, data: &[u8], chunk: usize) -> Result<(), String> {
+    for (i, c) in data.chunks(chunk).enumerate() {
+        write(dev, h, (i * chunk) as u64, c)?;
+    }
+    Ok(())
+}
+
+/// Up to `len` bytes from offset 0, in reads of `chunk` bytes; a shorter
+/// file ends at STATUS_END_OF_FILE, as NtReadFile past the end does.
+pub(crate) fn read_up_to(dev: Handle, h: u32, len: usize, chunk: usize) -> Result<Vec<u8>, String> {
+    let mut got = Vec::with_capacity(len);
+    while got.len() < len {
+        let mut req = FsRequest::new(Op::Read);
+        req.handle = h;
+        req.offset = got.len() as u64;
+        req.out_len = chunk.min(len - got.len()) as u32;
+        let (s, n, p) = call(dev, &req)?;
+        match s {
+            STATUS_SUCCESS if n > 0 => got.extend_from_slice(&p[..n as usize]),
+            STATUS_SUCCESS | STATUS_END_OF_FILE => break,
+            s => return Err(format!("read at {}: status {s:#010x}", got.len())),
+        }
+    }
+    Ok(got)
 }
 
 /// Every name of a FileNamesInformation listing of `dir` matching
@@ -216,17 +243,12 @@ pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
     let res = (|| {
         let h = open(dev, "\\dir\\big.bin", FILE_CREATE, FILE_NON_DIRECTORY_FILE)?;
         let t = std::time::Instant::now();
-        for (i, c) in data.chunks(CHUNK).enumerate() {
-            write(dev, h, (i * CHUNK) as u64, c)?;
-        }
+        write_all(dev, h, &data, CHUNK)?;
         let w = t.elapsed().as_secs_f64();
         handle_op(dev, Op::Close, h)?;
         let h = open(dev, "\\dir\\big.bin", FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
         let t = std::time::Instant::now();
-        let mut back = Vec::with_capacity(BIG);
-        for i in 0..BIG / CHUNK {
-            back.extend(read(dev, h, (i * CHUNK) as u64, CHUNK)?);
-        }
+        let back = read_up_to(dev, h, BIG, CHUNK)?;
         let rd = t.elapsed().as_secs_f64();
         let mut req = FsRequest::new(Op::Read);
         req.handle = h;

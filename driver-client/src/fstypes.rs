@@ -14,12 +14,11 @@
 use driver_ioctl::fsops::{FsRequest, FsType, Op};
 
 use crate::fsclient::{
-    big_content, call, handle_op, list, open, unmount, want, wide_bytes, write, FILE_CREATE, FILE_DIRECTORY_FILE,
-    FILE_NON_DIRECTORY_FILE, STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
+    big_content, call, handle_op, list, open, read_up_to, unmount, want, wide_bytes, write_all, write_expected, CHUNK,
+    FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
 };
 use crate::win::{Handle, Report};
 
-const FILE_OPEN: u32 = 1;
 const FILE_BASIC_INFORMATION: u32 = 4;
 const FILE_STANDARD_INFORMATION: u32 = 5;
 const FILE_END_OF_FILE_INFORMATION: u32 = 20;
@@ -28,8 +27,6 @@ const FILE_FS_SIZE_INFORMATION: u32 = 3;
 const FILE_FS_ATTRIBUTE_INFORMATION: u32 = 5;
 /// 2020-01-02 03:04:06 UTC in 100 ns units since 1601.
 pub(crate) const WRITE_TIME: i64 = (1_577_934_246 + 11_644_473_600) * 10_000_000;
-const CHUNK: usize = 1 << 20;
-const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 
 fn fs_type(name: &str) -> Option<FsType> {
     Some(match name {
@@ -77,29 +74,8 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
 
 fn create_file(dev: Handle, path: &str, data: &[u8]) -> Result<u32, String> {
     let h = open(dev, path, FILE_CREATE, FILE_NON_DIRECTORY_FILE)?;
-    for (i, c) in data.chunks(CHUNK).enumerate() {
-        write(dev, h, (i * CHUNK) as u64, c)?;
-    }
+    write_all(dev, h, data, CHUNK)?;
     Ok(h)
-}
-
-/// Up to `len` bytes from the start; a shorter file ends at
-/// STATUS_END_OF_FILE, as NtReadFile past the end does.
-fn read_all(dev: Handle, h: u32, len: usize) -> Result<Vec<u8>, String> {
-    let mut got = Vec::with_capacity(len);
-    while got.len() < len {
-        let mut req = FsRequest::new(Op::Read);
-        req.handle = h;
-        req.offset = got.len() as u64;
-        req.out_len = CHUNK.min(len - got.len()) as u32;
-        let (s, n, p) = call(dev, &req)?;
-        match s {
-            STATUS_SUCCESS if n > 0 => got.extend_from_slice(&p[..n as usize]),
-            STATUS_SUCCESS | STATUS_END_OF_FILE => break,
-            s => return Err(format!("read at {}: status {s:#010x}", got.len())),
-        }
-    }
-    Ok(got)
 }
 
 /// The volume's name and size classes name the type and a plausible size.
@@ -128,7 +104,7 @@ fn tree(dev: Handle) -> Result<(), String> {
     if i64_at(&st, 8) != data.len() as i64 || st.get(21) != Some(&0) {
         return Err(format!("FileStandardInformation: EndOfFile {}, Directory {:?}", i64_at(&st, 8), st.get(21)));
     }
-    if read_all(dev, h, data.len())? != data {
+    if read_up_to(dev, h, data.len(), CHUNK)? != data {
         return Err("big.bin read back different bytes".into());
     }
     // Basic information: only the write time changes (0 = leave as is).
@@ -143,7 +119,7 @@ fn tree(dev: Handle) -> Result<(), String> {
 
     let h = create_file(dev, "\\docs\\a.txt", b"alpha")?;
     set(dev, h, FILE_END_OF_FILE_INFORMATION, &3i64.to_le_bytes())?;
-    let got = read_all(dev, h, 5)?;
+    let got = read_up_to(dev, h, 5, CHUNK)?;
     if got != b"alp" {
         return Err(format!("after EndOfFile 3, a.txt reads {got:?}"));
     }
@@ -211,8 +187,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, image: &str, type_name: &str) {
     let res = unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount")).map(|_| ());
     r.check(&format!("{type_name}: unmount"), res);
     // The suite compares big.bin on Linux with this.
-    let expected = std::path::Path::new(image).with_file_name("expected-big.bin");
-    r.check("write expected-big.bin", std::fs::write(expected, big_content()).map_err(|e| e.to_string()));
+    write_expected(r, image);
     // Reading it back in a second mount: the tree is on the medium.
     let res = (|| {
         match mount_as(dev, image, t)? {
@@ -220,7 +195,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, image: &str, type_name: &str) {
             s => return Err(format!("remount: status {s:#010x}")),
         }
         let h = open(dev, "\\docs\\b.txt", FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
-        let got = read_all(dev, h, 8)?;
+        let got = read_up_to(dev, h, 8, CHUNK)?;
         handle_op(dev, Op::Close, h)?;
         unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount"))?;
         if got == b"alp" { Ok(()) } else { Err(format!("b.txt reads {got:?} after remount")) }

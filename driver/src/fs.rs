@@ -121,6 +121,8 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
 fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16], payload: &mut [u8]) -> (NtStatus, u64) {
     let h = Handle(req.handle);
     let done = |r: Result<(), NtStatus>| (r.err().unwrap_or(NtStatus::SUCCESS), 0);
+    // A query's status (success or buffer overflow) and the bytes it wrote.
+    let written = |r: Result<fs_glue::Written, NtStatus>| r.map_or_else(|s| (s, 0), |w| (w.status, w.len as u64));
     match op {
         Op::Create => {
             let p = CreateParams {
@@ -155,21 +157,12 @@ fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16],
                 single: req.args[1] & 2 != 0,
                 index: None,
             };
-            match v.query_directory(h, &p, payload) {
-                Ok(w) => (w.status, w.len as u64),
-                Err(s) => (s, 0),
-            }
+            written(v.query_directory(h, &p, payload))
         }
         Op::Rename => done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false })),
-        Op::QueryInformation => match v.query_information(h, req.args[0], payload) {
-            Ok(w) => (w.status, w.len as u64),
-            Err(s) => (s, 0),
-        },
+        Op::QueryInformation => written(v.query_information(h, req.args[0], payload)),
         Op::SetInformation => done(v.set_information(h, req.args[0], req.data)),
-        Op::QueryVolumeInformation => match v.query_volume_information(req.args[0], payload) {
-            Ok(w) => (w.status, w.len as u64),
-            Err(s) => (s, 0),
-        },
+        Op::QueryVolumeInformation => written(v.query_volume_information(req.args[0], payload)),
         Op::Delete => done(v.set_disposition(h, DISPOSITION_DELETE)),
         // Handled by `request`.
         Op::Mount | Op::Unmount | Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => (NtStatus::INVALID_DEVICE_REQUEST, 0),

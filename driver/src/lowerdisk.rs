@@ -21,6 +21,7 @@ use lkl_abi::{BlockDevice, Errno};
 use lkl_ntk_host::sync::Event;
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS, UNICODE_STRING};
 
+use crate::ntdisk::io_errno;
 use crate::ramdisk::{self, Claim};
 
 /// Bytes per IRP: a size every request the port sends (up to 4 MiB) divides
@@ -40,10 +41,6 @@ pub struct LowerDisk {
     read_only: bool,
     /// Held for a RAM disk of ours; released after the references above.
     _claim: Option<Claim>,
-}
-
-fn io_errno(status: NTSTATUS) -> Errno {
-    if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
 }
 
 impl LowerDisk {

@@ -96,7 +96,8 @@ impl Drop for ImageFile {
     }
 }
 
-fn io_errno(status: NTSTATUS) -> Errno {
+/// The errno Linux gets for a failed host I/O (also the lower disk's).
+pub(crate) fn io_errno(status: NTSTATUS) -> Errno {
     // Linux only distinguishes "try later" from "failed"; both are final here.
     if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
 }

@@ -122,7 +122,10 @@ pub fn step(a: &StepArgs, opts: &Options) -> Result<()> {
 /// With LKLFS_HANG_DUMP_SECS=N, a step still running after N seconds prints
 /// the kernel's blocked tasks and busy workqueues, so a hang explains itself.
 fn with_hang_dump(v: &Volume, body: impl FnOnce() -> Result<()>) -> Result<()> {
-    let Some(secs) = std::env::var("LKLFS_HANG_DUMP_SECS").ok().and_then(|s| s.parse().ok()) else {
+    let Some(secs) = std::env::var("LKLFS_HANG_DUMP_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    else {
         return body();
     };
     let (done, wait) = std::sync::mpsc::channel::<()>();
@@ -140,85 +143,85 @@ fn with_hang_dump(v: &Volume, body: impl FnOnce() -> Result<()>) -> Result<()> {
 }
 
 fn step_body(a: &StepArgs, v: &Volume, bytes: u64) -> Result<()> {
-        let k = v.k();
-        match a.step.as_str() {
-            "lib-write" => {
-                ensure_dir(v, "/bench")?;
-                let buf = pattern();
-                let p = kpath(v, "/bench/big")?;
-                let t = Instant::now();
-                let fd = k
-                    .open(
-                        &p,
-                        sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC,
-                        0o644,
-                    )
-                    .ctx("open")?;
-                let mut done = 0u64;
-                while done < bytes {
-                    done += k.write(fd, &buf).ctx("write")? as u64;
-                }
-                k.fsync(fd).ctx("fsync")?;
-                k.close(fd).ctx("close")?;
-                println!("write_mbs={}", mbs(done, t.elapsed().as_secs_f64()));
+    let k = v.k();
+    match a.step.as_str() {
+        "lib-write" => {
+            ensure_dir(v, "/bench")?;
+            let buf = pattern();
+            let p = kpath(v, "/bench/big")?;
+            let t = Instant::now();
+            let fd = k
+                .open(
+                    &p,
+                    sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC,
+                    0o644,
+                )
+                .ctx("open")?;
+            let mut done = 0u64;
+            while done < bytes {
+                done += k.write(fd, &buf).ctx("write")? as u64;
             }
-            "lib-read" => {
-                let mut buf = vec![0u8; CHUNK];
-                let p = kpath(v, "/bench/big")?;
-                let t = Instant::now();
-                let n = read_all(v, &p, &mut buf)?;
-                println!("cold_mbs={}", mbs(n, t.elapsed().as_secs_f64()));
-                let t = Instant::now();
-                let n = read_all(v, &p, &mut buf)?;
-                println!("cached_mbs={}", mbs(n, t.elapsed().as_secs_f64()));
-            }
-            "lib-files" => {
-                ensure_dir(v, "/bench")?;
-                ensure_dir(v, "/bench/many")?;
-                let t = Instant::now();
-                for i in 0..a.files {
-                    let p = kpath(v, &format!("/bench/many/f{i:05}"))?;
-                    let fd = k
-                        .open(&p, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o644)
-                        .ctx("create")?;
-                    k.close(fd).ctx("close")?;
-                }
-                k.sync().ctx("sync")?;
-                println!("create_s={}", t.elapsed().as_secs_f64());
-                let dir = kpath(v, "/bench/many")?;
-                let t = Instant::now();
-                let entries = k.read_dir(&dir).ctx("list")?;
-                for e in &entries {
-                    let mut c = dir.as_bytes().to_vec();
-                    c.push(b'/');
-                    c.extend_from_slice(&e.name);
-                    let c = CString::new(c).map_err(|_| Error::new(Kind::Other, "NUL"))?;
-                    k.fstatat(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW)
-                        .ctx("lstat")?;
-                }
-                println!("list_s={}", t.elapsed().as_secs_f64());
-                let t = Instant::now();
-                for i in 0..a.files {
-                    k.unlinkat(
-                        sys::AT_FDCWD,
-                        &kpath(v, &format!("/bench/many/f{i:05}"))?,
-                        0,
-                    )
-                    .ctx("unlink")?;
-                }
-                k.unlinkat(sys::AT_FDCWD, &dir, sys::AT_REMOVEDIR)
-                    .ctx("rmdir")?;
-                k.sync().ctx("sync")?;
-                println!("delete_s={}", t.elapsed().as_secs_f64());
-            }
-            other => {
-                return Err(Error::new(
-                    Kind::Other,
-                    format!("unknown bench step {other}"),
-                ));
-            }
+            k.fsync(fd).ctx("fsync")?;
+            k.close(fd).ctx("close")?;
+            println!("write_mbs={}", mbs(done, t.elapsed().as_secs_f64()));
         }
-        Ok(())
+        "lib-read" => {
+            let mut buf = vec![0u8; CHUNK];
+            let p = kpath(v, "/bench/big")?;
+            let t = Instant::now();
+            let n = read_all(v, &p, &mut buf)?;
+            println!("cold_mbs={}", mbs(n, t.elapsed().as_secs_f64()));
+            let t = Instant::now();
+            let n = read_all(v, &p, &mut buf)?;
+            println!("cached_mbs={}", mbs(n, t.elapsed().as_secs_f64()));
+        }
+        "lib-files" => {
+            ensure_dir(v, "/bench")?;
+            ensure_dir(v, "/bench/many")?;
+            let t = Instant::now();
+            for i in 0..a.files {
+                let p = kpath(v, &format!("/bench/many/f{i:05}"))?;
+                let fd = k
+                    .open(&p, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o644)
+                    .ctx("create")?;
+                k.close(fd).ctx("close")?;
+            }
+            k.sync().ctx("sync")?;
+            println!("create_s={}", t.elapsed().as_secs_f64());
+            let dir = kpath(v, "/bench/many")?;
+            let t = Instant::now();
+            let entries = k.read_dir(&dir).ctx("list")?;
+            for e in &entries {
+                let mut c = dir.as_bytes().to_vec();
+                c.push(b'/');
+                c.extend_from_slice(&e.name);
+                let c = CString::new(c).map_err(|_| Error::new(Kind::Other, "NUL"))?;
+                k.fstatat(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW)
+                    .ctx("lstat")?;
+            }
+            println!("list_s={}", t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            for i in 0..a.files {
+                k.unlinkat(
+                    sys::AT_FDCWD,
+                    &kpath(v, &format!("/bench/many/f{i:05}"))?,
+                    0,
+                )
+                .ctx("unlink")?;
+            }
+            k.unlinkat(sys::AT_FDCWD, &dir, sys::AT_REMOVEDIR)
+                .ctx("rmdir")?;
+            k.sync().ctx("sync")?;
+            println!("delete_s={}", t.elapsed().as_secs_f64());
+        }
+        other => {
+            return Err(Error::new(
+                Kind::Other,
+                format!("unknown bench step {other}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Flushes and drops the host's page cache (root only); false if it could not.

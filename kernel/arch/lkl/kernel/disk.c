@@ -380,13 +380,11 @@ void lkl_disks_show(void)
 
 		if (!b)
 			continue;
-		pr_info("vd%c: submitted %u..%u completed %u..%u irq pending %lx\n",
-			'a' + i,
+		pr_info("vd%c: submitted %u..%u completed %u..%u\n", 'a' + i,
 			__atomic_load_n(&b->submitted.head, __ATOMIC_ACQUIRE),
 			__atomic_load_n(&b->submitted.tail, __ATOMIC_ACQUIRE),
 			__atomic_load_n(&b->completed.head, __ATOMIC_ACQUIRE),
-			__atomic_load_n(&b->completed.tail, __ATOMIC_ACQUIRE),
-			__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE));
+			__atomic_load_n(&b->completed.tail, __ATOMIC_ACQUIRE));
 	}
 }
 

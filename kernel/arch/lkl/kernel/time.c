@@ -9,8 +9,6 @@
 #include <linux/interrupt.h>
 #include <linux/time.h>
 #include <linux/timekeeping.h>
-#include <linux/tick.h>
-#include <linux/hrtimer.h>
 #include <linux/sched/stat.h>
 #include <linux/sched.h>
 #include <asm/host_ops.h>
@@ -96,15 +94,16 @@ void lkl_timer_stop(void)
 	lkl_timer = NULL;
 }
 
-/* The debug dump: the clock event and softirq state, for timer hangs. */
+/* The debug dump: the clock event and interrupt state, for timer hangs. */
 void lkl_time_show(void)
 {
 	struct task_struct *ksoftirqd = this_cpu_ksoftirqd();
 
-	pr_info("time: jiffies %lu now %lld next event %lld mode %d softirq pending %x ksoftirqd state %x on rq %d nr_running %u\n",
+	pr_info("time: jiffies %lu now %lld next event %lld mode %d irq pending %lx softirq pending %x ksoftirqd state %x on rq %d nr_running %u\n",
 		jiffies, ktime_get(),
 		lkl_clockevent.next_event,
 		(int)lkl_clockevent.state_use_accessors,
+		__atomic_load_n(&lkl_irq_pending, __ATOMIC_ACQUIRE),
 		local_softirq_pending(),
 		ksoftirqd ? READ_ONCE(ksoftirqd->__state) : 0xdead,
 		ksoftirqd ? ksoftirqd->on_rq : -1, nr_running());
