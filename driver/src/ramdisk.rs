@@ -10,8 +10,8 @@
 //!
 //! The device does direct I/O, like a real disk: read and write buffers
 //! arrive as an MDL. It answers IOCTL_DISK_GET_LENGTH_INFO so the lower-disk
-//! code can size any disk the same way. A disk claimed by a mount cannot be
-//! saved or deleted until the mount lets go of it.
+//! code can size any disk the same way. A disk held by a mount or by an IRP
+//! in flight cannot be saved or deleted until it is let go.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -32,7 +32,7 @@ const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 /// STATUS_NO_SUCH_DEVICE: the slot is empty.
 const STATUS_NO_SUCH_DEVICE: u32 = 0xC000_000E;
 
-/// One RAM disk. Lives in a Box whose address is in the device extension.
+/// One RAM disk. Lives in a Box whose address is published in `DISKS`.
 pub struct RamDisk {
     device: *mut DEVICE_OBJECT,
     /// `len` bytes from a leaked `Box<[u8]>`; IRPs copy in and out of it
@@ -40,7 +40,7 @@ pub struct RamDisk {
     /// flight at once are the file system's business, as on a real disk.
     data: *mut u8,
     len: usize,
-    /// Mounts holding the disk (see [`Claim`]).
+    /// Mounts and in-flight IRPs holding the disk (see [`Claim`]).
     users: AtomicUsize,
     rw_irps: AtomicU32,
     flush_irps: AtomicU32,
@@ -49,7 +49,7 @@ pub struct RamDisk {
 impl Drop for RamDisk {
     fn drop(&mut self) {
         // SAFETY: `data`/`len` came from Box::<[u8]>::into_raw in `create`
-        // and no IRP can reach the disk any more (its device is deleted).
+        // and no IRP can reach the disk any more (unpublished and unheld).
         drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.data, self.len)) });
     }
 }
