@@ -27,7 +27,9 @@ pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;
 pub type TimerCallback = Box<dyn Fn() + Send + Sync + 'static>;
 
 /// A C destructor for thread-local values: called on the exiting thread with
-/// the value that thread stored, if that value is not null.
+/// the value that thread stored, if that value is not null. It must not
+/// block: on Windows user mode it runs under the loader lock, which every
+/// starting thread also needs.
 pub type TlsDestructor = Box<dyn Fn(*mut u8) + Send + Sync + 'static>;
 
 /// Host operations for the kernel library. See the module documentation for

@@ -245,13 +245,77 @@ fn many_threads_at_once() -> R {
     pids.sort();
     pids.dedup();
     ensure!(pids.len() == 16, "16 threads got {} distinct tasks", pids.len());
-    // A thread's task exits with the thread.
+    // A thread's task exits after the thread, on a thread of the port's own
+    // (its thread-local destructor must not wait for Linux).
     check!(k.mkdir(c"/proc", 0o555), "mkdir(/proc)");
     check!(k.mount(c"proc", c"/proc", c"proc", 0, None), "mount(proc)");
     for pid in &pids {
         let p = CString::new(format!("/proc/{pid}")).unwrap();
-        ensure!(k.stat(&p).err() == Some(Errno::ENOENT), "task {pid} outlived its thread");
+        let gone = (0..1000).any(|_| {
+            let gone = k.stat(&p).err() == Some(Errno::ENOENT);
+            if !gone {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            gone
+        });
+        ensure!(gone, "task {pid} still exists 10 s after its thread ended");
     }
+    check!(k.umount2(c"/proc", 0), "umount2(/proc)");
+    let k = Arc::try_unwrap(k).map_err(|_| "kernel still shared")?;
+    halt(h, k)
+}
+
+/// Callers' tasks alive now: init's clones (pid 1 itself excluded), which
+/// keep its name.
+fn caller_tasks(k: &Kernel) -> Result<usize, String> {
+    let mut n = 0;
+    for e in check!(k.read_dir(c"/proc"), "getdents64(/proc)") {
+        if e.name.is_empty() || !e.name.iter().all(u8::is_ascii_digit) || e.name == b"1" {
+            continue;
+        }
+        let path = CString::new([b"/proc/", &e.name[..], b"/comm"].concat()).unwrap();
+        // A task may end between the listing and the read.
+        let Ok(fd) = k.open(&path, sys::O_RDONLY, 0) else { continue };
+        let mut comm = [0u8; 16];
+        let r = k.read(fd, &mut comm);
+        check!(k.close(fd), "close");
+        if r.is_ok_and(|len| &comm[..len] == b"init\n") {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// 200 short-lived caller threads, two at a time: each one's task ends on a
+/// thread of the port's own after the caller's thread is gone (on Windows
+/// the caller's destructor runs under the loader lock and must not wait for
+/// Linux); all are gone afterwards and halt joins everything.
+fn thread_churn() -> R {
+    let (h, k) = boot()?;
+    check!(k.mkdir(c"/proc", 0o555), "mkdir(/proc)");
+    check!(k.mount(c"proc", c"/proc", c"proc", 0, None), "mount(proc)");
+    let before = caller_tasks(&k)?;
+    ensure!(before == 1, "{before} callers' tasks before the churn, want 1 (this thread's)");
+    let k = Arc::new(k);
+    for round in 0..100 {
+        let pair: Vec<_> = (0..2)
+            .map(|_| {
+                let k = k.clone();
+                spawn64(move || Ok(check!(k.getpid(), "getpid()")))
+            })
+            .collect();
+        for t in pair {
+            t.join().map_err(|_| "thread panicked")?.map_err(|e| format!("round {round}: {e}"))?;
+        }
+    }
+    let settled = (0..1000).any(|_| {
+        let now = caller_tasks(&k).unwrap_or(usize::MAX);
+        if now > before {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        now <= before
+    });
+    ensure!(settled, "{} callers' tasks 10 s after 200 threads ended, {before} before", caller_tasks(&k)?);
     check!(k.umount2(c"/proc", 0), "umount2(/proc)");
     let k = Arc::try_unwrap(k).map_err(|_| "kernel still shared")?;
     halt(h, k)
@@ -348,6 +412,7 @@ fn main() {
             t("pipe_between_threads", 30, pipe_between_threads),
             t("proc_and_sysfs", 30, proc_and_sysfs),
             t("many_threads_at_once", 60, many_threads_at_once),
+            t("thread_churn", 60, thread_churn),
             t("new_file_mtime_is_now", 30, new_file_mtime_is_now),
             t("mount_umount_rounds", 60, mount_umount_rounds),
             t("boot_twice_fails", 30, boot_twice_fails),

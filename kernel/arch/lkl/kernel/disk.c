@@ -22,7 +22,6 @@
 
 #define LKL_DISK_MINORS	16
 #define LKL_DISK_MAX	26
-#define LKL_DISK_IRQ	2
 
 /* One run of contiguous kernel memory of a request. */
 struct lkl_disk_iov {

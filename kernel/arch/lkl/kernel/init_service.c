@@ -5,6 +5,8 @@
  * file and makes init's "user mode" this service loop: it reports the end of
  * boot to the host and creates the tasks of callers' threads on request, as
  * its children sharing one file table, working directory and memory map.
+ * When a caller's thread ends, init gives its task a host thread of the
+ * port's own to exit on (see lkl_task_key_destructor).
  */
 #include <linux/binfmts.h>
 #include <linux/fs.h>
@@ -16,6 +18,7 @@
 #include <linux/err.h>
 #include <linux/task_work.h>
 #include <linux/init_syscalls.h>
+#include <linux/interrupt.h>
 #include <asm/host_ops.h>
 #include "lkl.h"
 
@@ -24,6 +27,9 @@
 /* Protected by CPU ownership. */
 static struct lkl_host_task_req *req_head;
 static struct task_struct *service_task;
+
+/* Pushed by ending threads without the CPU; taken whole by init. */
+static struct thread_info *orphans;
 
 /* Marks a clone as a caller's task (see copy_thread); never called. */
 int lkl_host_task_marker(void *arg)
@@ -37,6 +43,71 @@ int lkl_request_host_task(struct lkl_host_task_req *req)
 	req_head = req;
 	wake_up_process(service_task);
 	return 0;
+}
+
+static void lkl_orphans_push(struct thread_info *ti)
+{
+	ti->orphan_next = __atomic_load_n(&orphans, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&orphans, &ti->orphan_next, ti, 1,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+/* Any thread that does not own the CPU; never blocks. */
+void lkl_orphan_task(struct task_struct *task)
+{
+	lkl_orphans_push(task_thread_info(task));
+	lkl_trigger_irq(LKL_ORPHAN_IRQ);
+}
+
+static irqreturn_t lkl_orphan_irq(int irq, void *dev_id)
+{
+	if (service_task)
+		wake_up_process(service_task);
+	return IRQ_HANDLED;
+}
+
+/* An ended caller's task, run to its exit on the port's host thread. */
+static void lkl_orphan_exit(void *arg)
+{
+	struct task_struct *task = arg;
+	struct lkl_jmp_buf bail;
+
+	if (lkl_setjmp(&bail))
+		return;		/* exited, or the kernel died or halted */
+	lkl_cpu_lock(&bail);
+	if (task != current)
+		lkl_enter_task(task, 0, &bail);
+	task_thread_info(task)->exit_jmp = &bail;
+	do_exit(0);
+}
+
+/*
+ * Starts the exit of every orphan. The host thread is joined when the task
+ * is freed, like a kernel thread's. Returns false if the host could not
+ * create one; the rest go back on the list for a later try.
+ */
+static bool lkl_adopt_orphans(void)
+{
+	struct thread_info *ti = __atomic_exchange_n(&orphans, NULL,
+						     __ATOMIC_ACQUIRE);
+
+	while (ti) {
+		struct thread_info *next = ti->orphan_next;
+
+		ti->host_thread = lkl_ops->thread_create(lkl_orphan_exit,
+							 ti->task);
+		if (!ti->host_thread) {
+			while (ti) {
+				next = ti->orphan_next;
+				lkl_orphans_push(ti);
+				ti = next;
+			}
+			return false;
+		}
+		ti = next;
+	}
+	return true;
 }
 
 static void lkl_init_service(void)
@@ -55,6 +126,12 @@ static void lkl_init_service(void)
 		pid_t pid;
 
 		set_current_state(TASK_IDLE);
+		if (__atomic_load_n(&orphans, __ATOMIC_RELAXED)) {
+			__set_current_state(TASK_RUNNING);
+			if (!lkl_adopt_orphans())
+				schedule_timeout_idle(HZ / 10);
+			continue;
+		}
 		if (!req_head) {
 			schedule();
 			continue;
@@ -92,7 +169,7 @@ static struct linux_binfmt lkl_init_format = {
 static int __init lkl_init_format_register(void)
 {
 	register_binfmt(&lkl_init_format);
-	return 0;
+	return request_irq(LKL_ORPHAN_IRQ, lkl_orphan_irq, 0, "orphan", NULL);
 }
 core_initcall(lkl_init_format_register);
 

@@ -24,6 +24,8 @@
 #define LKL_JMP_SHUTDOWN 4	/* halt woke a thread waiting in Linux */
 
 #define LKL_TIMER_IRQ	1
+#define LKL_DISK_IRQ	2
+#define LKL_ORPHAN_IRQ	3	/* a caller's thread ended (init_service.c) */
 
 extern int lkl_dead;		/* set once by the panic notifier */
 extern int lkl_shutdown;	/* set once when halt starts tearing down */
@@ -62,7 +64,7 @@ int lkl_host_task_marker(void *arg);
 
 /* init_service.c */
 int lkl_request_host_task(struct lkl_host_task_req *req);
-int lkl_init_service_setup(void);
+void lkl_orphan_task(struct task_struct *task);
 
 /* irq.c */
 void lkl_trigger_irq(int irq);

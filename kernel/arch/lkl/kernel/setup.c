@@ -105,9 +105,10 @@ static void lkl_teardown(void)
 #ifdef CONFIG_BLOCK
 	lkl_disks_stop();
 #endif
+	/* Before the joins: an orphan's exit thread may wait for the CPU. */
+	lkl_cpu_wake_all();
 	lkl_threads_kill_all();
 	lkl_ops->sem_up(init_thread_info.sched_sem);
-	lkl_cpu_wake_all();
 	if (boot_thread)
 		lkl_ops->thread_join(boot_thread);
 	boot_thread = NULL;

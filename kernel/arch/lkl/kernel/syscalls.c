@@ -151,11 +151,11 @@ long lkl_syscall(long no, const long *params)
 	/*
 	 * A parked task whose last syscall had its frame at this very address
 	 * belongs to this thread: live threads' stacks never overlap, and a
-	 * caller's task exits (its thread-local destructor) before its thread's
+	 * caller's thread-local destructor clears the mark before its thread's
 	 * stack is freed. That saves the host's thread-local lookup on the
 	 * repeated-call path; any other case looks the task up.
 	 */
-	if (current_thread_info()->caller_frame == &bail)
+	if (READ_ONCE(current_thread_info()->caller_frame) == &bail)
 		task = current;
 	else
 		task = lkl_ops->tls_get(lkl_task_key);
@@ -174,26 +174,28 @@ long lkl_syscall(long no, const long *params)
 
 	/* The task stays current while this thread is away. */
 	task_thread_info(task)->exit_jmp = NULL;
-	task_thread_info(task)->caller_frame = &bail;
+	WRITE_ONCE(task_thread_info(task)->caller_frame, &bail);
 	lkl_cpu_release();
 	return ret;
 }
 
-/* A caller's thread ended: its task exits with it. */
+/*
+ * A caller's thread ended: its task must exit too, but not here. On Windows
+ * this runs in the thread-detach callback under the loader lock, and the
+ * CPU owner may be a new kernel thread whose host thread cannot start until
+ * that lock is free, so waiting for the CPU here can deadlock. The task is
+ * handed to init, which runs its exit on a host thread of the port's own.
+ */
 static void lkl_task_key_destructor(void *arg)
 {
 	struct task_struct *task = arg;
-	struct lkl_jmp_buf bail;
 
 	if (!lkl_booted || lkl_dead || lkl_shutdown)
 		return;
-	if (lkl_setjmp(&bail))
-		return;		/* the task is gone (or the kernel died) */
-	lkl_cpu_lock(&bail);
-	if (task != current)
-		lkl_enter_task(task, 0, &bail);
-	task_thread_info(task)->exit_jmp = &bail;
-	do_exit(0);
+	/* This thread's stack may be reused by a new thread as soon as this
+	 * returns: the syscall fast path must not mistake it for the task's. */
+	WRITE_ONCE(task_thread_info(task)->caller_frame, NULL);
+	lkl_orphan_task(task);
 }
 
 int lkl_syscalls_init(void)

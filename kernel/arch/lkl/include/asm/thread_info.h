@@ -34,6 +34,8 @@ struct thread_info {
 	/* Where lkl_syscall's frame was on the caller's stack at this task's
 	 * last syscall: the same address again means the same thread. */
 	void *caller_frame;
+	/* Link in the list of tasks whose caller's thread has ended. */
+	struct thread_info *orphan_next;
 };
 
 #define INIT_THREAD_INFO(tsk)			\
