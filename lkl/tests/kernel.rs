@@ -251,18 +251,21 @@ fn many_threads_at_once() -> R {
     check!(k.mount(c"proc", c"/proc", c"proc", 0, None), "mount(proc)");
     for pid in &pids {
         let p = CString::new(format!("/proc/{pid}")).unwrap();
-        let gone = (0..1000).any(|_| {
-            let gone = k.stat(&p).err() == Some(Errno::ENOENT);
-            if !gone {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            gone
-        });
+        let gone = within_10s(|| k.stat(&p).err() == Some(Errno::ENOENT));
         ensure!(gone, "task {pid} still exists 10 s after its thread ended");
     }
     check!(k.umount2(c"/proc", 0), "umount2(/proc)");
     let k = Arc::try_unwrap(k).map_err(|_| "kernel still shared")?;
     halt(h, k)
+}
+
+/// Whether `done` turns true within 10 s, asked every 10 ms: a caller's
+/// task ends after its thread, on a thread of the port's own.
+fn within_10s(mut done: impl FnMut() -> bool) -> bool {
+    (0..1000).any(|_| done() || {
+        std::thread::sleep(Duration::from_millis(10));
+        false
+    })
 }
 
 /// Callers' tasks alive now: init's clones (pid 1 itself excluded), which
@@ -308,13 +311,7 @@ fn thread_churn() -> R {
             t.join().map_err(|_| "thread panicked")?.map_err(|e| format!("round {round}: {e}"))?;
         }
     }
-    let settled = (0..1000).any(|_| {
-        let now = caller_tasks(&k).unwrap_or(usize::MAX);
-        if now > before {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        now <= before
-    });
+    let settled = within_10s(|| caller_tasks(&k).is_ok_and(|now| now <= before));
     ensure!(settled, "{} callers' tasks 10 s after 200 threads ended, {before} before", caller_tasks(&k)?);
     check!(k.umount2(c"/proc", 0), "umount2(/proc)");
     let k = Arc::try_unwrap(k).map_err(|_| "kernel still shared")?;
