@@ -14,8 +14,27 @@ use std::path::PathBuf;
 /// Libraries rustc or the mingw driver may add for windows-gnu, none of which
 /// a kernel image may use.
 const USER_MODE_LIBS: &[&str] = &[
-    "msvcrt", "mingwex", "mingw32", "moldname", "gcc_eh", "gcc_s", "pthread", "kernel32", "user32", "advapi32", "shell32", "ws2_32",
-    "userenv", "bcrypt", "bcryptprimitives", "ntdll", "synchronization", "ole32", "oleaut32", "uuid", "unwind",
+    "msvcrt",
+    "mingwex",
+    "mingw32",
+    "moldname",
+    "gcc_eh",
+    "gcc_s",
+    "pthread",
+    "kernel32",
+    "user32",
+    "advapi32",
+    "shell32",
+    "ws2_32",
+    "userenv",
+    "bcrypt",
+    "bcryptprimitives",
+    "ntdll",
+    "synchronization",
+    "ole32",
+    "oleaut32",
+    "uuid",
+    "unwind",
 ];
 
 fn main() {

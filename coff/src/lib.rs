@@ -29,8 +29,8 @@ use object::elf;
 use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
 use object::write::{Object, Relocation, SectionId, Symbol, SymbolId, SymbolSection};
 use object::{
-    Architecture, BinaryFormat, Endianness, LittleEndian, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
-    pe,
+    Architecture, BinaryFormat, Endianness, LittleEndian, RelocationFlags, SectionKind, SymbolFlags, SymbolKind,
+    SymbolScope, pe,
 };
 
 /// Why a conversion failed: the object has something the converter does not
@@ -119,7 +119,9 @@ fn refused_name(r_type: elf::RelocationType) -> String {
         elf::R_X86_64_TPOFF32 | elf::R_X86_64_TPOFF64 | elf::R_X86_64_DTPOFF32 | elf::R_X86_64_DTPOFF64 => {
             "a TLS relocation (the kernel must not use thread-local storage)"
         }
-        elf::R_X86_64_GOTTPOFF | elf::R_X86_64_TLSGD | elf::R_X86_64_TLSLD => "a TLS relocation (the kernel must not use thread-local storage)",
+        elf::R_X86_64_GOTTPOFF | elf::R_X86_64_TLSGD | elf::R_X86_64_TLSLD => {
+            "a TLS relocation (the kernel must not use thread-local storage)"
+        }
         elf::R_X86_64_SIZE32 | elf::R_X86_64_SIZE64 => "R_X86_64_SIZE32/64",
         _ => "",
     };
@@ -281,7 +283,10 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
             Target::Invalid("a null or file symbol")
         } else if shndx == elf::SHN_UNDEF {
             if name != GOT_SYMBOL {
-                return err(format!("undefined symbol {}: the kernel object must be self-contained", String::from_utf8_lossy(name)));
+                return err(format!(
+                    "undefined symbol {}: the kernel object must be self-contained",
+                    String::from_utf8_lossy(name)
+                ));
             }
             Target::Invalid("_GLOBAL_OFFSET_TABLE_ (GOT-base relocations are not supported)")
         } else if shndx == elf::SHN_ABS {
@@ -290,7 +295,10 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
             }
             Target::Invalid("an absolute symbol")
         } else if shndx == elf::SHN_COMMON {
-            return err(format!("common symbol {} is not supported (link with ld -r first)", String::from_utf8_lossy(name)));
+            return err(format!(
+                "common symbol {} is not supported (link with ld -r first)",
+                String::from_utf8_lossy(name)
+            ));
         } else if shndx.is_reserved() {
             return err(format!("symbol {} has reserved section index {:#x}", String::from_utf8_lossy(name), shndx.0));
         } else {
@@ -298,14 +306,18 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
                 Some(id) => Target::At(id, sym.st_value(e)),
                 None => {
                     if bind != elf::STB_LOCAL {
-                        return err(format!("global symbol {} is in a section that is not loaded", String::from_utf8_lossy(name)));
+                        return err(format!(
+                            "global symbol {} is in a section that is not loaded",
+                            String::from_utf8_lossy(name)
+                        ));
                     }
                     Target::Invalid("a symbol in a section that is not loaded")
                 }
             }
         };
         if let Target::At(section, value) = target {
-            let exec = sections.section(object::SectionIndex(usize::from(shndx.0)))?.sh_flags(e).0 & elf::SHF_EXECINSTR.0 != 0;
+            let exec =
+                sections.section(object::SectionIndex(usize::from(shndx.0)))?.sh_flags(e).0 & elf::SHF_EXECINSTR.0 != 0;
             // ELF symbols without a type (assembler labels, linker-script
             // symbols) still need a COFF kind: take the section's.
             let kind = if exec { SymbolKind::Text } else { SymbolKind::Data };
@@ -365,7 +377,8 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
             // Relocations of sections that are not loaded (debug info).
             continue;
         };
-        let section_name = report.sections.iter().find(|m| m.elf_index == applies_to).map(|m| m.elf_name.clone()).unwrap_or_default();
+        let section_name =
+            report.sections.iter().find(|m| m.elf_index == applies_to).map(|m| m.elf_name.clone()).unwrap_or_default();
         if nobits[applies_to] {
             return err(format!("relocations in the no-bits section {section_name}"));
         }
@@ -381,7 +394,9 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
             let (target_section, target_offset) = match targets.get(sym_index) {
                 Some(Target::At(id, off)) => (*id, *off),
                 Some(Target::Invalid(why)) => {
-                    let name = symbols.symbol(object::SymbolIndex(sym_index)).map(|s| symbols.symbol_name(e, s).unwrap_or(b"?"));
+                    let name = symbols
+                        .symbol(object::SymbolIndex(sym_index))
+                        .map(|s| symbols.symbol_name(e, s).unwrap_or(b"?"));
                     return err(format!(
                         "{} at {} refers to {} ({why})",
                         rule.name,
@@ -394,19 +409,35 @@ pub fn convert(data: &[u8]) -> Result<Converted, Error> {
             let relocation = match rule.how {
                 How::Addr64 => {
                     let target_sym = obj.section_symbol(target_section);
-                    coff_relocation(offset, target_sym, offset_addend(target_offset, addend)?, pe::IMAGE_REL_AMD64_ADDR64)
+                    coff_relocation(
+                        offset,
+                        target_sym,
+                        offset_addend(target_offset, addend)?,
+                        pe::IMAGE_REL_AMD64_ADDR64,
+                    )
                 }
                 How::Rel32 => {
                     let target_sym = obj.section_symbol(target_section);
-                    coff_relocation(offset, target_sym, rel32_addend(offset_addend(target_offset, addend)?, &place)?, pe::IMAGE_REL_AMD64_REL32)
+                    coff_relocation(
+                        offset,
+                        target_sym,
+                        rel32_addend(offset_addend(target_offset, addend)?, &place)?,
+                        pe::IMAGE_REL_AMD64_REL32,
+                    )
                 }
                 How::GotRel32 => {
                     let (got_sym, slot) = got.slot(&mut obj, target_section, target_offset);
-                    coff_relocation(offset, got_sym, rel32_addend(offset_addend(slot, addend)?, &place)?, pe::IMAGE_REL_AMD64_REL32)
+                    coff_relocation(
+                        offset,
+                        got_sym,
+                        rel32_addend(offset_addend(slot, addend)?, &place)?,
+                        pe::IMAGE_REL_AMD64_REL32,
+                    )
                 }
             };
             let size = if rule.how == How::Addr64 { 8 } else { 4 };
-            zero_field(&mut obj, section, offset, size).ok_or_else(|| Error(format!("{} at {} lies outside its section", rule.name, place())))?;
+            zero_field(&mut obj, section, offset, size)
+                .ok_or_else(|| Error(format!("{} at {} lies outside its section", rule.name, place())))?;
             obj.add_relocation(section, relocation)?;
             *report.relocations.entry(rule.name).or_default() += 1;
         }

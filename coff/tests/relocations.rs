@@ -12,8 +12,8 @@ use object::read::coff::CoffFile;
 use object::read::elf::ElfFile64;
 use object::write::{Object as WObject, Relocation, StandardSection, Symbol, SymbolSection};
 use object::{
-    Architecture, BinaryFormat, Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind,
-    SymbolFlags, SymbolKind, SymbolScope, elf, pe,
+    Architecture, BinaryFormat, Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget,
+    SectionKind, SymbolFlags, SymbolKind, SymbolScope, elf, pe,
 };
 
 use lkl_coff::{How, RULES, convert};
@@ -72,9 +72,17 @@ fn elf_with_every_kind() -> (Vec<u8>, Vec<Placed>) {
                 let slot = &mut next[(t + addend.unsigned_abs() as usize) % 2];
                 let offset = slot.2;
                 slot.2 += 8;
-                obj.add_relocation(slot.0, Relocation { offset, symbol: target, addend, flags: RelocationFlags::Elf { r_type: rule.elf } })
-                    .expect("ELF relocation");
-                placed.push(Placed { section: if slot.1 == "text" { ".text" } else { ".data" }, offset, r_type: rule.elf, how: rule.how });
+                obj.add_relocation(
+                    slot.0,
+                    Relocation { offset, symbol: target, addend, flags: RelocationFlags::Elf { r_type: rule.elf } },
+                )
+                .expect("ELF relocation");
+                placed.push(Placed {
+                    section: if slot.1 == "text" { ".text" } else { ".data" },
+                    offset,
+                    r_type: rule.elf,
+                    how: rule.how,
+                });
             }
         }
     }
@@ -93,7 +101,11 @@ fn link_coff(coff: &[u8], bases: &HashMap<String, u64>) -> HashMap<String, Vec<u
     let mut out = HashMap::new();
     for s in file.sections() {
         let name = s.name().unwrap().to_string();
-        let mut bytes = if s.kind() == SectionKind::UninitializedData { vec![0; s.size() as usize] } else { s.data().unwrap().to_vec() };
+        let mut bytes = if s.kind() == SectionKind::UninitializedData {
+            vec![0; s.size() as usize]
+        } else {
+            s.data().unwrap().to_vec()
+        };
         let base = bases[&name];
         for (offset, r) in s.relocations() {
             let RelocationTarget::Symbol(si) = r.target() else { panic!("relocation without a symbol") };
@@ -125,10 +137,18 @@ fn every_kind_resolves_to_the_same_place_as_in_elf() {
     let (elf_bytes, placed) = elf_with_every_kind();
     let converted = convert(&elf_bytes).expect("conversion");
     let report = &converted.report;
-    let coff_names: Vec<String> = CoffFile::<&[u8]>::parse(&*converted.coff).unwrap().sections().map(|s| s.name().unwrap().to_string()).collect();
+    let coff_names: Vec<String> =
+        CoffFile::<&[u8]>::parse(&*converted.coff).unwrap().sections().map(|s| s.name().unwrap().to_string()).collect();
     let bases = bases(&coff_names);
     let linked = link_coff(&converted.coff, &bases);
-    let coff_of = |elf_index: usize| report.sections.iter().find(|m| m.elf_index == elf_index).map(|m| m.coff_name.clone()).expect("section carried over");
+    let coff_of = |elf_index: usize| {
+        report
+            .sections
+            .iter()
+            .find(|m| m.elf_index == elf_index)
+            .map(|m| m.coff_name.clone())
+            .expect("section carried over")
+    };
 
     let elf = ElfFile64::<Endianness>::parse(&*elf_bytes).unwrap();
     let mut checked = HashMap::<&'static str, usize>::new();
@@ -144,7 +164,12 @@ fn every_kind_resolves_to_the_same_place_as_in_elf() {
             let at = offset as usize;
             let a = r.addend();
             let rule = RULES.iter().find(|k| k.elf == r_type).unwrap();
-            let what = format!("{} at {}+{offset:#x}, addend {a}, target {}", rule.name, s.name().unwrap(), sym.name().unwrap());
+            let what = format!(
+                "{} at {}+{offset:#x}, addend {a}, target {}",
+                rule.name,
+                s.name().unwrap(),
+                sym.name().unwrap()
+            );
             match rule.how {
                 How::Addr64 => {
                     let got = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
@@ -162,7 +187,10 @@ fn every_kind_resolves_to_the_same_place_as_in_elf() {
                     let field = i32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as i64;
                     let slot = (p as i64 + field - a) as u64;
                     let got_base = bases[".data$lkl_got"];
-                    assert!(slot >= got_base && (slot - got_base).is_multiple_of(8), "{what}: slot {slot:#x} not in the GOT");
+                    assert!(
+                        slot >= got_base && (slot - got_base).is_multiple_of(8),
+                        "{what}: slot {slot:#x} not in the GOT"
+                    );
                     let got = &linked[".data$lkl_got"];
                     let i = (slot - got_base) as usize;
                     let held = u64::from_le_bytes(got[i..i + 8].try_into().unwrap());
@@ -199,7 +227,8 @@ fn sections_symbols_and_names() {
     let bss = file.section_by_name(".bss").unwrap();
     assert_eq!((bss.kind(), bss.size(), bss.align()), (SectionKind::UninitializedData, 8192, 64));
     // Only the global is exported; named locals stay static.
-    let globals: Vec<String> = file.symbols().filter(|s| s.is_global()).map(|s| s.name().unwrap().to_string()).collect();
+    let globals: Vec<String> =
+        file.symbols().filter(|s| s.is_global()).map(|s| s.name().unwrap().to_string()).collect();
     assert_eq!(globals, ["api"]);
     assert_eq!(converted.report.exported, ["api"]);
     let api = file.symbol_by_name("api").unwrap();
@@ -225,7 +254,8 @@ fn elf_with(r_type: elf::RelocationType, undefined_target: Option<&str>) -> Vec<
         }),
         None => obj.section_symbol(text),
     };
-    obj.add_relocation(text, Relocation { offset: 8, symbol, addend: 0, flags: RelocationFlags::Elf { r_type } }).unwrap();
+    obj.add_relocation(text, Relocation { offset: 8, symbol, addend: 0, flags: RelocationFlags::Elf { r_type } })
+        .unwrap();
     obj.write().unwrap()
 }
 
@@ -250,7 +280,9 @@ fn undefined_symbols_fail() {
     let e = convert(&elf_with(elf::R_X86_64_PLT32, Some("memcpy"))).err().expect("an undefined memcpy must fail");
     assert!(e.0.contains("undefined symbol memcpy"), "{e}");
     // gas's _GLOBAL_OFFSET_TABLE_ may exist, but not as a relocation target.
-    let e = convert(&elf_with(elf::R_X86_64_PC32, Some("_GLOBAL_OFFSET_TABLE_"))).err().expect("a GOT-base reference must fail");
+    let e = convert(&elf_with(elf::R_X86_64_PC32, Some("_GLOBAL_OFFSET_TABLE_")))
+        .err()
+        .expect("a GOT-base reference must fail");
     assert!(e.0.contains("_GLOBAL_OFFSET_TABLE_"), "{e}");
 }
 

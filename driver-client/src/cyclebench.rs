@@ -9,7 +9,8 @@ use std::time::Instant;
 use driver_ioctl::fsops::Op;
 
 use crate::fsclient::{
-    handle_op, mount, open, read_up_to, unmount, write_all, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, STATUS_SUCCESS,
+    FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, STATUS_SUCCESS, handle_op, mount, open, read_up_to, unmount,
+    write_all,
 };
 use crate::win::{Handle, Report};
 
@@ -65,7 +66,10 @@ pub(crate) fn cycle(dev: Handle, r: &mut Report, image: &str, n: u32) {
         }
         unmounted(dev)
     })();
-    r.check(&format!("cycle {n}: mount, write and read back cycle-{n}.txt, previous cycle's file intact, unmount"), res);
+    r.check(
+        &format!("cycle {n}: mount, write and read back cycle-{n}.txt, previous cycle's file intact, unmount"),
+        res,
+    );
 }
 
 /// Bytes of the benchmark file.

@@ -8,7 +8,7 @@
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
 
-use crate::win::{ioctl, Handle, Report};
+use crate::win::{Handle, Report, ioctl};
 
 pub(crate) const FILE_OPEN: u32 = 1;
 pub(crate) const FILE_CREATE: u32 = 2;
@@ -39,7 +39,8 @@ pub(crate) fn wide_bytes(s: &str) -> Vec<u8> {
 
 pub(crate) fn call(dev: Handle, req: &FsRequest<'_>) -> Result<Reply, String> {
     let mut out = vec![0u8; req.reply_size()];
-    ioctl(dev, proto::IOCTL_FS, &req.encode(), &mut out).map_err(|e| format!("IOCTL_FS {:?} failed with error {e}", req.op))?;
+    ioctl(dev, proto::IOCTL_FS, &req.encode(), &mut out)
+        .map_err(|e| format!("IOCTL_FS {:?} failed with error {e}", req.op))?;
     let r = proto::fsops::decode_reply(&out).ok_or("short reply")?;
     Ok((r.status, r.information, r.payload.to_vec()))
 }
@@ -75,7 +76,13 @@ pub(crate) fn create(dev: Handle, path: &str, disposition: u32, options: u32) ->
     create_with(dev, path, disposition, options, FILE_ALL_ACCESS)
 }
 
-fn create_with(dev: Handle, path: &str, disposition: u32, options: u32, access: u32) -> Result<(u32, u64, u32), String> {
+fn create_with(
+    dev: Handle,
+    path: &str,
+    disposition: u32,
+    options: u32,
+    access: u32,
+) -> Result<(u32, u64, u32), String> {
     let name = wide_bytes(path);
     let mut req = FsRequest::new(Op::Create);
     req.name = &name;
@@ -164,7 +171,8 @@ pub(crate) fn list(dev: Handle, dir: &str, pattern: &str) -> Result<Vec<String>,
         while at + 12 <= n as usize {
             let next = u32::from_le_bytes(p[at..at + 4].try_into().unwrap_or_default()) as usize;
             let len = u32::from_le_bytes(p[at + 8..at + 12].try_into().unwrap_or_default()) as usize;
-            let units: Vec<u16> = p[at + 12..at + 12 + len].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> =
+                p[at + 12..at + 12 + len].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
             names.push(String::from_utf16_lossy(&units));
             if next == 0 {
                 break;
@@ -194,7 +202,8 @@ pub(crate) fn big_content() -> Vec<u8> {
 fn steps(dev: Handle, r: &mut Report, image: &str, junk: &str) {
     let m = mount(dev, junk, false).and_then(|x| want(x, STATUS_UNRECOGNIZED_VOLUME, "mount a zeroed image"));
     r.check("a zeroed image fails to mount with STATUS_UNRECOGNIZED_VOLUME", m.map(|_| ()));
-    let m = mount(dev, "C:\\lklfs-test\\no-such.img", false).and_then(|x| want(x, STATUS_OBJECT_NAME_NOT_FOUND, "mount a missing file"));
+    let m = mount(dev, "C:\\lklfs-test\\no-such.img", false)
+        .and_then(|x| want(x, STATUS_OBJECT_NAME_NOT_FOUND, "mount a missing file"));
     r.check("a missing image file fails with STATUS_OBJECT_NAME_NOT_FOUND (ZwCreateFile)", m.map(|_| ()));
     file_ops(dev, r, Target::Image(image));
 }
@@ -265,7 +274,10 @@ pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
         }
         Ok(())
     })();
-    r.check("write 16 MiB of pseudo-random data and read it back identically; a read at EOF gives STATUS_END_OF_FILE", res);
+    r.check(
+        "write 16 MiB of pseudo-random data and read it back identically; a read at EOF gives STATUS_END_OF_FILE",
+        res,
+    );
 
     let res = (|| {
         for (name, text) in [("a.txt", "alpha\n"), ("b.txt", "bravo\n")] {
@@ -289,9 +301,11 @@ pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
     })();
     r.check("dispositions: FILE_CREATE twice -> OBJECT_NAME_COLLISION, FILE_OPEN missing -> OBJECT_NAME_NOT_FOUND, FILE_OPEN_IF -> FILE_OPENED", res);
 
-    let res = list(dev, "\\dir", "*.txt").and_then(|n| if n == ["a.txt", "b.txt"] { Ok(()) } else { Err(format!("{n:?}")) });
+    let res =
+        list(dev, "\\dir", "*.txt").and_then(|n| if n == ["a.txt", "b.txt"] { Ok(()) } else { Err(format!("{n:?}")) });
     r.check("query directory \\dir with pattern *.txt: a.txt b.txt", res);
-    let res = list(dev, "\\dir", "b*").and_then(|n| if n == ["b.txt", "big.bin"] { Ok(()) } else { Err(format!("{n:?}")) });
+    let res =
+        list(dev, "\\dir", "b*").and_then(|n| if n == ["b.txt", "big.bin"] { Ok(()) } else { Err(format!("{n:?}")) });
     r.check("query directory \\dir with pattern b*: b.txt big.bin", res);
 
     let res = (|| {
@@ -320,7 +334,10 @@ pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
         }
     })();
     r.check("unmount with an open handle fails with STATUS_INVALID_DEVICE_STATE", res);
-    r.check("unmount (every dirty block on the image)", unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount")).map(|_| ()));
+    r.check(
+        "unmount (every dirty block on the image)",
+        unmount(dev).and_then(|x| want(x, STATUS_SUCCESS, "unmount")).map(|_| ()),
+    );
     let res = (|| {
         want(target.mount(dev, true)?, STATUS_SUCCESS, "read-only mount")?;
         let (s, _, _) = create(dev, "\\dir\\c.txt", FILE_OPEN, FILE_NON_DIRECTORY_FILE)?;
@@ -336,7 +353,10 @@ pub(crate) fn file_ops(dev: Handle, r: &mut Report, target: Target<'_>) {
         want(unmount(dev)?, STATUS_SUCCESS, "unmount")?;
         if text == b"bravo\n" { Ok(()) } else { Err(format!("c.txt holds {text:?}")) }
     })();
-    r.check("mount again read-only: opening for write gives STATUS_MEDIA_WRITE_PROTECTED, c.txt reads back; unmount", res);
+    r.check(
+        "mount again read-only: opening for write gives STATUS_MEDIA_WRITE_PROTECTED, c.txt reads back; unmount",
+        res,
+    );
 }
 
 /// Before the forced panic: mount `image` and create a file (left open).

@@ -14,8 +14,9 @@
 use driver_ioctl::fsops::{FsRequest, FsType, Op};
 
 use crate::fsclient::{
-    big_content, call, handle_op, list, open, read_up_to, unmount, want, wide_bytes, write_all, write_expected, CHUNK,
-    FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
+    CHUNK, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, STATUS_SUCCESS,
+    STATUS_UNRECOGNIZED_VOLUME, big_content, call, handle_op, list, open, read_up_to, unmount, want, wide_bytes,
+    write_all, write_expected,
 };
 use crate::win::{Handle, Report};
 
@@ -82,7 +83,8 @@ fn create_file(dev: Handle, path: &str, data: &[u8]) -> Result<u32, String> {
 fn volume_info(dev: Handle, linux_name: &str, image_bytes: u64) -> Result<(), String> {
     let a = query(dev, Op::QueryVolumeInformation, 0, FILE_FS_ATTRIBUTE_INFORMATION, 512)?;
     let len = u32_at(&a, 8) as usize;
-    let units: Vec<u16> = a.get(12..12 + len).unwrap_or_default().chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> =
+        a.get(12..12 + len).unwrap_or_default().chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
     let name = String::from_utf16_lossy(&units);
     if name != linux_name {
         return Err(format!("FileFsAttributeInformation names {name:?}, want {linux_name:?}"));
@@ -90,7 +92,10 @@ fn volume_info(dev: Handle, linux_name: &str, image_bytes: u64) -> Result<(), St
     let s = query(dev, Op::QueryVolumeInformation, 0, FILE_FS_SIZE_INFORMATION, 24)?;
     let bytes = i64_at(&s, 0) as u64 * u64::from(u32_at(&s, 16)) * u64::from(u32_at(&s, 20));
     if bytes == 0 || bytes > image_bytes || i64_at(&s, 8) > i64_at(&s, 0) {
-        return Err(format!("FileFsSizeInformation: {bytes} bytes total of a {image_bytes}-byte image, {} units free", i64_at(&s, 8)));
+        return Err(format!(
+            "FileFsSizeInformation: {bytes} bytes total of a {image_bytes}-byte image, {} units free",
+            i64_at(&s, 8)
+        ));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 use driver_ioctl as proto;
 use proto::linux as lx;
 
-use crate::win::{counters, ioctl, open_device, sweep, CloseHandle, Handle, Report, ERROR_INVALID_PARAMETER};
+use crate::win::{CloseHandle, ERROR_INVALID_PARAMETER, Handle, Report, counters, ioctl, open_device, sweep};
 
 /// Win32 errors of the driver's Linux statuses (RtlNtStatusToDosError).
 const ERROR_NOT_READY: u32 = 21; // STATUS_DEVICE_NOT_READY: not booted
@@ -37,7 +37,8 @@ pub(crate) fn validation(dev: Handle, r: &mut Report) {
         ("halt", proto::IOCTL_LINUX_HALT, &lx::header()[..], lx::HALT_OUT_SIZE),
         ("panic", proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header()[..], lx::PANIC_OUT_SIZE),
     ] {
-        let res = sweep(dev, code, input, out).map(|n| println!("# Linux {name} IOCTL: {n} wrong length pairs refused"));
+        let res =
+            sweep(dev, code, input, out).map(|n| println!("# Linux {name} IOCTL: {n} wrong length pairs refused"));
         r.check(&format!("Linux {name} IOCTL refuses every wrong buffer length"), res);
     }
     let mut create = proto::fsops::FsRequest::new(proto::fsops::Op::Create);
@@ -45,16 +46,30 @@ pub(crate) fn validation(dev: Handle, r: &mut Report) {
     create.name = &name;
     create.out_len = 4;
     create.args = [1, 0, 0x0012_0089];
-    let res = sweep(dev, proto::IOCTL_FS, &create.encode(), create.reply_size()).map(|n| println!("# file-operation IOCTL (create): {n} wrong length pairs refused"));
+    let res = sweep(dev, proto::IOCTL_FS, &create.encode(), create.reply_size())
+        .map(|n| println!("# file-operation IOCTL (create): {n} wrong length pairs refused"));
     r.check("file-operation IOCTL refuses every wrong buffer length", res);
     let mut bad_op = create.encode();
     bad_op[8] = 99;
-    expect_err(r, "file-operation IOCTL refuses an unknown operation", ioctl(dev, proto::IOCTL_FS, &bad_op, &mut [0u8; 20]), ERROR_INVALID_PARAMETER);
-    expect_err(r, "file operation before boot fails with STATUS_DEVICE_NOT_READY", ioctl(dev, proto::IOCTL_FS, &create.encode(), &mut [0u8; 20]), ERROR_NOT_READY);
+    expect_err(
+        r,
+        "file-operation IOCTL refuses an unknown operation",
+        ioctl(dev, proto::IOCTL_FS, &bad_op, &mut [0u8; 20]),
+        ERROR_INVALID_PARAMETER,
+    );
+    expect_err(
+        r,
+        "file operation before boot fails with STATUS_DEVICE_NOT_READY",
+        ioctl(dev, proto::IOCTL_FS, &create.encode(), &mut [0u8; 20]),
+        ERROR_NOT_READY,
+    );
     let mut out = vec![0u8; lx::BOOT_OUT_SIZE];
     let mut bad_fields = Vec::new();
     for mem in [0, lx::MEM_MIN - 4096, lx::MEM_MAX + 4096, MEM + 1] {
-        bad_fields.push((format!("mem_size {mem}"), lx::BootRequest { mem_size: mem, cmdline: "" }.encode().unwrap_or([0; lx::BOOT_IN_SIZE])));
+        bad_fields.push((
+            format!("mem_size {mem}"),
+            lx::BootRequest { mem_size: mem, cmdline: "" }.encode().unwrap_or([0; lx::BOOT_IN_SIZE]),
+        ));
     }
     let mut b = boot;
     b[16..20].copy_from_slice(&(lx::CMDLINE_MAX as u32 + 1).to_le_bytes());
@@ -73,7 +88,11 @@ pub(crate) fn validation(dev: Handle, r: &mut Report) {
         other => Err(format!("{what}: got {other:?}, want ERROR_INVALID_PARAMETER")),
     });
     r.check(&format!("Linux boot IOCTL refuses bad fields ({} cases)", bad_fields.len()), res);
-    for (name, code, out) in [("info", proto::IOCTL_LINUX_INFO, lx::INFO_OUT_SIZE), ("halt", proto::IOCTL_LINUX_HALT, lx::HALT_OUT_SIZE), ("panic", proto::IOCTL_LINUX_PANIC_FOR_TEST, lx::PANIC_OUT_SIZE)] {
+    for (name, code, out) in [
+        ("info", proto::IOCTL_LINUX_INFO, lx::INFO_OUT_SIZE),
+        ("halt", proto::IOCTL_LINUX_HALT, lx::HALT_OUT_SIZE),
+        ("panic", proto::IOCTL_LINUX_PANIC_FOR_TEST, lx::PANIC_OUT_SIZE),
+    ] {
         let mut o = vec![0u8; out];
         r.check(
             &format!("Linux {name} before boot fails with STATUS_DEVICE_NOT_READY"),
@@ -92,7 +111,12 @@ fn boot(dev: Handle, r: &mut Report) -> bool {
         Ok(n) if n == out.len() => match lx::decode_boot_reply(&out) {
             Some(b) => {
                 let tail = String::from_utf8_lossy(b.tail);
-                println!("# boot: errno {}, {:.1} ms in the driver, console tail {} bytes:", b.errno, b.boot_ns as f64 / 1e6, b.tail.len());
+                println!(
+                    "# boot: errno {}, {:.1} ms in the driver, console tail {} bytes:",
+                    b.errno,
+                    b.boot_ns as f64 / 1e6,
+                    b.tail.len()
+                );
                 let lines: Vec<&str> = tail.lines().collect();
                 for l in lines.iter().filter(|l| l.contains("Linux version") || l.contains("Kernel command line")) {
                     println!("#   {l}");
@@ -127,7 +151,15 @@ fn info(dev: Handle) -> Result<lx::Info, u32> {
 fn check_info(dev: Handle, r: &mut Report) {
     let res = match info(dev) {
         Ok(i) => {
-            println!("# getpid() = {}; uname: {} {} {} {} {}", i.pid, i.field(0), i.field(1), i.field(2), i.field(3), i.field(4));
+            println!(
+                "# getpid() = {}; uname: {} {} {} {} {}",
+                i.pid,
+                i.field(0),
+                i.field(1),
+                i.field(2),
+                i.field(3),
+                i.field(4)
+            );
             if i.pid <= 1 {
                 Err(format!("pid {}", i.pid))
             } else if i.field(0) != "Linux" || !i.field(2).starts_with("6.1") {
@@ -167,7 +199,12 @@ fn boot_halt(dev: Handle, r: &mut Report) {
         return;
     }
     check_info(dev, r);
-    expect_err(r, "a second boot while Linux runs fails with STATUS_INVALID_DEVICE_STATE", boot_again(dev), ERROR_BAD_COMMAND);
+    expect_err(
+        r,
+        "a second boot while Linux runs fails with STATUS_INVALID_DEVICE_STATE",
+        boot_again(dev),
+        ERROR_BAD_COMMAND,
+    );
     let res = match halt(dev) {
         Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
         Ok(h) => Err(format!("halt errno {}, {} host blocks outstanding", h.errno, h.host_outstanding)),
@@ -181,7 +218,12 @@ fn boot_halt(dev: Handle, r: &mut Report) {
     r.check("after halt the driver's heap is back to its load-time baseline", res);
     expect_err(r, "getpid/uname after halt fails with STATUS_DEVICE_NOT_READY", info(dev).map(|_| 0), ERROR_NOT_READY);
     expect_err(r, "halt after halt fails with STATUS_DEVICE_NOT_READY", halt(dev).map(|_| 0), ERROR_NOT_READY);
-    expect_err(r, "boot after halt in the same load fails with STATUS_INVALID_DEVICE_STATE", boot_again(dev), ERROR_BAD_COMMAND);
+    expect_err(
+        r,
+        "boot after halt in the same load fails with STATUS_INVALID_DEVICE_STATE",
+        boot_again(dev),
+        ERROR_BAD_COMMAND,
+    );
 }
 
 fn panic(dev: Handle, r: &mut Report, image: Option<String>) {
@@ -190,16 +232,31 @@ fn panic(dev: Handle, r: &mut Report, image: Option<String>) {
     }
     check_info(dev, r);
     if let Some(image) = &image {
-        r.check(&format!("mount {image} and keep a file open before the panic"), crate::fsclient::mount_for_panic(dev, image));
+        r.check(
+            &format!("mount {image} and keep a file open before the panic"),
+            crate::fsclient::mount_for_panic(dev, image),
+        );
     }
     let mut out = [0u8; lx::PANIC_OUT_SIZE];
-    let res = match ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out).map(|_| lx::PanicReply::decode(&out)) {
+    let res = match ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out)
+        .map(|_| lx::PanicReply::decode(&out))
+    {
         Ok(Some(p)) if p.errno == -5 && p.dead => Ok(()),
         other => Err(format!("got {other:?}, want errno -5 (EIO) and dead")),
     };
     r.check("forced Linux panic: the call returns EIO and the host marks the library dead", res);
-    expect_err(r, "getpid/uname after the panic fail with STATUS_IO_DEVICE_ERROR", info(dev).map(|_| 0), ERROR_IO_DEVICE);
-    expect_err(r, "a second panic request fails with STATUS_IO_DEVICE_ERROR", ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out), ERROR_IO_DEVICE);
+    expect_err(
+        r,
+        "getpid/uname after the panic fail with STATUS_IO_DEVICE_ERROR",
+        info(dev).map(|_| 0),
+        ERROR_IO_DEVICE,
+    );
+    expect_err(
+        r,
+        "a second panic request fails with STATUS_IO_DEVICE_ERROR",
+        ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut out),
+        ERROR_IO_DEVICE,
+    );
     expect_err(r, "boot after the panic fails with STATUS_INVALID_DEVICE_STATE", boot_again(dev), ERROR_BAD_COMMAND);
     if image.is_some() {
         let res = match crate::fsclient::create_after_panic(dev) {
@@ -238,13 +295,17 @@ pub(crate) fn run(mode: &str) -> i32 {
         "boot-halt" => boot_halt(dev, &mut r),
         "panic" => panic(dev, &mut r, std::env::args().nth(2)),
         "fs" => booted(dev, &mut r, "the file operations", |r| crate::fsclient::run(dev, r, &arg(2), &arg(3))),
-        "fs-type" => booted(dev, &mut r, "the file-system type checks", |r| crate::fstypes::run(dev, r, &arg(2), &arg(3))),
+        "fs-type" => {
+            booted(dev, &mut r, "the file-system type checks", |r| crate::fstypes::run(dev, r, &arg(2), &arg(3)))
+        }
         "cycle" => {
             let n = arg(3).parse().unwrap_or(0);
             booted(dev, &mut r, "the cycle", |r| crate::cyclebench::cycle(dev, r, &arg(2), n));
         }
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
-        "fs-ramdisk" => booted(dev, &mut r, "the RAM-disk file operations", |r| crate::ramdiskclient::run(dev, r, &arg(2))),
+        "fs-ramdisk" => {
+            booted(dev, &mut r, "the RAM-disk file operations", |r| crate::ramdiskclient::run(dev, r, &arg(2)))
+        }
         "fs-leave" => {
             if boot(dev, &mut r) {
                 crate::fsclient::leave(dev, &mut r, &arg(2));

@@ -37,6 +37,8 @@ fn main() {
 
 #[cfg(not(windows))]
 fn main() {
-    eprintln!("driver-client talks to the Windows driver; build it for x86_64-pc-windows-gnu and run it on Windows or Wine");
+    eprintln!(
+        "driver-client talks to the Windows driver; build it for x86_64-pc-windows-gnu and run it on Windows or Wine"
+    );
     std::process::exit(2);
 }

@@ -10,7 +10,10 @@ use std::ptr;
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
 
-use crate::fsclient::{call, file_ops, mount_device, unmount, want, wide_bytes, Reply, Target, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS};
+use crate::fsclient::{
+    Reply, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS, Target, call, file_ops,
+    mount_device, unmount, want, wide_bytes,
+};
 use crate::win::{CloseHandle, Handle, Report};
 
 const ERROR_INVALID_PARAMETER: u32 = 87;
@@ -26,7 +29,15 @@ struct Overlapped {
 
 #[link(name = "kernel32")]
 unsafe extern "system" {
-    fn CreateFileW(name: *const u16, access: u32, share: u32, security: *mut c_void, disposition: u32, flags: u32, template: Handle) -> Handle;
+    fn CreateFileW(
+        name: *const u16,
+        access: u32,
+        share: u32,
+        security: *mut c_void,
+        disposition: u32,
+        flags: u32,
+        template: Handle,
+    ) -> Handle;
     fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
     fn WriteFile(file: Handle, buf: *const c_void, len: u32, written: *mut u32, overlapped: *mut c_void) -> i32;
     fn GetLastError() -> u32;
@@ -47,7 +58,13 @@ fn ramdisk_op(dev: Handle, op: Op, path: &str) -> Result<Reply, String> {
 /// One ReadFile (or WriteFile of `buf`) at `offset` on a handle: Ok(bytes)
 /// or Err(Win32 error).
 fn transfer(h: Handle, write: bool, buf: &mut [u8], offset: u64) -> Result<u32, u32> {
-    let mut ov = Overlapped { internal: 0, internal_high: 0, offset: offset as u32, offset_high: (offset >> 32) as u32, event: ptr::null_mut() };
+    let mut ov = Overlapped {
+        internal: 0,
+        internal_high: 0,
+        offset: offset as u32,
+        offset_high: (offset >> 32) as u32,
+        event: ptr::null_mut(),
+    };
     let mut n = 0u32;
     // SAFETY: `buf` is valid for its length; `ov` and `n` outlive the
     // synchronous call (the handle is not overlapped).
@@ -72,7 +89,17 @@ fn raw_access(device: &str, size: u64) -> Result<(), String> {
     const OPEN_EXISTING: u32 = 3;
     let path: Vec<u16> = format!("\\\\?\\GLOBALROOT{device}").encode_utf16().chain(Some(0)).collect();
     // SAFETY: NUL-terminated name; other pointers null.
-    let h = unsafe { CreateFileW(path.as_ptr(), GENERIC_READ_WRITE, SHARE_READ_WRITE, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut()) };
+    let h = unsafe {
+        CreateFileW(
+            path.as_ptr(),
+            GENERIC_READ_WRITE,
+            SHARE_READ_WRITE,
+            ptr::null_mut(),
+            OPEN_EXISTING,
+            0,
+            ptr::null_mut(),
+        )
+    };
     if h as isize == -1 {
         // SAFETY: no preconditions.
         return Err(format!("open {device}: error {}", unsafe { GetLastError() }));
@@ -119,9 +146,13 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     let device = proto::fsops::ramdisk_name(DISK);
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
 
-    let res = ramdisk_op(dev, Op::RamDiskDelete, "").and_then(|x| want(x, STATUS_NO_SUCH_DEVICE, "delete before create")).map(|_| ());
+    let res = ramdisk_op(dev, Op::RamDiskDelete, "")
+        .and_then(|x| want(x, STATUS_NO_SUCH_DEVICE, "delete before create"))
+        .map(|_| ());
     r.check("deleting a RAM disk that does not exist fails with STATUS_NO_SUCH_DEVICE", res);
-    let res = ramdisk_op(dev, Op::RamDiskCreate, "C:\\lklfs-test\\no-such.img").and_then(|x| want(x, STATUS_OBJECT_NAME_NOT_FOUND, "create from a missing file")).map(|_| ());
+    let res = ramdisk_op(dev, Op::RamDiskCreate, "C:\\lklfs-test\\no-such.img")
+        .and_then(|x| want(x, STATUS_OBJECT_NAME_NOT_FOUND, "create from a missing file"))
+        .map(|_| ());
     r.check("a RAM disk from a missing file fails with STATUS_OBJECT_NAME_NOT_FOUND", res);
     // Before the disk exists its name is unknown: the mount must fail (with
     // whatever the I/O manager says; Wine cannot resolve device names).
@@ -135,11 +166,15 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     };
     r.check(&format!("mounting {device} before it exists fails cleanly"), res);
 
-    let res = ramdisk_op(dev, Op::RamDiskCreate, file).and_then(|x| want(x, STATUS_SUCCESS, "create")).and_then(|(_, n, _)| {
-        if n == size { Ok(()) } else { Err(format!("RAM disk of {n} bytes from a {size}-byte file")) }
-    });
+    let res = ramdisk_op(dev, Op::RamDiskCreate, file).and_then(|x| want(x, STATUS_SUCCESS, "create")).and_then(
+        |(_, n, _)| {
+            if n == size { Ok(()) } else { Err(format!("RAM disk of {n} bytes from a {size}-byte file")) }
+        },
+    );
     r.check(&format!("create RAM disk {device} from {file} ({} MiB)", size >> 20), res);
-    let res = ramdisk_op(dev, Op::RamDiskCreate, file).and_then(|x| want(x, STATUS_OBJECT_NAME_COLLISION, "second create")).map(|_| ());
+    let res = ramdisk_op(dev, Op::RamDiskCreate, file)
+        .and_then(|x| want(x, STATUS_OBJECT_NAME_COLLISION, "second create"))
+        .map(|_| ());
     r.check("creating the same RAM disk twice fails with STATUS_OBJECT_NAME_COLLISION", res);
     r.check(
         "the RAM disk serves whole-sector reads (ext4 superblock magic) and refuses misaligned, partial and out-of-range reads and writes (STATUS_INVALID_PARAMETER)",
@@ -159,17 +194,24 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     })();
     r.check("while mounted the RAM disk can be neither deleted nor saved (STATUS_INVALID_DEVICE_STATE)", res);
 
-    let res = ramdisk_op(dev, Op::RamDiskSave, file).and_then(|x| want(x, STATUS_SUCCESS, "save")).and_then(|(_, n, _)| {
-        if n == size { Ok(()) } else { Err(format!("saved {n} of {size} bytes")) }
-    });
+    let res = ramdisk_op(dev, Op::RamDiskSave, file)
+        .and_then(|x| want(x, STATUS_SUCCESS, "save"))
+        .and_then(|(_, n, _)| if n == size { Ok(()) } else { Err(format!("saved {n} of {size} bytes")) });
     r.check(&format!("save the RAM disk back over {file}"), res);
-    let res = ramdisk_op(dev, Op::RamDiskDelete, "").and_then(|x| want(x, STATUS_SUCCESS, "delete")).and_then(|(_, n, _)| {
-        let (rw, flushes) = (n & 0xFFFF_FFFF, n >> 32);
-        println!("# RAM disk served {rw} read/write IRPs and {flushes} flush IRPs");
-        if rw > 0 && flushes > 0 { Ok(()) } else { Err(format!("{rw} read/write and {flushes} flush IRPs reached the disk")) }
-    });
+    let res =
+        ramdisk_op(dev, Op::RamDiskDelete, "").and_then(|x| want(x, STATUS_SUCCESS, "delete")).and_then(|(_, n, _)| {
+            let (rw, flushes) = (n & 0xFFFF_FFFF, n >> 32);
+            println!("# RAM disk served {rw} read/write IRPs and {flushes} flush IRPs");
+            if rw > 0 && flushes > 0 {
+                Ok(())
+            } else {
+                Err(format!("{rw} read/write and {flushes} flush IRPs reached the disk"))
+            }
+        });
     r.check("delete the RAM disk: Linux's reads, writes and flushes reached it as IRPs", res);
-    let res = ramdisk_op(dev, Op::RamDiskDelete, "").and_then(|x| want(x, STATUS_NO_SUCH_DEVICE, "second delete")).map(|_| ());
+    let res = ramdisk_op(dev, Op::RamDiskDelete, "")
+        .and_then(|x| want(x, STATUS_NO_SUCH_DEVICE, "second delete"))
+        .map(|_| ());
     r.check("deleting it again fails with STATUS_NO_SUCH_DEVICE", res);
     crate::fsclient::write_expected(r, file);
 }

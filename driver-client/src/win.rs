@@ -25,8 +25,25 @@ struct SidAndAttributes {
 
 #[link(name = "kernel32")]
 unsafe extern "system" {
-    fn CreateFileW(name: *const u16, access: u32, share: u32, security: *mut c_void, disposition: u32, flags: u32, template: Handle) -> Handle;
-    fn DeviceIoControl(dev: Handle, code: u32, inb: *const c_void, in_len: u32, outb: *mut c_void, out_len: u32, returned: *mut u32, overlapped: *mut c_void) -> i32;
+    fn CreateFileW(
+        name: *const u16,
+        access: u32,
+        share: u32,
+        security: *mut c_void,
+        disposition: u32,
+        flags: u32,
+        template: Handle,
+    ) -> Handle;
+    fn DeviceIoControl(
+        dev: Handle,
+        code: u32,
+        inb: *const c_void,
+        in_len: u32,
+        outb: *mut c_void,
+        out_len: u32,
+        returned: *mut u32,
+        overlapped: *mut c_void,
+    ) -> i32;
     fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
     pub(crate) fn CloseHandle(h: Handle) -> i32;
     fn GetLastError() -> u32;
@@ -62,8 +79,19 @@ unsafe extern "system" {
     fn ImpersonateLoggedOnUser(token: Handle) -> i32;
     fn RevertToSelf() -> i32;
     fn GetKernelObjectSecurity(h: Handle, info: u32, sd: *mut c_void, len: u32, needed: *mut u32) -> i32;
-    fn ConvertSecurityDescriptorToStringSecurityDescriptorW(sd: *mut c_void, rev: u32, info: u32, out: *mut *mut u16, out_len: *mut u32) -> i32;
-    fn ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl: *const u16, rev: u32, sd: *mut *mut c_void, len: *mut u32) -> i32;
+    fn ConvertSecurityDescriptorToStringSecurityDescriptorW(
+        sd: *mut c_void,
+        rev: u32,
+        info: u32,
+        out: *mut *mut u16,
+        out_len: *mut u32,
+    ) -> i32;
+    fn ConvertStringSecurityDescriptorToSecurityDescriptorW(
+        sddl: *const u16,
+        rev: u32,
+        sd: *mut *mut c_void,
+        len: *mut u32,
+    ) -> i32;
 }
 
 #[link(name = "kernel32")]
@@ -93,12 +121,26 @@ fn device_dacl(dev: Handle) -> Result<String, String> {
     // SAFETY: the buffer is valid for its length; out-pointers are valid;
     // LocalFree releases what the conversion allocated.
     unsafe {
-        if GetKernelObjectSecurity(dev, DACL_SECURITY_INFORMATION, buf.as_mut_ptr().cast(), buf.len() as u32, &mut needed) == 0 {
+        if GetKernelObjectSecurity(
+            dev,
+            DACL_SECURITY_INFORMATION,
+            buf.as_mut_ptr().cast(),
+            buf.len() as u32,
+            &mut needed,
+        ) == 0
+        {
             return Err(format!("GetKernelObjectSecurity: error {}", GetLastError()));
         }
         let mut text: *mut u16 = ptr::null_mut();
         let mut len = 0u32;
-        if ConvertSecurityDescriptorToStringSecurityDescriptorW(buf.as_mut_ptr().cast(), SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &mut text, &mut len) == 0 {
+        if ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            buf.as_mut_ptr().cast(),
+            SDDL_REVISION_1,
+            DACL_SECURITY_INFORMATION,
+            &mut text,
+            &mut len,
+        ) == 0
+        {
             return Err(format!("ConvertSecurityDescriptorToStringSecurityDescriptorW: error {}", GetLastError()));
         }
         let mut n = 0;
@@ -124,7 +166,17 @@ fn as_non_admin<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             return Err(format!("OpenProcessToken: error {}", GetLastError()));
         }
         let disable = SidAndAttributes { sid: admins.as_mut_ptr().cast(), attributes: 0 };
-        let ok = CreateRestrictedToken(token, DISABLE_MAX_PRIVILEGE, 1, &disable, 0, ptr::null(), 0, ptr::null(), &mut restricted);
+        let ok = CreateRestrictedToken(
+            token,
+            DISABLE_MAX_PRIVILEGE,
+            1,
+            &disable,
+            0,
+            ptr::null(),
+            0,
+            ptr::null(),
+            &mut restricted,
+        );
         CloseHandle(token);
         if ok == 0 {
             return Err(format!("CreateRestrictedToken: error {}", GetLastError()));
@@ -153,10 +205,17 @@ fn system_enforces_admin_only_dacls() -> Result<bool, String> {
     let mut sd: *mut c_void = ptr::null_mut();
     // SAFETY: NUL-terminated strings; out-pointers valid; handles closed.
     unsafe {
-        if ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.as_ptr(), SDDL_REVISION_1, &mut sd, ptr::null_mut()) == 0 {
+        if ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl.as_ptr(),
+            SDDL_REVISION_1,
+            &mut sd,
+            ptr::null_mut(),
+        ) == 0
+        {
             return Err(format!("ConvertStringSecurityDescriptorToSecurityDescriptorW: error {}", GetLastError()));
         }
-        let mut attrs = SecurityAttributes { length: std::mem::size_of::<SecurityAttributes>() as u32, descriptor: sd, inherit: 0 };
+        let mut attrs =
+            SecurityAttributes { length: std::mem::size_of::<SecurityAttributes>() as u32, descriptor: sd, inherit: 0 };
         let event = CreateEventW(&mut attrs, 1, 0, name.as_ptr());
         LocalFree(sd);
         if event.is_null() {
@@ -201,7 +260,9 @@ fn wide(s: &str) -> Vec<u16> {
 pub(crate) fn open_device() -> Result<Handle, u32> {
     let name = wide(proto::USER_PATH);
     // SAFETY: `name` is NUL-terminated UTF-16; other pointers are null.
-    let h = unsafe { CreateFileW(name.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut()) };
+    let h = unsafe {
+        CreateFileW(name.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut())
+    };
     if h == INVALID_HANDLE {
         // SAFETY: no preconditions.
         return Err(unsafe { GetLastError() });
@@ -215,7 +276,9 @@ pub(crate) fn ioctl(dev: Handle, code: u32, input: &[u8], out: &mut [u8]) -> Res
     let inp = if input.is_empty() { ptr::null() } else { input.as_ptr().cast() };
     let outp = if out.is_empty() { ptr::null_mut() } else { out.as_mut_ptr().cast() };
     // SAFETY: the buffers are valid for the lengths passed (or null with 0).
-    let ok = unsafe { DeviceIoControl(dev, code, inp, input.len() as u32, outp, out.len() as u32, &mut returned, ptr::null_mut()) };
+    let ok = unsafe {
+        DeviceIoControl(dev, code, inp, input.len() as u32, outp, out.len() as u32, &mut returned, ptr::null_mut())
+    };
     if ok == 0 {
         // SAFETY: no preconditions.
         return Err(unsafe { GetLastError() });
@@ -230,7 +293,11 @@ pub(crate) fn sweep(dev: Handle, code: u32, good_in: &[u8], out_size: usize) -> 
     let mut out = vec![0xCCu8; out_size + 1];
     for in_len in 0..=good_in.len() + 1 {
         let input: Vec<u8> = good_in.iter().copied().chain(std::iter::repeat(0)).take(in_len).collect();
-        let out_lens: Vec<usize> = if in_len == good_in.len() { (0..=out_size + 1).collect() } else { vec![0, out_size / 2, out_size, out_size + 1] };
+        let out_lens: Vec<usize> = if in_len == good_in.len() {
+            (0..=out_size + 1).collect()
+        } else {
+            vec![0, out_size / 2, out_size, out_size + 1]
+        };
         for out_len in out_lens {
             if in_len == good_in.len() && out_len == out_size {
                 continue;
@@ -254,7 +321,8 @@ pub(crate) fn sweep(dev: Handle, code: u32, good_in: &[u8], out_size: usize) -> 
 
 pub(crate) fn counters(dev: Handle) -> Result<proto::AllocCounters, String> {
     let mut out = [0u8; proto::COUNTERS_OUT_SIZE];
-    let n = ioctl(dev, proto::IOCTL_ALLOC_COUNTERS, &[], &mut out).map_err(|e| format!("IOCTL_ALLOC_COUNTERS failed with error {e}"))?;
+    let n = ioctl(dev, proto::IOCTL_ALLOC_COUNTERS, &[], &mut out)
+        .map_err(|e| format!("IOCTL_ALLOC_COUNTERS failed with error {e}"))?;
     if n != out.len() {
         return Err(format!("IOCTL_ALLOC_COUNTERS returned {n} bytes"));
     }
@@ -301,9 +369,11 @@ pub fn run() -> i32 {
     r.check("open control device as administrator", Ok(()));
 
     let good = proto::SelfTestRequest::CURRENT.encode();
-    let res = sweep(dev, proto::IOCTL_SELFTEST, &good, proto::SELFTEST_OUT_SIZE).map(|n| println!("# self-test IOCTL: {n} wrong length pairs refused"));
+    let res = sweep(dev, proto::IOCTL_SELFTEST, &good, proto::SELFTEST_OUT_SIZE)
+        .map(|n| println!("# self-test IOCTL: {n} wrong length pairs refused"));
     r.check("self-test IOCTL refuses every wrong buffer length", res);
-    let res = sweep(dev, proto::IOCTL_ALLOC_COUNTERS, &[], proto::COUNTERS_OUT_SIZE).map(|n| println!("# counters IOCTL: {n} wrong length pairs refused"));
+    let res = sweep(dev, proto::IOCTL_ALLOC_COUNTERS, &[], proto::COUNTERS_OUT_SIZE)
+        .map(|n| println!("# counters IOCTL: {n} wrong length pairs refused"));
     r.check("counters IOCTL refuses every wrong buffer length", res);
     let mut bad = good;
     bad[4] ^= 0xff;
@@ -329,7 +399,10 @@ pub fn run() -> i32 {
     let ok = unsafe { ReadFile(dev, buf.as_mut_ptr().cast(), buf.len() as u32, &mut read, ptr::null_mut()) };
     // SAFETY: no preconditions.
     let err = unsafe { GetLastError() };
-    r.check("IRP_MJ_READ is refused (STATUS_INVALID_DEVICE_REQUEST)", if ok == 0 && err == ERROR_INVALID_FUNCTION { Ok(()) } else { Err(format!("ReadFile = {ok}, error {err}")) });
+    r.check(
+        "IRP_MJ_READ is refused (STATUS_INVALID_DEVICE_REQUEST)",
+        if ok == 0 && err == ERROR_INVALID_FUNCTION { Ok(()) } else { Err(format!("ReadFile = {ok}, error {err}")) },
+    );
 
     let before = counters(dev);
     let selftest = ioctl(dev, proto::IOCTL_SELFTEST, &good, &mut out);
@@ -345,7 +418,10 @@ pub fn run() -> i32 {
                     };
                     r.check(&format!("nt-host: {}", c.name), res);
                 }
-                r.check("self-test reported cases", if count >= 12 { Ok(()) } else { Err(format!("only {count} cases")) });
+                r.check(
+                    "self-test reported cases",
+                    if count >= 12 { Ok(()) } else { Err(format!("only {count} cases")) },
+                );
             }
             Err(e) => r.check("self-test results decode", Err(format!("{e:?}"))),
         },
@@ -376,7 +452,10 @@ pub fn run() -> i32 {
             "skip - control device DACL read through a handle: Wine answers with the file object's empty descriptor, not the device's \
              (the driver checks the device DACL itself at load)"
         ),
-        Ok(s) => r.check("control device DACL admits only SYSTEM and Administrators", Err(format!("DACL is {s:?}, want {DEVICE_SDDL}"))),
+        Ok(s) => r.check(
+            "control device DACL admits only SYSTEM and Administrators",
+            Err(format!("DACL is {s:?}, want {DEVICE_SDDL}")),
+        ),
         Err(e) => r.check("control device DACL admits only SYSTEM and Administrators", Err(e)),
     }
     // SAFETY: we own the handle.

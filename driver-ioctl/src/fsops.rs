@@ -24,8 +24,8 @@
 //! STATUS_INVALID_DEVICE_STATE), so a caller sees the exact NTSTATUS that
 //! fs-glue chose for a file operation.
 
-use crate::linux::check_header;
 use crate::Reject;
+use crate::linux::check_header;
 
 /// Bytes of the request header.
 pub const FS_HEADER: usize = 48;
@@ -258,9 +258,13 @@ impl<'a> FsRequest<'a> {
             Op::Mount => (
                 name_len > 0,
                 data_len == 0,
-                want_out == 0 && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE) && FsType::from_u32(r.args[1]).is_some(),
+                want_out == 0
+                    && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE)
+                    && FsType::from_u32(r.args[1]).is_some(),
             ),
-            Op::RamDiskCreate | Op::RamDiskSave => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
+            Op::RamDiskCreate | Op::RamDiskSave => {
+                (name_len > 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX)
+            }
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, want_out > 0),
             Op::SetInformation => (name_len == 0, data_len > 0, want_out == 0),

@@ -126,7 +126,10 @@ impl AllocCounters {
     /// Wire bytes.
     pub fn encode(&self) -> [u8; COUNTERS_OUT_SIZE] {
         let mut b = [0u8; COUNTERS_OUT_SIZE];
-        for (i, v) in [self.host_outstanding, self.heap_outstanding, self.heap_baseline, self.selftests_run].into_iter().enumerate() {
+        for (i, v) in [self.host_outstanding, self.heap_outstanding, self.heap_baseline, self.selftests_run]
+            .into_iter()
+            .enumerate()
+        {
             b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         b
@@ -271,16 +274,20 @@ fn decode_record(b: &[u8], i: usize) -> Result<CaseResult<'_>, DecodeError> {
     let r = &b[HEADER_SIZE + i * RECORD_SIZE..][..RECORD_SIZE];
     let name_len = r[..NAME_BYTES].iter().position(|&c| c == 0).ok_or(DecodeError::BadRecord(i))?;
     let name = core::str::from_utf8(&r[..name_len]).map_err(|_| DecodeError::BadRecord(i))?;
-    let outcome = match u32::from_le_bytes(r[NAME_BYTES..NAME_BYTES + 4].try_into().map_err(|_| DecodeError::BadRecord(i))?) {
-        1 => CaseOutcome::Passed,
-        2 => CaseOutcome::Failed,
-        _ => return Err(DecodeError::BadRecord(i)),
-    };
-    let msg_len = u32::from_le_bytes(r[NAME_BYTES + 4..NAME_BYTES + 8].try_into().map_err(|_| DecodeError::BadRecord(i))?) as usize;
+    let outcome =
+        match u32::from_le_bytes(r[NAME_BYTES..NAME_BYTES + 4].try_into().map_err(|_| DecodeError::BadRecord(i))?) {
+            1 => CaseOutcome::Passed,
+            2 => CaseOutcome::Failed,
+            _ => return Err(DecodeError::BadRecord(i)),
+        };
+    let msg_len =
+        u32::from_le_bytes(r[NAME_BYTES + 4..NAME_BYTES + 8].try_into().map_err(|_| DecodeError::BadRecord(i))?)
+            as usize;
     if msg_len > MESSAGE_BYTES {
         return Err(DecodeError::BadRecord(i));
     }
-    let message = core::str::from_utf8(&r[NAME_BYTES + 8..NAME_BYTES + 8 + msg_len]).map_err(|_| DecodeError::BadRecord(i))?;
+    let message =
+        core::str::from_utf8(&r[NAME_BYTES + 8..NAME_BYTES + 8 + msg_len]).map_err(|_| DecodeError::BadRecord(i))?;
     Ok(CaseResult { name, outcome, message })
 }
 
@@ -375,12 +382,19 @@ mod tests {
         let ok = |r: &[u8]| validate(IOCTL_LINUX_BOOT, r, linux::BOOT_OUT_SIZE);
         let good = linux::BootRequest { mem_size: 64 << 20, cmdline: "mem test=1" }.encode().unwrap();
         assert_eq!(ok(&good), Ok(()));
-        assert_eq!(linux::BootRequest::decode(&good), Ok(linux::BootRequest { mem_size: 64 << 20, cmdline: "mem test=1" }));
+        assert_eq!(
+            linux::BootRequest::decode(&good),
+            Ok(linux::BootRequest { mem_size: 64 << 20, cmdline: "mem test=1" })
+        );
         let max = "x".repeat(linux::CMDLINE_MAX);
         assert_eq!(ok(&linux::BootRequest { mem_size: linux::MEM_MAX, cmdline: &max }.encode().unwrap()), Ok(()));
         assert!(linux::BootRequest { mem_size: 64 << 20, cmdline: &(max.clone() + "x") }.encode().is_none());
         for mem in [0, linux::MEM_MIN - 4096, linux::MEM_MAX + 4096, (64 << 20) + 1, u64::MAX] {
-            assert_eq!(ok(&linux::BootRequest { mem_size: mem, cmdline: "" }.encode().unwrap()), Err(Reject::InvalidParameter), "mem {mem}");
+            assert_eq!(
+                ok(&linux::BootRequest { mem_size: mem, cmdline: "" }.encode().unwrap()),
+                Err(Reject::InvalidParameter),
+                "mem {mem}"
+            );
         }
         let mut bad = good;
         bad[0] ^= 1;
@@ -451,7 +465,9 @@ mod tests {
         read.out_len = 4096;
         sweep_lengths(IOCTL_FS, &read.encode(), read.reply_size());
         // Fields an op must not carry, bounds, unknown ops.
-        let bad = |r: &FsRequest<'_>| assert_eq!(validate(IOCTL_FS, &r.encode(), r.reply_size()), Err(Reject::InvalidParameter), "{r:?}");
+        let bad = |r: &FsRequest<'_>| {
+            assert_eq!(validate(IOCTL_FS, &r.encode(), r.reply_size()), Err(Reject::InvalidParameter), "{r:?}")
+        };
         let mut r = FsRequest::new(Op::Close);
         r.name = &name;
         bad(&r);
@@ -507,7 +523,7 @@ mod tests {
 
     #[test]
     fn ramdisk_ops_and_lower_device_mounts_are_validated() {
-        use fsops::{FsRequest, Op, MOUNT_LOWER_DEVICE, MOUNT_READ_ONLY, RAMDISK_MAX};
+        use fsops::{FsRequest, MOUNT_LOWER_DEVICE, MOUNT_READ_ONLY, Op, RAMDISK_MAX};
         let name: Vec<u8> = "\\??\\C:\\rd.img".encode_utf16().flat_map(|c| c.to_le_bytes()).collect();
         let check = |r: &FsRequest<'_>| validate(IOCTL_FS, &r.encode(), r.reply_size());
         for op in [Op::RamDiskCreate, Op::RamDiskSave] {

@@ -107,7 +107,11 @@ impl BootRequest<'_> {
         check_header(b)?;
         let mem_size = u64_at(b, 8);
         let len = u32_at(b, 16) as usize;
-        if !(MEM_MIN..=MEM_MAX).contains(&mem_size) || !mem_size.is_multiple_of(4096) || len > CMDLINE_MAX || u32_at(b, 20) != 0 {
+        if !(MEM_MIN..=MEM_MAX).contains(&mem_size)
+            || !mem_size.is_multiple_of(4096)
+            || len > CMDLINE_MAX
+            || u32_at(b, 20) != 0
+        {
             return Err(Reject::InvalidParameter);
         }
         let text = &b[24..24 + len];

@@ -8,7 +8,7 @@ use driver_ioctl::{AllocCounters, Reject};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, IRP, NTSTATUS};
 
-use crate::{linux, selftest, HOST};
+use crate::{HOST, linux, selftest};
 
 /// Completes an IRP of one of our devices with `status` and `information`.
 pub(crate) fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {

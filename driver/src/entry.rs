@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{dispatch, linux, ramdisk, security, selftest, workers, HOST};
+use crate::{HOST, dispatch, linux, ramdisk, security, selftest, workers};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -75,7 +75,9 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let mut link = UNICODE_STRING::from_static(LINK_NAME);
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
     // SAFETY: valid driver object and out-pointer; static name.
-    let status = unsafe { nt::IoCreateDevice(driver, 0, &mut name, nt::FILE_DEVICE_UNKNOWN, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device) };
+    let status = unsafe {
+        nt::IoCreateDevice(driver, 0, &mut name, nt::FILE_DEVICE_UNKNOWN, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device)
+    };
     if !nt::nt_success(status) {
         return status;
     }
@@ -170,7 +172,10 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     let mut text = lkl_ntk_host::print::StackText::<160>::new();
     let _ = core::fmt::Write::write_fmt(
         &mut text,
-        format_args!("lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}\n", if host == 0 && heap == 0 { "" } else { " LEAK" }),
+        format_args!(
+            "lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}\n",
+            if host == 0 && heap == 0 { "" } else { " LEAK" }
+        ),
     );
     lkl_ntk_host::print::print(text.as_bytes());
 }

@@ -118,7 +118,13 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
     })
 }
 
-fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16], payload: &mut [u8]) -> (NtStatus, u64) {
+fn file_op(
+    v: &mut Volume<KernelVfs>,
+    op: Op,
+    req: &FsRequest<'_>,
+    name: &[u16],
+    payload: &mut [u8],
+) -> (NtStatus, u64) {
     let h = Handle(req.handle);
     let done = |r: Result<(), NtStatus>| (r.err().unwrap_or(NtStatus::SUCCESS), 0);
     // A query's status (success or buffer overflow) and the bytes it wrote.
@@ -159,20 +165,29 @@ fn file_op(v: &mut Volume<KernelVfs>, op: Op, req: &FsRequest<'_>, name: &[u16],
             };
             written(v.query_directory(h, &p, payload))
         }
-        Op::Rename => done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false })),
+        Op::Rename => {
+            done(v.rename(h, name, RenameFlags { replace: req.args[0] & 1 != 0, posix: false, ignore_readonly: false }))
+        }
         Op::QueryInformation => written(v.query_information(h, req.args[0], payload)),
         Op::SetInformation => done(v.set_information(h, req.args[0], req.data)),
         Op::QueryVolumeInformation => written(v.query_volume_information(req.args[0], payload)),
         Op::Delete => done(v.set_disposition(h, DISPOSITION_DELETE)),
         // Handled by `request`.
-        Op::Mount | Op::Unmount | Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => (NtStatus::INVALID_DEVICE_REQUEST, 0),
+        Op::Mount | Op::Unmount | Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => {
+            (NtStatus::INVALID_DEVICE_REQUEST, 0)
+        }
     }
 }
 
 /// Adds the image or device as a disk, mounts it (the type given, or
 /// detected) and roots a volume at the mount point, on a worker. The
 /// fs-glue status of the outcome.
-fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool, fstype: Option<&'static str>) -> (NtStatus, u64) {
+fn mount(
+    live: &mut Live,
+    image: Arc<dyn BlockDevice>,
+    read_only: bool,
+    fstype: Option<&'static str>,
+) -> (NtStatus, u64) {
     let k = live.kernel.clone();
     let mut image = Some(image);
     let mut result = Err(NtStatus::UNSUCCESSFUL);
@@ -189,7 +204,12 @@ fn mount(live: &mut Live, image: Arc<dyn BlockDevice>, read_only: bool, fstype: 
     }
 }
 
-fn mount_on_worker(k: &Arc<Kernel>, image: Arc<dyn BlockDevice>, read_only: bool, fstype: Option<&str>) -> Result<Mount, NtStatus> {
+fn mount_on_worker(
+    k: &Arc<Kernel>,
+    image: Arc<dyn BlockDevice>,
+    read_only: bool,
+    fstype: Option<&str>,
+) -> Result<Mount, NtStatus> {
     let disk = k.add_disk(image)?;
     let opts = MountOptions { read_only, fstype: fstype.map(Into::into), ..Default::default() };
     let mounted = match k.mount_disk(&disk, &opts) {
@@ -198,7 +218,11 @@ fn mount_on_worker(k: &Arc<Kernel>, image: Arc<dyn BlockDevice>, read_only: bool
             let _ = k.remove_disk(disk);
             // A disk with no file system Linux knows is an unrecognised
             // volume to Windows; other failures keep their errno's status.
-            return Err(if e.errno == lkl::Errno::EINVAL { STATUS_UNRECOGNIZED_VOLUME } else { NtStatus::from(e.errno) });
+            return Err(if e.errno == lkl::Errno::EINVAL {
+                STATUS_UNRECOGNIZED_VOLUME
+            } else {
+                NtStatus::from(e.errno)
+            });
         }
     };
     let vfs = match KernelVfs::new(k.clone(), &mounted.path) {

@@ -18,7 +18,7 @@ use lkl_abi::Host;
 use lkl_ntk_host::sync::RawSemaphore;
 use nt::NTSTATUS;
 
-use crate::{workers, HOST};
+use crate::{HOST, workers};
 
 pub(crate) const STATUS_NOT_BOOTED: NTSTATUS = proto::STATUS_NOT_BOOTED as NTSTATUS;
 pub(crate) const STATUS_WRONG_STATE: NTSTATUS = proto::STATUS_WRONG_STATE as NTSTATUS;

@@ -123,7 +123,17 @@ impl LowerDisk {
         // system buffer; this way both land in `length`.
         // SAFETY: buffers, event and status block outlive the call below.
         let irp = unsafe {
-            nt::IoBuildDeviceIoControlRequest(nt::IOCTL_DISK_GET_LENGTH_INFO, self.device(), out, 0, out, 8, 0, event.as_object().cast(), iosb)
+            nt::IoBuildDeviceIoControlRequest(
+                nt::IOCTL_DISK_GET_LENGTH_INFO,
+                self.device(),
+                out,
+                0,
+                out,
+                8,
+                0,
+                event.as_object().cast(),
+                iosb,
+            )
         };
         let n = self.call(irp, &event, iosb)?;
         if n != 8 {
@@ -143,7 +153,17 @@ impl LowerDisk {
         let at_ptr = if major == nt::IRP_MJ_FLUSH_BUFFERS { ptr::null_mut() } else { &mut at as *mut i64 };
         // SAFETY: `buf` is valid for `len` bytes (the caller's slice) and,
         // like the offset, event and status block, outlives the call below.
-        let irp = unsafe { nt::IoBuildSynchronousFsdRequest(u32::from(major), self.device(), buf.cast(), len as u32, at_ptr, event.as_object().cast(), iosb) };
+        let irp = unsafe {
+            nt::IoBuildSynchronousFsdRequest(
+                u32::from(major),
+                self.device(),
+                buf.cast(),
+                len as u32,
+                at_ptr,
+                event.as_object().cast(),
+                iosb,
+            )
+        };
         match self.call(irp, &event, iosb) {
             Ok(n) if n == len => Ok(()),
             Ok(_) => Err(Errno::EIO),

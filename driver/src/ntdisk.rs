@@ -37,8 +37,15 @@ impl ImageFile {
     pub fn open(path: &[u16], read_only: bool) -> Result<ImageFile, NTSTATUS> {
         let bytes = u16::try_from(path.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
         let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: path.as_ptr() as *mut u16 };
-        let mut attrs = OBJECT_ATTRIBUTES::new(&mut name, nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE, ptr::null_mut());
-        let access = nt::FILE_READ_DATA | nt::FILE_READ_ATTRIBUTES | nt::SYNCHRONIZE | if read_only { 0 } else { nt::FILE_WRITE_DATA };
+        let mut attrs = OBJECT_ATTRIBUTES::new(
+            &mut name,
+            nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE,
+            ptr::null_mut(),
+        );
+        let access = nt::FILE_READ_DATA
+            | nt::FILE_READ_ATTRIBUTES
+            | nt::SYNCHRONIZE
+            | if read_only { 0 } else { nt::FILE_WRITE_DATA };
         // Others may read the image while it is mounted, never write it.
         let share = nt::FILE_SHARE_READ;
         let mut handle: HANDLE = ptr::null_mut();
@@ -64,7 +71,13 @@ impl ImageFile {
             return Err(status);
         }
         let mut file = ImageFile { handle: handle as usize, size: 0, read_only };
-        let mut info = nt::FILE_STANDARD_INFORMATION { AllocationSize: 0, EndOfFile: 0, NumberOfLinks: 0, DeletePending: 0, Directory: 0 };
+        let mut info = nt::FILE_STANDARD_INFORMATION {
+            AllocationSize: 0,
+            EndOfFile: 0,
+            NumberOfLinks: 0,
+            DeletePending: 0,
+            Directory: 0,
+        };
         // SAFETY: our open handle; `info` is a live local of the class's size.
         let status = unsafe {
             nt::ZwQueryInformationFile(
@@ -119,7 +132,17 @@ impl BlockDevice for ImageFile {
             // outlives the synchronous call; PASSIVE_LEVEL (kernel I/O
             // threads are host threads).
             let status = unsafe {
-                nt::ZwReadFile(self.raw(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), &mut iosb, chunk.as_mut_ptr().cast(), chunk.len() as u32, &mut at, ptr::null_mut())
+                nt::ZwReadFile(
+                    self.raw(),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    &mut iosb,
+                    chunk.as_mut_ptr().cast(),
+                    chunk.len() as u32,
+                    &mut at,
+                    ptr::null_mut(),
+                )
             };
             if !nt::nt_success(status) {
                 return Err(io_errno(status));
@@ -140,7 +163,17 @@ impl BlockDevice for ImageFile {
             let mut iosb = zero_iosb();
             // SAFETY: as in read_at; ZwWriteFile only reads the buffer.
             let status = unsafe {
-                nt::ZwWriteFile(self.raw(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), &mut iosb, chunk.as_ptr() as *mut c_void, chunk.len() as u32, &mut at, ptr::null_mut())
+                nt::ZwWriteFile(
+                    self.raw(),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    &mut iosb,
+                    chunk.as_ptr() as *mut c_void,
+                    chunk.len() as u32,
+                    &mut at,
+                    ptr::null_mut(),
+                )
             };
             if !nt::nt_success(status) {
                 return Err(io_errno(status));

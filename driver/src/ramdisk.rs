@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
-use driver_ioctl::fsops::{ramdisk_name, RAMDISK_BYTES_MAX, RAMDISK_MAX};
+use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Lock;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
@@ -55,7 +55,8 @@ impl Drop for RamDisk {
 }
 
 /// The slots, by disk number. Changed only with `LOCK` held.
-static DISKS: [AtomicPtr<RamDisk>; RAMDISK_MAX as usize] = [const { AtomicPtr::new(ptr::null_mut()) }; RAMDISK_MAX as usize];
+static DISKS: [AtomicPtr<RamDisk>; RAMDISK_MAX as usize] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; RAMDISK_MAX as usize];
 /// Serialises create, save, delete and claims.
 static LOCK: Lock = Lock::new();
 
@@ -312,7 +313,15 @@ unsafe fn system_address(mdl: *mut MDL) -> *mut u8 {
         if (*mdl).MdlFlags & (nt::MDL_MAPPED_TO_SYSTEM_VA | nt::MDL_SOURCE_IS_NONPAGED_POOL) != 0 {
             (*mdl).MappedSystemVa.cast()
         } else {
-            nt::MmMapLockedPagesSpecifyCache(mdl, nt::KernelMode, nt::MmCached, ptr::null_mut(), 0, nt::NormalPagePriority).cast()
+            nt::MmMapLockedPagesSpecifyCache(
+                mdl,
+                nt::KernelMode,
+                nt::MmCached,
+                ptr::null_mut(),
+                0,
+                nt::NormalPagePriority,
+            )
+            .cast()
         }
     }
 }

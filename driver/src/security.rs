@@ -25,14 +25,32 @@ struct AclBuffer([u8; 128]);
 /// # Safety
 /// `device` is a device object this driver created and has not deleted.
 pub unsafe fn restrict_to_admins(device: *mut nt::DEVICE_OBJECT) -> NTSTATUS {
-    let mut system = SID { Revision: nt::SID_REVISION, SubAuthorityCount: 1, IdentifierAuthority: NT_AUTHORITY, SubAuthority: [nt::SECURITY_LOCAL_SYSTEM_RID] };
+    let mut system = SID {
+        Revision: nt::SID_REVISION,
+        SubAuthorityCount: 1,
+        IdentifierAuthority: NT_AUTHORITY,
+        SubAuthority: [nt::SECURITY_LOCAL_SYSTEM_RID],
+    };
     let mut admins = Sid2 {
-        sid: SID { Revision: nt::SID_REVISION, SubAuthorityCount: 2, IdentifierAuthority: NT_AUTHORITY, SubAuthority: [nt::SECURITY_BUILTIN_DOMAIN_RID] },
+        sid: SID {
+            Revision: nt::SID_REVISION,
+            SubAuthorityCount: 2,
+            IdentifierAuthority: NT_AUTHORITY,
+            SubAuthority: [nt::SECURITY_BUILTIN_DOMAIN_RID],
+        },
         second: nt::DOMAIN_ALIAS_RID_ADMINS,
     };
     let mut acl_buf = AclBuffer([0; 128]);
     let acl = acl_buf.0.as_mut_ptr().cast::<ACL>();
-    let mut sd = SECURITY_DESCRIPTOR { Revision: 0, Sbz1: 0, Control: 0, Owner: ptr::null_mut(), Group: ptr::null_mut(), Sacl: ptr::null_mut(), Dacl: ptr::null_mut() };
+    let mut sd = SECURITY_DESCRIPTOR {
+        Revision: 0,
+        Sbz1: 0,
+        Control: 0,
+        Owner: ptr::null_mut(),
+        Group: ptr::null_mut(),
+        Sacl: ptr::null_mut(),
+        Dacl: ptr::null_mut(),
+    };
     // SAFETY: every pointer refers to a live local of the right type and size;
     // the ACL buffer is 8-aligned and large enough for the header and two
     // ACEs of these SIDs (8 + 2 * (8 + 16) = 56 bytes).
@@ -83,7 +101,15 @@ unsafe fn verify(handle: nt::HANDLE, first: &SID, second: &SID) -> NTSTATUS {
     let mut buf = Buf([0; 256]);
     let mut needed = 0u32;
     // SAFETY: the buffer is valid for its length (caller's handle contract).
-    let status = unsafe { nt::ZwQuerySecurityObject(handle, nt::DACL_SECURITY_INFORMATION, buf.0.as_mut_ptr().cast(), buf.0.len() as u32, &mut needed) };
+    let status = unsafe {
+        nt::ZwQuerySecurityObject(
+            handle,
+            nt::DACL_SECURITY_INFORMATION,
+            buf.0.as_mut_ptr().cast(),
+            buf.0.len() as u32,
+            &mut needed,
+        )
+    };
     if !nt::nt_success(status) {
         return status;
     }

@@ -10,10 +10,10 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use driver_ioctl::{CaseOutcome, ResultWriter};
 use lkl_abi::Host;
-use lkl_ntk_host::sync::Lock;
 use lkl_ntk_host::NtHost;
+use lkl_ntk_host::sync::Lock;
 
-use crate::{workers, HOST};
+use crate::{HOST, workers};
 
 /// Started and stopped around each run of the panic case.
 static DEAD_TEST_HOST: NtHost = NtHost::new();
@@ -56,7 +56,11 @@ pub fn run(out: &mut [u8]) {
         };
         record(&mut w, "nt_panic_releases_waiters", r);
         let left = DEAD_TEST_HOST.mem_outstanding();
-        record(&mut w, "nt_second_host_freed_memory", if left == 0 { Ok(()) } else { Err(format!("{left} host blocks outstanding")) });
+        record(
+            &mut w,
+            "nt_second_host_freed_memory",
+            if left == 0 { Ok(()) } else { Err(format!("{left} host blocks outstanding")) },
+        );
     });
     RUNS.fetch_add(1, Ordering::SeqCst);
 }

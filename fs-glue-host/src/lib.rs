@@ -11,11 +11,11 @@
 
 #![forbid(unsafe_code)]
 
-pub mod scratch;
-pub mod suite;
 pub mod host_env;
 pub mod lkl_env;
 pub mod model;
+pub mod scratch;
+pub mod suite;
 
 use fs_glue::Vfs;
 use lkl_abi::Errno;
@@ -162,8 +162,9 @@ impl Vfs for HostVfs {
 
     fn statx(&self, dir: HostFd, path: &[u8], flags: i32, mask: u32) -> Result<Statx, Errno> {
         let d = self.get(dir)?;
-        let s = rfs::statx(&*d, p(path), AtFlags::from_bits_retain(flags as u32), rfs::StatxFlags::from_bits_retain(mask))
-            .map_err(errno)?;
+        let s =
+            rfs::statx(&*d, p(path), AtFlags::from_bits_retain(flags as u32), rfs::StatxFlags::from_bits_retain(mask))
+                .map_err(errno)?;
         Ok(Statx {
             stx_mask: s.stx_mask,
             stx_blksize: s.stx_blksize,

@@ -264,7 +264,12 @@ impl Ext4Image {
         let img = Ext4Image { dir, path };
         let f = std::fs::File::create(&img.path).map_err(|e| format!("create {}: {e}", img.path.display()))?;
         f.set_len(size_mb << 20).map_err(|e| e.to_string())?;
-        let out = Command::new(tool("mkfs.ext4")).arg("-q").arg("-F").arg(&img.path).output().map_err(|e| format!("mkfs.ext4: {e}"))?;
+        let out = Command::new(tool("mkfs.ext4"))
+            .arg("-q")
+            .arg("-F")
+            .arg(&img.path)
+            .output()
+            .map_err(|e| format!("mkfs.ext4: {e}"))?;
         if !out.status.success() {
             return Err(format!("mkfs.ext4 failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
@@ -284,7 +289,12 @@ impl Ext4Image {
         let _ = std::fs::remove_dir_all(out.join(name));
         std::fs::create_dir_all(out).map_err(|e| format!("mkdir {}: {e}", out.display()))?;
         let req = format!("rdump {fs_path} {}", out.display());
-        let o = Command::new(tool("debugfs")).arg("-R").arg(&req).arg(&self.path).output().map_err(|e| format!("debugfs: {e}"))?;
+        let o = Command::new(tool("debugfs"))
+            .arg("-R")
+            .arg(&req)
+            .arg(&self.path)
+            .output()
+            .map_err(|e| format!("debugfs: {e}"))?;
         let dumped = out.join(name);
         if !o.status.success() || !dumped.is_dir() {
             return Err(format!("debugfs -R {req:?} = {}: {}", o.status, String::from_utf8_lossy(&o.stderr)));
@@ -294,7 +304,8 @@ impl Ext4Image {
 
     /// `e2fsck -fn`: Ok if the file system is clean, else its report.
     pub fn fsck(&self) -> Result<(), String> {
-        let out = Command::new(tool("e2fsck")).arg("-fn").arg(&self.path).output().map_err(|e| format!("e2fsck: {e}"))?;
+        let out =
+            Command::new(tool("e2fsck")).arg("-fn").arg(&self.path).output().map_err(|e| format!("e2fsck: {e}"))?;
         if out.status.success() {
             return Ok(());
         }

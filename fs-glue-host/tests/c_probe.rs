@@ -64,16 +64,24 @@ fn probe_source(mutate: bool) -> String {
     c.push_str(MISSING_STRUCTS);
     for (i, l) in fs_glue::layout::ALL.iter().enumerate() {
         let size = if mutate && i == 0 { l.size + 1 } else { l.size };
-        writeln!(c, "_Static_assert(sizeof({t}) == {size}, \"sizeof {t} is {size} in fs-glue\");", t = l.c_name).unwrap();
+        writeln!(c, "_Static_assert(sizeof({t}) == {size}, \"sizeof {t} is {size} in fs-glue\");", t = l.c_name)
+            .unwrap();
         for (f, off) in l.fields {
-            writeln!(c, "_Static_assert(offsetof({t}, {f}) == {off}, \"{t}.{f} is at {off} in fs-glue\");", t = l.c_name)
-                .unwrap();
+            writeln!(
+                c,
+                "_Static_assert(offsetof({t}, {f}) == {off}, \"{t}.{f} is at {off} in fs-glue\");",
+                t = l.c_name
+            )
+            .unwrap();
         }
     }
     for (name, spelling, value) in fs_glue::nt::ALL {
         let check = |c: &mut String, expr: &str| {
-            writeln!(c, "_Static_assert((unsigned long long)({expr}) == {value}ULL, \"{name} is {value:#x} in fs-glue\");")
-                .unwrap();
+            writeln!(
+                c,
+                "_Static_assert((unsigned long long)({expr}) == {value}ULL, \"{name} is {value:#x} in fs-glue\");"
+            )
+            .unwrap();
         };
         if let Some(e) = spelling.strip_prefix("enum ") {
             check(&mut c, e);
@@ -84,7 +92,8 @@ fn probe_source(mutate: bool) -> String {
         }
     }
     for (name, s) in NtStatus::ALL {
-        writeln!(c, "_Static_assert((ULONG)STATUS_{name} == {v}UL, \"STATUS_{name} is {v:#x} in fs-glue\");", v = s.0).unwrap();
+        writeln!(c, "_Static_assert((ULONG)STATUS_{name} == {v}UL, \"STATUS_{name} is {v:#x} in fs-glue\");", v = s.0)
+            .unwrap();
     }
     c
 }
@@ -105,8 +114,11 @@ fn layouts_constants_and_statuses_match_mingw_headers() {
     let out = compile(&probe_source(false), "fs_glue_probe.c");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "probe failed:\n{stderr}");
-    let mut undefined: Vec<&str> =
-        stderr.lines().filter_map(|l| l.split("undefined: ").nth(1)).map(|s| s.trim_end_matches(['"', '\u{2019}']).trim()).collect();
+    let mut undefined: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.split("undefined: ").nth(1))
+        .map(|s| s.trim_end_matches(['"', '\u{2019}']).trim())
+        .collect();
     undefined.sort();
     // gcc quotes the pragma both as it appears and as a note.
     undefined.dedup();

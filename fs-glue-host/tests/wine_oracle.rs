@@ -69,7 +69,11 @@ fn parse_outcome(line: &str) -> Outcome {
     match f[0] {
         "C" => Outcome::Created(hex(f[1]), f[2].parse().unwrap(), f[3].parse().ok()),
         "S" => Outcome::Status(hex(f[1]), f[2].parse().unwrap()),
-        "D" => Outcome::Data((0..f.get(1).map_or(0, |s| s.len()) / 2).map(|i| u8::from_str_radix(&f[1][2 * i..2 * i + 2], 16).unwrap()).collect()),
+        "D" => Outcome::Data(
+            (0..f.get(1).map_or(0, |s| s.len()) / 2)
+                .map(|i| u8::from_str_radix(&f[1][2 * i..2 * i + 2], 16).unwrap())
+                .collect(),
+        ),
         "K" => Outcome::Skipped,
         "L" if f[1] == "ERR" => Outcome::Listing(Err(hex(f[2]))),
         "L" => {
@@ -114,11 +118,14 @@ fn wine_comparable(op: &Op) -> bool {
         Op::Create { name: "A", .. } => false,
         // Deviation 2: Wine accepts FILE_DIRECTORY_FILE with dispositions
         // other than FILE_CREATE, FILE_OPEN and FILE_OPEN_IF.
-        Op::Create { disp, opts, .. } if opts & FILE_DIRECTORY_FILE != 0 => matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF),
+        Op::Create { disp, opts, .. } if opts & FILE_DIRECTORY_FILE != 0 => {
+            matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF)
+        }
         // Deviation 14: a failed overwrite of a directory with
         // FILE_DELETE_ON_CLOSE still deletes the directory in Wine.
         Op::Create { disp, opts, .. }
-            if opts & FILE_DELETE_ON_CLOSE != 0 && matches!(disp, FILE_SUPERSEDE | FILE_OVERWRITE | FILE_OVERWRITE_IF) =>
+            if opts & FILE_DELETE_ON_CLOSE != 0
+                && matches!(disp, FILE_SUPERSEDE | FILE_OVERWRITE | FILE_OVERWRITE_IF) =>
         {
             false
         }
@@ -144,12 +151,12 @@ fn allowed(op: &Op, wine: &Outcome, glue: &Outcome) -> Option<(u32, bool)> {
     let pending = NtStatus::DELETE_PENDING.0;
     match (op, wine, glue) {
         // 3: Wine checks share access before the delete-pending state.
-        (Op::Create { .. }, Outcome::Created(w, _, None), Outcome::Created(g, _, None))
-            if *w == s && *g == pending =>
-        {
+        (Op::Create { .. }, Outcome::Created(w, _, None), Outcome::Created(g, _, None)) if *w == s && *g == pending => {
             Some((3, false))
         }
-        (Op::List { .. }, Outcome::Listing(Err(w)), Outcome::Listing(Err(g))) if *w == s && *g == pending => Some((3, false)),
+        (Op::List { .. }, Outcome::Listing(Err(w)), Outcome::Listing(Err(g))) if *w == s && *g == pending => {
+            Some((3, false))
+        }
         // 6: Wine checks FILE_DELETE_ON_CLOSE without DELETE access after
         // looking the name up, the I/O manager before.
         (Op::Create { access, opts, .. }, Outcome::Created(w, _, h), Outcome::Created(g, _, None))
@@ -182,7 +189,9 @@ fn allowed(op: &Op, wine: &Outcome, glue: &Outcome) -> Option<(u32, bool)> {
         }
         // 5: Wine opens a file whose delete disposition is set; the two
         // volumes differ from here on, so the seed stops.
-        (Op::Create { .. }, Outcome::Created(0, _, Some(_)), Outcome::Created(g, _, None)) if *g == pending => Some((5, true)),
+        (Op::Create { .. }, Outcome::Created(0, _, Some(_)), Outcome::Created(g, _, None)) if *g == pending => {
+            Some((5, true))
+        }
         (Op::List { .. }, Outcome::Listing(Ok(_)), Outcome::Listing(Err(g))) if *g == pending => Some((5, true)),
         _ => None,
     }
@@ -257,11 +266,20 @@ fn run(seed: u64, exe: &Path, prefix: &Path) -> Result<(usize, Vec<u32>), String
             continue;
         }
         {
-            let dump: String = ops.iter().zip(&got).zip(text.lines()).enumerate().map(|(j, ((o, g), w))| format!("{j}: {o:?}\n   glue {g:?}\n   wine {w}\n")).collect();
+            let dump: String = ops
+                .iter()
+                .zip(&got)
+                .zip(text.lines())
+                .enumerate()
+                .map(|(j, ((o, g), w))| format!("{j}: {o:?}\n   glue {g:?}\n   wine {w}\n"))
+                .collect();
             std::fs::write(tmp().join(format!("mismatch-{seed}.txt")), dump).unwrap();
             let from = i.saturating_sub(10);
             let hist: Vec<String> = (from..i).map(|j| format!("{j}: {:?} -> {:?}", ops[j], got[j])).collect();
-            return Err(format!("seed {seed} step {i}: {op:?}\n  wine: {want:?}\n  glue: {have:?}\n  before:\n  {}", hist.join("\n  ")));
+            return Err(format!(
+                "seed {seed} step {i}: {op:?}\n  wine: {want:?}\n  glue: {have:?}\n  before:\n  {}",
+                hist.join("\n  ")
+            ));
         }
     }
     Ok((ops.len(), met))

@@ -217,7 +217,10 @@ impl<V: Vfs> Volume<V> {
             }
             let flags = open_flags(kind, want);
             if flags & sys::O_PATH != 0 {
-                let f = self.vfs.openat(root, &path, sys::O_CREAT | sys::O_EXCL | sys::O_WRONLY, mode).map_err(collision)?;
+                let f = self
+                    .vfs
+                    .openat(root, &path, sys::O_CREAT | sys::O_EXCL | sys::O_WRONLY, mode)
+                    .map_err(collision)?;
                 let _ = self.vfs.close(f);
                 self.chown_new(&path)?;
                 fd = self.vfs.openat(root, &path, flags, 0)?;

@@ -77,7 +77,10 @@ impl<V: Vfs> Volume<V> {
         let o = self.open(h)?;
         let needs_read_attrs = matches!(
             class,
-            FILE_BASIC_INFORMATION | FILE_ALL_INFORMATION | FILE_NETWORK_OPEN_INFORMATION | FILE_ATTRIBUTE_TAG_INFORMATION
+            FILE_BASIC_INFORMATION
+                | FILE_ALL_INFORMATION
+                | FILE_NETWORK_OPEN_INFORMATION
+                | FILE_ATTRIBUTE_TAG_INFORMATION
         );
         let size = match class {
             FILE_BASIC_INFORMATION => layout::basic::SIZE,
@@ -195,7 +198,8 @@ impl<V: Vfs> Volume<V> {
             FILE_BASIC_INFORMATION => {
                 need(buf, layout::basic::SIZE)?;
                 use layout::basic::*;
-                let times = [get_i64(buf, CREATION)?, get_i64(buf, ACCESS)?, get_i64(buf, WRITE)?, get_i64(buf, CHANGE)?];
+                let times =
+                    [get_i64(buf, CREATION)?, get_i64(buf, ACCESS)?, get_i64(buf, WRITE)?, get_i64(buf, CHANGE)?];
                 self.set_basic(h, times, get_u32(buf, ATTR)?)
             }
             FILE_POSITION_INFORMATION => {

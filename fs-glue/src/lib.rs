@@ -40,7 +40,7 @@ mod volinfo;
 mod volume;
 mod wire;
 
+pub use fileinfo::RenameFlags;
 pub use status::NtStatus;
 pub use vfs::Vfs;
-pub use fileinfo::RenameFlags;
 pub use volume::{CreateParams, CreateResult, Handle, MountOptions, QueryDirParams, Volume, Written};

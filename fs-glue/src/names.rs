@@ -137,9 +137,10 @@ mod tests {
     #[test]
     fn forbidden_characters_use_the_private_use_range() {
         assert_eq!(linux_to_windows(b"a:b"), vec![0x61, 0xF03A, 0x62]);
-        assert_eq!(linux_to_windows(b"x\\y*?\"<>|\x01\x1f"), vec![
-            0x78, 0xF05C, 0x79, 0xF02A, 0xF03F, 0xF022, 0xF03C, 0xF03E, 0xF07C, 0xF001, 0xF01F
-        ]);
+        assert_eq!(
+            linux_to_windows(b"x\\y*?\"<>|\x01\x1f"),
+            vec![0x78, 0xF05C, 0x79, 0xF02A, 0xF03F, 0xF022, 0xF03C, 0xF03E, 0xF07C, 0xF001, 0xF01F]
+        );
         assert_eq!(windows_to_linux(&[0x61, 0xF03A, 0x62]).unwrap(), b"a:b");
         for bad in ["a:b", "a*", "a?", "a\"", "a<", "a>", "a|", "a\\b", "a/b", "a\u{1}"] {
             assert_eq!(windows_to_linux(&w(bad)), Err(NtStatus::OBJECT_NAME_INVALID), "{bad}");

@@ -42,7 +42,8 @@ impl ShareAccess {
             return Ok(());
         }
         let (r, w, d) = intent(access);
-        let (sr, sw, sd) = (share & FILE_SHARE_READ != 0, share & FILE_SHARE_WRITE != 0, share & FILE_SHARE_DELETE != 0);
+        let (sr, sw, sd) =
+            (share & FILE_SHARE_READ != 0, share & FILE_SHARE_WRITE != 0, share & FILE_SHARE_DELETE != 0);
         let refused = (r && self.shared_read < self.open_count)
             || (w && self.shared_write < self.open_count)
             || (d && self.shared_delete < self.open_count)

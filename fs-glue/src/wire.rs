@@ -74,7 +74,8 @@ pub(crate) fn get_utf16(buf: &[u8], off: usize, len: usize) -> Result<alloc::vec
     if !len.is_multiple_of(2) {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    let b = buf.get(off..off.checked_add(len).ok_or(NtStatus::INVALID_PARAMETER)?).ok_or(NtStatus::INFO_LENGTH_MISMATCH)?;
+    let b =
+        buf.get(off..off.checked_add(len).ok_or(NtStatus::INVALID_PARAMETER)?).ok_or(NtStatus::INFO_LENGTH_MISMATCH)?;
     Ok(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect())
 }
 

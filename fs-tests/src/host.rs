@@ -48,7 +48,12 @@ pub fn xfs_repair_clean(img: &Path) -> R {
 fn checker_clean(cmd: &mut Command) -> R {
     let out = run_any(cmd)?;
     if out.status.code() != Some(0) {
-        return Err(format!("{cmd:?} = {}:\n{}{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "{cmd:?} = {}:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(())
 }
@@ -218,7 +223,9 @@ impl ExtLayout {
             push(Class::InodeBitmap, "Inode bitmap at ");
             // Only the first group's used inodes matter: the rest of the
             // tables is zeroes the kernel never parses.
-            if let Some((a, _)) = line.find("Inode table at ").and_then(|i| parse_range(&line[i + 15..])).filter(|_| group == 0) {
+            if let Some((a, _)) =
+                line.find("Inode table at ").and_then(|i| parse_range(&line[i + 15..])).filter(|_| group == 0)
+            {
                 let len = (inodes_per_group.min(64) * inode_size).div_ceil(bs) * bs;
                 l.regions.push((Class::InodeTable, a * bs, a * bs + len));
             }
@@ -234,7 +241,10 @@ impl ExtLayout {
                         tok.strip_prefix("(ETB").and_then(|t| t.split_once("):")).map(|(_, b)| b)
                     } else {
                         // "(0):1234" or "(0-3):1234-1237" for a directory's data.
-                        tok.strip_prefix('(').filter(|t| !t.starts_with("ETB")).and_then(|t| t.split_once("):")).map(|(_, b)| b)
+                        tok.strip_prefix('(')
+                            .filter(|t| !t.starts_with("ETB"))
+                            .and_then(|t| t.split_once("):"))
+                            .map(|(_, b)| b)
                     };
                     if let Some((a, b)) = blocks.and_then(parse_range) {
                         l.regions.push((class, a * bs, (b + 1) * bs));

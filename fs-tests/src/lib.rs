@@ -104,6 +104,7 @@ pub fn kernel_healthy(k: &Kernel, console: &str) -> R {
             return Err(format!("kernel console shows {bad:?}:\n{}", lkl::console_tail()));
         }
     }
-    k.getpid().map_err(|e| format!("getpid() = {e} after the test: the kernel is dead; tail:\n{}", lkl::console_tail()))?;
+    k.getpid()
+        .map_err(|e| format!("getpid() = {e} after the test: the kernel is dead; tail:\n{}", lkl::console_tail()))?;
     Ok(())
 }

@@ -129,7 +129,9 @@ pub fn compare(flavor: Flavor, a_name: &str, a: &Manifest, b_name: &str, b: &Man
     for (p, ea) in &a {
         match b.get(p) {
             None => diffs.push(format!("/{p}: only in {a_name}: {}", show(ea))),
-            Some(eb) if eb != ea => diffs.push(format!("/{p}:\n    {a_name}: {}\n    {b_name}: {}", show(ea), show(eb))),
+            Some(eb) if eb != ea => {
+                diffs.push(format!("/{p}:\n    {a_name}: {}\n    {b_name}: {}", show(ea), show(eb)))
+            }
             Some(_) => {}
         }
     }
@@ -147,7 +149,11 @@ pub fn compare(flavor: Flavor, a_name: &str, a: &Manifest, b_name: &str, b: &Man
     }
     let n = diffs.len();
     diffs.truncate(25);
-    Err(format!("{a_name} and {b_name} differ in {n} entries ({} entries compared):\n  {}", a.len(), diffs.join("\n  ")))
+    Err(format!(
+        "{a_name} and {b_name} differ in {n} entries ({} entries compared):\n  {}",
+        a.len(),
+        diffs.join("\n  ")
+    ))
 }
 
 fn join(root: &str, rel: &str) -> String {
@@ -238,7 +244,8 @@ pub fn from_library(k: &Kernel, root: &str) -> R<Manifest> {
 fn host_xattrs(path: &Path) -> R<BTreeMap<String, Vec<u8>>> {
     let mut out = BTreeMap::new();
     let mut names = vec![0u8; 64 * 1024];
-    let n = rustix::fs::llistxattr(path, &mut names[..]).map_err(|e| format!("llistxattr({}) = {e}", path.display()))?;
+    let n =
+        rustix::fs::llistxattr(path, &mut names[..]).map_err(|e| format!("llistxattr({}) = {e}", path.display()))?;
     for name in names[..n].split(|&b| b == 0).filter(|s| !s.is_empty()) {
         let name = String::from_utf8_lossy(name).into_owned();
         let mut val = vec![0u8; 64 * 1024];
@@ -316,7 +323,18 @@ mod tests {
     use super::*;
 
     fn entry() -> Entry {
-        Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: 1, nlink: 1, target: None, xattrs: BTreeMap::new(), mtime: (3, 7), sha256: Some([1; 32]) }
+        Entry {
+            kind: Kind::File,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: 1,
+            nlink: 1,
+            target: None,
+            xattrs: BTreeMap::new(),
+            mtime: (3, 7),
+            sha256: Some([1; 32]),
+        }
     }
 
     #[test]

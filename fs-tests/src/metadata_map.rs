@@ -120,7 +120,11 @@ pub fn btrfs_regions(img: &Path) -> R<Vec<Region>> {
     let mut cur: Option<u64> = None;
     for line in chunks.lines().map(str::trim) {
         if let Some(i) = line.find("CHUNK_ITEM ") {
-            cur = line[i + 11..].trim_end_matches(|c: char| !c.is_ascii_digit()).split(')').next().and_then(|v| v.trim().parse().ok());
+            cur = line[i + 11..]
+                .trim_end_matches(|c: char| !c.is_ascii_digit())
+                .split(')')
+                .next()
+                .and_then(|v| v.trim().parse().ok());
         } else if let (Some(c), Some(rest)) = (cur, line.strip_prefix("length ")) {
             let len = rest.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
             map.entry(c).or_default().0 = len;
@@ -135,7 +139,12 @@ pub fn btrfs_regions(img: &Path) -> R<Vec<Region>> {
         (logical < start + len).then(|| stripes.iter().map(|s| s + (logical - start)).collect())
     };
     let dump = run(Command::new("btrfs").args(["inspect-internal", "dump-tree"]).arg(img))?;
-    let mut out = vec![Region { what: "btrfs superblock".into(), copies: vec![BTRFS_SUPER.0], len: BTRFS_SUPER.1, csum: Csum::Btrfs }];
+    let mut out = vec![Region {
+        what: "btrfs superblock".into(),
+        copies: vec![BTRFS_SUPER.0],
+        len: BTRFS_SUPER.1,
+        csum: Csum::Btrfs,
+    }];
     let mut seen = std::collections::BTreeSet::new();
     for line in dump.lines().map(str::trim) {
         let (kind, rest) = match line.split_once(' ') {
@@ -248,9 +257,19 @@ pub fn xfs_regions(img: &Path, inodes: &[u64], dirs: &[u64], btree_files: &[u64]
         // xfs_format.h: sb_crc 224, agf_crc 216, agi_crc 312, agfl_crc 32).
         out.push(Region { what: format!("xfs sb {ag}"), copies: vec![base], len: s, csum: g.csum(224) });
         out.push(Region { what: format!("xfs agf {ag}"), copies: vec![base + g.sector], len: s, csum: g.csum(216) });
-        out.push(Region { what: format!("xfs agi {ag}"), copies: vec![base + 2 * g.sector], len: s, csum: g.csum(312) });
+        out.push(Region {
+            what: format!("xfs agi {ag}"),
+            copies: vec![base + 2 * g.sector],
+            len: s,
+            csum: g.csum(312),
+        });
         if g.v5 {
-            out.push(Region { what: format!("xfs agfl {ag}"), copies: vec![base + 3 * g.sector], len: s, csum: g.csum(32) });
+            out.push(Region {
+                what: format!("xfs agfl {ag}"),
+                copies: vec![base + 3 * g.sector],
+                len: s,
+                csum: g.csum(32),
+            });
         }
         let agf = read_at(img, base + g.sector, s)?;
         let agi = read_at(img, base + 2 * g.sector, s)?;
@@ -266,14 +285,24 @@ pub fn xfs_regions(img: &Path, inodes: &[u64], dirs: &[u64], btree_files: &[u64]
             roots.push(("finobt", be32(&agi, 328)));
         }
         for (name, agbno) in roots {
-            out.push(Region { what: format!("xfs {name} root {ag}"), copies: vec![g.ag_byte(ag, agbno)], len: b, csum: g.csum(52) });
+            out.push(Region {
+                what: format!("xfs {name} root {ag}"),
+                copies: vec![g.ag_byte(ag, agbno)],
+                len: b,
+                csum: g.csum(52),
+            });
         }
     }
     let mut all_inodes = vec![g.root_ino];
     all_inodes.extend_from_slice(inodes);
     for ino in all_inodes {
         // The dinode's CRC is at 100 (v3 inodes only).
-        out.push(Region { what: format!("xfs inode {ino}"), copies: vec![g.inode_byte(ino)], len: g.inode_size as usize, csum: g.csum(100) });
+        out.push(Region {
+            what: format!("xfs inode {ino}"),
+            copies: vec![g.inode_byte(ino)],
+            len: g.inode_size as usize,
+            csum: g.csum(100),
+        });
     }
     for &ino in dirs {
         for (off, len) in xfs_db_extents(img, &g, ino)? {
@@ -283,7 +312,12 @@ pub fn xfs_regions(img: &Path, inodes: &[u64], dirs: &[u64], btree_files: &[u64]
                 // Data and free blocks start with their magic and CRC; leaf
                 // and node blocks start with the da_blkinfo (CRC at 12).
                 let crc = if matches!(&head[..4], b"XDB3" | b"XDD3" | b"XDF3") { 4 } else { 12 };
-                out.push(Region { what: format!("xfs dir block of inode {ino}"), copies: vec![at], len: g.dir_block as usize, csum: g.csum(crc) });
+                out.push(Region {
+                    what: format!("xfs dir block of inode {ino}"),
+                    copies: vec![at],
+                    len: g.dir_block as usize,
+                    csum: g.csum(crc),
+                });
                 at += g.dir_block;
             }
         }
@@ -291,7 +325,12 @@ pub fn xfs_regions(img: &Path, inodes: &[u64], dirs: &[u64], btree_files: &[u64]
     for &ino in btree_files {
         for fsb in xfs_db_bmbt_ptrs(img, &g, ino)? {
             // Long-form btree blocks keep their CRC at 64.
-            out.push(Region { what: format!("xfs bmbt block of inode {ino}"), copies: vec![fsb], len: b, csum: g.csum(64) });
+            out.push(Region {
+                what: format!("xfs bmbt block of inode {ino}"),
+                copies: vec![fsb],
+                len: b,
+                csum: g.csum(64),
+            });
         }
     }
     Ok((g, out))
@@ -300,11 +339,13 @@ pub fn xfs_regions(img: &Path, inodes: &[u64], dirs: &[u64], btree_files: &[u64]
 /// (byte offset, length) of the data-fork extents of `ino`, from
 /// `xfs_db ... bmap` lines like `data offset 0 startblock 24 (0/24) count 1 flag 0`.
 fn xfs_db_extents(img: &Path, g: &XfsGeometry, ino: u64) -> R<Vec<(u64, u64)>> {
-    let out = run(Command::new("xfs_db").arg("-r").arg("-c").arg(format!("inode {ino}")).args(["-c", "bmap"]).arg(img))?;
+    let out =
+        run(Command::new("xfs_db").arg("-r").arg("-c").arg(format!("inode {ino}")).args(["-c", "bmap"]).arg(img))?;
     let mut v = Vec::new();
     for line in out.lines() {
         let ag_bno = line.split('(').nth(1).and_then(|r| r.split(')').next()).and_then(|r| r.split_once('/'));
-        let count = line.split("count ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|c| c.parse::<u64>().ok());
+        let count =
+            line.split("count ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|c| c.parse::<u64>().ok());
         if let (Some((ag, bno)), Some(count)) = (ag_bno, count)
             && let (Ok(ag), Ok(bno)) = (ag.trim().parse::<u64>(), bno.trim().parse::<u64>())
         {
@@ -321,7 +362,13 @@ fn xfs_db_extents(img: &Path, g: &XfsGeometry, ino: u64) -> R<Vec<(u64, u64)>> {
 /// (its `ptrs` as absolute filesystem block numbers: AG in the high bits).
 fn xfs_db_bmbt_ptrs(img: &Path, g: &XfsGeometry, ino: u64) -> R<Vec<u64>> {
     let fork = if g.v5 { "u3" } else { "u" };
-    let out = run(Command::new("xfs_db").arg("-r").arg("-c").arg(format!("inode {ino}")).arg("-c").arg(format!("print {fork}.bmbt.ptrs")).arg(img))?;
+    let out = run(Command::new("xfs_db")
+        .arg("-r")
+        .arg("-c")
+        .arg(format!("inode {ino}"))
+        .arg("-c")
+        .arg(format!("print {fork}.bmbt.ptrs"))
+        .arg(img))?;
     let mut v = Vec::new();
     // "u3.bmbt.ptrs[1] = 10" or "...ptrs[1-2] = 1:12 2:34" (index:value).
     let values = out.split_once('=').map_or("", |(_, v)| v);

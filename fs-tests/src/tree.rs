@@ -87,7 +87,8 @@ impl Lib<'_> {
 
     /// Opens `rel` for writing, runs `f` on the fd, closes.
     pub fn with_fd(&self, rel: &str, flags: i32, f: impl FnOnce(i32) -> R) -> R {
-        let fd = self.k.open(&self.p(rel), flags | sys::O_CLOEXEC, 0o644).map_err(|e| fail(format!("open({rel})"), e))?;
+        let fd =
+            self.k.open(&self.p(rel), flags | sys::O_CLOEXEC, 0o644).map_err(|e| fail(format!("open({rel})"), e))?;
         let r = f(fd);
         let c = self.k.close(fd).map_err(|e| fail(format!("close({rel})"), e));
         r?;
@@ -97,7 +98,8 @@ impl Lib<'_> {
     /// pwrite + fsync.
     pub fn pwrite(&self, rel: &str, data: &[u8], off: u64) -> R {
         self.with_fd(rel, sys::O_WRONLY | sys::O_CREAT, |fd| {
-            let n = self.k.pwrite(fd, data, off).map_err(|e| fail(format!("pwrite({rel}, {}, {off})", data.len()), e))?;
+            let n =
+                self.k.pwrite(fd, data, off).map_err(|e| fail(format!("pwrite({rel}, {}, {off})", data.len()), e))?;
             if n != data.len() {
                 return Err(format!("pwrite({rel}) short: {n}"));
             }
@@ -121,7 +123,9 @@ impl Lib<'_> {
 
     /// Hard link.
     pub fn link(&self, old: &str, new: &str) -> R {
-        self.k.linkat(sys::AT_FDCWD, &self.p(old), sys::AT_FDCWD, &self.p(new), 0).map_err(|e| fail(format!("link({old}, {new})"), e))
+        self.k
+            .linkat(sys::AT_FDCWD, &self.p(old), sys::AT_FDCWD, &self.p(new), 0)
+            .map_err(|e| fail(format!("link({old}, {new})"), e))
     }
 
     /// renameat2.
@@ -140,7 +144,9 @@ impl Lib<'_> {
     /// lsetxattr.
     pub fn setxattr(&self, rel: &str, name: &str, value: &[u8]) -> R {
         let n = CString::new(name).map_err(es("xattr name"))?;
-        self.k.lsetxattr(&self.p(rel), &n, value, 0).map_err(|e| fail(format!("lsetxattr({rel}, {name}, {} bytes)", value.len()), e))
+        self.k
+            .lsetxattr(&self.p(rel), &n, value, 0)
+            .map_err(|e| fail(format!("lsetxattr({rel}, {name}, {} bytes)", value.len()), e))
     }
 
     /// chmod.
@@ -235,8 +241,11 @@ pub fn change(l: &Lib, caps: Caps, seed: u64, w: &mut Written) -> R {
     let mut rng = Rng::new(seed);
     let mv = |old: &str, new: &str, w: &mut Written| -> R {
         l.rename(old, new, 0)?;
-        let moved: Vec<(String, [u8; 32])> =
-            w.iter().filter(|(p, _)| p.as_str() == old || p.starts_with(&format!("{old}/"))).map(|(p, h)| (p.clone(), *h)).collect();
+        let moved: Vec<(String, [u8; 32])> = w
+            .iter()
+            .filter(|(p, _)| p.as_str() == old || p.starts_with(&format!("{old}/")))
+            .map(|(p, h)| (p.clone(), *h))
+            .collect();
         w.retain(|p, _| !(p == new || p.starts_with(&format!("{new}/"))));
         for (p, h) in moved {
             w.remove(&p);
@@ -267,7 +276,12 @@ pub fn change(l: &Lib, caps: Caps, seed: u64, w: &mut Written) -> R {
     l.unlink("moved-c/d/e/f", true)?;
     // Truncates: shrink the biggest file, cut one to a few bytes, extend one
     // with a hole, empty one; then reuse the freed space.
-    let cuts: [(&str, u64); 4] = [("files/s-67108864", (10 << 20) + 123), ("files/s-1048581", 1000), ("files/s-4097", 1 << 20), ("files/s-3145745", 0)];
+    let cuts: [(&str, u64); 4] = [
+        ("files/s-67108864", (10 << 20) + 123),
+        ("files/s-1048581", 1000),
+        ("files/s-4097", 1 << 20),
+        ("files/s-3145745", 0),
+    ];
     for (rel, len) in cuts {
         l.truncate(rel, len)?;
         w.remove(rel);
@@ -313,7 +327,12 @@ pub fn build_on_host(root: &Path, caps: Caps, seed: u64) -> R {
     for size in [0usize, 1, 4097, 1_048_581.min(biggest - 3), biggest] {
         write(&format!("data/h-{size}"), &rng.bytes(size))?;
     }
-    let f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(root.join("data/sparse")).map_err(es("sparse"))?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(root.join("data/sparse"))
+        .map_err(es("sparse"))?;
     f.set_len(sparse).map_err(es("sparse set_len"))?;
     {
         use std::os::unix::fs::FileExt;
@@ -329,8 +348,10 @@ pub fn build_on_host(root: &Path, caps: Caps, seed: u64) -> R {
         std::os::unix::fs::symlink("../data/h-1", root.join("ln/rel")).map_err(es("symlink"))?;
         std::os::unix::fs::symlink("x/".repeat(60), root.join("ln/long")).map_err(es("symlink"))?;
         std::fs::hard_link(root.join("data/h-4097"), root.join("ln/hard")).map_err(es("hard link"))?;
-        rustix::fs::lsetxattr(root.join("data/h-1"), "user.host", b"from the host", rustix::fs::XattrFlags::empty()).map_err(es("setxattr"))?;
-        rustix::fs::lsetxattr(root.join("h1"), "user.big", &rng.bytes(caps.xattr_big), rustix::fs::XattrFlags::empty()).map_err(es("setxattr"))?;
+        rustix::fs::lsetxattr(root.join("data/h-1"), "user.host", b"from the host", rustix::fs::XattrFlags::empty())
+            .map_err(es("setxattr"))?;
+        rustix::fs::lsetxattr(root.join("h1"), "user.big", &rng.bytes(caps.xattr_big), rustix::fs::XattrFlags::empty())
+            .map_err(es("setxattr"))?;
         std::fs::set_permissions(root.join("data/h-0"), std::fs::Permissions::from_mode(0o640)).map_err(es("chmod"))?;
         std::os::unix::fs::lchown(root.join("data/h-0"), Some(4321), Some(8765)).map_err(es("chown"))?;
         std::os::unix::fs::lchown(root.join("ln/rel"), Some(7), Some(8)).map_err(es("lchown"))?;

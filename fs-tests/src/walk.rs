@@ -43,7 +43,9 @@ pub fn walk(k: &Kernel, root: &str) -> Walk {
                 continue;
             }
         };
-        let _ = k.statx(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW, sys::STATX_BASIC_STATS | sys::STATX_BTIME).map_err(|e| w.err("statx", e));
+        let _ = k
+            .statx(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW, sys::STATX_BASIC_STATS | sys::STATX_BTIME)
+            .map_err(|e| w.err("statx", e));
         match k.llistxattr(&c) {
             Ok(names) => {
                 for n in names {
@@ -105,6 +107,7 @@ pub fn scribble(k: &Kernel, root: &str, w: &mut Walk) {
         Err(e) => w.err("creat", e),
     }
     let _ = k.unlinkat(sys::AT_FDCWD, &p("big/n-0007"), 0).map_err(|e| w.err("unlink", e));
-    let _ = k.renameat2(sys::AT_FDCWD, &p("sub/a"), sys::AT_FDCWD, &p("sub/a-renamed"), 0).map_err(|e| w.err("rename", e));
+    let _ =
+        k.renameat2(sys::AT_FDCWD, &p("sub/a"), sys::AT_FDCWD, &p("sub/a-renamed"), 0).map_err(|e| w.err("rename", e));
     let _ = k.sync().map_err(|e| w.err("sync", e));
 }

@@ -42,7 +42,14 @@ fn try_image(k: &Kernel, host: &StdHost, image: Vec<u8>, fstype: Option<&str>) -
             if let Err(e) = k.unmount(&m) {
                 w.err("umount2", e);
                 // Not mounted any more is the only acceptable state.
-                check!(k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL { Ok(()) } else { Err(e) }), "umount2(detach)");
+                check!(
+                    k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }),
+                    "umount2(detach)"
+                );
             }
             Outcome::Mounted(w)
         }
@@ -96,7 +103,8 @@ fn base_image(s: &Scratch, csum: bool) -> R<(Vec<u8>, ExtLayout)> {
         drop(f);
         std::os::unix::fs::symlink("sub/f1", r.join("link")).map_err(es("symlink"))?;
         std::os::unix::fs::symlink("t/".repeat(50), r.join("longlink")).map_err(es("symlink"))?;
-        rustix::fs::lsetxattr(r.join("sub/f2"), "user.x", &rng.bytes(300), rustix::fs::XattrFlags::empty()).map_err(es("setxattr"))?;
+        rustix::fs::lsetxattr(r.join("sub/f2"), "user.x", &rng.bytes(300), rustix::fs::XattrFlags::empty())
+            .map_err(es("setxattr"))?;
         mnt.unmount()?;
     }
     let layout = ExtLayout::read(&img, &["/sparse"], &["/", "/big", "/sub"])?;
@@ -104,8 +112,15 @@ fn base_image(s: &Scratch, csum: bool) -> R<(Vec<u8>, ExtLayout)> {
     Ok((data, layout))
 }
 
-const CLASSES: [Class; 7] =
-    [Class::Superblock, Class::GroupDesc, Class::BlockBitmap, Class::InodeBitmap, Class::InodeTable, Class::ExtentBlock, Class::DirBlock];
+const CLASSES: [Class; 7] = [
+    Class::Superblock,
+    Class::GroupDesc,
+    Class::BlockBitmap,
+    Class::InodeBitmap,
+    Class::InodeTable,
+    Class::ExtentBlock,
+    Class::DirBlock,
+];
 
 /// Mutations per process: each has its own disk (removed before the next),
 /// and the per-case timeout still catches a hang in any one of them.
@@ -248,7 +263,9 @@ fn zeroed_superblock() -> R {
     let mut vfat = made(&s, "vfat.img", &["mkfs.vfat"])?;
     vfat[..512].fill(0);
     let (k, host) = boot(Console::Capture, 64)?;
-    for (what, img, fstype) in [("ext4", &ext4, Some("ext4")), ("ext4", &ext4, None), ("vfat", &vfat, Some("vfat")), ("vfat", &vfat, None)] {
+    for (what, img, fstype) in
+        [("ext4", &ext4, Some("ext4")), ("ext4", &ext4, None), ("vfat", &vfat, Some("vfat")), ("vfat", &vfat, None)]
+    {
         let o = try_image(&k, host, img.clone(), fstype)?;
         println!("{what} with a zeroed superblock as {}: {}", fstype.unwrap_or("detected"), describe(&o));
         ensure!(matches!(o, Outcome::MountFailed(_)), "{what} with a zeroed superblock mounted");
@@ -278,4 +295,3 @@ fn main() {
     cases.extend(MUTATIONS.iter().map(|&(name, run)| Case { name, timeout: Duration::from_secs(120), run }));
     lkl_test_runner::main("bad_input", &cases)
 }
-

@@ -51,6 +51,9 @@ fn main() {
     let t = |name, run| Case { name, timeout: Duration::from_secs(30), run };
     lkl_test_runner::main(
         "btrfs_background_writeback",
-        &[t("unmount_after_400_dirty_files", unmount_after_400_dirty_files), t("create_on_small_btrfs", create_on_small_btrfs)],
+        &[
+            t("unmount_after_400_dirty_files", unmount_after_400_dirty_files),
+            t("create_on_small_btrfs", create_on_small_btrfs),
+        ],
     )
 }

@@ -26,11 +26,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fs_tests::host::{self, HostMount};
 use fs_tests::metadata_map::{Csum, Region, btrfs_regions, read_at, xfs_regions};
 use fs_tests::rng::Rng;
 use fs_tests::tree::Lib;
 use fs_tests::walk::{Walk, scribble, walk};
-use fs_tests::host::{self, HostMount};
 use fs_tests::{R, Scratch, boot, es, mkfs};
 use lkl::{BlockDevice, Kernel, MountOptions, sys};
 use lkl_std_host::{Console, CowDevice, FileDevice, StdHost};
@@ -152,13 +152,17 @@ fn populate_on_host(r: &Path) -> R {
     drop(f);
     std::os::unix::fs::symlink("sub/f1", r.join("link")).map_err(es("symlink"))?;
     std::os::unix::fs::symlink("t/".repeat(50), r.join("longlink")).map_err(es("symlink"))?;
-    rustix::fs::lsetxattr(r.join("sub/f2"), "user.x", &rng.bytes(300), rustix::fs::XattrFlags::empty()).map_err(es("setxattr"))?;
-    rustix::fs::lsetxattr(r.join("sub/f3"), "user.big", &rng.bytes(3000), rustix::fs::XattrFlags::empty()).map_err(es("setxattr"))?;
+    rustix::fs::lsetxattr(r.join("sub/f2"), "user.x", &rng.bytes(300), rustix::fs::XattrFlags::empty())
+        .map_err(es("setxattr"))?;
+    rustix::fs::lsetxattr(r.join("sub/f3"), "user.big", &rng.bytes(3000), rustix::fs::XattrFlags::empty())
+        .map_err(es("setxattr"))?;
     Ok(())
 }
 
 fn ino(l: &Lib, rel: &str) -> R<u64> {
-    l.k.fstatat(sys::AT_FDCWD, &l.p(rel), sys::AT_SYMLINK_NOFOLLOW).map(|st| st.st_ino).map_err(|e| format!("lstat({rel}) = {e}"))
+    l.k.fstatat(sys::AT_FDCWD, &l.p(rel), sys::AT_SYMLINK_NOFOLLOW)
+        .map(|st| st.st_ino)
+        .map_err(|e| format!("lstat({rel}) = {e}"))
 }
 
 /// Makes and populates the base image (xfs in `k`, btrfs through the host
@@ -196,7 +200,11 @@ fn verified(kind: Kind, regions: Vec<Region>, img: &Path) -> R<Vec<Region>> {
         for &c in &r.copies {
             let block = read_at(img, c, r.len)?;
             if r.csum != Csum::None {
-                ensure!(r.stored_checksum_ok(&block), "{} at {c:#x}: stored checksum does not verify (map is wrong)", r.what);
+                ensure!(
+                    r.stored_checksum_ok(&block),
+                    "{} at {c:#x}: stored checksum does not verify (map is wrong)",
+                    r.what
+                );
                 checked += 1;
             }
         }
@@ -305,7 +313,14 @@ fn try_device(k: &Kernel, host: &StdHost, kind: Kind, dev: Arc<dyn BlockDevice>)
             scribble(k, &root, &mut w);
             if let Err(e) = k.unmount(&m) {
                 w.err("umount2", e);
-                check!(k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL { Ok(()) } else { Err(e) }), "umount2(detach)");
+                check!(
+                    k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }),
+                    "umount2(detach)"
+                );
             }
             Outcome::Mounted(w)
         }
@@ -317,7 +332,8 @@ fn try_device(k: &Kernel, host: &StdHost, kind: Kind, dev: Arc<dyn BlockDevice>)
     if let Some(bad) = FATAL_SAYS.iter().find(|s| said.contains(*s)) {
         return Err(format!("kernel console shows {bad:?}; getpid() = {:?}; console:\n{said}", k.getpid()));
     }
-    k.getpid().map_err(|e| format!("getpid() = {e}: the kernel is dead; console:\n{said}\ntail:\n{}", lkl::console_tail()))?;
+    k.getpid()
+        .map_err(|e| format!("getpid() = {e}: the kernel is dead; console:\n{said}\ntail:\n{}", lkl::console_tail()))?;
     check!(removed, "remove_disk");
     Ok((outcome, said))
 }
@@ -352,14 +368,20 @@ fn mutations(kind: Kind) -> R {
         }
         (o, said) => return Err(format!("the base image: {}\n{said}", describe(&o))),
     }
-    let supers: Vec<usize> = (0..regions.len()).filter(|&i| regions[i].what.contains("superblock") || regions[i].what.starts_with("xfs sb ")).collect();
+    let supers: Vec<usize> = (0..regions.len())
+        .filter(|&i| regions[i].what.contains("superblock") || regions[i].what.starts_with("xfs sb "))
+        .collect();
     let mut tally: BTreeMap<String, usize> = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut reached = 0;
     for i in 0..MUTATIONS {
         let mut rng = Rng::new(((kind as u64) << 32) ^ i ^ 0xc0_ffee);
         // One in six changes a superblock (the first thing mount parses).
-        let r = if rng.below(6) == 0 { &regions[supers[rng.below(supers.len() as u64) as usize]] } else { &regions[rng.below(regions.len() as u64) as usize] };
+        let r = if rng.below(6) == 0 {
+            &regions[supers[rng.below(supers.len() as u64) as usize]]
+        } else {
+            &regions[rng.below(regions.len() as u64) as usize]
+        };
         let blind = r.csum == Csum::None || rng.below(5) == 0;
         let mut block = read_at(&img, r.copies[0], r.len)?;
         let skip = r.csum_bytes();
@@ -387,7 +409,8 @@ fn mutations(kind: Kind) -> R {
         if only.is_some_and(|n| n != i) {
             continue;
         }
-        let label = format!("#{i} {} at {:#x}+{at:#x} ({what}, {checksum}, {} copies)", r.what, r.copies[0], r.copies.len());
+        let label =
+            format!("#{i} {} at {:#x}+{at:#x} ({what}, {checksum}, {} copies)", r.what, r.copies[0], r.copies.len());
         println!("{label} ...");
         let dev = CowDevice::new(base.clone());
         for &c in &r.copies {
@@ -395,7 +418,13 @@ fn mutations(kind: Kind) -> R {
         }
         let (o, said) = try_device(&k, host, kind, Arc::new(dev)).map_err(|e| format!("{label}: {e}"))?;
         let ev = evidence(&said);
-        println!("    {}; console: {ev}{}", describe(&o), first_line_with(&said, PARSER_SAYS.iter().chain(CSUM_SAYS).copied().collect::<Vec<_>>().as_slice()).map(|l| format!(" ({l})")).unwrap_or_default());
+        println!(
+            "    {}; console: {ev}{}",
+            describe(&o),
+            first_line_with(&said, PARSER_SAYS.iter().chain(CSUM_SAYS).copied().collect::<Vec<_>>().as_slice())
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        );
         if let Some(w) = first_line_with(&said, &["WARNING"]) {
             warnings.push(format!("#{i}: {w}"));
         }
@@ -409,7 +438,9 @@ fn mutations(kind: Kind) -> R {
         };
         *tally.entry(key).or_default() += 1;
     }
-    println!("summary {kind:?}: {reached} of {MUTATIONS} mutations carried a valid (or no) checksum, so reached the parsers");
+    println!(
+        "summary {kind:?}: {reached} of {MUTATIONS} mutations carried a valid (or no) checksum, so reached the parsers"
+    );
     for (k, v) in &tally {
         println!("  {v:3}  {k}");
     }
@@ -433,5 +464,8 @@ fn xfs_v4() -> R {
 
 fn main() {
     let t = |name, run| Case { name, timeout: Duration::from_secs(150), run };
-    lkl_test_runner::main("btrfs_xfs_mutations", &[t("btrfs_mixed", btrfs_mixed), t("btrfs_default", btrfs_default), t("xfs_v5", xfs_v5), t("xfs_v4", xfs_v4)])
+    lkl_test_runner::main(
+        "btrfs_xfs_mutations",
+        &[t("btrfs_mixed", btrfs_mixed), t("btrfs_default", btrfs_default), t("xfs_v5", xfs_v5), t("xfs_v4", xfs_v4)],
+    )
 }

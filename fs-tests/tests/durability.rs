@@ -164,7 +164,11 @@ fn power_cuts(mkfs_args: &[&str], seed: u64) -> R {
         let mnt = HostMount::new(&copy, &s.path("mnt"), false).map_err(ctx)?;
         for f in synced.iter().filter(|f| f.log_len <= cut + 1) {
             let data = std::fs::read(mnt.path().join(&f.rel)).map_err(|e| ctx(format!("fsynced {}: {e}", f.rel)))?;
-            ensure!(digest(&data)? == f.sha, "{}", ctx(format!("fsynced {} ({} bytes) has other contents", f.rel, data.len())));
+            ensure!(
+                digest(&data)? == f.sha,
+                "{}",
+                ctx(format!("fsynced {} ({} bytes) has other contents", f.rel, data.len()))
+            );
             checked_files += 1;
         }
         mnt.unmount().map_err(ctx)?;
@@ -271,7 +275,9 @@ fn dirty_helper(img: &Path) -> R {
     l.unlink("old/gone", false)?;
     // fsync of the directory commits the transaction holding the rename
     // and the unlink.
-    l.with_fd("journal", sys::O_RDONLY | sys::O_DIRECTORY, |fd| k.fsync(fd).map_err(|e| format!("fsync(journal) = {e}")))?;
+    l.with_fd("journal", sys::O_RDONLY | sys::O_DIRECTORY, |fd| {
+        k.fsync(fd).map_err(|e| format!("fsync(journal) = {e}"))
+    })?;
     // Exit with the file system mounted: nothing checkpoints the journal.
     std::process::exit(0)
 }
@@ -293,7 +299,11 @@ fn ro_dirty_journal() -> R {
         mnt.unmount()?;
     }
     let exe = std::env::current_exe().map_err(es("current_exe"))?;
-    let out = std::process::Command::new(exe).env(DIRTY_HELPER, &img).env_remove("LKL_RUNNER_CASE").output().map_err(es("helper"))?;
+    let out = std::process::Command::new(exe)
+        .env(DIRTY_HELPER, &img)
+        .env_remove("LKL_RUNNER_CASE")
+        .output()
+        .map_err(es("helper"))?;
     ensure!(out.status.success(), "helper: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     let header = run(std::process::Command::new("dumpe2fs").arg("-h").arg(&img))?;
     ensure!(header.contains("needs_recovery"), "the helper left a clean journal:\n{header}");
@@ -325,7 +335,10 @@ fn ro_dirty_journal() -> R {
     let mnt = HostMount::new(&copy, &s.path("mnt"), false)?;
     let host_view = manifest::from_host(mnt.path(), true)?;
     mnt.unmount()?;
-    ensure!(host_view.contains_key("journal/renamed") && !host_view.contains_key("old/gone"), "the replay lost the last operations");
+    ensure!(
+        host_view.contains_key("journal/renamed") && !host_view.contains_key("old/gone"),
+        "the replay lost the last operations"
+    );
     manifest::compare(Flavor::Posix, "library (read-only)", &seen, "host kernel after replay", &host_view)?;
     println!("image unchanged ({} sectors kept in memory)", cow.dirty_sectors());
     Ok(())
@@ -336,7 +349,10 @@ fn main() {
         let img = std::path::PathBuf::from(img);
         // Linux is only called from threads with the library's stack size.
         let t = std::thread::Builder::new().stack_size(lkl_abi::THREAD_STACK_SIZE).spawn(move || dirty_helper(&img));
-        let r = t.map_err(|e| e.to_string()).and_then(|t| t.join().map_err(|_| "helper panicked".to_string())).and_then(|r| r);
+        let r = t
+            .map_err(|e| e.to_string())
+            .and_then(|t| t.join().map_err(|_| "helper panicked".to_string()))
+            .and_then(|r| r);
         eprintln!("dirty-journal helper: {r:?}");
         std::process::exit(1);
     }
@@ -355,4 +371,3 @@ fn main() {
         ],
     )
 }
-

@@ -105,14 +105,24 @@ const XFS_RMAPBT: Variant = Variant {
     features: &["V5", "CRC", "FINOBT", "RMAPBT", "REFLINK"],
     ..XFS
 };
-const EXT2: Variant =
-    Variant { name: "ext2", mkfs: &["mkfs.ext2", "-q", "-F", "-b", "4096"], flavor: Flavor::Posix, caps: EXT_CAPS, features: &["ext_attr", "filetype"], checker: Checker::E2fsck, ..SMALL };
+const EXT2: Variant = Variant {
+    name: "ext2",
+    mkfs: &["mkfs.ext2", "-q", "-F", "-b", "4096"],
+    flavor: Flavor::Posix,
+    caps: EXT_CAPS,
+    features: &["ext_attr", "filetype"],
+    checker: Checker::E2fsck,
+    ..SMALL
+};
 const EXT3: Variant = Variant {
     name: "ext3",
     mkfs: &["mkfs.ext3", "-q", "-F", "-b", "4096"],
     flavor: Flavor::Posix,
     caps: EXT_CAPS,
-    features: &["has_journal", "ext_attr", "dir_index"], checker: Checker::E2fsck, ..SMALL };
+    features: &["has_journal", "ext_attr", "dir_index"],
+    checker: Checker::E2fsck,
+    ..SMALL
+};
 // mke2fs.conf makes images under 512 MiB "small" (1 KiB blocks); 4 KiB is
 // what the same defaults give any real disk, so it is asked for here.
 const EXT4: Variant = Variant {
@@ -120,15 +130,37 @@ const EXT4: Variant = Variant {
     mkfs: &["mkfs.ext4", "-q", "-F", "-b", "4096"],
     flavor: Flavor::Posix,
     caps: EXT_CAPS,
-    features: &["has_journal", "64bit", "metadata_csum", "extent", "flex_bg", "huge_file", "dir_nlink"], checker: Checker::E2fsck, ..SMALL };
+    features: &["has_journal", "64bit", "metadata_csum", "extent", "flex_bg", "huge_file", "dir_nlink"],
+    checker: Checker::E2fsck,
+    ..SMALL
+};
 const EXT4_1K: Variant = Variant {
     name: "ext4-1k",
     mkfs: &["mkfs.ext4", "-q", "-F", "-b", "1024"],
     flavor: Flavor::Posix,
     caps: EXT_CAPS,
-    features: &["has_journal", "64bit", "metadata_csum", "extent", "flex_bg", "huge_file", "dir_nlink"], checker: Checker::E2fsck, ..SMALL };
-const FAT16: Variant = Variant { name: "vfat16", mkfs: &["mkfs.vfat", "-F", "16"], flavor: Flavor::Fat, caps: FAT_CAPS, features: &[], checker: Checker::FsckVfat, ..SMALL };
-const FAT32: Variant = Variant { name: "vfat32", mkfs: &["mkfs.vfat", "-F", "32"], flavor: Flavor::Fat, caps: FAT_CAPS, features: &[], checker: Checker::FsckVfat, ..SMALL };
+    features: &["has_journal", "64bit", "metadata_csum", "extent", "flex_bg", "huge_file", "dir_nlink"],
+    checker: Checker::E2fsck,
+    ..SMALL
+};
+const FAT16: Variant = Variant {
+    name: "vfat16",
+    mkfs: &["mkfs.vfat", "-F", "16"],
+    flavor: Flavor::Fat,
+    caps: FAT_CAPS,
+    features: &[],
+    checker: Checker::FsckVfat,
+    ..SMALL
+};
+const FAT32: Variant = Variant {
+    name: "vfat32",
+    mkfs: &["mkfs.vfat", "-F", "32"],
+    flavor: Flavor::Fat,
+    caps: FAT_CAPS,
+    features: &[],
+    checker: Checker::FsckVfat,
+    ..SMALL
+};
 
 fn make_image(v: &Variant, img: &Path) -> R {
     mkfs(img, v.size_mb, v.mkfs)?;
@@ -146,7 +178,11 @@ fn make_image(v: &Variant, img: &Path) -> R {
         Checker::FsckVfat => String::new(),
     };
     for f in v.features {
-        ensure!(text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == *f), "{}: mkfs made no {f}: {text}", v.name);
+        ensure!(
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == *f),
+            "{}: mkfs made no {f}: {text}",
+            v.name
+        );
     }
     Ok(())
 }
@@ -250,7 +286,12 @@ fn forward(v: &Variant) -> R {
     ensure!(live.len() > tree::MANY + tree::SIZES.len(), "only {} entries", live.len());
     if v.caps.posix {
         let st = check!(k.fstatat(sys::AT_FDCWD, &l.p("files/sparse"), 0), "stat(files/sparse)");
-        ensure!(st.st_blocks * 512 < 1 << 20, "files/sparse is not sparse: {} blocks for {} bytes", st.st_blocks, st.st_size);
+        ensure!(
+            st.st_blocks * 512 < 1 << 20,
+            "files/sparse is not sparse: {} blocks for {} bytes",
+            st.st_blocks,
+            st.st_size
+        );
     }
     check!(k.unmount(&m), "umount2({root})");
     oracles(v, &img, &s, "built", &live)?;
@@ -285,7 +326,8 @@ fn reverse(v: &Variant) -> R {
             let mnt = HostMount::with_options(&img, &s.path("mnt"), false, v.options)?;
             tree::build_on_host(mnt.path(), v.caps, SEED + 7)?;
             if v.compression.is_some() {
-                std::fs::write(mnt.path().join(TEXT.replace("files/", "")), compressible(TEXT_LEN)).map_err(es("write text"))?;
+                std::fs::write(mnt.path().join(TEXT.replace("files/", "")), compressible(TEXT_LEN))
+                    .map_err(es("write text"))?;
             }
             let m = manifest::from_host(mnt.path(), true)?;
             mnt.unmount()?;
@@ -356,6 +398,7 @@ cases! {
 }
 
 fn main() {
-    let cases: Vec<Case> = CASES.iter().map(|&(name, run)| Case { name, timeout: Duration::from_secs(240), run }).collect();
+    let cases: Vec<Case> =
+        CASES.iter().map(|&(name, run)| Case { name, timeout: Duration::from_secs(240), run }).collect();
     lkl_test_runner::main("tree", &cases)
 }

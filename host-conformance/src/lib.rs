@@ -92,7 +92,11 @@ impl<H: Host> BoundedWait<H> {
     /// Waits for one unit; Err if the watchdog fired instead.
     fn wait(&self, what: &str) -> Outcome {
         self.host.sem_down(&self.sem);
-        ensure!(!self.fired.load(Ordering::SeqCst), "timed out after {} s waiting for {what}", WATCHDOG_NS / 1_000_000_000);
+        ensure!(
+            !self.fired.load(Ordering::SeqCst),
+            "timed out after {} s waiting for {what}",
+            WATCHDOG_NS / 1_000_000_000
+        );
         Ok(())
     }
 }
@@ -121,7 +125,12 @@ fn memory<H: Host>(h: &'static H) -> Outcome {
         unsafe { core::ptr::write_bytes(p, 0xa5, size) };
         ptrs.push(p);
     }
-    ensure!(h.mem_outstanding() == before + ptrs.len(), "mem_outstanding() = {}, want {}", h.mem_outstanding(), before + ptrs.len());
+    ensure!(
+        h.mem_outstanding() == before + ptrs.len(),
+        "mem_outstanding() = {}, want {}",
+        h.mem_outstanding(),
+        before + ptrs.len()
+    );
     for p in ptrs {
         // SAFETY: each p came from mem_alloc above and is freed once.
         unsafe { h.mem_free(p) };
@@ -145,7 +154,8 @@ fn thread_join_and_ids<H: Host>(h: &'static H) -> Outcome {
     ensure!(h.thread_id() == main_id, "thread_id() not stable");
     let seen = Arc::new(AtomicU64::new(0));
     let s2 = seen.clone();
-    let t = h.thread_spawn(Box::new(move || s2.store(h.thread_id(), Ordering::SeqCst)))
+    let t = h
+        .thread_spawn(Box::new(move || s2.store(h.thread_id(), Ordering::SeqCst)))
         .map_err(|e| Failure(format!("thread_spawn = {e}")))?;
     h.thread_join(t).map_err(|e| Failure(format!("thread_join = {e}")))?;
     let other = seen.load(Ordering::SeqCst);
@@ -216,7 +226,10 @@ fn mutex_recursive<H: Host>(h: &'static H) -> Outcome {
     while h.monotonic_ns() - start < 20_000_000 {
         core::hint::spin_loop();
     }
-    ensure!(!got.load(Ordering::SeqCst), "a recursive mutex locked twice and unlocked once was taken by another thread");
+    ensure!(
+        !got.load(Ordering::SeqCst),
+        "a recursive mutex locked twice and unlocked once was taken by another thread"
+    );
     h.mutex_unlock(&m);
     w.wait("the other thread to take the released mutex")?;
     h.thread_join(t).map_err(|e| Failure(format!("thread_join = {e}")))?;
@@ -261,7 +274,10 @@ fn clocks<H: Host>(h: &'static H) -> Outcome {
     }
     // 2020-01-01 .. 2200-01-01
     let wall = h.wall_clock_ns();
-    ensure!(wall > 1_577_836_800_000_000_000 && wall < 7_258_118_400_000_000_000, "wall_clock_ns() = {wall} is not a plausible date");
+    ensure!(
+        wall > 1_577_836_800_000_000_000 && wall < 7_258_118_400_000_000_000,
+        "wall_clock_ns() = {wall} is not a plausible date"
+    );
     Ok(())
 }
 
@@ -283,7 +299,11 @@ fn timer_fires_on_time<H: Host>(h: &'static H) -> Outcome {
         r?;
         let fired = at.load(Ordering::SeqCst);
         ensure!(fired >= armed + delta, "timer armed for {delta} ns fired early, after {} ns", fired - armed);
-        ensure!(fired - armed - delta <= TIMER_LATE_LIMIT_NS, "timer armed for {delta} ns fired {} ns late", fired - armed - delta);
+        ensure!(
+            fired - armed - delta <= TIMER_LATE_LIMIT_NS,
+            "timer armed for {delta} ns fired {} ns late",
+            fired - armed - delta
+        );
     }
     Ok(())
 }
@@ -291,10 +311,11 @@ fn timer_fires_on_time<H: Host>(h: &'static H) -> Outcome {
 fn timer_rearm_and_cancel<H: Host>(h: &'static H) -> Outcome {
     let count = Arc::new(AtomicU32::new(0));
     let c2 = count.clone();
-    let timer = h.timer_new(Box::new(move || {
-        c2.fetch_add(1, Ordering::SeqCst);
-    }))
-    .map_err(|e| Failure(format!("timer_new = {e}")))?;
+    let timer = h
+        .timer_new(Box::new(move || {
+            c2.fetch_add(1, Ordering::SeqCst);
+        }))
+        .map_err(|e| Failure(format!("timer_new = {e}")))?;
     // Re-arming replaces the earlier deadline: one expiry, at the later time.
     h.timer_arm(&timer, 5_000_000).map_err(|e| Failure(format!("timer_arm = {e}")))?;
     h.timer_arm(&timer, 30_000_000).map_err(|e| Failure(format!("timer_arm = {e}")))?;

@@ -37,7 +37,10 @@ pub fn init() -> WallSource {
     unsafe { nt::KeQueryPerformanceCounter(&mut freq) };
     QPC_FREQUENCY.store(freq.max(1), Ordering::SeqCst);
     let mut source = WallSource::SharedData;
-    for (name, kind) in [(&nt::utf16!("KeQuerySystemTimePrecise")[..], WallSource::Precise), (&nt::utf16!("KeQuerySystemTime")[..], WallSource::Export)] {
+    for (name, kind) in [
+        (&nt::utf16!("KeQuerySystemTimePrecise")[..], WallSource::Precise),
+        (&nt::utf16!("KeQuerySystemTime")[..], WallSource::Export),
+    ] {
         let mut us = UNICODE_STRING::from_static(name);
         // SAFETY: `us` describes a static UTF-16 name; the routine only reads it.
         let f = unsafe { nt::MmGetSystemRoutineAddress(&mut us) };

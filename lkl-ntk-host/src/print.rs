@@ -12,7 +12,15 @@ pub fn print(text: &[u8]) {
     // DbgPrintEx truncates very long strings; chunk to stay far below that.
     for chunk in text.chunks(400) {
         // SAFETY: "%.*s" reads exactly `len` bytes from `ptr`, which are valid.
-        unsafe { nt::DbgPrintEx(nt::DPFLTR_IHVDRIVER_ID, nt::DPFLTR_ERROR_LEVEL, c"%.*s".as_ptr(), chunk.len() as i32, chunk.as_ptr()) };
+        unsafe {
+            nt::DbgPrintEx(
+                nt::DPFLTR_IHVDRIVER_ID,
+                nt::DPFLTR_ERROR_LEVEL,
+                c"%.*s".as_ptr(),
+                chunk.len() as i32,
+                chunk.as_ptr(),
+            )
+        };
     }
 }
 

@@ -163,7 +163,7 @@ pub struct LockGuard<'a>(&'a Lock);
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        self.0 .0.up();
+        self.0.0.up();
     }
 }
 
@@ -195,7 +195,16 @@ pub unsafe fn wait_any2(a: *mut c_void, b: *mut c_void) -> u32 {
         // SAFETY: the caller's contract; two objects are within
         // THREAD_WAIT_OBJECTS, so no wait-block array is needed.
         let status = unsafe {
-            nt::KeWaitForMultipleObjects(2, objects.as_mut_ptr(), nt::WaitAny, nt::Executive, nt::KernelMode, 0, ptr::null_mut(), ptr::null_mut())
+            nt::KeWaitForMultipleObjects(
+                2,
+                objects.as_mut_ptr(),
+                nt::WaitAny,
+                nt::Executive,
+                nt::KernelMode,
+                0,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
         };
         if status == nt::STATUS_SUCCESS || status == nt::STATUS_WAIT_1 {
             return status as u32;

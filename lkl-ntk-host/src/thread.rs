@@ -13,8 +13,8 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use lkl_abi::{Errno, ThreadBody, TlsDestructor};
 
-use crate::sync::{Event, Lock};
 use crate::NtHost;
+use crate::sync::{Event, Lock};
 
 /// Thread-local keys per host.
 pub const TLS_KEYS: usize = 64;
@@ -147,7 +147,11 @@ unsafe impl Sync for Keys {}
 impl Keys {
     /// Empty.
     pub const fn new() -> Keys {
-        Keys { lock: Lock::new(), destructors: UnsafeCell::new([const { None }; TLS_KEYS]), in_use: [const { AtomicBool::new(false) }; TLS_KEYS] }
+        Keys {
+            lock: Lock::new(),
+            destructors: UnsafeCell::new([const { None }; TLS_KEYS]),
+            in_use: [const { AtomicBool::new(false) }; TLS_KEYS],
+        }
     }
 
     /// # Safety
@@ -231,7 +235,13 @@ pub fn current_id() -> u64 {
 }
 
 pub(crate) fn spawn(host: &'static NtHost, body: ThreadBody) -> Result<Thread, Errno> {
-    let start = Box::new(Start { host, body: Some(body), record: ThreadRecord::new(), go: Event::new(), cancelled: AtomicBool::new(false) });
+    let start = Box::new(Start {
+        host,
+        body: Some(body),
+        record: ThreadRecord::new(),
+        go: Event::new(),
+        cancelled: AtomicBool::new(false),
+    });
     // SAFETY: the event is in the box and not yet shared.
     unsafe { start.go.init(true, false) };
     let raw = Box::into_raw(start);
@@ -241,7 +251,15 @@ pub(crate) fn spawn(host: &'static NtHost, body: ThreadBody) -> Result<Thread, E
     // SAFETY: all out-pointers are valid; `raw` stays alive until the new
     // thread frees it (it owns it from here on if creation succeeds).
     let status = unsafe {
-        nt::PsCreateSystemThread(&mut handle, nt::THREAD_ALL_ACCESS, &mut attrs, ptr::null_mut(), &mut client, thread_start, raw.cast())
+        nt::PsCreateSystemThread(
+            &mut handle,
+            nt::THREAD_ALL_ACCESS,
+            &mut attrs,
+            ptr::null_mut(),
+            &mut client,
+            thread_start,
+            raw.cast(),
+        )
     };
     if !nt::nt_success(status) {
         // SAFETY: creation failed, so no thread owns `raw`.
@@ -252,14 +270,22 @@ pub(crate) fn spawn(host: &'static NtHost, body: ThreadBody) -> Result<Thread, E
     // SAFETY: `handle` is the kernel handle just returned; the thread type
     // slot is bound by the loader.
     let status = unsafe {
-        nt::ObReferenceObjectByHandle(handle, nt::SYNCHRONIZE, nt::ps_thread_type(), nt::KernelMode, &mut object, ptr::null_mut())
+        nt::ObReferenceObjectByHandle(
+            handle,
+            nt::SYNCHRONIZE,
+            nt::ps_thread_type(),
+            nt::KernelMode,
+            &mut object,
+            ptr::null_mut(),
+        )
     };
     // SAFETY: we own the handle; the object reference (if any) keeps the
     // thread object alive.
     unsafe { nt::ZwClose(handle) };
     // SAFETY: the new thread waits on `go` before touching `raw` beyond it.
     let start = unsafe { &*raw };
-    let registered = nt::nt_success(status) && host.threads.insert(client.UniqueThread as u64, &start.record as *const _ as *mut _);
+    let registered =
+        nt::nt_success(status) && host.threads.insert(client.UniqueThread as u64, &start.record as *const _ as *mut _);
     if !registered {
         start.cancelled.store(true, Ordering::SeqCst);
         start.go.set();
@@ -294,7 +320,9 @@ unsafe extern "system" fn thread_start(context: *mut c_void) {
         if !nt::nt_success(status) {
             // No large stack could be had: running the body on the normal
             // stack beats leaving a Linux thread that never runs.
-            crate::print::print(b"lkl-ntk-host: KeExpandKernelStackAndCallout failed; running the thread on its own stack\n");
+            crate::print::print(
+                b"lkl-ntk-host: KeExpandKernelStackAndCallout failed; running the thread on its own stack\n",
+            );
             // SAFETY: as above.
             unsafe { run_body(raw.cast()) };
         }

@@ -15,7 +15,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use lkl_abi::{Errno, TimerCallback};
 
 use crate::sync::{Event, Lock};
-use crate::{clock, NtHost};
+use crate::{NtHost, clock};
 
 /// Live timers per host.
 pub const MAX_TIMERS: usize = 256;

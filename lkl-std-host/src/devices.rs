@@ -180,7 +180,9 @@ fn host_mount_of(path: &Path, file: &File) -> Option<String> {
         let Some((ma, mi)) = f[2].split_once(':') else { continue };
         let (ma, mi): (u64, u64) = (ma.parse().unwrap_or(u64::MAX), mi.parse().unwrap_or(u64::MAX));
         // A whole disk is also busy if one of its partitions is mounted.
-        if devs.iter().any(|&(dma, dmi)| dma == ma && (dmi == mi || (meta.file_type().is_block_device() && mi > dmi && mi < dmi + 16))) {
+        if devs.iter().any(|&(dma, dmi)| {
+            dma == ma && (dmi == mi || (meta.file_type().is_block_device() && mi > dmi && mi < dmi + 16))
+        }) {
             return Some(format!("{} on {}", f[2], f[4]));
         }
     }

@@ -57,7 +57,8 @@ impl TimerService {
         let e = s.timers.get_mut(&t.id).ok_or(Errno::EINVAL)?;
         // Far-future deadlines saturate instead of overflowing Instant.
         let delta = Duration::from_nanos(delta_ns.min(u64::MAX / 4));
-        e.deadline = Some(Instant::now().checked_add(delta).unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 30)));
+        e.deadline =
+            Some(Instant::now().checked_add(delta).unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 30)));
         self.cv.notify_all();
         Ok(())
     }

@@ -64,7 +64,11 @@ fn bench() -> Result<(), String> {
     let halt = t.elapsed();
 
     println!("lkl benchmark (64 MiB kernel, std host, release build)");
-    println!("  boot to first syscall: {:8.3} ms   goal < 10 ms: {}", boot.as_secs_f64() * 1e3, verdict(boot < Duration::from_millis(10)));
+    println!(
+        "  boot to first syscall: {:8.3} ms   goal < 10 ms: {}",
+        boot.as_secs_f64() * 1e3,
+        verdict(boot < Duration::from_millis(10))
+    );
     println!("  halt:                  {:8.3} ms", halt.as_secs_f64() * 1e3);
     println!("  getpid via lkl:        {lkl_ns:8.1} ns/call ({CALLS} calls)");
     println!("  getpid on the host:    {host_ns:8.1} ns/call ({CALLS} calls)");

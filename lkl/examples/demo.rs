@@ -30,7 +30,14 @@ fn demo() -> Result<(), String> {
             sys::S_IFCHR => 'c',
             _ => '-',
         };
-        println!("  {kind}{:o} {:>3} {:>4} {:>4} {:>8}  {name}", st.st_mode & 0o7777, st.st_nlink, st.st_uid, st.st_gid, st.st_size);
+        println!(
+            "  {kind}{:o} {:>3} {:>4} {:>4} {:>8}  {name}",
+            st.st_mode & 0o7777,
+            st.st_nlink,
+            st.st_uid,
+            st.st_gid,
+            st.st_size
+        );
     }
     k.nanosleep(&Timespec { tv_sec: 0, tv_nsec: 10_000_000 }).map_err(|e| format!("nanosleep: {e}"))?;
     let up = k.clock_gettime(sys::CLOCK_MONOTONIC).map_err(|e| format!("clock_gettime: {e}"))?;

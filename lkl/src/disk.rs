@@ -266,7 +266,12 @@ impl Kernel {
             Some(t) => t.clone(),
             None => {
                 let head = self.read_device_head(&device, DETECT_BYTES).map_err(plain)?;
-                detect(&head).ok_or(MountError { errno: Errno::EINVAL, log: "no ext2/3/4, FAT, btrfs or XFS superblock found".into() })?.to_string()
+                detect(&head)
+                    .ok_or(MountError {
+                        errno: Errno::EINVAL,
+                        log: "no ext2/3/4, FAT, btrfs or XFS superblock found".into(),
+                    })?
+                    .to_string()
             }
         };
         let name = device.rsplit('/').next().unwrap_or("disk");

@@ -88,8 +88,7 @@ impl Kernel {
 
     /// `pwrite64(fd, buf, offset)`.
     pub fn pwrite(&self, fd: Fd, buf: &[u8], offset: u64) -> Result<usize, Errno> {
-        self.call(nr::PWRITE64, [fd as i64, p(buf.as_ptr()), buf.len() as i64, offset as i64, 0, 0])
-            .map(|v| v as usize)
+        self.call(nr::PWRITE64, [fd as i64, p(buf.as_ptr()), buf.len() as i64, offset as i64, 0, 0]).map(|v| v as usize)
     }
 
     /// `lseek(fd, offset, whence)`.
@@ -99,8 +98,7 @@ impl Kernel {
 
     /// `getdents64(fd, buf)`: bytes of records written into `buf`.
     pub fn getdents64(&self, fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
-        self.call(nr::GETDENTS64, [fd as i64, pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0, 0])
-            .map(|v| v as usize)
+        self.call(nr::GETDENTS64, [fd as i64, pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0, 0]).map(|v| v as usize)
     }
 
     /// Every entry of an open directory, "." and ".." included.
@@ -215,7 +213,14 @@ impl Kernel {
     }
 
     /// `mount(source, target, fstype, flags, data)`.
-    pub fn mount(&self, source: &CStr, target: &CStr, fstype: &CStr, flags: u64, data: Option<&CStr>) -> Result<(), Errno> {
+    pub fn mount(
+        &self,
+        source: &CStr,
+        target: &CStr,
+        fstype: &CStr,
+        flags: u64,
+        data: Option<&CStr>,
+    ) -> Result<(), Errno> {
         // Linux copies a whole page of mount data (copy_mount_options) and
         // relies on a fault to stop at the end of the caller's mapping;
         // without an MMU that copy reads past a short string and can hit
@@ -226,7 +231,8 @@ impl Kernel {
             v
         });
         let data_ptr = page.as_ref().map_or(0, |v| p(v.as_ptr()));
-        self.call(nr::MOUNT, [p(source.as_ptr()), p(target.as_ptr()), p(fstype.as_ptr()), flags as i64, data_ptr, 0]).map(|_| ())
+        self.call(nr::MOUNT, [p(source.as_ptr()), p(target.as_ptr()), p(fstype.as_ptr()), flags as i64, data_ptr, 0])
+            .map(|_| ())
     }
 
     /// `umount2(target, flags)`.
@@ -247,7 +253,8 @@ impl Kernel {
     /// `readlinkat(dirfd, path)`: the link target.
     pub fn readlinkat(&self, dirfd: Fd, path: &CStr) -> Result<Vec<u8>, Errno> {
         let mut buf = alloc::vec![0u8; 4096];
-        let n = self.call(nr::READLINKAT, [dirfd as i64, p(path.as_ptr()), pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0])?;
+        let n =
+            self.call(nr::READLINKAT, [dirfd as i64, p(path.as_ptr()), pm(buf.as_mut_ptr()), buf.len() as i64, 0, 0])?;
         buf.truncate(n as usize);
         Ok(buf)
     }
@@ -276,15 +283,19 @@ impl Kernel {
 
     /// `lsetxattr(path, name, value, flags)` (does not follow symlinks).
     pub fn lsetxattr(&self, path: &CStr, name: &CStr, value: &[u8], flags: i32) -> Result<(), Errno> {
-        self.call(nr::LSETXATTR, [p(path.as_ptr()), p(name.as_ptr()), p(value.as_ptr()), value.len() as i64, flags as i64, 0])
-            .map(|_| ())
+        self.call(
+            nr::LSETXATTR,
+            [p(path.as_ptr()), p(name.as_ptr()), p(value.as_ptr()), value.len() as i64, flags as i64, 0],
+        )
+        .map(|_| ())
     }
 
     /// `lgetxattr(path, name)`: the value.
     pub fn lgetxattr(&self, path: &CStr, name: &CStr) -> Result<Vec<u8>, Errno> {
         let size = self.call(nr::LGETXATTR, [p(path.as_ptr()), p(name.as_ptr()), 0, 0, 0, 0])? as usize;
         let mut buf = alloc::vec![0u8; size];
-        let n = self.call(nr::LGETXATTR, [p(path.as_ptr()), p(name.as_ptr()), pm(buf.as_mut_ptr()), size as i64, 0, 0])?;
+        let n =
+            self.call(nr::LGETXATTR, [p(path.as_ptr()), p(name.as_ptr()), pm(buf.as_mut_ptr()), size as i64, 0, 0])?;
         buf.truncate(n as usize);
         Ok(buf)
     }

@@ -22,7 +22,8 @@ struct Tail {
 // SAFETY: `ring` is only touched while `busy` is held (see `with`).
 unsafe impl Sync for Tail {}
 
-static TAIL: Tail = Tail { busy: AtomicBool::new(false), ring: UnsafeCell::new(Ring { buf: [0; PANIC_TAIL_SIZE], written: 0 }) };
+static TAIL: Tail =
+    Tail { busy: AtomicBool::new(false), ring: UnsafeCell::new(Ring { buf: [0; PANIC_TAIL_SIZE], written: 0 }) };
 
 fn with<R>(f: impl FnOnce(&mut Ring) -> R) -> R {
     // Console output comes from the CPU owner, so this barely ever spins.

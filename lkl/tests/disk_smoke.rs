@@ -57,7 +57,12 @@ fn roundtrip_with(mkfs: &[&str], fsck: &[&str], want_type: &str, size_mb: u64, o
     check!(k.unmount(&m), "umount");
     // The image is complete right after umount, before halt.
     let out = Command::new(fsck[0]).args(&fsck[1..]).arg(&img).output().map_err(|e| e.to_string())?;
-    ensure!(out.status.success(), "{fsck:?} after umount: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "{fsck:?} after umount: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Mount again and read back.
     let m = k.mount_disk(&disk, &MountOptions::default()).map_err(|e| format!("second mount: {e}"))?;
     for i in 0..20 {
@@ -142,7 +147,10 @@ fn timer_wheel_commit() -> R {
     let host = StdHost::leak(Console::Stderr);
     let config = BootConfig { mem_size: 128 << 20, ..BootConfig::default() };
     let k = Kernel::boot(host, &config).map_err(|e| e.to_string())?;
-    let dev = Arc::new(Counting { inner: FileDevice::open(&img, false).map_err(|e| e.to_string())?, writes: AtomicU64::new(0) });
+    let dev = Arc::new(Counting {
+        inner: FileDevice::open(&img, false).map_err(|e| e.to_string())?,
+        writes: AtomicU64::new(0),
+    });
     let disk = check!(k.add_disk(dev.clone()), "add_disk");
     let opts = MountOptions { options: "commit=1".into(), ..MountOptions::default() };
     let m = k.mount_disk(&disk, &opts).map_err(|e| format!("mount: {e}"))?;
@@ -153,7 +161,10 @@ fn timer_wheel_commit() -> R {
     let before = dev.writes.load(Ordering::SeqCst);
     let start = std::time::Instant::now();
     while dev.writes.load(Ordering::SeqCst) == before {
-        ensure!(start.elapsed() < Duration::from_secs(20), "no write reached the device 20 s after a write with commit=1");
+        ensure!(
+            start.elapsed() < Duration::from_secs(20),
+            "no write reached the device 20 s after a write with commit=1"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     check!(k.unmount(&m), "umount");

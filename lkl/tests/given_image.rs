@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lkl::sys;
-use lkl_abi::Host;
 use lkl::{BootConfig, Kernel, MountOptions};
+use lkl_abi::Host;
 use lkl_std_host::{Console, FileDevice, StdHost};
 use lkl_test_runner::{Case, check, ensure};
 

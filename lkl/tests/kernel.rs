@@ -31,7 +31,9 @@ fn halt(h: &'static StdHost, k: Kernel) -> R {
     Ok(())
 }
 
-fn spawn64<T: Send + 'static, F: FnOnce() -> Result<T, String> + Send + 'static>(f: F) -> std::thread::JoinHandle<Result<T, String>> {
+fn spawn64<T: Send + 'static, F: FnOnce() -> Result<T, String> + Send + 'static>(
+    f: F,
+) -> std::thread::JoinHandle<Result<T, String>> {
     std::thread::Builder::new().stack_size(lkl_abi::THREAD_STACK_SIZE).spawn(f).expect("spawn")
 }
 
@@ -77,7 +79,8 @@ fn mount_tmpfs(k: &Kernel, dir: &std::ffi::CStr) -> R {
 fn file_io_on_tmpfs() -> R {
     let (h, k) = boot()?;
     mount_tmpfs(&k, c"/tmp")?;
-    let fd = check!(k.open(c"/tmp/f", sys::O_CREAT | sys::O_RDWR | sys::O_TRUNC, 0o644), "open(/tmp/f, O_CREAT|O_RDWR)");
+    let fd =
+        check!(k.open(c"/tmp/f", sys::O_CREAT | sys::O_RDWR | sys::O_TRUNC, 0o644), "open(/tmp/f, O_CREAT|O_RDWR)");
     let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let n = check!(k.write(fd, &data), "write({fd}, 100000 bytes)");
     ensure!(n == data.len(), "write({fd}) = {n}, want {}", data.len());
@@ -196,8 +199,10 @@ fn proc_and_sysfs() -> R {
     check!(k.stat(&me), "stat({me:?})");
     check!(k.mkdir(c"/sys", 0o555), "mkdir(/sys)");
     check!(k.mount(c"sysfs", c"/sys", c"sysfs", 0, None), "mount(sysfs, /sys)");
-    let names: Vec<String> =
-        check!(k.read_dir(c"/sys"), "getdents64(/sys)").iter().map(|e| String::from_utf8_lossy(&e.name).into_owned()).collect();
+    let names: Vec<String> = check!(k.read_dir(c"/sys"), "getdents64(/sys)")
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.name).into_owned())
+        .collect();
     ensure!(names.iter().any(|n| n == "kernel"), "/sys has no kernel/: {names:?}");
     check!(k.umount2(c"/sys", 0), "umount2(/sys)");
     check!(k.umount2(c"/proc", 0), "umount2(/proc)");
@@ -226,7 +231,12 @@ fn many_threads_at_once() -> R {
                     2 => {
                         let mut v = [0u8; 4];
                         let n = check!(k.pread(fd, &mut v, ((i - 1) as u64) * 4), "pread({fd})");
-                        ensure!(n == 4 && u32::from_le_bytes(v) == t * 1000 + i - 1, "thread {t}: read back {:?} at {}", v, i - 1);
+                        ensure!(
+                            n == 4 && u32::from_le_bytes(v) == t * 1000 + i - 1,
+                            "thread {t}: read back {:?} at {}",
+                            v,
+                            i - 1
+                        );
                     }
                     _ => {
                         let st = check!(k.fstat(fd), "fstat({fd})");
@@ -262,9 +272,11 @@ fn many_threads_at_once() -> R {
 /// Whether `done` turns true within 10 s, asked every 10 ms: a caller's
 /// task ends after its thread, on a thread of the port's own.
 fn within_10s(mut done: impl FnMut() -> bool) -> bool {
-    (0..1000).any(|_| done() || {
-        std::thread::sleep(Duration::from_millis(10));
-        false
+    (0..1000).any(|_| {
+        done() || {
+            std::thread::sleep(Duration::from_millis(10));
+            false
+        }
     })
 }
 

@@ -94,10 +94,7 @@ fn ensure_dir(v: &Volume, p: &str) -> Result<()> {
 }
 
 fn read_all(v: &Volume, p: &CString, buf: &mut [u8]) -> Result<u64> {
-    let fd = v
-        .k()
-        .open(p, sys::O_RDONLY | sys::O_CLOEXEC, 0)
-        .ctx("open")?;
+    let fd = v.k().open(p, sys::O_RDONLY | sys::O_CLOEXEC, 0).ctx("open")?;
     let mut total = 0u64;
     loop {
         let n = v.k().read(fd, buf).ctx("read")?;
@@ -114,18 +111,13 @@ fn read_all(v: &Volume, p: &CString, buf: &mut [u8]) -> Result<u64> {
 pub fn step(a: &StepArgs, opts: &Options) -> Result<()> {
     let write = a.step != "lib-read";
     let bytes = a.file_mib << 20;
-    Volume::with(&a.image, opts, write, |v| {
-        with_hang_dump(v, || step_body(a, v, bytes))
-    })
+    Volume::with(&a.image, opts, write, |v| with_hang_dump(v, || step_body(a, v, bytes)))
 }
 
 /// With LKLFS_HANG_DUMP_SECS=N, a step still running after N seconds prints
 /// the kernel's blocked tasks and busy workqueues, so a hang explains itself.
 fn with_hang_dump(v: &Volume, body: impl FnOnce() -> Result<()>) -> Result<()> {
-    let Some(secs) = std::env::var("LKLFS_HANG_DUMP_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    else {
+    let Some(secs) = std::env::var("LKLFS_HANG_DUMP_SECS").ok().and_then(|s| s.parse().ok()) else {
         return body();
     };
     let (done, wait) = std::sync::mpsc::channel::<()>();
@@ -150,13 +142,7 @@ fn step_body(a: &StepArgs, v: &Volume, bytes: u64) -> Result<()> {
             let buf = pattern();
             let p = kpath(v, "/bench/big")?;
             let t = Instant::now();
-            let fd = k
-                .open(
-                    &p,
-                    sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC,
-                    0o644,
-                )
-                .ctx("open")?;
+            let fd = k.open(&p, sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC, 0o644).ctx("open")?;
             let mut done = 0u64;
             while done < bytes {
                 done += k.write(fd, &buf).ctx("write")? as u64;
@@ -181,9 +167,7 @@ fn step_body(a: &StepArgs, v: &Volume, bytes: u64) -> Result<()> {
             let t = Instant::now();
             for i in 0..a.files {
                 let p = kpath(v, &format!("/bench/many/f{i:05}"))?;
-                let fd = k
-                    .open(&p, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o644)
-                    .ctx("create")?;
+                let fd = k.open(&p, sys::O_CREAT | sys::O_WRONLY | sys::O_CLOEXEC, 0o644).ctx("create")?;
                 k.close(fd).ctx("close")?;
             }
             k.sync().ctx("sync")?;
@@ -196,29 +180,19 @@ fn step_body(a: &StepArgs, v: &Volume, bytes: u64) -> Result<()> {
                 c.push(b'/');
                 c.extend_from_slice(&e.name);
                 let c = CString::new(c).map_err(|_| Error::new(Kind::Other, "NUL"))?;
-                k.fstatat(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW)
-                    .ctx("lstat")?;
+                k.fstatat(sys::AT_FDCWD, &c, sys::AT_SYMLINK_NOFOLLOW).ctx("lstat")?;
             }
             println!("list_s={}", t.elapsed().as_secs_f64());
             let t = Instant::now();
             for i in 0..a.files {
-                k.unlinkat(
-                    sys::AT_FDCWD,
-                    &kpath(v, &format!("/bench/many/f{i:05}"))?,
-                    0,
-                )
-                .ctx("unlink")?;
+                k.unlinkat(sys::AT_FDCWD, &kpath(v, &format!("/bench/many/f{i:05}"))?, 0).ctx("unlink")?;
             }
-            k.unlinkat(sys::AT_FDCWD, &dir, sys::AT_REMOVEDIR)
-                .ctx("rmdir")?;
+            k.unlinkat(sys::AT_FDCWD, &dir, sys::AT_REMOVEDIR).ctx("rmdir")?;
             k.sync().ctx("sync")?;
             println!("delete_s={}", t.elapsed().as_secs_f64());
         }
         other => {
-            return Err(Error::new(
-                Kind::Other,
-                format!("unknown bench step {other}"),
-            ));
+            return Err(Error::new(Kind::Other, format!("unknown bench step {other}")));
         }
     }
     Ok(())
@@ -259,12 +233,7 @@ const STEP_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
 fn run_bounded(cmd: &mut Command) -> Result<std::process::Output> {
     use std::process::Stdio;
     let shown = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .io_ctx(&shown)?;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().io_ctx(&shown)?;
     let (mut o, mut e) = (child.stdout.take(), child.stderr.take());
     let to = std::thread::spawn(move || {
         let mut v = Vec::new();
@@ -284,44 +253,26 @@ fn run_bounded(cmd: &mut Command) -> Result<std::process::Output> {
         if t.elapsed() > STEP_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(Error::new(
-                Kind::Other,
-                format!("{shown}: HUNG (killed after {} s)", STEP_LIMIT.as_secs()),
-            ));
+            return Err(Error::new(Kind::Other, format!("{shown}: HUNG (killed after {} s)", STEP_LIMIT.as_secs())));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let out = std::process::Output {
-        status,
-        stdout: to.join().unwrap_or_default(),
-        stderr: te.join().unwrap_or_default(),
-    };
+    let out =
+        std::process::Output { status, stdout: to.join().unwrap_or_default(), stderr: te.join().unwrap_or_default() };
     if !status.success() {
-        return Err(Error::new(
-            Kind::Other,
-            format!(
-                "{shown}: {status}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        ));
+        return Err(Error::new(Kind::Other, format!("{shown}: {status}\n{}", String::from_utf8_lossy(&out.stderr))));
     }
     Ok(out)
 }
 
 fn lib_step(a: &Args, img: &Path, step: &str, into: &mut BTreeMap<String, f64>) -> Result<()> {
-    let out = run_bounded(
-        lklfs()?
-            .arg("--mem")
-            .arg(a.lib_mem.to_string())
-            .args(["bench-step", step])
-            .arg(img)
-            .args([
-                "--file-mib",
-                &a.file_mib.to_string(),
-                "--files",
-                &a.files.to_string(),
-            ]),
-    )?;
+    let out =
+        run_bounded(lklfs()?.arg("--mem").arg(a.lib_mem.to_string()).args(["bench-step", step]).arg(img).args([
+            "--file-mib",
+            &a.file_mib.to_string(),
+            "--files",
+            &a.files.to_string(),
+        ]))?;
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         if let Some((k, v)) = line.split_once('=')
             && let Ok(v) = v.parse()
@@ -334,12 +285,7 @@ fn lib_step(a: &Args, img: &Path, step: &str, into: &mut BTreeMap<String, f64>) 
 
 /// The same measurements through the host's own file API on a mounted
 /// directory (host loop mount or fuse2fs).
-fn host_side(
-    dir: &Path,
-    file_mib: u64,
-    files: u64,
-    cold_ok: bool,
-) -> Result<BTreeMap<String, f64>> {
+fn host_side(dir: &Path, file_mib: u64, files: u64, cold_ok: bool) -> Result<BTreeMap<String, f64>> {
     let mut r = BTreeMap::new();
     let bench = dir.join("bench");
     std::fs::create_dir_all(&bench).io_ctx(bench.display())?;
@@ -402,19 +348,11 @@ fn host_side(
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 fn host_loop(fs: &str, img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<String, f64>> {
-    run_ok(
-        Command::new("mount")
-            .args(["-t", fs, "-o", "loop"])
-            .arg(img)
-            .arg(mnt),
-    )?;
+    run_ok(Command::new("mount").args(["-t", fs, "-o", "loop"]).arg(img).arg(mnt))?;
     let r = host_side(mnt, a.file_mib, a.files, true);
     let u = run_ok(Command::new("umount").arg(mnt));
     let r = r?;
@@ -423,12 +361,7 @@ fn host_loop(fs: &str, img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<Stri
 }
 
 fn fuse(fuse2fs: &Path, img: &Path, mnt: &Path, a: &Args) -> Result<BTreeMap<String, f64>> {
-    run_ok(
-        Command::new(fuse2fs)
-            .arg(img)
-            .arg(mnt)
-            .args(["-o", "fakeroot,rw"]),
-    )?;
+    run_ok(Command::new(fuse2fs).arg(img).arg(mnt).args(["-o", "fakeroot,rw"]))?;
     let r = host_side(mnt, a.file_mib, a.files, true);
     let u = run_ok(Command::new("umount").arg(mnt));
     let r = r?;
@@ -459,10 +392,7 @@ fn verdict(ok: bool) -> &'static str {
 pub fn run(a: &Args) -> Result<()> {
     for fs in &a.fs {
         if !matches!(fs.as_str(), "ext4" | "btrfs" | "xfs") {
-            return Err(Error::new(
-                Kind::Other,
-                format!("bench --fs {fs}: ext4, btrfs or xfs"),
-            ));
+            return Err(Error::new(Kind::Other, format!("bench --fs {fs}: ext4, btrfs or xfs")));
         }
     }
     for fs in &a.fs {
@@ -476,15 +406,11 @@ fn mkfs_command(fs: &str) -> Result<Command> {
     let (prog, args): (&str, &[&str]) = match fs {
         // Initialise inode tables and journal now, so no lazy-init thread
         // writes in the background of a measurement.
-        "ext4" => (
-            "mkfs.ext4",
-            &["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"],
-        ),
+        "ext4" => ("mkfs.ext4", &["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"]),
         "btrfs" => ("mkfs.btrfs", &["-q", "-f"]),
         _ => ("mkfs.xfs", &["-q", "-f"]),
     };
-    let path =
-        host_tool(prog).ok_or_else(|| Error::new(Kind::NotFound, format!("{prog} not found")))?;
+    let path = host_tool(prog).ok_or_else(|| Error::new(Kind::NotFound, format!("{prog} not found")))?;
     let mut c = Command::new(path);
     c.args(args);
     Ok(c)
@@ -497,16 +423,10 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     let mnt = dir.join("mnt");
     std::fs::create_dir_all(&mnt).io_ctx(mnt.display())?;
     let _ = std::fs::remove_file(&img);
-    std::fs::File::create(&img)
-        .and_then(|f| f.set_len(a.image_gib << 30))
-        .io_ctx(img.display())?;
+    std::fs::File::create(&img).and_then(|f| f.set_len(a.image_gib << 30)).io_ctx(img.display())?;
     run_ok(mkfs_command(fs)?.arg(&img))?;
     let root = is_root();
-    eprintln!(
-        "bench: {fs} image {} ({} GiB); running library steps",
-        img.display(),
-        a.image_gib
-    );
+    eprintln!("bench: {fs} image {} ({} GiB); running library steps", img.display(), a.image_gib);
 
     let mut lib = BTreeMap::new();
     // A first, unmeasured write makes the host allocate the sparse image's
@@ -518,24 +438,15 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     let mut note = |r: Result<()>, what: &str| {
         if let Err(e) = r {
             eprintln!("bench: {fs} {what} failed: {e}");
-            notes.push(format!(
-                "{what}: {}",
-                e.to_string().lines().next().unwrap_or("")
-            ));
+            notes.push(format!("{what}: {}", e.to_string().lines().next().unwrap_or("")));
         }
     };
-    note(
-        lib_step(a, &img, "lib-write", &mut lib),
-        "library write (warm-up)",
-    );
+    note(lib_step(a, &img, "lib-write", &mut lib), "library write (warm-up)");
     note(lib_step(a, &img, "lib-write", &mut lib), "library write");
     let cold_dropped = drop_caches();
     note(lib_step(a, &img, "lib-read", &mut lib), "library read");
     note(lib_step(a, &img, "lib-files", &mut lib), "library files");
-    note(
-        run_bounded(lklfs()?.args(["rm", "-r"]).arg(&img).arg("/bench")).map(|_| ()),
-        "lklfs rm -r /bench",
-    );
+    note(run_bounded(lklfs()?.args(["rm", "-r"]).arg(&img).arg("/bench")).map(|_| ()), "lklfs rm -r /bench");
 
     eprintln!("bench: lklfs put/get");
     let src = dir.join("source.bin");
@@ -548,36 +459,19 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     }
     let bytes = a.file_mib << 20;
     let mut cli = BTreeMap::new();
-    match time_cmd(
-        lklfs()?
-            .arg("-q")
-            .arg("put")
-            .arg(&img)
-            .arg(&src)
-            .arg("/put.bin"),
-    ) {
+    match time_cmd(lklfs()?.arg("-q").arg("put").arg(&img).arg(&src).arg("/put.bin")) {
         Ok(put_s) => drop(cli.insert("write_mbs".to_string(), mbs(bytes, put_s))),
         Err(e) => note(Err(e), "lklfs put"),
     }
     drop_caches();
     let back = dir.join("back.bin");
-    match time_cmd(
-        lklfs()?
-            .arg("-q")
-            .arg("get")
-            .arg(&img)
-            .arg("/put.bin")
-            .arg(&back),
-    ) {
+    match time_cmd(lklfs()?.arg("-q").arg("get").arg(&img).arg("/put.bin").arg(&back)) {
         Ok(get_s) => drop(cli.insert("cold_mbs".to_string(), mbs(bytes, get_s))),
         Err(e) => note(Err(e), "lklfs get"),
     }
     let _ = std::fs::remove_file(&back);
     let _ = std::fs::remove_file(&src);
-    note(
-        run_bounded(lklfs()?.arg("rm").arg("-r").arg(&img).arg("/put.bin")).map(|_| ()),
-        "lklfs rm /put.bin",
-    );
+    note(run_bounded(lklfs()?.arg("rm").arg("-r").arg(&img).arg("/put.bin")).map(|_| ()), "lklfs rm /put.bin");
 
     let host = if root {
         eprintln!("bench: host kernel loop mount");
@@ -585,11 +479,7 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     } else {
         None
     };
-    let fuse2fs = if fs == "ext4" {
-        host_tool("fuse2fs")
-    } else {
-        None
-    };
+    let fuse2fs = if fs == "ext4" { host_tool("fuse2fs") } else { None };
     let fuse_r = match (&fuse2fs, root) {
         (Some(f), true) => {
             eprintln!("bench: fuse2fs");
@@ -619,10 +509,7 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     if !cold_dropped {
         println!("  (host page cache could NOT be dropped: cold figures are warm; run as root)");
     }
-    println!(
-        "  {:<28} {:>12} {:>14} {:>12} {:>10}",
-        "", "library API", "lklfs put/get", "host loop", "fuse2fs"
-    );
+    println!("  {:<28} {:>12} {:>14} {:>12} {:>10}", "", "library API", "lklfs put/get", "host loop", "fuse2fs");
     let rows = [
         ("seq write + fsync (MB/s)", "write_mbs"),
         ("cold read (MB/s)", "cold_mbs"),
@@ -660,16 +547,8 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
             verdict(ratio("cached_mbs") >= 0.5)
         );
         let t = |k: &str| g(&lib, k) / g(h, k);
-        println!(
-            "  create 10k within 2x host:   {:5.2}x  {}",
-            t("create_s"),
-            verdict(t("create_s") <= 2.0)
-        );
-        println!(
-            "  delete 10k within 2x host:   {:5.2}x  {}",
-            t("delete_s"),
-            verdict(t("delete_s") <= 2.0)
-        );
+        println!("  create 10k within 2x host:   {:5.2}x  {}", t("create_s"), verdict(t("create_s") <= 2.0));
+        println!("  delete 10k within 2x host:   {:5.2}x  {}", t("delete_s"), verdict(t("delete_s") <= 2.0));
     } else {
         println!("  host comparison skipped (needs root for the loop mount)");
     }
@@ -677,16 +556,8 @@ fn run_one(a: &Args, fs: &str) -> Result<()> {
     let get = g(&cli, "cold_mbs") / g(&lib, "cold_mbs");
     // "Close" = within 25%: put/get also pay boot, mount, unmount and the
     // host side of the copy.
-    println!(
-        "  lklfs put close to API (>=75%): {:5.0}%  {}",
-        put * 100.0,
-        verdict(put >= 0.75)
-    );
-    println!(
-        "  lklfs get close to API (>=75%): {:5.0}%  {}",
-        get * 100.0,
-        verdict(get >= 0.75)
-    );
+    println!("  lklfs put close to API (>=75%): {:5.0}%  {}", put * 100.0, verdict(put >= 0.75));
+    println!("  lklfs get close to API (>=75%): {:5.0}%  {}", get * 100.0, verdict(get >= 0.75));
     if fuse2fs.is_none() && fs == "ext4" {
         println!("  (fuse2fs not installed: apt install fuse2fs)");
     }

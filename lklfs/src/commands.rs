@@ -58,12 +58,7 @@ pub fn utc(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Bytes with a binary unit, for humans.
@@ -75,17 +70,11 @@ pub fn human(bytes: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    if u == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[u]) }
 }
 
 fn lstat(v: &Volume, kpath: &CStr, shown: &str) -> Result<sys::Stat> {
-    v.k()
-        .fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW)
-        .ctx(shown)
+    v.k().fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW).ctx(shown)
 }
 
 fn child(kpath: &CStr, name: &[u8]) -> Result<CString> {
@@ -95,13 +84,7 @@ fn child(kpath: &CStr, name: &[u8]) -> Result<CString> {
     CString::new(b).map_err(|_| Error::new(Kind::Other, "NUL in a name"))
 }
 
-fn ls_line(
-    v: &Volume,
-    kpath: &CStr,
-    name: &str,
-    st: &sys::Stat,
-    out: &mut impl Write,
-) -> Result<()> {
+fn ls_line(v: &Volume, kpath: &CStr, name: &str, st: &sys::Stat, out: &mut impl Write) -> Result<()> {
     let mut line = format!(
         "{} {:>3} {:>5} {:>5} {:>12} {} {name}",
         mode_string(st.st_mode),
@@ -143,10 +126,7 @@ pub fn ls(v: &Volume, path: &str) -> Result<()> {
 /// `cat PATH`: the file's bytes on standard output.
 pub fn cat(v: &Volume, path: &str) -> Result<()> {
     let kpath = v.path(path)?;
-    let fd = v
-        .k()
-        .open(&kpath, sys::O_RDONLY | sys::O_CLOEXEC, 0)
-        .ctx(path)?;
+    let fd = v.k().open(&kpath, sys::O_RDONLY | sys::O_CLOEXEC, 0).ctx(path)?;
     let mut buf = vec![0u8; crate::copy::BUF_SIZE];
     let mut out = std::io::stdout().lock();
     let r = (|| loop {
@@ -166,20 +146,14 @@ pub fn cat(v: &Volume, path: &str) -> Result<()> {
 }
 
 fn quiet_pipe(e: std::io::Error) -> std::io::Result<()> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Ok(())
-    } else {
-        Err(e)
-    }
+    if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) }
 }
 
 /// `mkdir [-p] PATH...`.
 pub fn mkdir(v: &Volume, paths: &[String], parents: bool) -> Result<()> {
     for path in paths {
         if !parents {
-            v.k()
-                .mkdir(&v.path(path)?, 0o755)
-                .ctx(format!("mkdir {path}"))?;
+            v.k().mkdir(&v.path(path)?, 0o755).ctx(format!("mkdir {path}"))?;
             continue;
         }
         let mut sofar = String::new();
@@ -212,13 +186,9 @@ fn remove_tree(v: &Volume, kpath: &CStr, shown: &str) -> Result<()> {
             let name = String::from_utf8_lossy(&e.name).into_owned();
             remove_tree(v, &child(kpath, &e.name)?, &format!("{shown}/{name}"))?;
         }
-        v.k()
-            .unlinkat(sys::AT_FDCWD, kpath, sys::AT_REMOVEDIR)
-            .ctx(format!("rm {shown}"))
+        v.k().unlinkat(sys::AT_FDCWD, kpath, sys::AT_REMOVEDIR).ctx(format!("rm {shown}"))
     } else {
-        v.k()
-            .unlinkat(sys::AT_FDCWD, kpath, 0)
-            .ctx(format!("rm {shown}"))
+        v.k().unlinkat(sys::AT_FDCWD, kpath, 0).ctx(format!("rm {shown}"))
     }
 }
 
@@ -227,17 +197,11 @@ pub fn rm(v: &Volume, paths: &[String], recursive: bool) -> Result<()> {
     for path in paths {
         let kpath = v.path(path)?;
         if kpath.as_c_str() == v.m.path.as_c_str() {
-            return Err(Error::new(
-                Kind::Other,
-                format!("rm {path}: refusing to remove the root directory"),
-            ));
+            return Err(Error::new(Kind::Other, format!("rm {path}: refusing to remove the root directory")));
         }
         let st = lstat(v, &kpath, path)?;
         if st.st_mode & sys::S_IFMT == sys::S_IFDIR && !recursive {
-            return Err(Error::new(
-                Kind::Other,
-                format!("rm {path}: {} (use rm -r)", describe(Errno::EISDIR)),
-            ));
+            return Err(Error::new(Kind::Other, format!("rm {path}: {} (use rm -r)", describe(Errno::EISDIR))));
         }
         remove_tree(v, &kpath, path)?;
     }
@@ -259,9 +223,7 @@ pub fn mv(v: &Volume, src: &str, dst: &str) -> Result<()> {
     {
         kd = child(&kd, base_name(src).as_bytes())?;
     }
-    v.k()
-        .renameat2(sys::AT_FDCWD, &ks, sys::AT_FDCWD, &kd, 0)
-        .ctx(format!("mv {src} {dst}"))
+    v.k().renameat2(sys::AT_FDCWD, &ks, sys::AT_FDCWD, &kd, 0).ctx(format!("mv {src} {dst}"))
 }
 
 /// `stat PATH`: every statx field, one `name: value` per line.
@@ -269,12 +231,7 @@ pub fn stat(v: &Volume, path: &str) -> Result<()> {
     let kpath = v.path(path)?;
     let st = v
         .k()
-        .statx(
-            sys::AT_FDCWD,
-            &kpath,
-            sys::AT_SYMLINK_NOFOLLOW,
-            sys::STATX_BASIC_STATS | sys::STATX_BTIME,
-        )
+        .statx(sys::AT_FDCWD, &kpath, sys::AT_SYMLINK_NOFOLLOW, sys::STATX_BASIC_STATS | sys::STATX_BTIME)
         .ctx(path)?;
     let mode = u32::from(st.stx_mode);
     let mut o = String::new();
@@ -308,28 +265,14 @@ pub fn df(v: &Volume) -> Result<()> {
     let bs = st.f_bsize as u64;
     let (total, free, avail) = (st.f_blocks * bs, st.f_bfree * bs, st.f_bavail * bs);
     let used = total - free;
-    let pct = if total == 0 {
-        0.0
-    } else {
-        used as f64 * 100.0 / total as f64
-    };
-    println!(
-        "file system: {} on {} of {}",
-        v.m.fstype,
-        v.s.device,
-        v.s.image.display()
-    );
+    let pct = if total == 0 { 0.0 } else { used as f64 * 100.0 / total as f64 };
+    println!("file system: {} on {} of {}", v.m.fstype, v.s.device, v.s.image.display());
     println!("block size: {bs}");
     println!("size: {total} ({})", human(total));
     println!("used: {used} ({}, {pct:.1}%)", human(used));
     println!("available: {avail} ({})", human(avail));
     if st.f_files > 0 {
-        println!(
-            "inodes: {} total, {} used, {} free",
-            st.f_files,
-            st.f_files - st.f_ffree,
-            st.f_ffree
-        );
+        println!("inodes: {} total, {} used, {} free", st.f_files, st.f_files - st.f_ffree, st.f_ffree);
     }
     Ok(())
 }

@@ -32,10 +32,8 @@ impl Progress {
             return Progress(None);
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         Progress(Some(bar))
     }
@@ -62,9 +60,9 @@ impl Progress {
 /// Bytes of regular files under a host path (for the progress bar).
 fn local_total(p: &Path) -> u64 {
     match std::fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => std::fs::read_dir(p)
-            .map(|d| d.flatten().map(|e| local_total(&e.path())).sum())
-            .unwrap_or(0),
+        Ok(m) if m.is_dir() => {
+            std::fs::read_dir(p).map(|d| d.flatten().map(|e| local_total(&e.path())).sum()).unwrap_or(0)
+        }
         Ok(m) if m.is_file() => m.len(),
         _ => 0,
     }
@@ -79,10 +77,7 @@ fn child(kpath: &CStr, name: &[u8]) -> Result<CString> {
 
 /// Bytes of regular files under a kernel path (for the progress bar).
 fn image_total(v: &Volume, kpath: &CStr) -> u64 {
-    let Ok(st) = v
-        .k()
-        .fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW)
-    else {
+    let Ok(st) = v.k().fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW) else {
         return 0;
     };
     match st.st_mode & sys::S_IFMT {
@@ -111,10 +106,7 @@ fn local_times(m: &std::fs::Metadata) -> (i64, i64, i64, i64) {
 #[cfg(not(unix))]
 fn local_times(m: &std::fs::Metadata) -> (i64, i64, i64, i64) {
     let secs = |t: std::io::Result<SystemTime>| {
-        let d = t
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .unwrap_or_default();
+        let d = t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
         (d.as_secs() as i64, i64::from(d.subsec_nanos()))
     };
     let (a, an) = secs(m.accessed());
@@ -130,23 +122,13 @@ fn local_mode(m: &std::fs::Metadata) -> u32 {
 
 #[cfg(not(unix))]
 fn local_mode(m: &std::fs::Metadata) -> u32 {
-    let base = if m.permissions().readonly() {
-        0o444
-    } else {
-        0o644
-    };
+    let base = if m.permissions().readonly() { 0o444 } else { 0o644 };
     base | if m.is_dir() { 0o111 } else { 0 }
 }
 
 /// Sets mode and times of a copied entry. FAT keeps neither owner bits nor
 /// most mode bits, so there a refused chmod is not an error.
-fn set_meta(
-    v: &Volume,
-    kpath: &CStr,
-    shown: &str,
-    meta: &std::fs::Metadata,
-    symlink: bool,
-) -> Result<()> {
+fn set_meta(v: &Volume, kpath: &CStr, shown: &str, meta: &std::fs::Metadata, symlink: bool) -> Result<()> {
     if !symlink {
         match v.k().fchmodat(sys::AT_FDCWD, kpath, local_mode(meta)) {
             Ok(()) => {}
@@ -155,20 +137,8 @@ fn set_meta(
         }
     }
     let (a, an, m, mn) = local_times(meta);
-    let times = [
-        sys::Timespec {
-            tv_sec: a,
-            tv_nsec: an,
-        },
-        sys::Timespec {
-            tv_sec: m,
-            tv_nsec: mn,
-        },
-    ];
-    match v
-        .k()
-        .utimensat(sys::AT_FDCWD, kpath, Some(&times), sys::AT_SYMLINK_NOFOLLOW)
-    {
+    let times = [sys::Timespec { tv_sec: a, tv_nsec: an }, sys::Timespec { tv_sec: m, tv_nsec: mn }];
+    match v.k().utimensat(sys::AT_FDCWD, kpath, Some(&times), sys::AT_SYMLINK_NOFOLLOW) {
         Ok(()) => Ok(()),
         Err(Errno::EOPNOTSUPP | Errno::EPERM) if symlink => Ok(()),
         Err(e) => Err(Error::errno(format!("set times of {shown}"), e)),
@@ -199,23 +169,10 @@ struct Copier<'a> {
 }
 
 impl Copier<'_> {
-    fn put_file(
-        &mut self,
-        local: &Path,
-        kdest: &CStr,
-        shown: &str,
-        meta: &std::fs::Metadata,
-    ) -> Result<()> {
+    fn put_file(&mut self, local: &Path, kdest: &CStr, shown: &str, meta: &std::fs::Metadata) -> Result<()> {
         let mut src = File::open(local).io_ctx(local.display())?;
-        let fd = self
-            .v
-            .k()
-            .open(
-                kdest,
-                sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC,
-                0o600,
-            )
-            .ctx(shown)?;
+        let fd =
+            self.v.k().open(kdest, sys::O_CREAT | sys::O_WRONLY | sys::O_TRUNC | sys::O_CLOEXEC, 0o600).ctx(shown)?;
         self.progress.file(shown);
         let r = (|| loop {
             let n = fill(&mut src, &mut self.buf).io_ctx(local.display())?;
@@ -224,11 +181,7 @@ impl Copier<'_> {
             }
             let mut done = 0;
             while done < n {
-                let w = self
-                    .v
-                    .k()
-                    .write(fd, &self.buf[done..n])
-                    .ctx(format!("write {shown}"))?;
+                let w = self.v.k().write(fd, &self.buf[done..n]).ctx(format!("write {shown}"))?;
                 if w == 0 {
                     return Err(Error::errno(format!("write {shown}"), Errno::ENOSPC));
                 }
@@ -253,30 +206,16 @@ impl Copier<'_> {
         if ft.is_dir() {
             match self.v.k().mkdir(kdest, 0o700) {
                 Ok(()) => {}
-                Err(Errno::EEXIST)
-                    if self
-                        .v
-                        .k()
-                        .stat(kdest)
-                        .is_ok_and(|s| s.st_mode & sys::S_IFMT == sys::S_IFDIR) => {}
+                Err(Errno::EEXIST) if self.v.k().stat(kdest).is_ok_and(|s| s.st_mode & sys::S_IFMT == sys::S_IFDIR) => {
+                }
                 Err(e) => return Err(Error::errno(format!("mkdir {shown}"), e)),
             }
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(local)
-                .io_ctx(local.display())?
-                .flatten()
-                .map(|e| e.path())
-                .collect();
+            let mut entries: Vec<PathBuf> =
+                std::fs::read_dir(local).io_ctx(local.display())?.flatten().map(|e| e.path()).collect();
             entries.sort();
             for e in entries {
-                let name = e
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                self.put(
-                    &e,
-                    &child(kdest, name.as_bytes())?,
-                    &format!("{}/{name}", shown.trim_end_matches('/')),
-                )?;
+                let name = e.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                self.put(&e, &child(kdest, name.as_bytes())?, &format!("{}/{name}", shown.trim_end_matches('/')))?;
             }
             // After the children, whose creation changed the directory's mtime.
             set_meta(self.v, kdest, shown, &meta, false)
@@ -286,14 +225,8 @@ impl Copier<'_> {
                 .map_err(|_| Error::new(Kind::Other, "NUL in a link"))?;
             match self.v.k().symlinkat(&t, sys::AT_FDCWD, kdest) {
                 Err(Errno::EEXIST) => {
-                    self.v
-                        .k()
-                        .unlinkat(sys::AT_FDCWD, kdest, 0)
-                        .ctx(format!("replace {shown}"))?;
-                    self.v
-                        .k()
-                        .symlinkat(&t, sys::AT_FDCWD, kdest)
-                        .ctx(format!("symlink {shown}"))?;
+                    self.v.k().unlinkat(sys::AT_FDCWD, kdest, 0).ctx(format!("replace {shown}"))?;
+                    self.v.k().symlinkat(&t, sys::AT_FDCWD, kdest).ctx(format!("symlink {shown}"))?;
                 }
                 r => r.ctx(format!("symlink {shown}"))?,
             }
@@ -301,29 +234,18 @@ impl Copier<'_> {
         } else if ft.is_file() {
             self.put_file(local, kdest, shown, &meta)
         } else {
-            eprintln!(
-                "lklfs: skipping {} (not a file, directory or symbolic link)",
-                local.display()
-            );
+            eprintln!("lklfs: skipping {} (not a file, directory or symbolic link)", local.display());
             Ok(())
         }
     }
 
     fn get_file(&mut self, kpath: &CStr, shown: &str, local: &Path) -> Result<()> {
-        let fd = self
-            .v
-            .k()
-            .open(kpath, sys::O_RDONLY | sys::O_CLOEXEC, 0)
-            .ctx(shown)?;
+        let fd = self.v.k().open(kpath, sys::O_RDONLY | sys::O_CLOEXEC, 0).ctx(shown)?;
         self.progress.file(shown);
         let r = (|| {
             let mut out = File::create(local).io_ctx(local.display())?;
             loop {
-                let n = self
-                    .v
-                    .k()
-                    .read(fd, &mut self.buf)
-                    .ctx(format!("read {shown}"))?;
+                let n = self.v.k().read(fd, &mut self.buf).ctx(format!("read {shown}"))?;
                 if n == 0 {
                     return out.flush().io_ctx(local.display());
                 }
@@ -342,11 +264,7 @@ impl Copier<'_> {
     }
 
     fn get(&mut self, kpath: &CStr, shown: &str, local: &Path) -> Result<()> {
-        let st = self
-            .v
-            .k()
-            .fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW)
-            .ctx(shown)?;
+        let st = self.v.k().fstatat(sys::AT_FDCWD, kpath, sys::AT_SYMLINK_NOFOLLOW).ctx(shown)?;
         match st.st_mode & sys::S_IFMT {
             sys::S_IFDIR => {
                 match std::fs::create_dir(local) {
@@ -377,12 +295,7 @@ impl Copier<'_> {
                 return Ok(());
             }
         }
-        set_local_meta(
-            local,
-            st.st_mode & 0o7777,
-            st.st_mtime,
-            st.st_mtime_nsec as u32,
-        )
+        set_local_meta(local, st.st_mode & 0o7777, st.st_mtime, st.st_mtime_nsec as u32)
     }
 }
 
@@ -409,8 +322,7 @@ fn set_local_meta(local: &Path, mode: u32, mtime: i64, nsec: u32) -> Result<()> 
 
 fn set_mtime(local: &Path, when: SystemTime) -> Result<()> {
     let f = open_for_times(local).io_ctx(local.display())?;
-    f.set_modified(when)
-        .io_ctx(format!("set time of {}", local.display()))
+    f.set_modified(when).io_ctx(format!("set time of {}", local.display()))
 }
 
 #[cfg(not(windows))]
@@ -426,17 +338,13 @@ fn open_for_times(local: &Path) -> std::io::Result<File> {
     use std::os::windows::fs::OpenOptionsExt;
     const FILE_WRITE_ATTRIBUTES: u32 = 0x100;
     const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
-    std::fs::OpenOptions::new()
-        .access_mode(FILE_WRITE_ATTRIBUTES)
-        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
-        .open(local)
+    std::fs::OpenOptions::new().access_mode(FILE_WRITE_ATTRIBUTES).custom_flags(FILE_FLAG_BACKUP_SEMANTICS).open(local)
 }
 
 #[cfg(unix)]
 fn set_mode(local: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(local, std::fs::Permissions::from_mode(mode))
-        .io_ctx(format!("chmod {}", local.display()))
+    std::fs::set_permissions(local, std::fs::Permissions::from_mode(mode)).io_ctx(format!("chmod {}", local.display()))
 }
 
 #[cfg(not(unix))]
@@ -446,10 +354,7 @@ fn set_mode(_local: &Path, _mode: u32) -> Result<()> {
 
 fn summary(verb: &str, c: &Copier<'_>, secs: f64) {
     let mbs = c.bytes as f64 / 1e6 / secs.max(1e-9);
-    eprintln!(
-        "lklfs: {verb} {} file(s), {} bytes in {secs:.2} s ({mbs:.0} MB/s)",
-        c.files, c.bytes
-    );
+    eprintln!("lklfs: {verb} {} file(s), {} bytes in {secs:.2} s ({mbs:.0} MB/s)", c.files, c.bytes);
 }
 
 /// `put LOCAL DEST`: copies a host file or tree into the image; into DEST
@@ -458,30 +363,15 @@ pub fn put(v: &Volume, local: &Path, dest: &str, quiet: bool) -> Result<()> {
     std::fs::symlink_metadata(local).io_ctx(local.display())?;
     let mut kdest = v.path(dest)?;
     let mut shown = dest.to_string();
-    if v.k()
-        .stat(&kdest)
-        .is_ok_and(|s| s.st_mode & sys::S_IFMT == sys::S_IFDIR)
-    {
-        let name = local
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                Error::new(
-                    Kind::Other,
-                    format!("{}: has no file name to copy into {dest}", local.display()),
-                )
-            })?;
+    if v.k().stat(&kdest).is_ok_and(|s| s.st_mode & sys::S_IFMT == sys::S_IFDIR) {
+        let name = local.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or_else(|| {
+            Error::new(Kind::Other, format!("{}: has no file name to copy into {dest}", local.display()))
+        })?;
         kdest = child(&kdest, name.as_bytes())?;
         shown = format!("{}/{name}", dest.trim_end_matches('/'));
     }
     let started = std::time::Instant::now();
-    let mut c = Copier {
-        v,
-        buf: vec![0u8; BUF_SIZE],
-        progress: Progress::new(local_total(local)),
-        files: 0,
-        bytes: 0,
-    };
+    let mut c = Copier { v, buf: vec![0u8; BUF_SIZE], progress: Progress::new(local_total(local)), files: 0, bytes: 0 };
     let r = c.put(local, &kdest, &shown);
     c.progress.finish();
     r?;
@@ -495,9 +385,7 @@ pub fn put(v: &Volume, local: &Path, dest: &str, quiet: bool) -> Result<()> {
 /// LOCAL is an existing directory.
 pub fn get(v: &Volume, src: &str, local: &Path, quiet: bool) -> Result<()> {
     let ksrc = v.path(src)?;
-    v.k()
-        .fstatat(sys::AT_FDCWD, &ksrc, sys::AT_SYMLINK_NOFOLLOW)
-        .ctx(src)?;
+    v.k().fstatat(sys::AT_FDCWD, &ksrc, sys::AT_SYMLINK_NOFOLLOW).ctx(src)?;
     let mut target = local.to_path_buf();
     if local.is_dir() {
         let name = base_name(src);
@@ -505,13 +393,8 @@ pub fn get(v: &Volume, src: &str, local: &Path, quiet: bool) -> Result<()> {
         target = local.join(name);
     }
     let started = std::time::Instant::now();
-    let mut c = Copier {
-        v,
-        buf: vec![0u8; BUF_SIZE],
-        progress: Progress::new(image_total(v, &ksrc)),
-        files: 0,
-        bytes: 0,
-    };
+    let mut c =
+        Copier { v, buf: vec![0u8; BUF_SIZE], progress: Progress::new(image_total(v, &ksrc)), files: 0, bytes: 0 };
     let r = c.get(&ksrc, src, &target);
     c.progress.finish();
     r?;

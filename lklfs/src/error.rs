@@ -84,10 +84,7 @@ pub struct Error {
 impl Error {
     /// An error of `kind`.
     pub fn new(kind: Kind, msg: impl Into<String>) -> Error {
-        Error {
-            kind,
-            msg: msg.into(),
-        }
+        Error { kind, msg: msg.into() }
     }
 
     /// `what: description (NAME)` for an errno from Linux.
@@ -166,13 +163,6 @@ pub fn describe(e: Errno) -> String {
         Errno::EOPNOTSUPP => "Operation not supported",
         _ => "",
     };
-    let name = e
-        .name()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("errno {}", e.0));
-    if text.is_empty() {
-        name
-    } else {
-        format!("{text} ({name})")
-    }
+    let name = e.name().map(str::to_string).unwrap_or_else(|| format!("errno {}", e.0));
+    if text.is_empty() { name } else { format!("{text} ({name})") }
 }

@@ -25,20 +25,11 @@ fn be64(b: &[u8], at: usize) -> u64 {
 }
 
 fn names(table: &[(u64, &'static str)], bits: u64, out: &mut Vec<&'static str>) {
-    out.extend(
-        table
-            .iter()
-            .filter(|(bit, _)| bits & bit != 0)
-            .map(|&(_, n)| n),
-    );
+    out.extend(table.iter().filter(|(bit, _)| bits & bit != 0).map(|&(_, n)| n));
 }
 
-const BTRFS_COMPAT_RO: &[(u64, &str)] = &[
-    (0x1, "free_space_tree"),
-    (0x2, "free_space_tree_valid"),
-    (0x4, "verity"),
-    (0x8, "block_group_tree"),
-];
+const BTRFS_COMPAT_RO: &[(u64, &str)] =
+    &[(0x1, "free_space_tree"), (0x2, "free_space_tree_valid"), (0x4, "verity"), (0x8, "block_group_tree")];
 
 const BTRFS_INCOMPAT: &[(u64, &str)] = &[
     (0x1, "mixed_backref"),
@@ -88,23 +79,11 @@ pub fn btrfs(head: &[u8]) -> Option<FsInfo> {
     if log_root != 0 {
         why.push("log tree to replay (fsynced data not yet in the trees)");
     }
-    let state = if why.is_empty() {
-        "clean".to_string()
-    } else {
-        format!("dirty ({})", why.join(", "))
-    };
+    let state = if why.is_empty() { "clean".to_string() } else { format!("dirty ({})", why.join(", ")) };
     let extra = vec![
         ("generation", generation.to_string()),
-        (
-            "flags",
-            format!("compat {compat:#x}, compat_ro {compat_ro:#x}, incompat {incompat:#x}"),
-        ),
-        (
-            "checksum",
-            BTRFS_CSUM
-                .get(csum)
-                .map_or_else(|| format!("unknown ({csum})"), |c| c.to_string()),
-        ),
+        ("flags", format!("compat {compat:#x}, compat_ro {compat_ro:#x}, incompat {incompat:#x}")),
+        ("checksum", BTRFS_CSUM.get(csum).map_or_else(|| format!("unknown ({csum})"), |c| c.to_string())),
         ("node size", node.to_string()),
         ("bytes used", used.to_string()),
         ("devices", devices.to_string()),
@@ -127,20 +106,9 @@ pub fn btrfs(head: &[u8]) -> Option<FsInfo> {
 const XFS_VERSION_BITS: &[(u64, &str)] = &[(0x80, "align"), (0x400, "logv2"), (0x4000, "ascii-ci")];
 /// `sb_features2` (v4; v5 sets the same bits for compatibility).
 const XFS_FEATURES2: &[(u64, &str)] = &[(0x2, "lazy-count"), (0x8, "attr2"), (0x80, "projid32bit")];
-const XFS_RO_COMPAT: &[(u64, &str)] = &[
-    (0x1, "finobt"),
-    (0x2, "rmapbt"),
-    (0x4, "reflink"),
-    (0x8, "inobtcount"),
-];
-const XFS_INCOMPAT: &[(u64, &str)] = &[
-    (0x1, "ftype"),
-    (0x2, "sparse"),
-    (0x4, "meta_uuid"),
-    (0x8, "bigtime"),
-    (0x10, "needsrepair"),
-    (0x20, "nrext64"),
-];
+const XFS_RO_COMPAT: &[(u64, &str)] = &[(0x1, "finobt"), (0x2, "rmapbt"), (0x4, "reflink"), (0x8, "inobtcount")];
+const XFS_INCOMPAT: &[(u64, &str)] =
+    &[(0x1, "ftype"), (0x2, "sparse"), (0x4, "meta_uuid"), (0x8, "bigtime"), (0x10, "needsrepair"), (0x20, "nrext64")];
 
 /// The xfs superblock at the start of `head`, if there is one.
 pub fn xfs(head: &[u8]) -> Option<FsInfo> {
@@ -153,11 +121,7 @@ pub fn xfs(head: &[u8]) -> Option<FsInfo> {
     let version = be16(sb, 100);
     let v5 = version & 0xf == 5;
     let features2 = u64::from(be32(sb, 200));
-    let (ro_compat, incompat) = if v5 {
-        (u64::from(be32(sb, 212)), u64::from(be32(sb, 216)))
-    } else {
-        (0, 0)
-    };
+    let (ro_compat, incompat) = if v5 { (u64::from(be32(sb, 212)), u64::from(be32(sb, 216))) } else { (0, 0) };
     let mut features = Vec::new();
     if v5 {
         features.push("crc");
@@ -186,24 +150,10 @@ pub fn xfs(head: &[u8]) -> Option<FsInfo> {
     };
     let extra = vec![
         ("version", format!("v{}", version & 0xf)),
-        (
-            "allocation groups",
-            format!("{} x {} blocks", be32(sb, 88), be32(sb, 84)),
-        ),
+        ("allocation groups", format!("{} x {} blocks", be32(sb, 88), be32(sb, 84))),
         ("inode size", be16(sb, 104).to_string()),
         ("sector size", be16(sb, 102).to_string()),
-        (
-            "log",
-            format!(
-                "{} blocks{}",
-                be32(sb, 96),
-                if be64(sb, 48) == 0 {
-                    " (external)"
-                } else {
-                    " (internal)"
-                }
-            ),
-        ),
+        ("log", format!("{} blocks{}", be32(sb, 96), if be64(sb, 48) == 0 { " (external)" } else { " (internal)" })),
     ];
     Some(FsInfo {
         fstype: "xfs",
@@ -236,10 +186,7 @@ mod tests {
         sb[0xbc..0xc4].copy_from_slice(&0x341u64.to_le_bytes());
         sb[0x12b..0x12e].copy_from_slice(b"lbl");
         let i = identify(&h).unwrap();
-        assert_eq!(
-            (i.fstype, i.size, i.block_size, i.label.as_deref()),
-            ("btrfs", 128 << 20, 4096, Some("lbl"))
-        );
+        assert_eq!((i.fstype, i.size, i.block_size, i.label.as_deref()), ("btrfs", 128 << 20, 4096, Some("lbl")));
         assert_eq!(
             i.features,
             [
@@ -267,20 +214,8 @@ mod tests {
         h[212..216].copy_from_slice(&0xfu32.to_be_bytes());
         h[216..220].copy_from_slice(&0xbu32.to_be_bytes());
         let i = identify(&h).unwrap();
-        assert_eq!(
-            (i.fstype, i.variant, i.size),
-            ("xfs", Some("v5"), 4096 * 1000)
-        );
-        for f in [
-            "crc",
-            "finobt",
-            "rmapbt",
-            "reflink",
-            "inobtcount",
-            "ftype",
-            "sparse",
-            "bigtime",
-        ] {
+        assert_eq!((i.fstype, i.variant, i.size), ("xfs", Some("v5"), 4096 * 1000));
+        for f in ["crc", "finobt", "rmapbt", "reflink", "inobtcount", "ftype", "sparse", "bigtime"] {
             assert!(i.features.contains(&f), "{f} missing from {:?}", i.features);
         }
         h[100..102].copy_from_slice(&0x34a4u16.to_be_bytes());

@@ -155,38 +155,21 @@ enum Cmd {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let opts = Options {
-        part: cli.part,
-        ro: cli.ro,
-        fstype: cli.fstype.clone(),
-        mem_mib: cli.mem_mib,
-    };
+    let opts = Options { part: cli.part, ro: cli.ro, fstype: cli.fstype.clone(), mem_mib: cli.mem_mib };
     let quiet = cli.quiet;
     match cli.cmd {
         Cmd::Ls { image, path } => Volume::with(&image, &opts, false, |v| commands::ls(v, &path)),
         Cmd::Cat { image, path } => Volume::with(&image, &opts, false, |v| commands::cat(v, &path)),
-        Cmd::Get { image, src, local } => {
-            Volume::with(&image, &opts, false, |v| copy::get(v, &src, &local, quiet))
+        Cmd::Get { image, src, local } => Volume::with(&image, &opts, false, |v| copy::get(v, &src, &local, quiet)),
+        Cmd::Put { image, local, dest } => Volume::with(&image, &opts, true, |v| copy::put(v, &local, &dest, quiet)),
+        Cmd::Mkdir { parents, image, paths } => {
+            Volume::with(&image, &opts, true, |v| commands::mkdir(v, &paths, parents))
         }
-        Cmd::Put { image, local, dest } => {
-            Volume::with(&image, &opts, true, |v| copy::put(v, &local, &dest, quiet))
+        Cmd::Rm { recursive, image, paths } => {
+            Volume::with(&image, &opts, true, |v| commands::rm(v, &paths, recursive))
         }
-        Cmd::Mkdir {
-            parents,
-            image,
-            paths,
-        } => Volume::with(&image, &opts, true, |v| commands::mkdir(v, &paths, parents)),
-        Cmd::Rm {
-            recursive,
-            image,
-            paths,
-        } => Volume::with(&image, &opts, true, |v| commands::rm(v, &paths, recursive)),
-        Cmd::Mv { image, src, dst } => {
-            Volume::with(&image, &opts, true, |v| commands::mv(v, &src, &dst))
-        }
-        Cmd::Stat { image, path } => {
-            Volume::with(&image, &opts, false, |v| commands::stat(v, &path))
-        }
+        Cmd::Mv { image, src, dst } => Volume::with(&image, &opts, true, |v| commands::mv(v, &src, &dst)),
+        Cmd::Stat { image, path } => Volume::with(&image, &opts, false, |v| commands::stat(v, &path)),
         Cmd::Df { image } => Volume::with(&image, &opts, false, commands::df),
         Cmd::Info { image } => {
             let s = Session::open(&image, &opts, false)?;
@@ -203,10 +186,8 @@ fn run(cli: Cli) -> Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Linux may only be called from threads with the library's stack size.
-    let worker = std::thread::Builder::new()
-        .name("lklfs".into())
-        .stack_size(lkl_abi::THREAD_STACK_SIZE)
-        .spawn(move || run(cli));
+    let worker =
+        std::thread::Builder::new().name("lklfs".into()).stack_size(lkl_abi::THREAD_STACK_SIZE).spawn(move || run(cli));
     let result = match worker {
         Ok(t) => t.join(),
         Err(e) => {

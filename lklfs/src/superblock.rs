@@ -67,11 +67,7 @@ pub fn is_ext_superblock(sb: &[u8]) -> bool {
 /// Where the first backup superblock sits for each block size (the
 /// `sparse_super` layout puts one in group 1): (byte offset, block number).
 pub fn ext_backup_superblocks() -> [(u64, u64); 3] {
-    [
-        (8193 * 1024, 8193),
-        (16384 * 2048, 16384),
-        (32768 * 4096, 32768),
-    ]
+    [(8193 * 1024, 8193), (16384 * 2048, 16384), (32768 * 4096, 32768)]
 }
 
 const COMPAT: &[(u32, &str)] = &[
@@ -137,17 +133,8 @@ fn ext(sb: &[u8]) -> FsInfo {
     let incompat = u32le(sb, 96);
     let ro_compat = u32le(sb, 100);
     let mut features = Vec::new();
-    for (table, bits) in [
-        (COMPAT, compat),
-        (INCOMPAT, incompat & !0x4),
-        (RO_COMPAT, ro_compat),
-    ] {
-        features.extend(
-            table
-                .iter()
-                .filter(|(bit, _)| bits & bit != 0)
-                .map(|&(_, name)| name),
-        );
+    for (table, bits) in [(COMPAT, compat), (INCOMPAT, incompat & !0x4), (RO_COMPAT, ro_compat)] {
+        features.extend(table.iter().filter(|(bit, _)| bits & bit != 0).map(|&(_, name)| name));
     }
     let fstype = if incompat & !EXT3_INCOMPAT != 0 || ro_compat & !EXT3_RO_COMPAT != 0 {
         "ext4"
@@ -174,11 +161,7 @@ fn ext(sb: &[u8]) -> FsInfo {
     if s_state & 2 != 0 {
         why.push("errors detected");
     }
-    let state = if why.is_empty() {
-        "clean".to_string()
-    } else {
-        format!("dirty ({})", why.join(", "))
-    };
+    let state = if why.is_empty() { "clean".to_string() } else { format!("dirty ({})", why.join(", ")) };
     FsInfo {
         fstype,
         driver: "ext4",
@@ -208,14 +191,8 @@ pub(crate) fn uuid_string(u: &[u8]) -> String {
 /// Label text: NUL/space padded, absent when empty.
 pub(crate) fn text(bytes: &[u8]) -> Option<String> {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    let s = String::from_utf8_lossy(&bytes[..end])
-        .trim_end()
-        .to_string();
-    if s.is_empty() || s == "NO NAME" {
-        None
-    } else {
-        Some(s)
-    }
+    let s = String::from_utf8_lossy(&bytes[..end]).trim_end().to_string();
+    if s.is_empty() || s == "NO NAME" { None } else { Some(s) }
 }
 
 fn fat(b: &[u8]) -> Option<FsInfo> {
@@ -237,12 +214,7 @@ fn fat(b: &[u8]) -> Option<FsInfo> {
     };
     // The BPB must make sense before we call it FAT (a zeroed or random
     // sector with 55 AA must not pass).
-    if !matches!(bps, 512 | 1024 | 2048 | 4096)
-        || spc == 0
-        || !spc.is_power_of_two()
-        || nfats == 0
-        || fat_size == 0
-    {
+    if !matches!(bps, 512 | 1024 | 2048 | 4096) || spc == 0 || !spc.is_power_of_two() || nfats == 0 || fat_size == 0 {
         return None;
     }
     let root_sectors = (root_entries * 32).div_ceil(bps);
@@ -260,11 +232,7 @@ fn fat(b: &[u8]) -> Option<FsInfo> {
     let state_byte = b[ext_at + 1];
     let has_ebpb = b[ext_at + 2] == 0x29;
     let serial = if has_ebpb { u32le(b, ext_at + 3) } else { 0 };
-    let label = if has_ebpb {
-        text(&b[ext_at + 7..ext_at + 18])
-    } else {
-        None
-    };
+    let label = if has_ebpb { text(&b[ext_at + 7..ext_at + 18]) } else { None };
     let mut features = vec![variant];
     if variant == "FAT32" {
         features.push("fsinfo");
@@ -272,11 +240,7 @@ fn fat(b: &[u8]) -> Option<FsInfo> {
             features.push("backup_boot_sector");
         }
     }
-    let state = if state_byte & 1 != 0 {
-        "dirty (not cleanly unmounted)".to_string()
-    } else {
-        "clean".to_string()
-    };
+    let state = if state_byte & 1 != 0 { "dirty (not cleanly unmounted)".to_string() } else { "clean".to_string() };
     Some(FsInfo {
         fstype: "vfat",
         driver: "vfat",
@@ -326,11 +290,7 @@ mod tests {
         assert_eq!(four.label.as_deref(), Some("disk"));
         assert_eq!(four.state, "clean");
         let dirty = identify(&ext_head(0xc, 0x2c6, 0x463)).unwrap();
-        assert!(
-            dirty.state.contains("journal needs recovery"),
-            "{}",
-            dirty.state
-        );
+        assert!(dirty.state.contains("journal needs recovery"), "{}", dirty.state);
         assert!(!dirty.features.contains(&"needs_recovery"));
     }
 

@@ -54,27 +54,19 @@ fn device_error(image: &Path, e: DeviceError, write: bool) -> Error {
             Kind::InUse,
             format!("{shown}: image is in use by another program (another lklfs holds its lock)"),
         ),
-        DeviceError::MountedOnHost(m) => Error::new(
-            Kind::MountedOnHost,
-            format!("{shown}: image is mounted on the host ({m}); unmount it first"),
-        ),
+        DeviceError::MountedOnHost(m) => {
+            Error::new(Kind::MountedOnHost, format!("{shown}: image is mounted on the host ({m}); unmount it first"))
+        }
         DeviceError::BadSize(n) => Error::new(
             Kind::NotAFileSystem,
-            format!(
-                "{shown}: not a file system image (size {n} is not a whole number of 512-byte sectors)"
-            ),
+            format!("{shown}: not a file system image (size {n} is not a whole number of 512-byte sectors)"),
         ),
         DeviceError::Io(e) => {
-            let ro = matches!(
-                e.raw_os_error().map(Errno),
-                Some(Errno::EACCES | Errno::EPERM | Errno::EROFS)
-            );
+            let ro = matches!(e.raw_os_error().map(Errno), Some(Errno::EACCES | Errno::EPERM | Errno::EROFS));
             if write && ro {
                 Error::new(
                     Kind::ReadOnly,
-                    format!(
-                        "{shown}: cannot open the image for writing: {e} (use --ro to read it)"
-                    ),
+                    format!("{shown}: cannot open the image for writing: {e} (use --ro to read it)"),
                 )
             } else {
                 Error::io(format!("{shown}: cannot open image"), &e)
@@ -89,38 +81,25 @@ impl Session {
     pub fn open(image: &Path, opts: &Options, write: bool) -> Result<Session> {
         let shown = image.display();
         if write && opts.ro {
-            return Err(Error::new(
-                Kind::ReadOnly,
-                format!("{shown}: opened read-only (--ro): refusing to write"),
-            ));
+            return Err(Error::new(Kind::ReadOnly, format!("{shown}: opened read-only (--ro): refusing to write")));
         }
-        let meta = std::fs::metadata(image)
-            .map_err(|e| Error::io(format!("{shown}: cannot open image"), &e))?;
+        let meta = std::fs::metadata(image).map_err(|e| Error::io(format!("{shown}: cannot open image"), &e))?;
         // Root may write a file without write permission; honour the
         // owner's intent anyway.
         if write && meta.permissions().readonly() {
             return Err(Error::new(
                 Kind::ReadOnly,
-                format!(
-                    "{shown}: the image file is write-protected (read-only image); refusing to write"
-                ),
+                format!("{shown}: the image file is write-protected (read-only image); refusing to write"),
             ));
         }
         let file = FileDevice::open(image, !write).map_err(|e| device_error(image, e, write))?;
         // A read-only open still lets the kernel replay a dirty journal:
         // the replay lands in memory, never on the image.
-        let dev: Arc<dyn BlockDevice> = if write {
-            Arc::new(file)
-        } else {
-            Arc::new(CowDevice::new(Arc::new(file)))
-        };
+        let dev: Arc<dyn BlockDevice> = if write { Arc::new(file) } else { Arc::new(CowDevice::new(Arc::new(file))) };
         let host = StdHost::leak(Console::Capture);
         // Diagnostics: LKLFS_CONSOLE=1 shows the kernel's console on stderr.
         host.set_echo(std::env::var_os("LKLFS_CONSOLE").is_some_and(|v| v == "1"));
-        let config = BootConfig {
-            mem_size: opts.mem_mib << 20,
-            ..BootConfig::default()
-        };
+        let config = BootConfig { mem_size: opts.mem_mib << 20, ..BootConfig::default() };
         let k = Kernel::boot(host, &config)
             .map_err(|e| Error::new(Kind::Other, format!("cannot start the kernel: {e}")))?;
         let disk = match k.add_disk(dev) {
@@ -130,14 +109,8 @@ impl Session {
                 return Err(Error::errno(format!("{shown}: cannot attach the image"), e));
             }
         };
-        let mut s = Session {
-            device: String::new(),
-            k,
-            disk,
-            image: image.to_path_buf(),
-            writable: write,
-            opts: opts.clone(),
-        };
+        let mut s =
+            Session { device: String::new(), k, disk, image: image.to_path_buf(), writable: write, opts: opts.clone() };
         match s.choose_partition() {
             Ok(device) => {
                 s.device = device;
@@ -152,17 +125,8 @@ impl Session {
 
     fn choose_partition(&self) -> Result<String> {
         let shown = self.image.display();
-        let parts = self
-            .k
-            .partitions(&self.disk)
-            .ctx(format!("{shown}: partitions"))?;
-        let list = || {
-            parts
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let parts = self.k.partitions(&self.disk).ctx(format!("{shown}: partitions"))?;
+        let list = || parts.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
         if let Some(n) = self.opts.part {
             if !parts.contains(&n) {
                 let found = if parts.is_empty() {
@@ -170,10 +134,7 @@ impl Session {
                 } else {
                     format!("partitions: {}", list())
                 };
-                return Err(Error::new(
-                    Kind::NotAFileSystem,
-                    format!("{shown}: no partition {n} ({found})"),
-                ));
+                return Err(Error::new(Kind::NotAFileSystem, format!("{shown}: no partition {n} ({found})")));
             }
             return Ok(self.k.device_path(&self.disk, Some(n)));
         }
@@ -185,10 +146,7 @@ impl Session {
             [only] => Ok(self.k.device_path(&self.disk, Some(*only))),
             _ => Err(Error::new(
                 Kind::NotAFileSystem,
-                format!(
-                    "{shown}: has partitions {}; choose one with --part N",
-                    list()
-                ),
+                format!("{shown}: has partitions {}; choose one with --part N", list()),
             )),
         }
     }
@@ -196,10 +154,7 @@ impl Session {
     /// Reads `len` bytes at `offset` of a device node (short at its end).
     pub fn read_device(&self, device: &str, offset: u64, len: usize) -> Result<Vec<u8>> {
         let path = CString::new(device).map_err(|_| Error::new(Kind::Other, "bad device name"))?;
-        let fd = self
-            .k
-            .open(&path, sys::O_RDONLY | sys::O_CLOEXEC, 0)
-            .ctx(device)?;
+        let fd = self.k.open(&path, sys::O_RDONLY | sys::O_CLOEXEC, 0).ctx(device)?;
         let mut buf = vec![0u8; len];
         let r = self.k.pread(fd, &mut buf, offset);
         let _ = self.k.close(fd);
@@ -210,11 +165,7 @@ impl Session {
 
     /// What the superblock at the start of `device` says.
     pub fn identify(&self, device: &str) -> Result<Option<superblock::FsInfo>> {
-        Ok(superblock::identify(&self.read_device(
-            device,
-            0,
-            superblock::HEAD_LEN,
-        )?))
+        Ok(superblock::identify(&self.read_device(device, 0, superblock::HEAD_LEN)?))
     }
 
     /// Why there is no file system on the chosen device: a damaged primary
@@ -272,26 +223,16 @@ impl Session {
                 None => return Err(self.no_file_system()),
             },
         };
-        let partition = self
-            .device
-            .strip_prefix(&format!("/dev/{}", self.disk.name()))
-            .and_then(|p| p.parse().ok());
-        let mo = MountOptions {
-            partition,
-            fstype: Some(fstype.clone()),
-            read_only: !self.writable,
-            options: String::new(),
-        };
+        let partition = self.device.strip_prefix(&format!("/dev/{}", self.disk.name())).and_then(|p| p.parse().ok());
+        let mo =
+            MountOptions { partition, fstype: Some(fstype.clone()), read_only: !self.writable, options: String::new() };
         self.k.mount_disk(&self.disk, &mo).map_err(|e| {
             let kind = match e.errno {
                 Errno::ENODEV => Kind::NotAFileSystem,
                 Errno::EROFS => Kind::ReadOnly,
                 // With an explicit --type the kernel's "can't find" means
                 // the type is wrong, not that the file system is damaged.
-                Errno::EINVAL
-                    if self.opts.fstype.is_some()
-                        && self.identify(&self.device).ok().flatten().is_none() =>
-                {
+                Errno::EINVAL if self.opts.fstype.is_some() && self.identify(&self.device).ok().flatten().is_none() => {
                     Kind::NotAFileSystem
                 }
                 _ => Kind::Corrupt,
@@ -301,11 +242,7 @@ impl Session {
                 Kind::NotAFileSystem => "not a file system",
                 _ => "mount failed",
             };
-            let mut msg = format!(
-                "{shown}: {what} ({fstype} on {}): {}",
-                self.device,
-                describe(e.errno)
-            );
+            let mut msg = format!("{shown}: {what} ({fstype} on {}): {}", self.device, describe(e.errno));
             for line in e.log.lines().filter(|l| !l.trim().is_empty()) {
                 msg.push_str("\n  kernel: ");
                 msg.push_str(line.trim_end());
@@ -347,39 +284,21 @@ impl Volume {
             }
         }
         let root = self.m.path.to_str().unwrap_or("/mnt");
-        let full = if parts.is_empty() {
-            root.to_string()
-        } else {
-            format!("{root}/{}", parts.join("/"))
-        };
-        CString::new(full).map_err(|_| {
-            Error::new(
-                Kind::Other,
-                format!("{path}: paths may not contain NUL bytes"),
-            )
-        })
+        let full = if parts.is_empty() { root.to_string() } else { format!("{root}/{}", parts.join("/")) };
+        CString::new(full).map_err(|_| Error::new(Kind::Other, format!("{path}: paths may not contain NUL bytes")))
     }
 
     /// Unmounts (every dirty block reaches the image before this returns),
     /// removes the disk and halts.
     pub fn close(self) -> Result<()> {
-        let unmounted = self
-            .s
-            .k
-            .unmount(&self.m)
-            .ctx(format!("{}: unmount", self.s.image.display()));
+        let unmounted = self.s.k.unmount(&self.m).ctx(format!("{}: unmount", self.s.image.display()));
         let closed = self.s.close();
         unmounted.and(closed)
     }
 
     /// Runs `f` on the mounted volume, then closes it whatever `f` returned;
     /// `f`'s error wins over a close error.
-    pub fn with<T>(
-        image: &Path,
-        opts: &Options,
-        write: bool,
-        f: impl FnOnce(&Volume) -> Result<T>,
-    ) -> Result<T> {
+    pub fn with<T>(image: &Path, opts: &Options, write: bool, f: impl FnOnce(&Volume) -> Result<T>) -> Result<T> {
         let v = Volume::open(image, opts, write)?;
         let r = f(&v);
         let c = v.close();

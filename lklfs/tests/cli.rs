@@ -71,11 +71,7 @@ fn run_cmd(cmd: &mut Command) -> Result<Out, String> {
     };
     let stdout = String::from_utf8_lossy(&to.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&te.join().unwrap_or_default()).into_owned();
-    Ok(Out {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-    })
+    Ok(Out { code: status.code().unwrap_or(-1), stdout, stderr })
 }
 
 fn lklfs(args: &[&str]) -> Result<Out, String> {
@@ -85,36 +81,16 @@ fn lklfs(args: &[&str]) -> Result<Out, String> {
 /// Runs lklfs and requires success.
 fn ok(args: &[&str]) -> Result<String, String> {
     let o = lklfs(args)?;
-    ensure!(
-        o.code == 0,
-        "lklfs {args:?} exited {}:\n{}{}",
-        o.code,
-        o.stdout,
-        o.stderr
-    );
+    ensure!(o.code == 0, "lklfs {args:?} exited {}:\n{}{}", o.code, o.stdout, o.stderr);
     Ok(o.stdout)
 }
 
 /// Runs lklfs and requires exit code `code` and `needle` in its error.
 fn fails(args: &[&str], code: i32, needle: &str) -> R {
     let o = lklfs(args)?;
-    ensure!(
-        o.code == code,
-        "lklfs {args:?} exited {} (want {code}):\n{}{}",
-        o.code,
-        o.stdout,
-        o.stderr
-    );
-    ensure!(
-        o.stderr.contains(needle),
-        "lklfs {args:?}: stderr lacks {needle:?}:\n{}",
-        o.stderr
-    );
-    ensure!(
-        o.stderr.starts_with("lklfs: "),
-        "lklfs {args:?}: error not prefixed:\n{}",
-        o.stderr
-    );
+    ensure!(o.code == code, "lklfs {args:?} exited {} (want {code}):\n{}{}", o.code, o.stdout, o.stderr);
+    ensure!(o.stderr.contains(needle), "lklfs {args:?}: stderr lacks {needle:?}:\n{}", o.stderr);
+    ensure!(o.stderr.starts_with("lklfs: "), "lklfs {args:?}: error not prefixed:\n{}", o.stderr);
     Ok(())
 }
 
@@ -141,9 +117,7 @@ fn workdir(case: &str) -> Result<PathBuf, String> {
 /// A `size_mb` image made by `mkfs` (program and options).
 fn image(dir: &Path, name: &str, size_mb: u64, mkfs: &[&str]) -> Result<String, String> {
     let p = dir.join(name);
-    std::fs::File::create(&p)
-        .and_then(|f| f.set_len(size_mb << 20))
-        .map_err(|e| e.to_string())?;
+    std::fs::File::create(&p).and_then(|f| f.set_len(size_mb << 20)).map_err(|e| e.to_string())?;
     let path = p.to_string_lossy().into_owned();
     if !mkfs.is_empty() {
         let mut args: Vec<&str> = mkfs[1..].to_vec();
@@ -160,13 +134,7 @@ fn ext4(dir: &Path, name: &str, size_mb: u64) -> Result<String, String> {
 
 fn e2fsck_clean(img: &str) -> R {
     let o = host("e2fsck", &["-fn", img])?;
-    ensure!(
-        o.code == 0,
-        "e2fsck -fn {img} exited {}:\n{}{}",
-        o.code,
-        o.stdout,
-        o.stderr
-    );
+    ensure!(o.code == 0, "e2fsck -fn {img} exited {}:\n{}{}", o.code, o.stdout, o.stderr);
     Ok(())
 }
 
@@ -203,8 +171,7 @@ fn set_mode(p: &Path, mode: u32) -> R {
 
 fn set_mtime(p: &Path, secs: u64) -> R {
     let f = std::fs::File::open(p).map_err(|e| e.to_string())?;
-    f.set_modified(UNIX_EPOCH + Duration::from_secs(secs))
-        .map_err(|e| e.to_string())
+    f.set_modified(UNIX_EPOCH + Duration::from_secs(secs)).map_err(|e| e.to_string())
 }
 
 /// A tree of nested directories and files of 0 bytes to a few MiB with
@@ -215,18 +182,7 @@ fn make_tree(root: &Path, seed: u64, links: bool) -> R {
     for d in dirs {
         std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
     }
-    let sizes = [
-        0usize,
-        1,
-        511,
-        512,
-        4096,
-        4097,
-        65_536,
-        1 << 20,
-        (3 << 20) + 123,
-        5 << 20,
-    ];
+    let sizes = [0usize, 1, 511, 512, 4096, 4097, 65_536, 1 << 20, (3 << 20) + 123, 5 << 20];
     for (i, size) in sizes.iter().enumerate() {
         let d = dirs[i % 4];
         let p = root.join(d).join(format!("file{i}.bin"));
@@ -240,8 +196,7 @@ fn make_tree(root: &Path, seed: u64, links: bool) -> R {
         std::fs::write(&p, rng.bytes(n)).map_err(|e| e.to_string())?;
     }
     if links {
-        std::os::unix::fs::symlink("a/b/file1.bin", root.join("link"))
-            .map_err(|e| e.to_string())?;
+        std::os::unix::fs::symlink("a/b/file1.bin", root.join("link")).map_err(|e| e.to_string())?;
     }
     for d in dirs.iter().rev() {
         set_mtime(&root.join(d), 1_500_000_000 + 2 * d.len() as u64)?;
@@ -255,17 +210,9 @@ fn same_tree(a: &Path, b: &Path, modes: bool, mtime_slack: i64) -> R {
     use std::os::unix::fs::MetadataExt;
     let ma = std::fs::symlink_metadata(a).map_err(|e| format!("{}: {e}", a.display()))?;
     let mb = std::fs::symlink_metadata(b).map_err(|e| format!("{}: {e}", b.display()))?;
-    ensure!(
-        ma.file_type() == mb.file_type(),
-        "{}: type differs",
-        b.display()
-    );
+    ensure!(ma.file_type() == mb.file_type(), "{}: type differs", b.display());
     if ma.file_type().is_symlink() {
-        ensure!(
-            std::fs::read_link(a).ok() == std::fs::read_link(b).ok(),
-            "{}: link target differs",
-            b.display()
-        );
+        ensure!(std::fs::read_link(a).ok() == std::fs::read_link(b).ok(), "{}: link target differs", b.display());
         return Ok(());
     }
     if modes {
@@ -277,13 +224,7 @@ fn same_tree(a: &Path, b: &Path, modes: bool, mtime_slack: i64) -> R {
             ma.mode() & 0o7777
         );
     }
-    ensure!(
-        (ma.mtime() - mb.mtime()).abs() <= mtime_slack,
-        "{}: mtime {} != {}",
-        b.display(),
-        mb.mtime(),
-        ma.mtime()
-    );
+    ensure!((ma.mtime() - mb.mtime()).abs() <= mtime_slack, "{}: mtime {} != {}", b.display(), mb.mtime(), ma.mtime());
     if ma.is_dir() {
         let names = |p: &Path| -> Result<Vec<String>, String> {
             let mut v: Vec<String> = std::fs::read_dir(p)
@@ -300,17 +241,8 @@ fn same_tree(a: &Path, b: &Path, modes: bool, mtime_slack: i64) -> R {
             same_tree(&a.join(&n), &b.join(&n), modes, mtime_slack)?;
         }
     } else {
-        let (da, db) = (
-            std::fs::read(a).map_err(|e| e.to_string())?,
-            std::fs::read(b).map_err(|e| e.to_string())?,
-        );
-        ensure!(
-            da == db,
-            "{}: contents differ ({} vs {} bytes)",
-            b.display(),
-            db.len(),
-            da.len()
-        );
+        let (da, db) = (std::fs::read(a).map_err(|e| e.to_string())?, std::fs::read(b).map_err(|e| e.to_string())?);
+        ensure!(da == db, "{}: contents differ ({} vs {} bytes)", b.display(), db.len(), da.len());
     }
     Ok(())
 }
@@ -331,10 +263,7 @@ fn roundtrip_ext4() -> R {
     // A second put over the existing tree replaces files in place.
     ok(&["put", &img, &s(&tree), "/"])?;
     let listing = ok(&["ls", &img, "/tree"])?;
-    ensure!(
-        listing.contains("link -> a/b/file1.bin"),
-        "symlink not listed:\n{listing}"
-    );
+    ensure!(listing.contains("link -> a/b/file1.bin"), "symlink not listed:\n{listing}");
     e2fsck_clean(&img)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
@@ -356,46 +285,22 @@ fn roundtrip_vfat() -> R {
 }
 
 fn line_with<'a>(text: &'a str, prefix: &str) -> Result<&'a str, String> {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .ok_or_else(|| format!("no {prefix:?} line in:\n{text}"))
+    text.lines().find(|l| l.starts_with(prefix)).ok_or_else(|| format!("no {prefix:?} line in:\n{text}"))
 }
 
 fn inspect_ext4() -> R {
     let d = workdir("inspect")?;
     let uuid = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
-    let img = image(
-        &d,
-        "fs.img",
-        64,
-        &["mkfs.ext4", "-q", "-F", "-L", "photos", "-U", uuid],
-    )?;
+    let img = image(&d, "fs.img", 64, &["mkfs.ext4", "-q", "-F", "-L", "photos", "-U", uuid])?;
     let info = ok(&["info", &img])?;
     ensure!(line_with(&info, "type:")? == "type: ext4", "{info}");
     ensure!(line_with(&info, "label:")? == "label: photos", "{info}");
-    ensure!(
-        line_with(&info, "uuid:")? == format!("uuid: {uuid}"),
-        "{info}"
-    );
-    ensure!(
-        line_with(&info, "size:")?.starts_with("size: 67108864 "),
-        "{info}"
-    );
+    ensure!(line_with(&info, "uuid:")? == format!("uuid: {uuid}"), "{info}");
+    ensure!(line_with(&info, "size:")?.starts_with("size: 67108864 "), "{info}");
     ensure!(line_with(&info, "state:")? == "state: clean", "{info}");
     let features = line_with(&info, "features:")?;
-    for f in [
-        "has_journal",
-        "extent",
-        "64bit",
-        "flex_bg",
-        "metadata_csum",
-        "huge_file",
-        "dir_nlink",
-    ] {
-        ensure!(
-            features.split(' ').any(|x| x == f),
-            "feature {f} missing: {features}"
-        );
+    for f in ["has_journal", "extent", "64bit", "flex_bg", "metadata_csum", "huge_file", "dir_nlink"] {
+        ensure!(features.split(' ').any(|x| x == f), "feature {f} missing: {features}");
     }
     let f = d.join("note.txt");
     std::fs::write(&f, b"twelve bytes").map_err(|e| e.to_string())?;
@@ -403,17 +308,10 @@ fn inspect_ext4() -> R {
     set_mtime(&f, 1_700_000_000)?;
     ok(&["put", &img, &s(&f), "/"])?;
     let ls = ok(&["ls", &img, "/"])?;
-    let line = ls
-        .lines()
-        .find(|l| l.ends_with(" note.txt"))
-        .ok_or(format!("note.txt not listed:\n{ls}"))?;
+    let line = ls.lines().find(|l| l.ends_with(" note.txt")).ok_or(format!("note.txt not listed:\n{ls}"))?;
     ensure!(line.starts_with("-rw-r----- "), "{line}");
     ensure!(line.contains(" 12 2023-11-14 22:13:20 note.txt"), "{line}");
-    ensure!(
-        ls.lines()
-            .any(|l| l.starts_with("drwx------") && l.ends_with(" lost+found")),
-        "{ls}"
-    );
+    ensure!(ls.lines().any(|l| l.starts_with("drwx------") && l.ends_with(" lost+found")), "{ls}");
     let st = ok(&["stat", &img, "/note.txt"])?;
     for want in [
         "type: regular file",
@@ -427,15 +325,8 @@ fn inspect_ext4() -> R {
     let cat = ok(&["cat", &img, "/note.txt"])?;
     ensure!(cat == "twelve bytes", "cat gave {cat:?}");
     let df = ok(&["df", &img])?;
-    ensure!(
-        line_with(&df, "file system:")?.starts_with("file system: ext4 on /dev/vda"),
-        "{df}"
-    );
-    let size: u64 = line_with(&df, "size:")?
-        .split(' ')
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .ok_or(df.clone())?;
+    ensure!(line_with(&df, "file system:")?.starts_with("file system: ext4 on /dev/vda"), "{df}");
+    let size: u64 = line_with(&df, "size:")?.split(' ').nth(1).and_then(|n| n.parse().ok()).ok_or(df.clone())?;
     ensure!(size > 50 << 20 && size <= 64 << 20, "df size {size}");
     ensure!(line_with(&df, "inodes:")?.contains("total"), "{df}");
     // ext2 and ext3 are told apart by their features.
@@ -447,22 +338,14 @@ fn inspect_ext4() -> R {
         ensure!(ok(&["cat", &i, "/note.txt"])? == "twelve bytes", "{t} cat");
         e2fsck_clean(&i)?;
     }
-    let fat = image(
-        &d,
-        "fat.img",
-        32,
-        &["mkfs.vfat", "-n", "CAMERA", "-i", "1234ABCD"],
-    )?;
+    let fat = image(&d, "fat.img", 32, &["mkfs.vfat", "-n", "CAMERA", "-i", "1234ABCD"])?;
     let info = ok(&["info", &fat])?;
     ensure!(line_with(&info, "type:")? == "type: vfat (FAT16)", "{info}");
     ensure!(line_with(&info, "label:")? == "label: CAMERA", "{info}");
     ensure!(line_with(&info, "uuid:")? == "uuid: 1234-ABCD", "{info}");
     ensure!(line_with(&info, "state:")? == "state: clean", "{info}");
     let df = ok(&["df", &fat])?;
-    ensure!(
-        line_with(&df, "file system:")?.starts_with("file system: vfat"),
-        "{df}"
-    );
+    ensure!(line_with(&df, "file system:")?.starts_with("file system: vfat"), "{df}");
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
 }
@@ -472,13 +355,7 @@ fn checker_clean(prog: &str, args: &[&str], img: &str) -> R {
     let mut a = args.to_vec();
     a.push(img);
     let o = host(prog, &a)?;
-    ensure!(
-        o.code == 0,
-        "{prog} {a:?} exited {}:\n{}{}",
-        o.code,
-        o.stdout,
-        o.stderr
-    );
+    ensure!(o.code == 0, "{prog} {a:?} exited {}:\n{}{}", o.code, o.stdout, o.stderr);
     Ok(())
 }
 
@@ -496,29 +373,14 @@ fn btrfs_xfs_case(
     let d = workdir(case)?;
     let img = image(&d, "fs.img", size_mb, mkfs)?;
     let info = ok(&["info", &img])?;
-    ensure!(
-        line_with(&info, "type:")? == format!("type: {want_type}"),
-        "{info}"
-    );
+    ensure!(line_with(&info, "type:")? == format!("type: {want_type}"), "{info}");
     ensure!(line_with(&info, "label:")? == "label: pictures", "{info}");
-    ensure!(
-        line_with(&info, "uuid:")? == format!("uuid: {UUID}"),
-        "{info}"
-    );
-    ensure!(
-        line_with(&info, "block size:")? == "block size: 4096",
-        "{info}"
-    );
-    ensure!(
-        line_with(&info, "size:")?.starts_with(&format!("size: {} ", size_mb << 20)),
-        "{info}"
-    );
+    ensure!(line_with(&info, "uuid:")? == format!("uuid: {UUID}"), "{info}");
+    ensure!(line_with(&info, "block size:")? == "block size: 4096", "{info}");
+    ensure!(line_with(&info, "size:")?.starts_with(&format!("size: {} ", size_mb << 20)), "{info}");
     let listed = line_with(&info, "features:")?;
     for f in features {
-        ensure!(
-            listed.split(' ').any(|x| x == *f),
-            "feature {f} missing: {listed}"
-        );
+        ensure!(listed.split(' ').any(|x| x == *f), "feature {f} missing: {listed}");
     }
     let tree = d.join("tree");
     make_tree(&tree, 3, true)?;
@@ -527,24 +389,15 @@ fn btrfs_xfs_case(
     ok(&["get", &img, "/tree", &s(&d.join("back"))])?;
     same_tree(&tree, &d.join("back"), true, 0)?;
     let listing = ok(&["ls", &img, "/tree"])?;
-    ensure!(
-        listing.contains("link -> a/b/file1.bin"),
-        "symlink not listed:\n{listing}"
-    );
+    ensure!(listing.contains("link -> a/b/file1.bin"), "symlink not listed:\n{listing}");
     let st = ok(&["stat", &img, "/tree/a/file1.bin"])?;
     ensure!(st.lines().any(|l| l == "type: regular file"), "{st}");
     let df = ok(&["df", &img])?;
     let fs = want_type.split(' ').next().unwrap_or(want_type);
-    ensure!(
-        line_with(&df, "file system:")?.starts_with(&format!("file system: {fs} on /dev/vda")),
-        "{df}"
-    );
+    ensure!(line_with(&df, "file system:")?.starts_with(&format!("file system: {fs} on /dev/vda")), "{df}");
     ok(&["rm", "-r", &img, "/tree/a"])?;
     ok(&["mv", &img, "/tree", "/moved"])?;
-    ensure!(
-        ok(&["ls", &img, "/"])?.contains(" moved"),
-        "mv did not show"
-    );
+    ensure!(ok(&["ls", &img, "/"])?.contains(" moved"), "mv did not show");
     checker_clean(check.0, check.1, &img)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
@@ -559,35 +412,16 @@ fn btrfs() -> R {
         &["mkfs.btrfs", "-q", "-f", "-L", "pictures", "-U", UUID],
         ("btrfs", &["check", "--readonly"]),
         "btrfs",
-        &[
-            "no_holes",
-            "skinny_metadata",
-            "extended_iref",
-            "free_space_tree",
-        ],
+        &["no_holes", "skinny_metadata", "extended_iref", "free_space_tree"],
     )?;
     // Generation and the raw flag words come from the superblock too.
     let d = workdir("btrfs-info")?;
-    let img = image(
-        &d,
-        "fs.img",
-        128,
-        &["mkfs.btrfs", "-q", "-f", "-O", "^no-holes"],
-    )?;
+    let img = image(&d, "fs.img", 128, &["mkfs.btrfs", "-q", "-f", "-O", "^no-holes"])?;
     let info = ok(&["info", &img])?;
-    ensure!(
-        line_with(&info, "generation:")?.len() > "generation: ".len(),
-        "{info}"
-    );
-    ensure!(
-        line_with(&info, "checksum:")? == "checksum: crc32c",
-        "{info}"
-    );
+    ensure!(line_with(&info, "generation:")?.len() > "generation: ".len(), "{info}");
+    ensure!(line_with(&info, "checksum:")? == "checksum: crc32c", "{info}");
     ensure!(line_with(&info, "state:")? == "state: clean", "{info}");
-    ensure!(
-        !line_with(&info, "features:")?.contains("no_holes"),
-        "{info}"
-    );
+    ensure!(!line_with(&info, "features:")?.contains("no_holes"), "{info}");
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
 }
@@ -596,27 +430,10 @@ fn xfs() -> R {
     btrfs_xfs_case(
         "xfs",
         320,
-        &[
-            "mkfs.xfs",
-            "-q",
-            "-f",
-            "-L",
-            "pictures",
-            "-m",
-            &format!("uuid={UUID},rmapbt=1"),
-        ],
+        &["mkfs.xfs", "-q", "-f", "-L", "pictures", "-m", &format!("uuid={UUID},rmapbt=1")],
         ("xfs_repair", &["-n"]),
         "xfs (v5)",
-        &[
-            "crc",
-            "finobt",
-            "rmapbt",
-            "reflink",
-            "bigtime",
-            "inobtcount",
-            "sparse",
-            "ftype",
-        ],
+        &["crc", "finobt", "rmapbt", "reflink", "bigtime", "inobtcount", "sparse", "ftype"],
     )?;
     let d = workdir("xfs-v4")?;
     let img = image(&d, "fs.img", 320, &["mkfs.xfs", "-q", "-f", "-m", "crc=0"])?;
@@ -624,10 +441,7 @@ fn xfs() -> R {
     ensure!(line_with(&info, "type:")? == "type: xfs (v4)", "{info}");
     let f = line_with(&info, "features:")?;
     ensure!(!f.contains("crc") && !f.contains("finobt"), "{info}");
-    ensure!(
-        line_with(&info, "inode size:")? == "inode size: 256",
-        "{info}"
-    );
+    ensure!(line_with(&info, "inode size:")? == "inode size: 256", "{info}");
     let note = d.join("note.txt");
     std::fs::write(&note, b"v4 note").map_err(|e| e.to_string())?;
     ok(&["put", &img, &s(&note), "/"])?;
@@ -642,37 +456,23 @@ fn namespace() -> R {
     let img = ext4(&d, "fs.img", 32)?;
     ok(&["mkdir", "-p", &img, "/a/b/c", "/x"])?;
     ok(&["mkdir", "-p", &img, "/a/b"])?;
-    fails(
-        &["mkdir", &img, "/x/y/z"],
-        NOT_FOUND,
-        "/x/y/z: No such file or directory (ENOENT)",
-    )?;
+    fails(&["mkdir", &img, "/x/y/z"], NOT_FOUND, "/x/y/z: No such file or directory (ENOENT)")?;
     fails(&["mkdir", &img, "/x"], 1, "File exists (EEXIST)")?;
     let f = d.join("f.txt");
     std::fs::write(&f, b"data").map_err(|e| e.to_string())?;
     ok(&["put", &img, &s(&f), "/a/b/c"])?;
     ok(&["mv", &img, "/a/b", "/a/renamed"])?;
-    ensure!(
-        ok(&["cat", &img, "/a/renamed/c/f.txt"])? == "data",
-        "moved file"
-    );
+    ensure!(ok(&["cat", &img, "/a/renamed/c/f.txt"])? == "data", "moved file");
     fails(&["ls", &img, "/a/b"], NOT_FOUND, "No such file")?;
     // Into an existing directory, like mv(1).
     ok(&["mv", &img, "/a/renamed/c/f.txt", "/x"])?;
     ensure!(ok(&["cat", &img, "/x/f.txt"])? == "data", "mv into dir");
     fails(&["rm", &img, "/a"], 1, "use rm -r")?;
-    fails(
-        &["rm", "-r", &img, "/"],
-        1,
-        "refusing to remove the root directory",
-    )?;
+    fails(&["rm", "-r", &img, "/"], 1, "refusing to remove the root directory")?;
     ok(&["rm", &img, "/x/f.txt"])?;
     ok(&["rm", "-r", &img, "/a", "/x"])?;
     let ls = ok(&["ls", &img, "/"])?;
-    ensure!(
-        ls.lines().count() == 1 && ls.contains("lost+found"),
-        "left over:\n{ls}"
-    );
+    ensure!(ls.lines().count() == 1 && ls.contains("lost+found"), "left over:\n{ls}");
     // `..` cannot leave the file system.
     let up = ok(&["ls", &img, "/../../.."])?;
     ensure!(up == ls, "ls /../../.. is not the root:\n{up}");
@@ -684,37 +484,14 @@ fn namespace() -> R {
 fn wrong_path() -> R {
     let d = workdir("wrong-path")?;
     let img = ext4(&d, "fs.img", 16)?;
-    fails(
-        &["ls", &img, "/nope"],
-        NOT_FOUND,
-        "lklfs: /nope: No such file or directory (ENOENT)",
-    )?;
-    fails(
-        &["cat", &img, "/nope/x"],
-        NOT_FOUND,
-        "No such file or directory",
-    )?;
+    fails(&["ls", &img, "/nope"], NOT_FOUND, "lklfs: /nope: No such file or directory (ENOENT)")?;
+    fails(&["cat", &img, "/nope/x"], NOT_FOUND, "No such file or directory")?;
     fails(&["stat", &img, "/nope"], NOT_FOUND, "/nope")?;
-    fails(
-        &["get", &img, "/nope", &s(&d.join("out"))],
-        NOT_FOUND,
-        "/nope",
-    )?;
-    fails(
-        &["put", &img, &s(&d.join("missing")), "/"],
-        NOT_FOUND,
-        "missing",
-    )?;
+    fails(&["get", &img, "/nope", &s(&d.join("out"))], NOT_FOUND, "/nope")?;
+    fails(&["put", &img, &s(&d.join("missing")), "/"], NOT_FOUND, "missing")?;
     fails(&["mv", &img, "/nope", "/other"], NOT_FOUND, "/nope")?;
-    fails(
-        &["ls", &s(&d.join("no-such.img")), "/"],
-        NOT_FOUND,
-        "no-such.img: cannot open image",
-    )?;
-    ensure!(
-        !d.join("out").exists(),
-        "get of a missing path created a file"
-    );
+    fails(&["ls", &s(&d.join("no-such.img")), "/"], NOT_FOUND, "no-such.img: cannot open image")?;
+    ensure!(!d.join("out").exists(), "get of a missing path created a file");
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
 }
@@ -724,31 +501,19 @@ fn not_a_file_system() -> R {
     let img = image(&d, "zeros.img", 8, &[])?;
     fails(&["ls", &img, "/"], NOT_FS, "not a file system")?;
     fails(&["info", &img], NOT_FS, "not a file system")?;
-    fails(
-        &["--type", "ext4", "ls", &img, "/"],
-        NOT_FS,
-        "not a file system",
-    )?;
+    fails(&["--type", "ext4", "ls", &img, "/"], NOT_FS, "not a file system")?;
     fails(&["--part", "2", "ls", &img, "/"], NOT_FS, "no partition 2")?;
     let odd = d.join("odd.img");
     std::fs::write(&odd, vec![0u8; 1000]).map_err(|e| e.to_string())?;
-    fails(
-        &["ls", &s(&odd), "/"],
-        NOT_FS,
-        "not a whole number of 512-byte sectors",
-    )?;
+    fails(&["ls", &s(&odd), "/"], NOT_FS, "not a whole number of 512-byte sectors")?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
 }
 
 fn zero(img: &str, offset: u64, len: usize) -> R {
     use std::os::unix::fs::FileExt;
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .open(img)
-        .map_err(|e| e.to_string())?;
-    f.write_all_at(&vec![0u8; len], offset)
-        .map_err(|e| e.to_string())
+    let f = std::fs::OpenOptions::new().write(true).open(img).map_err(|e| e.to_string())?;
+    f.write_all_at(&vec![0u8; len], offset).map_err(|e| e.to_string())
 }
 
 fn corrupt() -> R {
@@ -756,24 +521,15 @@ fn corrupt() -> R {
     // 32 MiB: 1 KiB blocks, so the first backup superblock is block 8193.
     let img = ext4(&d, "sb.img", 32)?;
     zero(&img, 1024, 1024)?;
-    fails(
-        &["ls", &img, "/"],
-        CORRUPT,
-        "backup superblock is intact at block 8193",
-    )?;
+    fails(&["ls", &img, "/"], CORRUPT, "backup superblock is intact at block 8193")?;
     // Group descriptors gone: the kernel refuses the mount and says why.
     let img = ext4(&d, "gdt.img", 32)?;
     zero(&img, 2048, 1024)?;
     let o = lklfs(&["ls", &img, "/"])?;
     ensure!(o.code == CORRUPT, "exit {}:\n{}", o.code, o.stderr);
+    ensure!(o.stderr.contains("corrupt image: mount failed") && o.stderr.contains("(EUCLEAN)"), "{}", o.stderr);
     ensure!(
-        o.stderr.contains("corrupt image: mount failed") && o.stderr.contains("(EUCLEAN)"),
-        "{}",
-        o.stderr
-    );
-    ensure!(
-        o.stderr
-            .contains("\n  kernel: EXT4-fs (vda): group descriptors corrupted!"),
+        o.stderr.contains("\n  kernel: EXT4-fs (vda): group descriptors corrupted!"),
         "kernel log missing:\n{}",
         o.stderr
     );
@@ -786,11 +542,7 @@ fn no_space() -> R {
     let img = ext4(&d, "small.img", 8)?;
     let big = d.join("big.bin");
     std::fs::write(&big, Rng(3).bytes(12 << 20)).map_err(|e| e.to_string())?;
-    fails(
-        &["put", &img, &s(&big), "/"],
-        NO_SPACE,
-        "No space left on device (ENOSPC)",
-    )?;
+    fails(&["put", &img, &s(&big), "/"], NO_SPACE, "No space left on device (ENOSPC)")?;
     // The half-written file is gone and the file system is consistent.
     let ls = ok(&["ls", &img, "/"])?;
     ensure!(!ls.contains("big.bin"), "partial file left:\n{ls}");
@@ -798,10 +550,7 @@ fn no_space() -> R {
     let small = d.join("small.txt");
     std::fs::write(&small, b"still works").map_err(|e| e.to_string())?;
     ok(&["put", &img, &s(&small), "/"])?;
-    ensure!(
-        ok(&["cat", &img, "/small.txt"])? == "still works",
-        "put after ENOSPC"
-    );
+    ensure!(ok(&["cat", &img, "/small.txt"])? == "still works", "put after ENOSPC");
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
 }
@@ -822,10 +571,7 @@ fn read_only() -> R {
     fails(&["rm", &img, "/lost+found"], READ_ONLY, "read-only image")?;
     ok(&["ls", &img, "/"])?;
     ok(&["get", &img, "/lost+found", &s(&d.join("lf"))])?;
-    ensure!(
-        sha(&img)? == before,
-        "reading a write-protected image changed it"
-    );
+    ensure!(sha(&img)? == before, "reading a write-protected image changed it");
     set_mode(Path::new(&img), 0o644)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(())
@@ -872,9 +618,7 @@ fn crash_copy(img: &str, copy: &str, content: &[u8]) -> R {
     let k = Kernel::boot(host, &BootConfig::default()).map_err(|e| e.to_string())?;
     let dev = FileDevice::open(Path::new(img), false).map_err(|e| e.to_string())?;
     let disk = check!(k.add_disk(Arc::new(dev)), "add_disk");
-    let m = k
-        .mount_disk(&disk, &MountOptions::default())
-        .map_err(|e| format!("mount: {e}"))?;
+    let m = k.mount_disk(&disk, &MountOptions::default()).map_err(|e| format!("mount: {e}"))?;
     let p = std::ffi::CString::new(format!("{}/journaled.txt", m.path.to_str().unwrap_or("")))
         .map_err(|e| e.to_string())?;
     let fd = check!(k.open(&p, sys::O_CREAT | sys::O_WRONLY, 0o644), "open");
@@ -895,26 +639,14 @@ fn ro_dirty_journal() -> R {
     let content = format!("committed to the journal at {:?}\n", SystemTime::now());
     crash_copy(&img, &snap, content.as_bytes())?;
     let info = ok(&["info", &snap])?;
-    ensure!(
-        line_with(&info, "state:")?.contains("journal needs recovery"),
-        "the copy is not dirty:\n{info}"
-    );
+    ensure!(line_with(&info, "state:")?.contains("journal needs recovery"), "the copy is not dirty:\n{info}");
     let before = sha(&snap)?;
     let ls = ok(&["--ro", "ls", &snap, "/"])?;
-    ensure!(
-        ls.contains(" journaled.txt"),
-        "replayed file not shown:\n{ls}"
-    );
-    ensure!(
-        ok(&["--ro", "cat", &snap, "/journaled.txt"])? == content,
-        "replayed content differs"
-    );
+    ensure!(ls.contains(" journaled.txt"), "replayed file not shown:\n{ls}");
+    ensure!(ok(&["--ro", "cat", &snap, "/journaled.txt"])? == content, "replayed content differs");
     // Read commands without --ro never write the image either.
     ok(&["stat", &snap, "/journaled.txt"])?;
-    ensure!(
-        sha(&snap)? == before,
-        "reading a dirty-journal image changed its bytes"
-    );
+    ensure!(sha(&snap)? == before, "reading a dirty-journal image changed its bytes");
     // The host's own tools agree: replay the journal on a second copy with
     // e2fsck and read the file with debugfs.
     let fixed = s(&d.join("fixed.img"));
@@ -922,11 +654,7 @@ fn ro_dirty_journal() -> R {
     let o = host("e2fsck", &["-fy", &fixed])?;
     ensure!(o.code <= 1, "e2fsck -fy: {}{}", o.stdout, o.stderr);
     let o = host("debugfs", &["-R", "cat /journaled.txt", &fixed])?;
-    ensure!(
-        o.stdout == content,
-        "host view after replay: {:?}",
-        o.stdout
-    );
+    ensure!(o.stdout == content, "host view after replay: {:?}", o.stdout);
     // A writable open replays onto the image, after which it is clean.
     ok(&["mkdir", &snap, "/after"])?;
     e2fsck_clean(&snap)?;
@@ -955,23 +683,14 @@ fn help_lists_exit_codes() -> R {
 
 fn demo() -> R {
     let out = ok(&["demo"])?;
-    for want in [
-        "Linux version 6.1",
-        "$ lklfs put demo.img photos /",
-        "byte-for-byte",
-        "demo finished",
-    ] {
+    for want in ["Linux version 6.1", "$ lklfs put demo.img photos /", "byte-for-byte", "demo finished"] {
         ensure!(out.contains(want), "demo output lacks {want:?}:\n{out}");
     }
     Ok(())
 }
 
 fn main() {
-    let t = |name, run| Case {
-        name,
-        timeout: Duration::from_secs(120),
-        run,
-    };
+    let t = |name, run| Case { name, timeout: Duration::from_secs(120), run };
     lkl_test_runner::main(
         "lklfs_cli",
         &[

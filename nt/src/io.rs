@@ -303,7 +303,12 @@ unsafe extern "system" {
     pub fn IofCallDriver(DeviceObject: *mut DEVICE_OBJECT, Irp: *mut IRP) -> NTSTATUS;
     /// `IoGetDeviceObjectPointer`: the top of a named device's stack and a
     /// referenced file object that keeps it alive. PASSIVE_LEVEL.
-    pub fn IoGetDeviceObjectPointer(ObjectName: *mut UNICODE_STRING, DesiredAccess: u32, FileObject: *mut *mut FILE_OBJECT, DeviceObject: *mut *mut DEVICE_OBJECT) -> NTSTATUS;
+    pub fn IoGetDeviceObjectPointer(
+        ObjectName: *mut UNICODE_STRING,
+        DesiredAccess: u32,
+        FileObject: *mut *mut FILE_OBJECT,
+        DeviceObject: *mut *mut DEVICE_OBJECT,
+    ) -> NTSTATUS;
     /// `ObfReferenceObject` (the `ObReferenceObject` macro;
     /// `ObfDereferenceObject` is in `ps`).
     pub fn ObfReferenceObject(Object: *mut c_void) -> isize;

@@ -182,10 +182,18 @@ unsafe extern "system" {
         WaitBlockArray: *mut c_void,
     ) -> NTSTATUS;
     /// `KeDelayExecutionThread`.
-    pub fn KeDelayExecutionThread(WaitMode: KPROCESSOR_MODE, Alertable: BOOLEAN, Interval: *mut LARGE_INTEGER) -> NTSTATUS;
+    pub fn KeDelayExecutionThread(
+        WaitMode: KPROCESSOR_MODE,
+        Alertable: BOOLEAN,
+        Interval: *mut LARGE_INTEGER,
+    ) -> NTSTATUS;
     /// `KeExpandKernelStackAndCallout`: runs `Callout` with at least `Size`
     /// bytes of stack (at most [`MAXIMUM_EXPANSION_SIZE`]).
-    pub fn KeExpandKernelStackAndCallout(Callout: EXPAND_STACK_CALLOUT, Parameter: *mut c_void, Size: usize) -> NTSTATUS;
+    pub fn KeExpandKernelStackAndCallout(
+        Callout: EXPAND_STACK_CALLOUT,
+        Parameter: *mut c_void,
+        Size: usize,
+    ) -> NTSTATUS;
     /// `KeGetCurrentIrql`.
     pub fn KeGetCurrentIrql() -> KIRQL;
     /// `KeBugCheckEx`: stops the machine.

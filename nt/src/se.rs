@@ -104,5 +104,9 @@ unsafe extern "system" {
         LengthNeeded: *mut u32,
     ) -> NTSTATUS;
     /// `ZwSetSecurityObject`.
-    pub fn ZwSetSecurityObject(Handle: HANDLE, SecurityInformation: SECURITY_INFORMATION, SecurityDescriptor: *mut SECURITY_DESCRIPTOR) -> NTSTATUS;
+    pub fn ZwSetSecurityObject(
+        Handle: HANDLE,
+        SecurityInformation: SECURITY_INFORMATION,
+        SecurityDescriptor: *mut SECURITY_DESCRIPTOR,
+    ) -> NTSTATUS;
 }

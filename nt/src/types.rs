@@ -146,7 +146,11 @@ impl UNICODE_STRING {
 
 impl OBJECT_ATTRIBUTES {
     /// `InitializeObjectAttributes` (a macro in C).
-    pub const fn new(name: *mut UNICODE_STRING, attributes: u32, security_descriptor: *mut c_void) -> OBJECT_ATTRIBUTES {
+    pub const fn new(
+        name: *mut UNICODE_STRING,
+        attributes: u32,
+        security_descriptor: *mut c_void,
+    ) -> OBJECT_ATTRIBUTES {
         OBJECT_ATTRIBUTES {
             Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
             RootDirectory: core::ptr::null_mut(),

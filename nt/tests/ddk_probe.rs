@@ -44,14 +44,28 @@ fn probe_source(mutate: bool) -> (String, usize) {
         // a mismatch really fails the compile.
         let size = if mutate && i == 0 { s.size + 1 } else { s.size };
         check(&mut c, format!("{size_expr} == {size}"), format!("size of {} is {size} in Rust", s.rust_name));
-        check(&mut c, format!("{align_expr} == {}", s.align), format!("alignment of {} is {} in Rust", s.rust_name, s.align));
+        check(
+            &mut c,
+            format!("{align_expr} == {}", s.align),
+            format!("alignment of {} is {} in Rust", s.rust_name, s.align),
+        );
         for f in s.fields.iter().filter(|f| !f.rust_name.starts_with('_')) {
             let off = if base.is_empty() {
                 format!("offsetof({}, {})", s.c_type, f.c_path)
             } else {
-                format!("(offsetof({t}, {b}{p}) - offsetof({t}, {m}))", t = s.c_type, b = base, p = f.c_path, m = s.c_member)
+                format!(
+                    "(offsetof({t}, {b}{p}) - offsetof({t}, {m}))",
+                    t = s.c_type,
+                    b = base,
+                    p = f.c_path,
+                    m = s.c_member
+                )
             };
-            check(&mut c, format!("{off} == {}", f.offset), format!("offset of {}.{} is {} in Rust", s.rust_name, f.rust_name, f.offset));
+            check(
+                &mut c,
+                format!("{off} == {}", f.offset),
+                format!("offset of {}.{} is {} in Rust", s.rust_name, f.rust_name, f.offset),
+            );
             check(
                 &mut c,
                 format!("sizeof((({}*)0)->{}{}) == {}", s.c_type, base, f.c_path, f.size),
@@ -60,7 +74,11 @@ fn probe_source(mutate: bool) -> (String, usize) {
         }
     }
     for k in consts() {
-        check(&mut c, format!("(long long)({}) == {}LL", k.c_expr, k.value), format!("{} is {} in Rust", k.rust_name, k.value));
+        check(
+            &mut c,
+            format!("(long long)({}) == {}LL", k.c_expr, k.value),
+            format!("{} is {} in Rust", k.rust_name, k.value),
+        );
     }
     let n = c.matches("_Static_assert(").count();
     (c, n)
@@ -86,7 +104,11 @@ fn layouts_and_constants_match_the_ddk_headers() {
     let out = compile(&source, "ddk_probe.c");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the DDK disagrees with the Rust declarations:\n{stderr}");
-    println!("ddk probe: {checks} static assertions hold ({} structs, {} constants)", structs().count(), consts().count());
+    println!(
+        "ddk probe: {checks} static assertions hold ({} structs, {} constants)",
+        structs().count(),
+        consts().count()
+    );
 }
 
 #[test]
@@ -120,13 +142,19 @@ fn every_declared_import_exists_in_the_import_libraries() {
     let decls = scan_sources();
     assert!(decls.functions.len() > 40, "only {} functions found", decls.functions.len());
     for f in &decls.functions {
-        assert!(symbols.contains(&format!("__imp_{f}")), "{f} is declared but neither ntoskrnl nor HAL exports it in mingw's import libraries");
+        assert!(
+            symbols.contains(&format!("__imp_{f}")),
+            "{f} is declared but neither ntoskrnl nor HAL exports it in mingw's import libraries"
+        );
     }
     for s in &decls.statics {
         assert!(s.starts_with("__imp_") && symbols.contains(s), "{s} is not an import slot of ntoskrnl or HAL");
     }
     for r in nt::RUNTIME_RESOLVED {
-        assert!(!symbols.contains(&format!("__imp_{r}")), "{r} is in the import library: import it instead of resolving it");
+        assert!(
+            !symbols.contains(&format!("__imp_{r}")),
+            "{r} is in the import library: import it instead of resolving it"
+        );
         assert!(!decls.functions.contains(*r), "{r} is resolved at run time and must not be declared as an import");
     }
 }
@@ -141,7 +169,12 @@ struct Decls {
 /// Reads `src/*.rs` (except the macro definitions) for public items.
 fn scan_sources() -> Decls {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut d = Decls { structs: BTreeSet::new(), consts: BTreeSet::new(), functions: BTreeSet::new(), statics: BTreeSet::new() };
+    let mut d = Decls {
+        structs: BTreeSet::new(),
+        consts: BTreeSet::new(),
+        functions: BTreeSet::new(),
+        statics: BTreeSet::new(),
+    };
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         // The macros live in layout.rs; lib.rs only chains the tables.
@@ -151,7 +184,8 @@ fn scan_sources() -> Decls {
         let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines() {
             let t = line.trim_start();
-            let word = |rest: &str| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string();
+            let word =
+                |rest: &str| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string();
             if let Some(rest) = t.strip_prefix("pub struct ").or_else(|| t.strip_prefix("pub union ")) {
                 d.structs.insert(word(rest));
             } else if let Some(rest) = t.strip_prefix("pub const ") {
@@ -181,7 +215,12 @@ fn every_public_struct_and_constant_is_in_the_probe_tables() {
     assert!(missing_c.is_empty(), "constants declared outside nt_consts! (not probed): {missing_c:?}");
     assert_eq!(tabled_structs.len(), structs().count(), "a struct name is declared twice");
     assert_eq!(tabled_consts.len(), consts().count(), "a constant name is declared twice");
-    assert!(d.structs.len() >= 20 && d.consts.len() >= 60, "scan found too little: {} structs, {} consts", d.structs.len(), d.consts.len());
+    assert!(
+        d.structs.len() >= 20 && d.consts.len() >= 60,
+        "scan found too little: {} structs, {} consts",
+        d.structs.len(),
+        d.consts.len()
+    );
 }
 
 #[test]

@@ -90,7 +90,9 @@ fn test(extra: &[String]) -> Result<(), String> {
     let started = Instant::now();
     run(cargo().args(["test", "--workspace"]).args(extra))?;
     let mut suites: Vec<PathBuf> = std::fs::read_dir(root().join("tests/suites"))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sh")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sh")).collect()
+        })
         .unwrap_or_default();
     suites.sort();
     for s in suites {
@@ -117,7 +119,10 @@ fn main() -> ExitCode {
             // fuse2fs for ext4), on ext4 (issue 3), btrfs and xfs (issue 4).
             run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))?;
             // The driver under Wine beside the Linux-native library (issue 7).
-            run(Command::new("bash").arg(root().join("tests/suites/20-nt-driver.sh")).env("LKLFS_WINE_BENCH", "1").current_dir(root()))
+            run(Command::new("bash")
+                .arg(root().join("tests/suites/20-nt-driver.sh"))
+                .env("LKLFS_WINE_BENCH", "1")
+                .current_dir(root()))
         }),
         _ => {
             eprintln!("usage: cargo xtask setup|build|demo|test|bench");

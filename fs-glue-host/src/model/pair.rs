@@ -20,9 +20,14 @@ fn touched(op: &Op, outcome: &Outcome) -> Option<usize> {
     match (op, outcome) {
         (_, Outcome::Skipped) => None,
         (Op::Create { .. }, Outcome::Created(_, _, slot)) => *slot,
-        (Op::Write { h, .. } | Op::Read { h, .. } | Op::SetEof { h, .. } | Op::Rename { h, .. } | Op::Dispose { h, .. }, _) => {
-            Some(*h)
-        }
+        (
+            Op::Write { h, .. }
+            | Op::Read { h, .. }
+            | Op::SetEof { h, .. }
+            | Op::Rename { h, .. }
+            | Op::Dispose { h, .. },
+            _,
+        ) => Some(*h),
         _ => None,
     }
 }
@@ -50,12 +55,17 @@ pub fn run_seed_pair<A: Vfs, B: Vfs>(
         } else if got_a != want {
             Some(format!("model: {want:?}\n  glue (both kernels): {got_a:?}"))
         } else if matches!(op, Op::List { .. }) && a.last_listing != b.last_listing {
-            Some(format!("listing (name, size, attributes)\n  host kernel:     {:?}\n  embedded kernel: {:?}", a.last_listing, b.last_listing))
+            Some(format!(
+                "listing (name, size, attributes)\n  host kernel:     {:?}\n  embedded kernel: {:?}",
+                a.last_listing, b.last_listing
+            ))
         } else if let Some(slot) = touched(&op, &got_a)
             && let (va, vb) = (a.view(slot), b.view(slot))
             && va != vb
         {
-            Some(format!("handle {slot} (standard info, attributes)\n  host kernel:     {va:?}\n  embedded kernel: {vb:?}"))
+            Some(format!(
+                "handle {slot} (standard info, attributes)\n  host kernel:     {va:?}\n  embedded kernel: {vb:?}"
+            ))
         } else {
             None
         };
@@ -75,7 +85,10 @@ fn same_tree<A: Vfs, B: Vfs>(a: &mut GlueSubject<A>, b: &mut GlueSubject<B>) -> 
         let op = Op::List { dir, pattern: "*" };
         let (la, lb) = (a.apply(&op), b.apply(&op));
         if la != lb || a.last_listing != b.last_listing {
-            return Err(format!("listing of {dir}\n  host kernel:     {:?}\n  embedded kernel: {:?}", a.last_listing, b.last_listing));
+            return Err(format!(
+                "listing of {dir}\n  host kernel:     {:?}\n  embedded kernel: {:?}",
+                a.last_listing, b.last_listing
+            ));
         }
         let files: Vec<String> = a
             .last_listing

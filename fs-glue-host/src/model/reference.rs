@@ -185,11 +185,18 @@ impl Model {
         if dst == h.path {
             return S::SUCCESS;
         }
-        let under = |p: &str, base: &str| p.len() > base.len() && p.starts_with(base) && p.as_bytes()[base.len()] == b'/';
+        let under =
+            |p: &str, base: &str| p.len() > base.len() && p.starts_with(base) && p.as_bytes()[base.len()] == b'/';
         if h.dir && under(&dst, &h.path) {
             return S::INVALID_PARAMETER;
         }
-        if h.dir && self.handles.iter().enumerate().any(|(i, x)| i != slot && x.as_ref().is_some_and(|x| under(&x.path, &h.path))) {
+        if h.dir
+            && self
+                .handles
+                .iter()
+                .enumerate()
+                .any(|(i, x)| i != slot && x.as_ref().is_some_and(|x| under(&x.path, &h.path)))
+        {
             return S::ACCESS_DENIED;
         }
         if !dpar.is_empty() && !self.names.get(&dpar).is_some_and(|&n| self.nodes[n].dir) {
@@ -207,8 +214,12 @@ impl Model {
             }
             self.names.remove(&dst);
         }
-        let moved: Vec<(String, usize)> =
-            self.names.iter().filter(|(k, _)| **k == h.path || under(k, &h.path)).map(|(k, v)| (k.clone(), *v)).collect();
+        let moved: Vec<(String, usize)> = self
+            .names
+            .iter()
+            .filter(|(k, _)| **k == h.path || under(k, &h.path))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         for (k, v) in moved {
             self.names.remove(&k);
             self.names.insert(format!("{dst}{}", &k[h.path.len()..]), v);
@@ -317,7 +328,13 @@ impl Model {
                 Outcome::Status(st(self.close(h)), 0)
             }
             Op::List { dir, pattern } => {
-                let (s, _, h) = self.create(dir, FILE_LIST_DIRECTORY, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, FILE_OPEN, FILE_DIRECTORY_FILE);
+                let (s, _, h) = self.create(
+                    dir,
+                    FILE_LIST_DIRECTORY,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    FILE_OPEN,
+                    FILE_DIRECTORY_FILE,
+                );
                 let Some(h) = h else { return Outcome::Listing(Err(st(s))) };
                 let path = dir.trim_start_matches('\\').to_string();
                 let mut out: Vec<(String, u64, bool)> = Vec::new();

@@ -73,7 +73,11 @@ impl<V: Vfs> GlueSubject<V> {
     }
 
     fn create(&mut self, name: &str, access: u32, share: u32, disp: u32, opts: u32) -> fs_glue::CreateResult {
-        let n: Vec<u16> = if name.starts_with('\\') { name.encode_utf16().collect() } else { format!("\\{name}").encode_utf16().collect() };
+        let n: Vec<u16> = if name.starts_with('\\') {
+            name.encode_utf16().collect()
+        } else {
+            format!("\\{name}").encode_utf16().collect()
+        };
         self.vol.create(&CreateParams {
             related: None,
             name: &n,
@@ -121,7 +125,8 @@ impl<V: Vfs> GlueSubject<V> {
                 let t: Vec<u16> = target.encode_utf16().collect();
                 let mut b = vec![0u8; layout::rename::NAME];
                 b[layout::rename::REPLACE] = replace as u8;
-                b[layout::rename::NAME_LEN..layout::rename::NAME_LEN + 4].copy_from_slice(&((t.len() * 2) as u32).to_le_bytes());
+                b[layout::rename::NAME_LEN..layout::rename::NAME_LEN + 4]
+                    .copy_from_slice(&((t.len() * 2) as u32).to_le_bytes());
                 b.extend(t.iter().flat_map(|u| u.to_le_bytes()));
                 status(self.vol.set_information(h, FILE_RENAME_INFORMATION, &b))
             }

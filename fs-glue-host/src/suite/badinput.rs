@@ -2,8 +2,8 @@
 //! query class, malformed names and patterns. Clear statuses, no panic, no
 //! write past the buffer.
 
-use super::*;
 use super::enumerate::{CLASSES, q};
+use super::*;
 
 /// The cases of this file.
 pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
@@ -34,7 +34,10 @@ const FILE_CLASSES: [u32; 13] = [
 
 /// Runs `f` on a buffer of `len` bytes inside a guard zone; checks nothing
 /// past `len` changed and that the result is one of the allowed shapes.
-fn guarded(len: usize, f: &mut dyn FnMut(&mut [u8]) -> Result<fs_glue::Written, NtStatus>) -> Result<fs_glue::Written, NtStatus> {
+fn guarded(
+    len: usize,
+    f: &mut dyn FnMut(&mut [u8]) -> Result<fs_glue::Written, NtStatus>,
+) -> Result<fs_glue::Written, NtStatus> {
     let mut b = vec![0xA5u8; len + 64];
     let r = f(&mut b[..len]);
     assert!(b[len..].iter().all(|&x| x == 0xA5), "wrote past a {len}-byte buffer");
@@ -56,7 +59,9 @@ fn every_buffer_length_for_file_information<E: Env>(env: &mut E) {
         let mut min = None;
         for len in 0..=full.len + 8 {
             match guarded(len, &mut |b| v.query_information(f, class, b)) {
-                Err(NtStatus::INFO_LENGTH_MISMATCH) => assert!(min.is_none(), "class {class}: mismatch at {len} after success"),
+                Err(NtStatus::INFO_LENGTH_MISMATCH) => {
+                    assert!(min.is_none(), "class {class}: mismatch at {len} after success")
+                }
                 Ok(wr) => {
                     min.get_or_insert(len);
                     let want = if len >= full.len { NtStatus::SUCCESS } else { NtStatus::BUFFER_OVERFLOW };
@@ -161,7 +166,9 @@ fn every_buffer_length_for_set_information<E: Env>(env: &mut E) {
             }
             let r = v.set_information(h, class, &b);
             assert!(
-                r == Err(NtStatus::INFO_LENGTH_MISMATCH) || r == Err(NtStatus::INVALID_PARAMETER) || r == Err(NtStatus::ACCESS_DENIED),
+                r == Err(NtStatus::INFO_LENGTH_MISMATCH)
+                    || r == Err(NtStatus::INVALID_PARAMETER)
+                    || r == Err(NtStatus::ACCESS_DENIED),
                 "class {class} len {len}: {r:?}"
             );
         }
@@ -187,7 +194,10 @@ fn malformed_patterns_and_handles<E: Env>(env: &mut E) {
     let d = open_ok(&mut v, "\\", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, 0);
     let pat = [0xD800u16, b'*' as u16];
     let mut b = vec![0u8; 512];
-    assert_eq!(v.query_directory(d, &q(FILE_NAMES_INFORMATION, Some(&pat), false, false), &mut b), Err(NtStatus::NO_SUCH_FILE));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_NAMES_INFORMATION, Some(&pat), false, false), &mut b),
+        Err(NtStatus::NO_SUCH_FILE)
+    );
     v.close(d).unwrap();
     let bogus = Handle(12345);
     assert_eq!(v.query_information(bogus, FILE_BASIC_INFORMATION, &mut b), Err(NtStatus::INVALID_HANDLE));

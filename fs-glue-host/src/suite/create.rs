@@ -84,7 +84,10 @@ fn directory_options<E: Env>(env: &mut E) {
     make_file(&mut v, "\\file", b"");
     make_dir(&mut v, "\\dir");
     let r = FILE_GENERIC_READ;
-    assert_eq!(create(&mut v, "\\file", r, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE).status, NtStatus::NOT_A_DIRECTORY);
+    assert_eq!(
+        create(&mut v, "\\file", r, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE).status,
+        NtStatus::NOT_A_DIRECTORY
+    );
     assert_eq!(
         create(&mut v, "\\dir", r, SHARE_ALL, FILE_OPEN, FILE_NON_DIRECTORY_FILE).status,
         NtStatus::FILE_IS_A_DIRECTORY
@@ -115,7 +118,10 @@ fn directory_options<E: Env>(env: &mut E) {
     // The root opens as a directory and is not a file.
     let h = open_ok(&mut v, "\\", r, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     v.close(h).unwrap();
-    assert_eq!(create(&mut v, "\\", r, SHARE_ALL, FILE_OPEN, FILE_NON_DIRECTORY_FILE).status, NtStatus::FILE_IS_A_DIRECTORY);
+    assert_eq!(
+        create(&mut v, "\\", r, SHARE_ALL, FILE_OPEN, FILE_NON_DIRECTORY_FILE).status,
+        NtStatus::FILE_IS_A_DIRECTORY
+    );
 }
 
 fn path_not_found_vs_name_not_found<E: Env>(env: &mut E) {
@@ -147,7 +153,10 @@ fn delete_on_close<E: Env>(env: &mut E) {
     let h = open_ok(&mut v, "\\tmp", rwd, FILE_SHARE_READ | FILE_SHARE_DELETE, FILE_CREATE, FILE_DELETE_ON_CLOSE);
     assert!(lstat(&v, b"tmp").is_some());
     // Others may still open it while the handle is open, sharing delete.
-    assert_eq!(create(&mut v, "\\tmp", FILE_GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0).status, NtStatus::SHARING_VIOLATION);
+    assert_eq!(
+        create(&mut v, "\\tmp", FILE_GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0).status,
+        NtStatus::SHARING_VIOLATION
+    );
     let h2 = open_ok(&mut v, "\\tmp", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
     v.close(h).unwrap();
     // Cleanup of the delete-on-close handle made the file delete-pending.
@@ -249,7 +258,11 @@ fn desired_access<E: Env>(env: &mut E) {
     make_file(&mut v, "\\ro", b"abc");
     v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
     for access in [FILE_WRITE_DATA, FILE_APPEND_DATA, GENERIC_WRITE, GENERIC_ALL] {
-        assert_eq!(create(&mut v, "\\ro", access, SHARE_ALL, FILE_OPEN, 0).status, NtStatus::ACCESS_DENIED, "{access:#x}");
+        assert_eq!(
+            create(&mut v, "\\ro", access, SHARE_ALL, FILE_OPEN, 0).status,
+            NtStatus::ACCESS_DENIED,
+            "{access:#x}"
+        );
     }
     assert_eq!(create(&mut v, "\\ro", FILE_READ_DATA, SHARE_ALL, FILE_OVERWRITE, 0).status, NtStatus::ACCESS_DENIED);
     // Attribute writes and delete access are still granted.
@@ -303,7 +316,10 @@ fn read_only_volume<E: Env>(env: &mut E) {
         assert_eq!(create(&mut ro, "\\f", FILE_READ_DATA, SHARE_ALL, disp, 0).status, NtStatus::MEDIA_WRITE_PROTECTED);
     }
     for disp in [FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE_IF, FILE_SUPERSEDE] {
-        assert_eq!(create(&mut ro, "\\new", FILE_READ_DATA, SHARE_ALL, disp, 0).status, NtStatus::MEDIA_WRITE_PROTECTED);
+        assert_eq!(
+            create(&mut ro, "\\new", FILE_READ_DATA, SHARE_ALL, disp, 0).status,
+            NtStatus::MEDIA_WRITE_PROTECTED
+        );
     }
     assert_eq!(create(&mut ro, "\\new", FILE_READ_DATA, 0, FILE_OPEN, 0).status, NtStatus::OBJECT_NAME_NOT_FOUND);
     assert!(lstat(&ro, b"new").is_none());

@@ -246,23 +246,44 @@ fn no_such_file_then_no_more_files<E: Env>(env: &mut E) {
     let d = open_ok(&mut v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     let mut buf = vec![0u8; 1024];
     let pat = w("nothing*");
-    assert_eq!(v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, Some(&pat), false, true), &mut buf), Err(NtStatus::NO_SUCH_FILE));
-    assert_eq!(v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, None, false, true), &mut buf), Err(NtStatus::NO_MORE_FILES));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, Some(&pat), false, true), &mut buf),
+        Err(NtStatus::NO_SUCH_FILE)
+    );
+    assert_eq!(
+        v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, None, false, true), &mut buf),
+        Err(NtStatus::NO_MORE_FILES)
+    );
     // The pattern of the first query sticks, even across a restart.
-    assert_eq!(v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, None, true, true), &mut buf), Err(NtStatus::NO_MORE_FILES));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, None, true, true), &mut buf),
+        Err(NtStatus::NO_MORE_FILES)
+    );
     let star = w("*");
-    assert_eq!(v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, Some(&star), true, true), &mut buf), Err(NtStatus::NO_MORE_FILES));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_BOTH_DIRECTORY_INFORMATION, Some(&star), true, true), &mut buf),
+        Err(NtStatus::NO_MORE_FILES)
+    );
     v.close(d).unwrap();
     // Not a directory; not a directory class.
     let f = open_ok(&mut v, "\\d\\x", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
-    assert_eq!(v.query_directory(f, &q(FILE_NAMES_INFORMATION, None, false, false), &mut buf), Err(NtStatus::INVALID_PARAMETER));
+    assert_eq!(
+        v.query_directory(f, &q(FILE_NAMES_INFORMATION, None, false, false), &mut buf),
+        Err(NtStatus::INVALID_PARAMETER)
+    );
     v.close(f).unwrap();
     let d = open_ok(&mut v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
-    assert_eq!(v.query_directory(d, &q(FILE_BASIC_INFORMATION, None, false, false), &mut buf), Err(NtStatus::INVALID_INFO_CLASS));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_BASIC_INFORMATION, None, false, false), &mut buf),
+        Err(NtStatus::INVALID_INFO_CLASS)
+    );
     v.close(d).unwrap();
     // Listing needs FILE_LIST_DIRECTORY.
     let d = open_ok(&mut v, "\\d", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
-    assert_eq!(v.query_directory(d, &q(FILE_NAMES_INFORMATION, None, false, false), &mut buf), Err(NtStatus::ACCESS_DENIED));
+    assert_eq!(
+        v.query_directory(d, &q(FILE_NAMES_INFORMATION, None, false, false), &mut buf),
+        Err(NtStatus::ACCESS_DENIED)
+    );
     v.close(d).unwrap();
 }
 
@@ -271,7 +292,8 @@ fn directory_buffer_rules<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\longer-name", b"");
     for (class, name_off, len_off) in CLASSES {
-        let open = |v: &mut Volume<E::V>| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
+        let open =
+            |v: &mut Volume<E::V>| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
         // Shorter than the fixed part: INFO_LENGTH_MISMATCH, nothing consumed.
         let d = open(&mut v);
         let mut buf = vec![0x55u8; name_off - 1];

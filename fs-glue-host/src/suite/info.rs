@@ -38,12 +38,10 @@ fn query_information_classes<E: Env>(env: &mut E) {
     let (b, r) = query(&mut v, h, FILE_BASIC_INFORMATION, 40);
     assert_eq!(r.len, 40);
     let creation = if st.stx_mask & sys::STATX_BTIME != 0 { nt(&st.stx_btime) } else { nt(&st.stx_mtime) };
-    assert_eq!([i64_at(&b, 0), i64_at(&b, 8), i64_at(&b, 16), i64_at(&b, 24)], [
-        creation,
-        nt(&st.stx_atime),
-        nt(&st.stx_mtime),
-        nt(&st.stx_ctime)
-    ]);
+    assert_eq!(
+        [i64_at(&b, 0), i64_at(&b, 8), i64_at(&b, 16), i64_at(&b, 24)],
+        [creation, nt(&st.stx_atime), nt(&st.stx_mtime), nt(&st.stx_ctime)]
+    );
     assert_eq!(u32_at(&b, 32), FILE_ATTRIBUTE_ARCHIVE);
     let (b, r) = query(&mut v, h, FILE_STANDARD_INFORMATION, 24);
     assert_eq!(r.len, 24);
@@ -65,7 +63,10 @@ fn query_information_classes<E: Env>(env: &mut E) {
     let (n, _) = query(&mut v, h, FILE_NETWORK_OPEN_INFORMATION, 56);
     let (basic, _) = query(&mut v, h, FILE_BASIC_INFORMATION, 40);
     assert_eq!(&n[0..32], &basic[0..32]);
-    assert_eq!((i64_at(&n, 32), i64_at(&n, 40), u32_at(&n, 48)), (st.stx_blocks as i64 * 512, 10000, FILE_ATTRIBUTE_ARCHIVE));
+    assert_eq!(
+        (i64_at(&n, 32), i64_at(&n, 40), u32_at(&n, 48)),
+        (st.stx_blocks as i64 * 512, 10000, FILE_ATTRIBUTE_ARCHIVE)
+    );
     let (b, _) = query(&mut v, h, FILE_ATTRIBUTE_TAG_INFORMATION, 8);
     assert_eq!((u32_at(&b, 0), u32_at(&b, 4)), (FILE_ATTRIBUTE_ARCHIVE, 0));
     let (b, r) = query(&mut v, h, FILE_STREAM_INFORMATION, 64);
@@ -154,7 +155,10 @@ fn end_of_file_and_allocation<E: Env>(env: &mut E) {
     assert_eq!(lstat(&v, b"f").unwrap().stx_size, 100_000);
     v.set_information(h, FILE_END_OF_FILE_INFORMATION, &10i64.to_le_bytes()).unwrap();
     assert_eq!(lstat(&v, b"f").unwrap().stx_size, 10);
-    assert_eq!(v.set_information(h, FILE_END_OF_FILE_INFORMATION, &(-1i64).to_le_bytes()), Err(NtStatus::INVALID_PARAMETER));
+    assert_eq!(
+        v.set_information(h, FILE_END_OF_FILE_INFORMATION, &(-1i64).to_le_bytes()),
+        Err(NtStatus::INVALID_PARAMETER)
+    );
     // Allocation above the size preallocates and keeps the size.
     v.set_information(h, FILE_ALLOCATION_INFORMATION, &(1i64 << 20).to_le_bytes()).unwrap();
     let st = lstat(&v, b"f").unwrap();
@@ -188,8 +192,12 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     make_file(&mut v, "\\p", b"p");
     let h = open_ok(&mut v, "\\p", DELETE, SHARE_ALL, FILE_OPEN, 0);
     let h2 = open_ok(&mut v, "\\p", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
-    v.set_information(h, FILE_DISPOSITION_INFORMATION_EX, &(FILE_DISPOSITION_DELETE | FILE_DISPOSITION_POSIX_SEMANTICS).to_le_bytes())
-        .unwrap();
+    v.set_information(
+        h,
+        FILE_DISPOSITION_INFORMATION_EX,
+        &(FILE_DISPOSITION_DELETE | FILE_DISPOSITION_POSIX_SEMANTICS).to_le_bytes(),
+    )
+    .unwrap();
     v.close(h).unwrap();
     assert!(lstat(&v, b"p").is_none(), "POSIX delete removes the name at once");
     assert_eq!(v.read(h2, Some(0), &mut b), Ok(1), "open handles keep the data");
@@ -249,10 +257,16 @@ fn rename_rules<E: Env>(env: &mut E) {
     }
     assert_eq!(utf16_at(&nb, 4, len - 4), "\\d\\a2");
     // No replace: collision; replace: done.
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "\\b")), Err(NtStatus::OBJECT_NAME_COLLISION));
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "\\b")),
+        Err(NtStatus::OBJECT_NAME_COLLISION)
+    );
     // An open target is not replaced without POSIX semantics.
     let hb = open_ok(&mut v, "\\b", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\b")), Err(NtStatus::ACCESS_DENIED));
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\b")),
+        Err(NtStatus::ACCESS_DENIED)
+    );
     let posix = FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS;
     v.set_information(h, FILE_RENAME_INFORMATION_EX, &rename_buf(posix, true, "\\b")).unwrap();
     assert_eq!(read_all(&mut v, "\\b"), b"A");
@@ -262,16 +276,31 @@ fn rename_rules<E: Env>(env: &mut E) {
     v.close(hb).unwrap();
     // Target paths must exist up to the last component; directories are
     // never replaced; read-only targets need the ignore flag.
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\no\\x")), Err(NtStatus::OBJECT_PATH_NOT_FOUND));
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\d")), Err(NtStatus::ACCESS_DENIED));
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\no\\x")),
+        Err(NtStatus::OBJECT_PATH_NOT_FOUND)
+    );
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\d")),
+        Err(NtStatus::ACCESS_DENIED)
+    );
     make_file(&mut v, "\\ro", b"R");
     v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\ro")), Err(NtStatus::ACCESS_DENIED));
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\ro")),
+        Err(NtStatus::ACCESS_DENIED)
+    );
     let ign = FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_IGNORE_READONLY_ATTRIBUTE;
     v.set_information(h, FILE_RENAME_INFORMATION_EX, &rename_buf(ign, true, "\\ro")).unwrap();
     assert_eq!(read_all(&mut v, "\\ro"), b"A");
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "a:b")), Err(NtStatus::OBJECT_NAME_INVALID));
-    assert_eq!(v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "x\\y")), Err(NtStatus::OBJECT_NAME_INVALID));
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "a:b")),
+        Err(NtStatus::OBJECT_NAME_INVALID)
+    );
+    assert_eq!(
+        v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "x\\y")),
+        Err(NtStatus::OBJECT_NAME_INVALID)
+    );
     v.close(h).unwrap();
     // Renaming needs DELETE access.
     let h = open_ok(&mut v, "\\ro", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
@@ -281,9 +310,15 @@ fn rename_rules<E: Env>(env: &mut E) {
     make_file(&mut v, "\\d\\c", b"");
     let hd = open_ok(&mut v, "\\d", DELETE, SHARE_ALL, FILE_OPEN, 0);
     let hc = open_ok(&mut v, "\\d\\c", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
-    assert_eq!(v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "e")), Err(NtStatus::ACCESS_DENIED));
+    assert_eq!(
+        v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "e")),
+        Err(NtStatus::ACCESS_DENIED)
+    );
     v.close(hc).unwrap();
-    assert_eq!(v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "\\d\\sub")), Err(NtStatus::INVALID_PARAMETER));
+    assert_eq!(
+        v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "\\d\\sub")),
+        Err(NtStatus::INVALID_PARAMETER)
+    );
     v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "e")).unwrap();
     assert!(lstat(&v, b"e/c").is_some());
     v.close(hd).unwrap();
@@ -300,12 +335,18 @@ fn hard_links<E: Env>(env: &mut E) {
     let mut std = [0u8; 24];
     v.query_information(h, FILE_STANDARD_INFORMATION, &mut std).unwrap();
     assert_eq!(u32_at(&std, 16), 2, "NumberOfLinks");
-    assert_eq!(v.set_information(h, FILE_LINK_INFORMATION, &rename_buf(0, false, "b")), Err(NtStatus::OBJECT_NAME_COLLISION));
+    assert_eq!(
+        v.set_information(h, FILE_LINK_INFORMATION, &rename_buf(0, false, "b")),
+        Err(NtStatus::OBJECT_NAME_COLLISION)
+    );
     v.set_information(h, FILE_LINK_INFORMATION, &rename_buf(1, false, "b")).unwrap();
     assert_eq!(read_all(&mut v, "\\b"), b"A");
     v.close(h).unwrap();
     let d = open_ok(&mut v, "\\d", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0);
-    assert_eq!(v.set_information(d, FILE_LINK_INFORMATION, &rename_buf(0, false, "x")), Err(NtStatus::FILE_IS_A_DIRECTORY));
+    assert_eq!(
+        v.set_information(d, FILE_LINK_INFORMATION, &rename_buf(0, false, "x")),
+        Err(NtStatus::FILE_IS_A_DIRECTORY)
+    );
     v.close(d).unwrap();
 }
 
@@ -321,7 +362,8 @@ fn volume_information_classes<E: Env>(env: &mut E) {
     let r = v.query_volume_information(FILE_FS_ATTRIBUTE_INFORMATION, &mut b).unwrap();
     assert_eq!(r.len, 12 + 8);
     let attrs = u32_at(&b, 0);
-    for a in [FILE_CASE_SENSITIVE_SEARCH, FILE_CASE_PRESERVED_NAMES, FILE_UNICODE_ON_DISK, FILE_SUPPORTS_REPARSE_POINTS] {
+    for a in [FILE_CASE_SENSITIVE_SEARCH, FILE_CASE_PRESERVED_NAMES, FILE_UNICODE_ON_DISK, FILE_SUPPORTS_REPARSE_POINTS]
+    {
         assert_ne!(attrs & a, 0, "{a:#x}");
     }
     assert_eq!((u32_at(&b, 4), u32_at(&b, 8)), (255, 8));
@@ -345,7 +387,10 @@ fn volume_information_classes<E: Env>(env: &mut E) {
     let mut s = vec![0u8; 24];
     let r = v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut s).unwrap();
     assert_eq!((r.status, r.len, u32_at(&s, 12)), (NtStatus::BUFFER_OVERFLOW, 24, 8));
-    assert_eq!(v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut s[..23]), Err(NtStatus::INFO_LENGTH_MISMATCH));
+    assert_eq!(
+        v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut s[..23]),
+        Err(NtStatus::INFO_LENGTH_MISMATCH)
+    );
     assert_eq!(v.query_volume_information(2, &mut s), Err(NtStatus::INVALID_INFO_CLASS));
 }
 

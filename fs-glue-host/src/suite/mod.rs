@@ -65,7 +65,11 @@ pub fn create<V: Vfs>(v: &mut Volume<V>, name: &str, access: u32, share: u32, di
 /// A create that must succeed.
 pub fn open_ok<V: Vfs>(v: &mut Volume<V>, name: &str, access: u32, share: u32, disp: u32, opts: u32) -> Handle {
     let r = create(v, name, access, share, disp, opts);
-    assert_eq!(r.status, NtStatus::SUCCESS, "create({name:?}, access {access:#x}, share {share}, disp {disp}, opts {opts:#x})");
+    assert_eq!(
+        r.status,
+        NtStatus::SUCCESS,
+        "create({name:?}, access {access:#x}, share {share}, disp {disp}, opts {opts:#x})"
+    );
     r.handle.expect("handle on success")
 }
 

@@ -1,8 +1,8 @@
 //! Names: UTF-16 <-> UTF-8, the private-use mapping of characters Windows
 //! forbids and of bytes that are not UTF-8, and length limits.
 
-use super::*;
 use super::enumerate::list;
+use super::*;
 
 /// The cases of this file.
 pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
@@ -22,7 +22,8 @@ fn linux_names_windows_cannot_spell<E: Env>(env: &mut E) {
         v.vfs().close(fd).unwrap();
     }
     let names = list(&mut v, "\\", None).unwrap();
-    let mut want: Vec<String> = odd.iter().map(|n| String::from_utf16(&fs_glue::names::linux_to_windows(n)).unwrap()).collect();
+    let mut want: Vec<String> =
+        odd.iter().map(|n| String::from_utf16(&fs_glue::names::linux_to_windows(n)).unwrap()).collect();
     want.sort();
     let mut got = names.clone();
     got.sort();
@@ -44,7 +45,9 @@ fn windows_names_reach_linux_intact<E: Env>(env: &mut E) {
     assert!(lstat(&v, b"x:y").is_some(), "U+F03A is ':' on Linux");
     make_file(&mut v, "\\raw\u{F0FF}", b"");
     assert!(lstat(&v, b"raw\xff").is_some());
-    for bad in ["\\a:b", "\\a*", "\\a?", "\\a\"", "\\a<", "\\a>", "\\a|", "\\a/b", "\\\u{1}", "\\.", "\\..", "\\x\u{F041}"] {
+    for bad in
+        ["\\a:b", "\\a*", "\\a?", "\\a\"", "\\a<", "\\a>", "\\a|", "\\a/b", "\\\u{1}", "\\.", "\\..", "\\x\u{F041}"]
+    {
         let r = create(&mut v, bad, FILE_GENERIC_WRITE, 0, FILE_CREATE, 0);
         assert_eq!(r.status, NtStatus::OBJECT_NAME_INVALID, "{bad:?}");
     }
