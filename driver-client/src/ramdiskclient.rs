@@ -83,7 +83,7 @@ fn transfer(h: Handle, write: bool, buf: &mut [u8], offset: u64) -> Result<u32, 
 /// only) whose reads and writes arrive as IRPs with an MDL. Whole sectors
 /// inside the disk are served; misaligned or out-of-range requests are
 /// refused with STATUS_INVALID_PARAMETER before any byte moves.
-fn raw_access(device: &str, size: u64) -> Result<(), String> {
+fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
     const GENERIC_READ_WRITE: u32 = 0xC000_0000;
     const SHARE_READ_WRITE: u32 = 3;
     const OPEN_EXISTING: u32 = 3;
@@ -105,11 +105,24 @@ fn raw_access(device: &str, size: u64) -> Result<(), String> {
         return Err(format!("open {device}: error {}", unsafe { GetLastError() }));
     }
     let res = (|| {
-        let mut sector = vec![0u8; 1024];
-        match transfer(h, false, &mut sector, 1024) {
-            Ok(1024) if sector[56..58] == [0x53, 0xEF] => {}
-            Ok(n) => return Err(format!("read of the superblock: {n} bytes, magic {:02x?}", &sector[56..58])),
-            Err(e) => return Err(format!("read of the superblock: error {e}")),
+        // Sectors 0-2 as they are before the refused writes: the check
+        // below compares against these bytes, not against a pattern, since
+        // the superblock (bytes 1024-1535) holds mkfs's UUID, hash seed and
+        // checksum, which may contain any byte.
+        let mut before = vec![0u8; 1536];
+        match transfer(h, false, &mut before, 0) {
+            Ok(1536) if before.get(1024 + 56..1024 + 58) == Some(&[0x53, 0xEF][..]) => {}
+            Ok(n) => {
+                return Err(format!("read of sectors 0-2: {n} bytes, magic {:02x?}", before.get(1024 + 56..1024 + 58)));
+            }
+            Err(e) => return Err(format!("read of sectors 0-2: error {e}")),
+        }
+        let mut image = vec![0u8; 1536];
+        std::fs::File::open(file)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut image))
+            .map_err(|e| format!("read {file}: {e}"))?;
+        if image != before {
+            return Err(format!("sectors 0-2 of the RAM disk differ from the first 1536 bytes of {file}"));
         }
         let bad: [(&str, bool, usize, u64); 7] = [
             ("read at a misaligned offset", false, 512, 100),
@@ -127,12 +140,16 @@ fn raw_access(device: &str, size: u64) -> Result<(), String> {
                 other => return Err(format!("{what}: {other:?}, want ERROR_INVALID_PARAMETER")),
             }
         }
-        // The refused writes aimed at sectors 0-2 (mkfs leaves 0-1 zero):
-        // none of their 0xA5 bytes may have landed.
-        let mut first = vec![0u8; 1536];
-        match transfer(h, false, &mut first, 0) {
-            Ok(1536) if !first.contains(&0xA5) && first[1024 + 56..1024 + 58] == [0x53, 0xEF] => Ok(()),
-            Ok(n) => Err(format!("re-read of sectors 0-2 ({n} bytes): a refused write landed")),
+        // The refused writes aimed at sectors 0-2: none of their bytes may
+        // have landed.
+        let mut after = vec![0u8; 1536];
+        match transfer(h, false, &mut after, 0) {
+            Ok(1536) if after == before => Ok(()),
+            Ok(1536) => {
+                let at = after.iter().zip(&before).position(|(a, b)| a != b).unwrap_or(0);
+                Err(format!("re-read of sectors 0-2: byte {at} changed: a refused write landed"))
+            }
+            Ok(n) => Err(format!("re-read of sectors 0-2: {n} bytes, want 1536")),
             Err(e) => Err(format!("re-read of sectors 0-2: error {e}")),
         }
     })();
@@ -178,7 +195,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     r.check("creating the same RAM disk twice fails with STATUS_OBJECT_NAME_COLLISION", res);
     r.check(
         "the RAM disk serves whole-sector reads (ext4 superblock magic) and refuses misaligned, partial and out-of-range reads and writes (STATUS_INVALID_PARAMETER)",
-        raw_access(&device, size),
+        raw_access(&device, size, file),
     );
 
     file_ops(dev, r, Target::Device(&device));

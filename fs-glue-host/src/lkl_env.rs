@@ -264,9 +264,7 @@ impl Ext4Image {
         let img = Ext4Image { dir, path };
         let f = std::fs::File::create(&img.path).map_err(|e| format!("create {}: {e}", img.path.display()))?;
         f.set_len(size_mb << 20).map_err(|e| e.to_string())?;
-        let out = Command::new(tool("mkfs.ext4"))
-            .arg("-q")
-            .arg("-F")
+        let out = lkl_test_runner::mkfs_command(&["mkfs.ext4", "-q", "-F"])
             .arg(&img.path)
             .output()
             .map_err(|e| format!("mkfs.ext4: {e}"))?;

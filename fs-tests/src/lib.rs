@@ -1,4 +1,4 @@
-//! Shared pieces of the issue-3 file-system suites (`tests/*.rs`): scratch
+//! Shared pieces of the file-system suites (`tests/*.rs`): scratch
 //! directories, host tools (mkfs, fsck, loop mounts, mtools), test block
 //! devices, manifests and the tree the suites build.
 //!
@@ -80,12 +80,12 @@ pub fn run(cmd: &mut Command) -> R<String> {
 }
 
 /// Creates a sparse file of `size_mb` MiB and runs `mkfs` (program and
-/// arguments; the image path is appended) on it.
+/// arguments; the image path is appended) on it with a fixed identity.
 pub fn mkfs(path: &Path, size_mb: u64, mkfs: &[&str]) -> R {
     let f = std::fs::File::create(path).map_err(es("create image"))?;
     f.set_len(size_mb << 20).map_err(es("size image"))?;
     drop(f);
-    run(Command::new(mkfs[0]).args(&mkfs[1..]).arg(path)).map(|_| ())
+    run(lkl_test_runner::mkfs_command(mkfs).arg(path)).map(|_| ())
 }
 
 /// Boots a kernel with `mem_mb` MiB of memory.

@@ -19,7 +19,7 @@ fn image(name: &str, mkfs: &[&str], size_mb: u64) -> Result<std::path::PathBuf, 
     let path = dir.join(name);
     let f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
     f.set_len(size_mb << 20).map_err(|e| e.to_string())?;
-    let out = Command::new(mkfs[0]).args(&mkfs[1..]).arg(&path).output().map_err(|e| format!("{}: {e}", mkfs[0]))?;
+    let out = lkl_test_runner::mkfs_command(mkfs).arg(&path).output().map_err(|e| format!("{}: {e}", mkfs[0]))?;
     ensure!(out.status.success(), "{mkfs:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     Ok(path)
 }

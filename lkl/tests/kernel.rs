@@ -146,7 +146,9 @@ fn nanosleep_sleeps() -> R {
         check!(k.nanosleep(&t), "nanosleep({ms} ms)");
         let took = start.elapsed();
         ensure!(took >= Duration::from_millis(ms), "nanosleep({ms} ms) returned after {took:?}");
-        ensure!(took < Duration::from_millis(ms + 1000), "nanosleep({ms} ms) took {took:?}");
+        // Only a wake-up that never comes fails: a loaded machine (CI, Wine
+        // on two cores) may wake a sleeper late by a second or more.
+        ensure!(took < Duration::from_millis(ms + 10_000), "nanosleep({ms} ms) took {took:?}");
     }
     halt(h, k)
 }

@@ -120,9 +120,9 @@ fn image(dir: &Path, name: &str, size_mb: u64, mkfs: &[&str]) -> Result<String, 
     std::fs::File::create(&p).and_then(|f| f.set_len(size_mb << 20)).map_err(|e| e.to_string())?;
     let path = p.to_string_lossy().into_owned();
     if !mkfs.is_empty() {
-        let mut args: Vec<&str> = mkfs[1..].to_vec();
+        let mut args: Vec<&str> = mkfs.to_vec();
         args.push(&path);
-        let o = host(mkfs[0], &args)?;
+        let o = host(lkl_test_runner::MKFS_FIXED, &args)?;
         ensure!(o.code == 0, "{mkfs:?}: {}{}", o.stdout, o.stderr);
     }
     Ok(path)

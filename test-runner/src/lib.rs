@@ -10,6 +10,18 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `tests/mkfs-fixed`: every test image is made through it, so that an
+/// image's UUID, hash seed and times are the same on every run.
+pub const MKFS_FIXED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/mkfs-fixed");
+
+/// `mkfs` (program and arguments) run through [`MKFS_FIXED`]; the caller
+/// appends the image path.
+pub fn mkfs_command(mkfs: &[&str]) -> Command {
+    let mut c = Command::new(MKFS_FIXED);
+    c.args(mkfs);
+    c
+}
+
 /// Environment variable naming the case a child process runs.
 const CASE_ENV: &str = "LKL_RUNNER_CASE";
 

@@ -20,6 +20,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MKFS_FIXED="$ROOT/tests/mkfs-fixed"
 cd "$ROOT"
 PASS=0
 FAIL=0
@@ -79,7 +80,7 @@ trap cleanup EXIT
 rm -f "$IMG"
 mkdir -p "$MNT"
 truncate -s 256M "$IMG"
-mkfs.ext4 -q -F "$IMG"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG"
 mount -o loop "$IMG" "$MNT"
 export FS_GLUE_SCRATCH="$MNT"
 if "${CARGO[@]}" test -q -p fs-glue-host --test semantics -- --nocapture >"$LOG/semantics.log" 2>&1; then

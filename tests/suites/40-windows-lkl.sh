@@ -73,7 +73,7 @@ grep -q '^kernel: 15 passed; 0 failed' "$TDIR/kernel.out" || { cat "$TDIR/kernel
 IMG="$TDIR/ext4.img"
 rm -f "$IMG"
 truncate -s 128M "$IMG"
-mkfs.ext4 -q -F "$IMG"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG"
 set +e
 LKL_TEST_IMAGE="Z:$(echo "$IMG" | tr / '\\')" timeout 300 "$WINE" "$IMAGE_EXE" --nocapture >"$TDIR/image.out" 2>&1
 rc=$?

@@ -58,7 +58,7 @@ python3 -c 'import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes
 printf 'deep\n' >"$TDIR/src/sub/deeper/d.txt"
 find "$TDIR/src" -exec touch -d '2024-01-02 03:04:05' {} +
 truncate -s 64M "$DIR/disk.img"
-mkfs.ext4 -q -F -d "$TDIR/src" "$DIR/disk.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F -d "$TDIR/src" "$DIR/disk.img"
 IMG="$DIR/disk.img"
 WIMG='C:\lklfs\disk.img'
 win() { timeout 120 "$WINE" 'C:\lklfs\lklfs.exe' "$@" 2>>"$TDIR/wine.err" | tr -d '\r'; }

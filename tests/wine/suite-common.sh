@@ -4,6 +4,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 TARGET=x86_64-pc-windows-gnu
 WINE_BIN=/usr/lib/wine
+# Every image is made with a fixed identity (UUID, hash seed, times).
+MKFS_FIXED="$ROOT/tests/mkfs-fixed"
 PASS=0
 FAIL=0
 
