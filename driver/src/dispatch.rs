@@ -1,14 +1,13 @@
 //! IRP dispatch for the control device: a small view over the IRP (the only
 //! unsafe part), then plain Rust on checked slices.
 
-use alloc::vec;
 use core::slice;
 
 use driver_ioctl::{AllocCounters, Reject};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, IRP, NTSTATUS};
 
-use crate::{HOST, linux, selftest};
+use crate::{HOST, linux};
 
 /// Completes an IRP of one of our devices with `status` and `information`.
 pub(crate) fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> NTSTATUS {
@@ -41,7 +40,8 @@ fn reject_status(r: Reject) -> NTSTATUS {
     }
 }
 
-/// READ and WRITE: served by RAM disks only.
+/// READ and WRITE: served by RAM disks only (test build).
+#[cfg(feature = "testing")]
 pub unsafe extern "system" fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if crate::entry::is_control(device) {
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
@@ -51,7 +51,8 @@ pub unsafe extern "system" fn read_write(device: *mut DEVICE_OBJECT, irp: *mut I
     unsafe { crate::ramdisk::read_write(device, irp) }
 }
 
-/// FLUSH_BUFFERS: served by RAM disks only.
+/// FLUSH_BUFFERS: served by RAM disks only (test build).
+#[cfg(feature = "testing")]
 pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if crate::entry::is_control(device) {
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
@@ -64,8 +65,12 @@ pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -
 /// requests go to `ramdisk`.
 pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if !crate::entry::is_control(device) {
-        // SAFETY: as in read_write.
+        #[cfg(feature = "testing")]
+        // SAFETY: as in read_write: the I/O manager's arguments, and any
+        // device but the control device is a RAM disk.
         return unsafe { crate::ramdisk::device_control(device, irp) };
+        #[cfg(not(feature = "testing"))]
+        return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     }
     // SAFETY: a dispatch routine's IRP has a current stack location; for
     // METHOD_BUFFERED the system buffer holds max(in, out) bytes (or is null
@@ -102,9 +107,10 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
     // SAFETY: see above; `input` is not used past this point.
     let out = unsafe { slice::from_raw_parts_mut(output.0, output.1) };
     match code {
+        #[cfg(feature = "testing")]
         driver_ioctl::IOCTL_SELFTEST => {
-            let mut results = vec![0u8; driver_ioctl::SELFTEST_OUT_SIZE];
-            selftest::run(&mut results);
+            let mut results = alloc::vec![0u8; driver_ioctl::SELFTEST_OUT_SIZE];
+            crate::selftest::run(&mut results);
             out.copy_from_slice(&results);
             drop(results);
             complete(irp, nt::STATUS_SUCCESS, out.len())
@@ -114,7 +120,10 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
                 host_outstanding: HOST.mem_outstanding() as u64,
                 heap_outstanding: lkl_ntk_host::mem::heap_outstanding() as u64,
                 heap_baseline: crate::entry::HEAP_BASELINE.load(core::sync::atomic::Ordering::SeqCst) as u64,
-                selftests_run: selftest::runs(),
+                #[cfg(feature = "testing")]
+                selftests_run: crate::selftest::runs(),
+                #[cfg(not(feature = "testing"))]
+                selftests_run: 0,
             };
             out.copy_from_slice(&c.encode());
             complete(irp, nt::STATUS_SUCCESS, out.len())
@@ -129,6 +138,7 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
         },
         driver_ioctl::IOCTL_LINUX_INFO => finish(irp, linux::info(out), out.len()),
         driver_ioctl::IOCTL_LINUX_HALT => finish(irp, linux::halt(out), out.len()),
+        #[cfg(feature = "testing")]
         driver_ioctl::IOCTL_LINUX_PANIC_FOR_TEST => finish(irp, linux::panic_for_test(out), out.len()),
         _ => complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0),
     }

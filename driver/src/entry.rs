@@ -6,7 +6,9 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{HOST, dispatch, linux, ramdisk, security, selftest, workers};
+use crate::{HOST, dispatch, linux, security, workers};
+#[cfg(feature = "testing")]
+use crate::{ramdisk, selftest};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -49,8 +51,10 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
     }
     // SAFETY: once, before any IRP can arrive.
     unsafe {
+        #[cfg(feature = "testing")]
         selftest::init();
         linux::init();
+        #[cfg(feature = "testing")]
         ramdisk::init();
     }
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
@@ -108,9 +112,12 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         d.MajorFunction[nt::IRP_MJ_CLEANUP as usize] = Some(dispatch::create_close);
         d.MajorFunction[nt::IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
         // Only the test RAM disks (`ramdisk.rs`) serve these.
-        d.MajorFunction[nt::IRP_MJ_READ as usize] = Some(dispatch::read_write);
-        d.MajorFunction[nt::IRP_MJ_WRITE as usize] = Some(dispatch::read_write);
-        d.MajorFunction[nt::IRP_MJ_FLUSH_BUFFERS as usize] = Some(dispatch::flush);
+        #[cfg(feature = "testing")]
+        {
+            d.MajorFunction[nt::IRP_MJ_READ as usize] = Some(dispatch::read_write);
+            d.MajorFunction[nt::IRP_MJ_WRITE as usize] = Some(dispatch::read_write);
+            d.MajorFunction[nt::IRP_MJ_FLUSH_BUFFERS as usize] = Some(dispatch::flush);
+        }
         d.DriverUnload = Some(driver_unload);
         (*device).Flags |= nt::DO_BUFFERED_IO;
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
@@ -120,13 +127,14 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
 }
 
 /// Whether `device` is the control device (every other device of ours is a
-/// RAM disk).
+/// RAM disk of the test build).
 pub fn is_control(device: *mut DEVICE_OBJECT) -> bool {
     device == CONTROL_DEVICE.load(Ordering::SeqCst)
 }
 
-/// Our driver object, for creating more devices; `None` before DriverEntry
-/// finished and after unload began.
+/// Our driver object, for creating more devices (the test build's RAM
+/// disks); `None` before DriverEntry finished and after unload began.
+#[cfg(feature = "testing")]
 pub fn driver() -> Option<*mut DRIVER_OBJECT> {
     let device = CONTROL_DEVICE.load(Ordering::SeqCst);
     // SAFETY: the control device is live while the pointer is published.
@@ -158,6 +166,7 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // syncs), power off, join every kernel thread, free its memory.
     let halted = linux::shutdown();
     // With Linux gone no mount holds a RAM disk.
+    #[cfg(feature = "testing")]
     ramdisk::delete_all();
     // SAFETY: the device is gone and Linux is halted; nothing else uses the
     // pool or the host.

@@ -22,7 +22,9 @@ use crate::kvfs::KernelVfs;
 use crate::linux::{self, Live};
 use crate::lowerdisk::LowerDisk;
 use crate::ntdisk::ImageFile;
-use crate::{ramdisk, workers};
+#[cfg(feature = "testing")]
+use crate::ramdisk;
+use crate::workers;
 
 /// Share access of every create: the test interface never locks others out.
 const SHARE_ALL: u32 = 7;
@@ -53,10 +55,17 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         Err(_) => return nt::STATUS_INVALID_PARAMETER,
     };
     let name = utf16(req.name);
+    #[cfg(feature = "testing")]
     let ramdisk_reply = match req.op {
         Op::RamDiskCreate => Some(ramdisk::create(req.args[0], &name)),
         Op::RamDiskSave => Some(ramdisk::save(req.args[0], &name)),
         Op::RamDiskDelete => Some(ramdisk::delete(req.args[0])),
+        _ => None,
+    };
+    // The product build has no RAM disks.
+    #[cfg(not(feature = "testing"))]
+    let ramdisk_reply = match req.op {
+        Op::RamDiskCreate | Op::RamDiskSave | Op::RamDiskDelete => Some((nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0)),
         _ => None,
     };
     if let Some((status, information)) = ramdisk_reply {

@@ -23,9 +23,11 @@ mod kvfs;
 mod linux;
 mod lowerdisk;
 mod ntdisk;
+#[cfg(feature = "testing")]
 mod ramdisk;
 mod rt;
 mod security;
+#[cfg(feature = "testing")]
 mod selftest;
 mod workers;
 

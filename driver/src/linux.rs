@@ -12,7 +12,9 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 
-use driver_ioctl::linux::{self as proto, HaltReply, Info, PanicReply};
+#[cfg(feature = "testing")]
+use driver_ioctl::linux::PanicReply;
+use driver_ioctl::linux::{self as proto, HaltReply, Info};
 use lkl::{BootConfig, Errno, Kernel};
 use lkl_abi::Host;
 use lkl_ntk_host::sync::RawSemaphore;
@@ -206,6 +208,7 @@ fn halt_locked(state: &mut State) -> Option<i32> {
 }
 
 /// Test only: makes Linux panic through the port's hook, on a worker.
+#[cfg(feature = "testing")]
 pub fn panic_for_test(out: &mut [u8]) -> NTSTATUS {
     with_state(|state| {
         if let Some(s) = not_live(state) {

@@ -22,7 +22,11 @@ use lkl_ntk_host::sync::Event;
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS, UNICODE_STRING};
 
 use crate::ntdisk::io_errno;
+#[cfg(feature = "testing")]
 use crate::ramdisk::{self, Claim};
+/// The product build has no RAM disks, so nothing is ever claimed.
+#[cfg(not(feature = "testing"))]
+type Claim = ();
 
 /// Bytes per IRP: a size every request the port sends (up to 4 MiB) divides
 /// into, and small enough for any disk's maximum transfer after splitting
@@ -47,12 +51,18 @@ impl LowerDisk {
     /// References the disk device named `name` (NT path, UTF-16) and reads
     /// its size. PASSIVE_LEVEL.
     pub fn open(name: &[u16], read_only: bool) -> Result<LowerDisk, NTSTATUS> {
-        let mut disk = if let Some(claim) = ramdisk::claim(name) {
+        #[cfg(feature = "testing")]
+        let claimed = ramdisk::claim(name).map(|claim| {
             let device = claim.device();
             // SAFETY: a live device of ours (the claim keeps it); released
             // in Drop.
             unsafe { nt::ObfReferenceObject(device.cast()) };
             LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: Some(claim) }
+        });
+        #[cfg(not(feature = "testing"))]
+        let claimed = None;
+        let mut disk = if let Some(disk) = claimed {
+            disk
         } else {
             let bytes = u16::try_from(name.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
             let mut uname = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name.as_ptr() as *mut u16 };

@@ -54,28 +54,56 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 # script): reuse the kernel that cargo test built instead of building it
 # again under this target directory.
 export LKL_KERNEL_CACHE="$ROOT/target/kernel"
-if ! "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p lklfs-driver -p driver-client 2>"$TDIR.build.log"; then
+# Two builds of the driver: the product lklfs.sys, then the test build (the
+# RAM disks, the forced panic and the self-test IOCTL) that the rest of the
+# suite loads. Each is the crate's driver.dll, kept as a .sys.
+PRODUCT_SYS="$TDIR.product-lklfs.sys"
+SYS="$TDIR.test-lklfs.sys"
+build_driver() { # build_driver OUT_SYS [cargo args...]
+    local out=$1
+    shift
+    "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p driver "$@" 2>>"$TDIR.build.log" \
+        && cp "$OUT/driver.dll" "$out"
+}
+: >"$TDIR.build.log"
+if ! build_driver "$PRODUCT_SYS" || ! build_driver "$SYS" --features testing \
+    || ! "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR" -p driver-client 2>>"$TDIR.build.log"; then
     cat "$TDIR.build.log"
     not_ok "driver and client build"
     finish
     exit 1
 fi
-ok "driver (.sys) and client build for $TARGET"
+ok "driver (product and test .sys) and client build for $TARGET"
 
-SYS="$OUT/lklfs.dll"
-dump=$(x86_64-w64-mingw32-objdump -p "$SYS")
-imports=$(echo "$dump" | awk '/DLL Name:/ {print $3}' | sort | tr '\n' ' ')
-if [ "$imports" = "HAL.dll ntoskrnl.exe " ]; then
-    ok "driver imports only ntoskrnl.exe and HAL.dll"
+for build in product test; do
+    if [ $build = product ]; then image=$PRODUCT_SYS; else image=$SYS; fi
+    dump=$(x86_64-w64-mingw32-objdump -p "$image")
+    imports=$(echo "$dump" | awk '/DLL Name:/ {print $3}' | sort | tr '\n' ' ')
+    if [ "$imports" = "HAL.dll ntoskrnl.exe " ]; then
+        ok "$build driver imports only ntoskrnl.exe and HAL.dll"
+    else
+        not_ok "$build driver imports only ntoskrnl.exe and HAL.dll (found: $imports)"
+    fi
+    if grep -Eq '^Subsystem[[:space:]]+00000001' <<<"$dump"; then
+        ok "$build driver subsystem is native"
+    else
+        not_ok "$build driver subsystem is native ($(grep '^Subsystem' <<<"$dump"))"
+    fi
+done
+# The test-only parts, found by their symbols (the release profile keeps a
+# symbol table) and a self-test case's name; the test build must show them,
+# so a stripped image cannot pass this by accident.
+test_marks() { # test_marks IMAGE: how many test-only marks the image holds
+    strings -a "$1" | grep -c -e '6driver7ramdisk' -e '6driver8selftest' -e '6driver5linux14panic_for_test' -e 'mutex_excludes' || true
+}
+product_marks=$(test_marks "$PRODUCT_SYS")
+test_build_marks=$(test_marks "$SYS")
+if [ "$product_marks" -eq 0 ] && [ "$test_build_marks" -gt 0 ]; then
+    ok "the product lklfs.sys carries no RAM disk and no self-test ($(stat -c %s "$PRODUCT_SYS") bytes; test build $(stat -c %s "$SYS"))"
 else
-    not_ok "driver imports only ntoskrnl.exe and HAL.dll (found: $imports)"
+    not_ok "the product lklfs.sys carries no RAM disk and no self-test (marks: product $product_marks, test build $test_build_marks)"
 fi
-if grep -Eq '^Subsystem[[:space:]]+00000001' <<<"$dump"; then
-    ok "driver subsystem is native"
-else
-    not_ok "driver subsystem is native ($(grep '^Subsystem' <<<"$dump"))"
-fi
-if "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR/canary" -p lklfs-driver --features user-mode-import-canary >"$TDIR.canary.log" 2>&1; then
+if "${CARGO[@]}" build -q --release --target "$TARGET" --target-dir "$TDIR/canary" -p driver --features user-mode-import-canary >"$TDIR.canary.log" 2>&1; then
     not_ok "a user-mode import fails the driver build (it linked)"
 elif grep -q "undefined reference to \`GetTickCount'" "$TDIR.canary.log"; then
     ok "a user-mode import (kernel32!GetTickCount) fails the driver build"
@@ -250,14 +278,14 @@ if [ "${LKLFS_WINE_BENCH:-}" = 1 ]; then
     BIMG="$WINEPREFIX/drive_c/lklfs-test/bench.img"
     rm -f "$BIMG"
     truncate -s 1G "$BIMG"
-    mkfs.ext4 -q -F "$BIMG"
+    "$MKFS_FIXED" mkfs.ext4 -q -F "$BIMG"
     cycle "bench C:\\lklfs-test\\bench.img" "benchmark under Wine"
     w_boot=$(sed -n 's/^# boot: errno 0, \([0-9.]*\) ms.*/\1/p' "$TDIR.client.out" | head -1)
     w_write=$(sed -n 's/^bench: write_mbs=//p' "$TDIR.client.out")
     w_read=$(sed -n 's/^bench: cold_read_mbs=//p' "$TDIR.client.out")
     rm -f "$BIMG"
     truncate -s 1G "$BIMG"
-    mkfs.ext4 -q -F "$BIMG"
+    "$MKFS_FIXED" mkfs.ext4 -q -F "$BIMG"
     "${CARGO[@]}" build -q --release -p lklfs -p lkl --example bench
     n_boot=$(./target/release/examples/bench | sed -n 's/^ *boot to first syscall: *\([0-9.]*\) ms.*/\1/p')
     n_write=$(./target/release/lklfs --mem 64 bench-step lib-write "$BIMG" --file-mib 256 | sed -n 's/^write_mbs=//p')
@@ -286,7 +314,7 @@ IMG_DIR="$WINEPREFIX/drive_c/lklfs-test"
 rm -f "$IMG_DIR"/disk*.img "$IMG_DIR"/junk.img "$IMG_DIR"/expected-big.bin
 for img in disk disk2 disk3; do
     truncate -s 64M "$IMG_DIR/$img.img"
-    mkfs.ext4 -q -F "$IMG_DIR/$img.img"
+    "$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/$img.img"
 done
 truncate -s 4M "$IMG_DIR/junk.img"
 cycle "panic C:\\lklfs-test\\disk3.img" "Linux panic with a volume mounted" "errno -5"
@@ -299,14 +327,14 @@ cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
 # then the disk written back over the image; checked here like disk.img.
 rm -f "$IMG_DIR/rd.img"
 truncate -s 64M "$IMG_DIR/rd.img"
-mkfs.ext4 -q -F "$IMG_DIR/rd.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/rd.img"
 cycle "fs-ramdisk C:\lklfs-test\rd.img" "ext4 on a RAM disk through the lower-device path"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
 # 20 more service lifetimes, each booting, mounting, writing and unmounting
 # (cycle() checks every unload for zero outstanding allocations).
 truncate -s 64M "$IMG_DIR/cycles.img"
-mkfs.ext4 -q -F "$IMG_DIR/cycles.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/cycles.img"
 for n in $(seq 1 20); do
     cycle "cycle C:\lklfs-test\cycles.img $n" "start/stop cycle $n of 20"
 done
@@ -317,7 +345,7 @@ declare -A FS_SIZE=([ext4]=64M [vfat]=64M [btrfs]=128M [xfs]=320M)
 for t in ext4 vfat btrfs xfs; do
     rm -f "$IMG_DIR/type-$t.img"
     truncate -s "${FS_SIZE[$t]}" "$IMG_DIR/type-$t.img"
-    ${FS_MKFS[$t]} "$IMG_DIR/type-$t.img" >/dev/null
+    "$MKFS_FIXED" ${FS_MKFS[$t]} "$IMG_DIR/type-$t.img" >/dev/null
     cycle "fs-type C:\lklfs-test\type-$t.img $t" "$t image through the driver"
     sed -n 's/^manifest: //p' "$TDIR.client.out" >"$TDIR.manifest-$t"
 done
