@@ -29,8 +29,8 @@ struct Variant {
     mkfs: &'static [&'static str],
     flavor: Flavor,
     caps: Caps,
-    /// Features `dumpe2fs -h` must list (so "defaults" stay what the issue
-    /// names even if mke2fs.conf changes).
+    /// Features `dumpe2fs -h` must list (so "defaults" stay the features
+    /// tested even if mke2fs.conf changes).
     features: &'static [&'static str],
     /// The file system's own checker.
     checker: Checker,

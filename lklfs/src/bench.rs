@@ -1,5 +1,4 @@
-//! `lklfs bench`: the disk benchmark of issues 3 and 4 (figures, not
-//! pass/fail).
+//! `lklfs bench`: the disk benchmark (figures, not pass/fail).
 //!
 //! For each file system asked for (`--fs ext4,btrfs,xfs`), on one image, it
 //! measures a sequential write (with fsync) and cold

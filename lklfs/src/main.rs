@@ -146,7 +146,7 @@ enum Cmd {
     /// The built-in demonstration: make a small ext4 image with mkfs.ext4
     /// and show ls/put/get on it.
     Demo,
-    /// Disk benchmark (issues 3 and 4): the library, lklfs put/get, the
+    /// Disk benchmark: the library, lklfs put/get, the
     /// host kernel's loop mount and fuse2fs on an ext4, btrfs or xfs image.
     Bench(bench::Args),
     /// One measured step of the benchmark in a fresh process.
