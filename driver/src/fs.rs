@@ -14,11 +14,11 @@ use alloc::vec::Vec;
 
 use driver_ioctl::fsops::{self, FsRequest, Op};
 use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, RenameFlags, Volume};
+use lkl::vfs::KernelVfs;
 use lkl::{Disk, Kernel, MountOptions, Mounted};
 use lkl_abi::BlockDevice;
 use nt::NTSTATUS;
 
-use crate::kvfs::KernelVfs;
 use crate::linux::{self, Live};
 use crate::lowerdisk::LowerDisk;
 use crate::ntdisk::ImageFile;

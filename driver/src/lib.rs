@@ -19,7 +19,6 @@ extern crate alloc;
 mod dispatch;
 mod entry;
 mod fs;
-mod kvfs;
 mod linux;
 mod lowerdisk;
 mod ntdisk;

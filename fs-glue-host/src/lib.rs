@@ -2,8 +2,8 @@
 //! Linux kernel through real syscalls (via `rustix`) on a directory, so the
 //! glue's suites run against Linux's own semantics rather than a mock.
 //!
-//! [`lkl_env::LklVfs`] is the same `Vfs` on the embedded kernel, for the
-//! suites' second half.
+//! `lkl::vfs::KernelVfs` is the same `Vfs` on the embedded kernel (the one
+//! the driver ships), for the suites' second half ([`lkl_env`]).
 //!
 //! Paths are resolved by the host kernel relative to the directory: an
 //! absolute symlink target therefore resolves against the host's `/`, as it

@@ -1,4 +1,4 @@
-//! The embedded-kernel half of fs-glue's tests: the glue over `LklVfs` on an
+//! The embedded-kernel half of fs-glue's tests: the glue over `lkl::vfs::KernelVfs` on an
 //! ext4 image (mkfs.ext4 defaults, made here) mounted in the library.
 //!
 //! - `semantic_suite`: every case of the semantic suite, each on a fresh
@@ -24,9 +24,10 @@ use std::time::Duration;
 use fs_glue::{MountOptions, Volume};
 use fs_glue_host::HostVfs;
 use fs_glue_host::host_env::run_cases;
-use fs_glue_host::lkl_env::{Embedded, Ext4Image, LklEnv, LklVfs, fresh_dir};
+use fs_glue_host::lkl_env::{Embedded, Ext4Image, LklEnv, fresh_dir};
 use fs_glue_host::model::{GlueSubject, run_seed_pair};
 use fs_glue_host::scratch::Scratch;
+use lkl::vfs::KernelVfs;
 use lkl_test_runner::Case;
 
 type R = Result<(), String>;
@@ -87,7 +88,7 @@ fn model_vs_host_kernel() -> R {
         let host_dir = Scratch::new(&format!("model-{seed}"));
         let host = HostVfs::new(host_dir.path()).map_err(|e| format!("open {}: {e}", host_dir.path().display()))?;
         let lkl_dir = fresh_dir(&emb.kernel, &emb.mounted.path, &format!("model-{seed}"))?;
-        let lkl = LklVfs::new(emb.kernel.clone(), &lkl_dir).map_err(|e| format!("open {lkl_dir:?} = {e}"))?;
+        let lkl = KernelVfs::new(emb.kernel.clone(), &lkl_dir).map_err(|e| format!("open {lkl_dir:?} = {e}"))?;
         let mut a = GlueSubject::new(Volume::new(host, MountOptions::default()));
         let mut b = GlueSubject::new(Volume::new(lkl, MountOptions::default()));
         run_seed_pair(seed, STEPS, &mut a, &mut b)?;

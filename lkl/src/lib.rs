@@ -22,6 +22,8 @@ mod spin;
 mod syscalls;
 mod tail;
 mod trampolines;
+#[cfg(feature = "fs-glue")]
+pub mod vfs;
 
 pub use disk::{Disk, MountError, MountOptions, Mounted};
 pub use kernel::{BootConfig, BootError, Kernel};

@@ -1,5 +1,5 @@
 //! The semantic suite: one body per NT rule, generic over the `Vfs`, run
-//! over [`crate::HostVfs`] and [`crate::lkl_env::LklVfs`] (the embedded
+//! over [`crate::HostVfs`] and `lkl::vfs::KernelVfs` (the embedded
 //! kernel on an ext4 image). Each case gets a fresh, empty volume from an [`Env`] and
 //! checks both what Windows sees and what Linux got (through the same Vfs).
 //!
