@@ -109,7 +109,13 @@ fn fmt_check() -> Result<(), String> {
 fn clippy() -> Result<(), String> {
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     windows_tools()?;
-    for (crates, panic) in [(WINDOWS_KERNEL_SIDE, "abort"), (WINDOWS_USER_SIDE, "unwind")] {
+    // The driver twice: the product build and the test build.
+    let groups: [(&[&str], &str, &[&str]); 3] = [
+        (WINDOWS_KERNEL_SIDE, "abort", &[]),
+        (WINDOWS_KERNEL_SIDE, "abort", &["--features", "driver/testing"]),
+        (WINDOWS_USER_SIDE, "unwind", &[]),
+    ];
+    for (crates, panic, features) in groups {
         // Checked where the driver suite builds (target/nt, release), so the
         // kernel's COFF conversion is shared with it; the kernel itself comes
         // from the cache `cargo test` fills.
@@ -118,7 +124,8 @@ fn clippy() -> Result<(), String> {
         for p in crates {
             c.args(["-p", p]);
         }
-        c.args(["--", "-D", "warnings"])
+        c.args(features)
+            .args(["--", "-D", "warnings"])
             .env("LKL_KERNEL_CACHE", root().join("target/kernel"))
             .env("CARGO_PROFILE_RELEASE_PANIC", panic);
         run(&mut c)?;
