@@ -1,5 +1,5 @@
 //! Byte offsets and sizes of every NT structure the glue writes or reads
-//! (x64). The C probe test (fs-glue-host/tests/c_probe.rs) turns [`ALL`]
+//! (x64). The C probe test (tests/fs-glue-testbed/tests/c_probe.rs) turns [`ALL`]
 //! into `_Static_assert`s over mingw-w64's DDK headers, so each number here
 //! is checked against a header nobody here wrote. Structures mingw-w64 lacks
 //! are declared in the probe from Microsoft's documentation; [`Layout::in_mingw`]

@@ -4,7 +4,7 @@
 //! operations into Linux system calls through this crate. It knows NT
 //! semantics (create dispositions, share access, delete-on-close, information
 //! classes, directory enumeration, NTSTATUS) and nothing about IRPs, so it is
-//! tested on Linux against the host kernel (see the `fs-glue-host` crate).
+//! tested on Linux against the host kernel (see the `fs-glue-testbed` crate).
 //!
 //! The entry point is [`Volume`], generic over a [`Vfs`]: the Linux syscall
 //! subset it needs. Every output structure is written byte-exact into a

@@ -1,7 +1,7 @@
 //! The Linux syscall subset the glue needs, as a trait.
 //!
 //! Two implementations: the host kernel through real syscalls on a
-//! directory (`fs-glue-host`, for tests) and the embedded kernel
+//! directory (`fs-glue-testbed`, for tests) and the embedded kernel
 //! (`lkl::vfs`, for the driver and the tests).
 //! Each method has the contract of the Linux syscall of the same name
 //! (see its man page): same flags, same errno for the same condition. Paths

@@ -7,11 +7,11 @@
 #     fails the probe;
 #  3. runs the Wine NT oracle: the same kind of operation sequences through
 #     ntdll under wine64 on a drive backed by a host directory, compared step
-#     by step with the glue (Wine's deviations: fs-glue-host/wine/DEVIATIONS.md);
+#     by step with the glue (Wine's deviations: tests/fs-glue-testbed/wine/DEVIATIONS.md);
 #  4. as root: makes an ext4 image, loop-mounts it on the host kernel and runs
 #     the semantic suite and the randomized model test (more seeds than the
 #     default run) with HostVfs on it, so both sides of the comparison are
-#     ext4; then the embedded-kernel half (fs-glue-host/tests/embedded.rs)
+#     ext4; then the embedded-kernel half (tests/fs-glue-testbed/tests/embedded.rs)
 #     with more seeds than `cargo test`: the semantic suite on an ext4 image
 #     mounted in the library, and the model sequences through the glue over
 #     the host kernel (on the loop mount) and over the library at once, each
@@ -47,7 +47,7 @@ fi
 export PATH="$PATH:/usr/sbin:/sbin"
 
 # --- 2. C probe -------------------------------------------------------------
-if "${CARGO[@]}" test -q -p fs-glue-host --test c_probe -- --include-ignored --nocapture >"$LOG/probe.log" 2>&1; then
+if "${CARGO[@]}" test -q -p fs-glue-testbed --test c_probe -- --include-ignored --nocapture >"$LOG/probe.log" 2>&1; then
     grep -o "[0-9]* facts checked.*" "$LOG/probe.log" | sed "s/^/# /" || true
     ok "fs-glue layouts, constants and statuses match mingw-w64's headers; a wrong layout fails the probe"
 else
@@ -56,7 +56,7 @@ else
 fi
 
 # --- 3. Wine NT oracle ------------------------------------------------------
-if "${CARGO[@]}" test -q -p fs-glue-host --test wine_oracle -- --include-ignored --nocapture >"$LOG/wine.log" 2>&1; then
+if "${CARGO[@]}" test -q -p fs-glue-testbed --test wine_oracle -- --include-ignored --nocapture >"$LOG/wine.log" 2>&1; then
     grep -o "wine oracle: .*" "$LOG/wine.log" | sed "s/^/# /" || true
     ok "fs-glue agrees with Wine's ntdll on seeded operation sequences"
 else
@@ -83,19 +83,19 @@ truncate -s 256M "$IMG"
 "$MKFS_FIXED" mkfs.ext4 -q -F "$IMG"
 mount -o loop "$IMG" "$MNT"
 export FS_GLUE_SCRATCH="$MNT"
-if "${CARGO[@]}" test -q -p fs-glue-host --test semantics -- --nocapture >"$LOG/semantics.log" 2>&1; then
+if "${CARGO[@]}" test -q -p fs-glue-testbed --test semantics -- --nocapture >"$LOG/semantics.log" 2>&1; then
     ok "semantic suite on ext4 ($(grep -c '^case .* ok$' "$LOG/semantics.log") cases)"
 else
     grep -E 'FAILED|panicked' -A4 "$LOG/semantics.log" | head -60
     not_ok "semantic suite on ext4"
 fi
-if FS_GLUE_SEEDS=1..25 "${CARGO[@]}" test -q -p fs-glue-host --test model >"$LOG/model.log" 2>&1; then
+if FS_GLUE_SEEDS=1..25 "${CARGO[@]}" test -q -p fs-glue-testbed --test model >"$LOG/model.log" 2>&1; then
     ok "model test on ext4: 24 seeds x 10,000 operations agree with the NT model"
 else
     grep -E 'seed|panicked' -A16 "$LOG/model.log" | head -60
     not_ok "model test on ext4"
 fi
-if FS_GLUE_SEEDS=1..41 "${CARGO[@]}" test -q -p fs-glue-host --test embedded -- --nocapture >"$LOG/embedded.log" 2>&1; then
+if FS_GLUE_SEEDS=1..41 "${CARGO[@]}" test -q -p fs-glue-testbed --test embedded -- --nocapture >"$LOG/embedded.log" 2>&1; then
     grep -E "^(semantic suite|model test|e2fsck|debugfs)" "$LOG/embedded.log" | sed "s/^/# /" || true
     ok "embedded kernel: semantic suite and 40 seeds x 10,000 operations agree with the host kernel and the model; e2fsck -fn clean"
 else

@@ -5,7 +5,7 @@
 #     mingw-w64 (linker), wine64, e2fsprogs;
 #  2. cross-builds lkl's boot suite and the given-image test for
 #     x86_64-pc-windows-gnu: lkl's build script converts the kernel object
-#     (built once, on Linux) to COFF with coff/ — any relocation it cannot
+#     (built once, on Linux) to COFF with library/lkl-coff/ — any relocation it cannot
 #     convert fails this build; prints the conversion report;
 #  3. in a private Wine prefix: runs the 15 boot-suite cases (boot, syscalls,
 #     threads, panic policy, halt with zero allocations);
