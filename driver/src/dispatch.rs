@@ -57,7 +57,9 @@ pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -
     if crate::entry::is_control(device) {
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     }
-    // SAFETY: as in read_write.
+    // SAFETY: the I/O manager's arguments (a live device of ours and an IRP
+    // we own until completion), at PASSIVE_LEVEL; any device but the
+    // control device is a RAM disk.
     unsafe { crate::ramdisk::flush(device, irp) }
 }
 
@@ -66,8 +68,9 @@ pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -
 pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if !crate::entry::is_control(device) {
         #[cfg(feature = "testing")]
-        // SAFETY: as in read_write: the I/O manager's arguments, and any
-        // device but the control device is a RAM disk.
+        // SAFETY: the I/O manager's arguments (a live device of ours and an
+        // IRP we own until completion), at PASSIVE_LEVEL; any device but the
+        // control device is a RAM disk.
         return unsafe { crate::ramdisk::device_control(device, irp) };
         #[cfg(not(feature = "testing"))]
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
@@ -104,7 +107,9 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
     let fs_request = if code == driver_ioctl::IOCTL_FS { Some(input.to_vec()) } else { None };
     // Validation passed and the request is fully read, so the shared buffer
     // may now be overwritten with the output.
-    // SAFETY: see above; `input` is not used past this point.
+    // SAFETY: for METHOD_BUFFERED the system buffer (non-null when
+    // out_len > 0, checked above) holds at least out_len bytes and is ours
+    // until completion; `input`, which aliases it, is not used past here.
     let out = unsafe { slice::from_raw_parts_mut(output.0, output.1) };
     match code {
         #[cfg(feature = "testing")]

@@ -61,7 +61,8 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
     // only touches objects created here.
     let status = unsafe { create_control_device(driver) };
     if !nt::nt_success(status) {
-        // SAFETY: as in DriverUnload; no device exists.
+        // SAFETY: the pool and host were started above, and no device exists,
+        // so no IRP can use them; PASSIVE_LEVEL (DriverEntry).
         unsafe { stop_host() };
         return status;
     }

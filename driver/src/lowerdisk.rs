@@ -113,8 +113,9 @@ impl LowerDisk {
         if !nt::nt_success(status) {
             return Err(status);
         }
-        // SAFETY: as above (a synchronous completion filled it before
-        // IoCallDriver returned).
+        // SAFETY: the caller's live status block, filled by a synchronous
+        // completion before IoCallDriver returned (or by the completion
+        // before the event was set).
         Ok(unsafe { ptr::read_volatile(ptr::addr_of!((*iosb).Information)) })
     }
 

@@ -161,7 +161,9 @@ impl BlockDevice for ImageFile {
         for (i, chunk) in buf.chunks(CHUNK).enumerate() {
             let mut at = (offset + (i * CHUNK) as u64) as i64;
             let mut iosb = zero_iosb();
-            // SAFETY: as in read_at; ZwWriteFile only reads the buffer.
+            // SAFETY: our handle; `chunk` is readable for its length (ZwWriteFile
+            // only reads it) and outlives the synchronous call; PASSIVE_LEVEL
+            // (kernel I/O threads are host threads).
             let status = unsafe {
                 nt::ZwWriteFile(
                     self.raw(),

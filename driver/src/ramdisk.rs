@@ -188,7 +188,8 @@ pub fn delete(index: u32) -> (u32, u64) {
     if disk.is_null() {
         return (STATUS_NO_SUCH_DEVICE, 0);
     }
-    // SAFETY: as in `save`.
+    // SAFETY: a published disk is freed only by `destroy`, which runs under
+    // LOCK (held here), so `disk` points to a live RamDisk.
     if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
         return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
     }
@@ -240,7 +241,9 @@ pub struct Claim {
 // SAFETY: the disk is shared state made of atomics and a device pointer;
 // it stays alive while any Claim exists (delete refuses).
 unsafe impl Send for Claim {}
-// SAFETY: as above.
+// SAFETY: a Claim only reads the disk's atomics and immutable fields
+// (device, data, len), never through `&mut`, so sharing one between
+// threads is sound for the same reason as sending it.
 unsafe impl Sync for Claim {}
 
 impl Claim {
@@ -285,7 +288,8 @@ fn hold(device: *mut DEVICE_OBJECT) -> Option<Claim> {
         let disk = slot.load(Ordering::SeqCst);
         // SAFETY: published disks stay alive while LOCK is held.
         if !disk.is_null() && unsafe { (*disk).device } == device {
-            // SAFETY: as above.
+            // SAFETY: still under LOCK, so the disk is still alive; `users` is
+            // an atomic, so the shared reference is enough.
             unsafe { (*disk).users.fetch_add(1, Ordering::SeqCst) };
             return Some(Claim { disk });
         }
@@ -356,7 +360,8 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
     if mdl.is_null() || u64::from(unsafe { (*mdl).ByteCount }) < length {
         return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
     }
-    // SAFETY: as above.
+    // SAFETY: `mdl` is non-null (checked above) and describes the IRP's
+    // buffer, which the I/O manager keeps locked until we complete the IRP.
     let buf = unsafe { system_address(mdl) };
     if buf.is_null() {
         return complete(irp, nt::STATUS_INSUFFICIENT_RESOURCES, 0);

@@ -48,7 +48,8 @@ pub fn run(out: &mut [u8]) {
         let r = match unsafe { DEAD_TEST_HOST.start() } {
             Ok(_) => {
                 let r = panic_releases_waiters(&DEAD_TEST_HOST);
-                // SAFETY: as above.
+                // SAFETY: RUNNING (held) serialises start/stop of the second
+                // host, and the case joined every thread it spawned.
                 unsafe { DEAD_TEST_HOST.stop() };
                 r
             }

@@ -36,7 +36,8 @@ pub(crate) fn paint() -> (usize, usize) {
 /// Records the depth reached since `paint`.
 pub(crate) fn measure((top, low): (usize, usize)) {
     let mut p = low;
-    // SAFETY: same range as paint; reading our own stack.
+    // SAFETY: [low, top - TOP_MARGIN) is the range `paint` wrote on this
+    // same thread's stack, which stays mapped while the thread runs.
     while p < top - TOP_MARGIN && unsafe { (p as *const u64).read_volatile() } == PATTERN {
         p += 8;
     }

@@ -62,7 +62,8 @@ unsafe extern "sysv64" fn disk_read(h: *mut c_void, iov: *const DiskIov, count: 
 }
 
 unsafe extern "sysv64" fn disk_write(h: *mut c_void, iov: *const DiskIov, count: u32, off: u64) -> c_int {
-    // SAFETY: as in disk_read; the runs are readable.
+    // SAFETY: h is the handle of a registered disk (freed only after the
+    // kernel removed it); iov describes `count` readable runs.
     let (h, runs) = unsafe { (&*(h as *const Handle), runs(iov, count)) };
     if let [one] = runs {
         // SAFETY: a run of `len` readable bytes of kernel memory.
@@ -79,7 +80,8 @@ unsafe extern "sysv64" fn disk_write(h: *mut c_void, iov: *const DiskIov, count:
 }
 
 unsafe extern "sysv64" fn disk_flush(h: *mut c_void) -> c_int {
-    // SAFETY: as in disk_read.
+    // SAFETY: h is the handle of a registered disk, freed only after the
+    // kernel removed it, so no callback can see it dangling.
     let h = unsafe { &*(h as *const Handle) };
     status(h.dev.flush())
 }
@@ -96,7 +98,9 @@ pub struct Disk {
 // SAFETY: the handle is an Arc of a Send + Sync device, only dereferenced
 // by the kernel's callbacks and by remove_disk.
 unsafe impl Send for Disk {}
-// SAFETY: as above.
+// SAFETY: `&Disk` gives only the index, the name and the handle's address;
+// the handle itself is touched by the kernel's callbacks (serialised by the
+// kernel) and by remove_disk (which takes the Disk by value).
 unsafe impl Sync for Disk {}
 
 impl Disk {

@@ -30,7 +30,8 @@ struct SendPtr(*mut c_void);
 // SAFETY: the C side owns what the pointer designates and hands it to the
 // thread or callback on purpose; Rust never dereferences it.
 unsafe impl Send for SendPtr {}
-// SAFETY: as above; only the C function receiving it uses it.
+// SAFETY: Rust never dereferences the pointer, so a shared SendPtr only
+// copies an address; only the C function receiving it uses it.
 unsafe impl Sync for SendPtr {}
 
 impl SendPtr {

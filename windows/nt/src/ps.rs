@@ -72,8 +72,9 @@ pub unsafe fn ps_thread_type() -> *mut OBJECT_TYPE {
 /// `*IoDeviceObjectType`.
 ///
 /// # Safety
-/// As for [`ps_thread_type`].
+/// The image must have been loaded by the kernel (the import slot is bound).
 pub unsafe fn io_device_object_type() -> *mut OBJECT_TYPE {
-    // SAFETY: as in ps_thread_type.
+    // SAFETY: the loader bound the slot to ntoskrnl's IoDeviceObjectType
+    // variable, which lives as long as the system.
     unsafe { *__imp_IoDeviceObjectType }
 }
