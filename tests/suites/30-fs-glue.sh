@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fs-glue beyond `cargo test --workspace`:
 #
-#  1. installs what it needs (idempotent): mingw-w64, e2fsprogs;
+#  1. installs what it needs (idempotent): mingw-w64, wine64, e2fsprogs;
 #  2. proves every structure layout, NT constant and NTSTATUS fs-glue writes
 #     against mingw-w64's DDK headers (the C probe), and that a wrong layout
 #     fails the probe;
@@ -19,31 +19,15 @@
 #     unmounts and checks the loop image with e2fsck -fn.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-MKFS_FIXED="$ROOT/tests/mkfs-fixed"
-cd "$ROOT"
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-finish() {
-    echo "30-fs-glue: $PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-}
+SUITE=30-fs-glue
+# shellcheck source=../wine/suite-common.sh
+source "$(dirname "$0")/../wine/suite-common.sh"
 CARGO=(nice -n 10 cargo)
 LOG="$ROOT/target/fs-glue-suite"
 mkdir -p "$LOG"
 
 # --- 1. tools ---------------------------------------------------------------
-need=()
-command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
-command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
-[ -x /usr/lib/wine/wine64 ] || need+=(wine64)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "# installing ${need[*]}"
-    apt-get -o DPkg::Lock::Timeout=900 update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
-fi
+install_windows_tools
 export PATH="$PATH:/usr/sbin:/sbin"
 
 # --- 2. C probe -------------------------------------------------------------
