@@ -125,23 +125,11 @@ else
 fi
 
 # --- 4. Wine ----------------------------------------------------------------
-export WINEPREFIX="$TDIR/wineprefix"
-export WINEDLLOVERRIDES="mscoree,mshtml="
-export WINEDEBUG="-all,warn+debugstr,err+seh,err+ntoskrnl"
-export WINEARCH=win64
-WINE="$WINE_BIN/wine64"
-WINESERVER="$WINE_BIN/wineserver"
 LOG="$TDIR/wine.log"
 : >"$LOG"
-
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    echo "# creating the Wine prefix (offline)"
-    timeout 300 "$WINE" wineboot -i >>"$LOG" 2>&1
-    "$WINESERVER" -w
-fi
+wine_prefix "$TDIR/wineprefix" "-all,warn+debugstr,err+seh,err+ntoskrnl" "$LOG"
 mkdir -p "$WINEPREFIX/drive_c/lklfs-test"
-x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/lklfs-test/bcryptprimitives.dll" \
-    tests/wine/processprng-shim.c tests/wine/processprng-shim.def -ladvapi32
+processprng_shim "$WINEPREFIX/drive_c/lklfs-test"
 cp "$OUT/driver-client.exe" "$WINEPREFIX/drive_c/lklfs-test/"
 cp "$SYS" "$WINEPREFIX/drive_c/windows/system32/drivers/lklfs.sys"
 

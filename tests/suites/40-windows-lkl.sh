@@ -43,22 +43,8 @@ if [ -n "$report" ]; then
 fi
 
 # --- 3. Wine: the boot suite ------------------------------------------------
-export WINEPREFIX="$TDIR/wineprefix"
-export WINEDLLOVERRIDES="mscoree,mshtml="
-export WINEDEBUG="-all,err+seh"
-export WINEARCH=win64
-WINE="$WINE_BIN/wine64"
-WINESERVER="$WINE_BIN/wineserver"
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    echo "# creating the Wine prefix (offline)"
-    timeout 300 "$WINE" wineboot -i >"$TDIR/wineboot.log" 2>&1
-    "$WINESERVER" -w
-fi
-# Rust std imports bcryptprimitives!ProcessPrng, which Wine 8.0 lacks: the
-# shim goes next to the test programs (the application directory is
-# searched first).
-x86_64-w64-mingw32-gcc -O2 -shared -o "target/$TARGET/debug/deps/bcryptprimitives.dll" \
-    tests/wine/processprng-shim.c tests/wine/processprng-shim.def -ladvapi32
+wine_prefix "$TDIR/wineprefix" "-all,err+seh" "$TDIR/wineboot.log"
+processprng_shim "target/$TARGET/debug/deps"
 
 set +e
 timeout 300 "$WINE" "$KERNEL_EXE" >"$TDIR/kernel.out" 2>&1

@@ -33,24 +33,11 @@ ok "lklfs builds for Linux and $TARGET (kernel object converted to COFF)"
 LIN="$ROOT/target/release/lklfs"
 
 # --- 3. Wine ----------------------------------------------------------------
-export WINEPREFIX="$TDIR/wineprefix"
-export WINEDLLOVERRIDES="mscoree,mshtml="
-export WINEDEBUG="-all"
-export WINEARCH=win64
-WINE="$WINE_BIN/wine64"
-WINESERVER="$WINE_BIN/wineserver"
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    echo "# creating the Wine prefix (offline)"
-    timeout 300 "$WINE" wineboot -i >"$TDIR/wineboot.log" 2>&1
-    "$WINESERVER" -w
-fi
+wine_prefix "$TDIR/wineprefix" "-all" "$TDIR/wineboot.log"
 DIR="$WINEPREFIX/drive_c/lklfs"
 rm -rf "$DIR" "$TDIR/src"
 mkdir -p "$DIR" "$TDIR/src/sub/deeper"
-# Rust std imports bcryptprimitives!ProcessPrng, absent in Wine 8.0: the
-# shim goes next to the program.
-x86_64-w64-mingw32-gcc -O2 -shared -o "$DIR/bcryptprimitives.dll" \
-    tests/wine/processprng-shim.c tests/wine/processprng-shim.def -ladvapi32
+processprng_shim "$DIR"
 cp "$ROOT/target/$TARGET/release/lklfs.exe" "$DIR/"
 # Fixed content and times, so both builds see exactly the same tree.
 printf 'hello from Linux\n' >"$TDIR/src/a.txt"

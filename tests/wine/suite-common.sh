@@ -31,3 +31,27 @@ install_windows_tools() {
         DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${need[@]}" >/dev/null
     fi
 }
+
+# A private 64-bit Wine prefix, created offline on first use:
+# wine_prefix PREFIX WINEDEBUG LOG. Sets WINE and WINESERVER.
+wine_prefix() {
+    export WINEPREFIX=$1
+    export WINEDEBUG=$2
+    export WINEDLLOVERRIDES="mscoree,mshtml="
+    export WINEARCH=win64
+    WINE="$WINE_BIN/wine64"
+    WINESERVER="$WINE_BIN/wineserver"
+    if [ ! -f "$WINEPREFIX/system.reg" ]; then
+        echo "# creating the Wine prefix (offline)"
+        timeout 300 "$WINE" wineboot -i >>"$3" 2>&1
+        "$WINESERVER" -w
+    fi
+}
+
+# Rust std imports bcryptprimitives!ProcessPrng, which Wine 8.0 lacks: the
+# shim goes next to the program that needs it (the application directory
+# is searched first). processprng_shim DIR
+processprng_shim() {
+    x86_64-w64-mingw32-gcc -O2 -shared -o "$1/bcryptprimitives.dll" \
+        "$ROOT/tests/wine/processprng-shim.c" "$ROOT/tests/wine/processprng-shim.def" -ladvapi32
+}
