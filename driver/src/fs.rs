@@ -30,8 +30,6 @@ use crate::workers;
 const SHARE_ALL: u32 = 7;
 /// FILE_ATTRIBUTE_NORMAL.
 const ATTRIBUTE_NORMAL: u32 = 0x80;
-/// STATUS_UNRECOGNIZED_VOLUME: no file system Linux knows on the image.
-const STATUS_UNRECOGNIZED_VOLUME: NtStatus = NtStatus(0xC000_014F);
 /// FILE_DISPOSITION_DELETE.
 const DISPOSITION_DELETE: u32 = 1;
 
@@ -228,7 +226,7 @@ fn mount_on_worker(
             // A disk with no file system Linux knows is an unrecognised
             // volume to Windows; other failures keep their errno's status.
             return Err(if e.errno == lkl::Errno::EINVAL {
-                STATUS_UNRECOGNIZED_VOLUME
+                NtStatus::UNRECOGNIZED_VOLUME
             } else {
                 NtStatus::from(e.errno)
             });

@@ -25,9 +25,6 @@ use crate::{HOST, workers};
 pub(crate) const STATUS_NOT_BOOTED: NTSTATUS = proto::STATUS_NOT_BOOTED as NTSTATUS;
 pub(crate) const STATUS_WRONG_STATE: NTSTATUS = proto::STATUS_WRONG_STATE as NTSTATUS;
 pub(crate) const STATUS_LINUX_DEAD: NTSTATUS = proto::STATUS_LINUX_DEAD as NTSTATUS;
-const _: () = assert!(STATUS_NOT_BOOTED == nt::STATUS_DEVICE_NOT_READY);
-const _: () = assert!(STATUS_WRONG_STATE == nt::STATUS_INVALID_DEVICE_STATE);
-const _: () = assert!(STATUS_LINUX_DEAD == nt::STATUS_IO_DEVICE_ERROR);
 
 /// A running kernel and what is mounted in it.
 pub struct Live {

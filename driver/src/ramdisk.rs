@@ -27,10 +27,6 @@ use crate::dispatch::complete;
 use crate::ntdisk::ImageFile;
 
 const SECTOR: u64 = 512;
-/// STATUS_OBJECT_NAME_COLLISION: the slot already holds a RAM disk.
-const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
-/// STATUS_NO_SUCH_DEVICE: the slot is empty.
-const STATUS_NO_SUCH_DEVICE: u32 = 0xC000_000E;
 
 /// One RAM disk. Lives in a Box whose address is published in `DISKS`.
 pub struct RamDisk {
@@ -77,7 +73,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
     let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
     let _g = LOCK.lock();
     if !slot.load(Ordering::SeqCst).is_null() {
-        return (STATUS_OBJECT_NAME_COLLISION, 0);
+        return (nt::STATUS_OBJECT_NAME_COLLISION as u32, 0);
     }
     let image = match ImageFile::open(path, true) {
         Ok(f) => f,
@@ -158,7 +154,7 @@ pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
     let _g = LOCK.lock();
     let disk = slot.load(Ordering::SeqCst);
     if disk.is_null() {
-        return (STATUS_NO_SUCH_DEVICE, 0);
+        return (nt::STATUS_NO_SUCH_DEVICE as u32, 0);
     }
     // SAFETY: published disks stay alive while LOCK is held (only delete,
     // under LOCK, frees them).
@@ -186,7 +182,7 @@ pub fn delete(index: u32) -> (u32, u64) {
     let _g = LOCK.lock();
     let disk = slot.load(Ordering::SeqCst);
     if disk.is_null() {
-        return (STATUS_NO_SUCH_DEVICE, 0);
+        return (nt::STATUS_NO_SUCH_DEVICE as u32, 0);
     }
     // SAFETY: a published disk is freed only by `destroy`, which runs under
     // LOCK (held here), so `disk` points to a live RamDisk.
@@ -337,7 +333,7 @@ unsafe fn system_address(mdl: *mut MDL) -> *mut u8 {
 /// # Safety
 /// A dispatch routine's arguments, `device` being a RAM disk device.
 pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
-    let Some(disk) = hold(device) else { return complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0) };
+    let Some(disk) = hold(device) else { return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0) };
     // SAFETY: a dispatch routine's IRP has a current stack location; Read
     // and Write parameters share one layout.
     let (major, length, offset, mdl) = unsafe {
@@ -392,7 +388,7 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
             disk.flush_irps.fetch_add(1, Ordering::Relaxed);
             complete(irp, nt::STATUS_SUCCESS, 0)
         }
-        None => complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0),
+        None => complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0),
     }
 }
 
@@ -401,7 +397,7 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
 /// # Safety
 /// As [`read_write`].
 pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
-    let Some(disk) = hold(device) else { return complete(irp, STATUS_NO_SUCH_DEVICE as NTSTATUS, 0) };
+    let Some(disk) = hold(device) else { return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0) };
     // SAFETY: current stack location of a dispatch routine's IRP; for
     // METHOD_BUFFERED the system buffer holds OutputBufferLength bytes.
     unsafe {

@@ -9,9 +9,9 @@ use std::time::Instant;
 use driver_ioctl::fsops::Op;
 
 use crate::fsclient::{
-    FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, STATUS_SUCCESS, handle_op, mount, open, read_up_to, unmount,
-    write_all,
+    FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, handle_op, mount, open, read_up_to, unmount, write_all,
 };
+use crate::status::STATUS_SUCCESS;
 use crate::win::{Handle, Report};
 
 /// What cycle `n` writes: its number, repeated, so a later cycle or the

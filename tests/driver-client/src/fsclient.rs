@@ -8,6 +8,10 @@
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
 
+use crate::status::{
+    STATUS_END_OF_FILE, STATUS_MEDIA_WRITE_PROTECTED, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND,
+    STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
+};
 use crate::win::{Handle, Report, ioctl};
 
 pub(crate) const FILE_OPEN: u32 = 1;
@@ -19,13 +23,7 @@ const FILE_ALL_ACCESS: u32 = 0x001F_01FF;
 const FILE_CREATED: u64 = 2;
 const FILE_OPENED: u64 = 1;
 const FILE_NAMES_INFORMATION: u32 = 12;
-pub(crate) const STATUS_SUCCESS: u32 = 0;
-pub(crate) const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
-pub(crate) const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
-const STATUS_END_OF_FILE: u32 = 0xC000_0011;
-const STATUS_MEDIA_WRITE_PROTECTED: u32 = 0xC000_00A2;
 const FILE_GENERIC_READ: u32 = 0x0012_0089;
-pub(crate) const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000_014F;
 pub(crate) const CHUNK: usize = 1 << 20;
 /// Bytes of the big file.
 pub(crate) const BIG: usize = 16 << 20;

@@ -14,10 +14,10 @@
 use driver_ioctl::fsops::{FsRequest, FsType, Op};
 
 use crate::fsclient::{
-    CHUNK, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, STATUS_SUCCESS,
-    STATUS_UNRECOGNIZED_VOLUME, big_content, call, handle_op, list, open, read_up_to, unmount, want, wide_bytes,
-    write_all, write_expected,
+    CHUNK, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, big_content, call, handle_op, list,
+    open, read_up_to, unmount, want, wide_bytes, write_all, write_expected,
 };
+use crate::status::{STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME};
 use crate::win::{Handle, Report};
 
 const FILE_BASIC_INFORMATION: u32 = 4;

@@ -24,6 +24,8 @@ mod linux;
 #[cfg(windows)]
 mod ramdiskclient;
 #[cfg(windows)]
+mod status;
+#[cfg(windows)]
 mod win;
 
 #[cfg(windows)]

@@ -10,13 +10,12 @@ use std::ptr;
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
 
-use crate::fsclient::{
-    Reply, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS, Target, call, file_ops,
-    mount_device, unmount, want, wide_bytes,
+use crate::fsclient::{Reply, Target, call, file_ops, mount_device, unmount, want, wide_bytes};
+use crate::status::{
+    STATUS_INVALID_DEVICE_STATE, STATUS_NO_SUCH_DEVICE, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND,
+    STATUS_SUCCESS,
 };
-use crate::win::{CloseHandle, Handle, Report};
-
-const ERROR_INVALID_PARAMETER: u32 = 87;
+use crate::win::{CloseHandle, ERROR_INVALID_PARAMETER, GENERIC_READ, GENERIC_WRITE, Handle, Report};
 
 #[repr(C)]
 struct Overlapped {
@@ -43,8 +42,6 @@ unsafe extern "system" {
     fn GetLastError() -> u32;
 }
 
-const STATUS_NO_SUCH_DEVICE: u32 = 0xC000_000E;
-const STATUS_INVALID_DEVICE_STATE: u32 = 0xC000_0184;
 const DISK: u32 = 0;
 
 fn ramdisk_op(dev: Handle, op: Op, path: &str) -> Result<Reply, String> {
@@ -84,7 +81,6 @@ fn transfer(h: Handle, write: bool, buf: &mut [u8], offset: u64) -> Result<u32, 
 /// inside the disk are served; misaligned or out-of-range requests are
 /// refused with STATUS_INVALID_PARAMETER before any byte moves.
 fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
-    const GENERIC_READ_WRITE: u32 = 0xC000_0000;
     const SHARE_READ_WRITE: u32 = 3;
     const OPEN_EXISTING: u32 = 3;
     let path: Vec<u16> = format!("\\\\?\\GLOBALROOT{device}").encode_utf16().chain(Some(0)).collect();
@@ -92,7 +88,7 @@ fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
     let h = unsafe {
         CreateFileW(
             path.as_ptr(),
-            GENERIC_READ_WRITE,
+            GENERIC_READ | GENERIC_WRITE,
             SHARE_READ_WRITE,
             ptr::null_mut(),
             OPEN_EXISTING,

@@ -7,8 +7,8 @@ use driver_ioctl as proto;
 
 pub(crate) type Handle = *mut c_void;
 const INVALID_HANDLE: Handle = -1isize as Handle;
-const GENERIC_READ: u32 = 0x8000_0000;
-const GENERIC_WRITE: u32 = 0x4000_0000;
+pub(crate) const GENERIC_READ: u32 = nt::GENERIC_READ;
+pub(crate) const GENERIC_WRITE: u32 = nt::GENERIC_WRITE;
 const OPEN_EXISTING: u32 = 3;
 const ERROR_INVALID_FUNCTION: u32 = 1;
 const ERROR_ACCESS_DENIED: u32 = 5;

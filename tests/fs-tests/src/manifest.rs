@@ -11,8 +11,9 @@ use std::path::Path;
 
 use lkl::{Kernel, sys};
 
-use crate::sha256::{Hasher, hex};
+use crate::sha256::{Sha256, hex};
 use crate::{R, es};
+use sha2::Digest as _;
 
 /// Entry type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -168,7 +169,7 @@ fn cstr(s: &str) -> R<CString> {
 pub fn lib_hash(k: &Kernel, path: &str, size: u64) -> R<[u8; 32]> {
     let c = cstr(path)?;
     let fd = k.open(&c, sys::O_RDONLY | sys::O_CLOEXEC, 0).map_err(|e| format!("open({path}) = {e}"))?;
-    let mut h = Hasher::for_size(size)?;
+    let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
     let r = loop {
@@ -176,9 +177,7 @@ pub fn lib_hash(k: &Kernel, path: &str, size: u64) -> R<[u8; 32]> {
             Ok(0) => break Ok(()),
             Ok(n) => {
                 total += n as u64;
-                if let Err(e) = h.update(&buf[..n]) {
-                    break Err(e);
-                }
+                h.update(&buf[..n]);
             }
             Err(e) => break Err(format!("read({path}) = {e}")),
         }
@@ -188,7 +187,7 @@ pub fn lib_hash(k: &Kernel, path: &str, size: u64) -> R<[u8; 32]> {
     if total != size {
         return Err(format!("{path}: read {total} bytes, stat says {size}"));
     }
-    h.finish()
+    Ok(h.finalize().into())
 }
 
 /// The manifest of the tree under `root` as the library sees it.
@@ -258,18 +257,18 @@ fn host_xattrs(path: &Path) -> R<BTreeMap<String, Vec<u8>>> {
 }
 
 /// Hashes a host file.
-pub fn host_hash(path: &Path, size: u64) -> R<[u8; 32]> {
+pub fn host_hash(path: &Path) -> R<[u8; 32]> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("open {}: {e}", path.display()))?;
-    let mut h = Hasher::for_size(size)?;
+    let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f.read(&mut buf).map_err(|e| format!("read {}: {e}", path.display()))?;
         if n == 0 {
             break;
         }
-        h.update(&buf[..n])?;
+        h.update(&buf[..n]);
     }
-    h.finish()
+    Ok(h.finalize().into())
 }
 
 /// The manifest of the tree under `root` as the host kernel sees it.
@@ -290,7 +289,7 @@ pub fn from_host(root: &Path, with_xattrs: bool) -> R<Manifest> {
             _ => None,
         };
         let sha256 = match kind {
-            Kind::File => Some(host_hash(&full, md.size())?),
+            Kind::File => Some(host_hash(&full)?),
             _ => None,
         };
         if kind == Kind::Dir {

@@ -9,8 +9,9 @@ use lkl::sys::{self, Timespec};
 use lkl::{Errno, Kernel};
 
 use crate::rng::Rng;
-use crate::sha256::Hasher;
+use crate::sha256::Sha256;
 use crate::{R, es};
+use sha2::Digest as _;
 
 /// What a file system can keep.
 #[derive(Clone, Copy, Debug)]
@@ -60,14 +61,14 @@ impl Lib<'_> {
             .open(&self.p(rel), sys::O_CREAT | sys::O_TRUNC | sys::O_WRONLY | sys::O_CLOEXEC, 0o644)
             .map_err(|e| fail(format!("open({rel}, O_CREAT)"), e))?;
         let mut rng = Rng::new(seed);
-        let mut h = Hasher::for_size(size)?;
+        let mut h = Sha256::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut left = size;
         let r = (|| {
             while left > 0 {
                 let n = left.min(buf.len() as u64) as usize;
                 rng.fill(&mut buf[..n]);
-                h.update(&buf[..n])?;
+                h.update(&buf[..n]);
                 let w = self.k.write(fd, &buf[..n]).map_err(|e| fail(format!("write({rel}, {n})"), e))?;
                 if w != n {
                     return Err(format!("write({rel}, {n}) = {w}: short"));
@@ -82,7 +83,7 @@ impl Lib<'_> {
         let c = self.k.close(fd).map_err(|e| fail(format!("close({rel})"), e));
         r?;
         c?;
-        h.finish()
+        Ok(h.finalize().into())
     }
 
     /// Opens `rel` for writing, runs `f` on the fd, closes.
@@ -206,7 +207,7 @@ pub fn build(l: &Lib, caps: Caps, seed: u64) -> R<Written> {
     let mut sparse = vec![0u8; 10 << 20];
     sparse[..4096].copy_from_slice(&head);
     sparse[6 << 20..(6 << 20) + 4096].copy_from_slice(&tail);
-    w.insert("files/sparse".into(), crate::sha256::digest(&sparse)?);
+    w.insert("files/sparse".into(), crate::sha256::digest(&sparse));
     if caps.posix {
         l.mkdir("links", 0o755)?;
         l.symlink("../files/s-4096", "links/rel")?;

@@ -516,9 +516,10 @@ mod tests {
         r.out_len = 8;
         bad(&r);
         let mut out = vec![0u8; 20];
-        fsops::encode_reply_header(&mut out, 0xC000_0035, 2);
+        let collision = nt::STATUS_OBJECT_NAME_COLLISION as u32;
+        fsops::encode_reply_header(&mut out, collision, 2);
         let r = fsops::decode_reply(&out).unwrap();
-        assert_eq!((r.status, r.information, r.payload.len()), (0xC000_0035, 2, 4));
+        assert_eq!((r.status, r.information, r.payload.len()), (collision, 2, 4));
     }
 
     #[test]

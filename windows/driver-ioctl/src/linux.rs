@@ -16,12 +16,14 @@
 
 use crate::{MAGIC, Reject, VERSION};
 
+// The values are the `nt` crate's, which its DDK probe holds against
+// mingw-w64's headers; the wire carries them as u32.
 /// NTSTATUS of a request that needs a running kernel when none runs.
-pub const STATUS_NOT_BOOTED: u32 = 0xC000_00A3;
+pub const STATUS_NOT_BOOTED: u32 = nt::STATUS_DEVICE_NOT_READY as u32;
 /// NTSTATUS of a boot while a kernel runs or after one ran in this load.
-pub const STATUS_WRONG_STATE: u32 = 0xC000_0184;
+pub const STATUS_WRONG_STATE: u32 = nt::STATUS_INVALID_DEVICE_STATE as u32;
 /// NTSTATUS of every Linux request after a Linux panic.
-pub const STATUS_LINUX_DEAD: u32 = 0xC000_0185;
+pub const STATUS_LINUX_DEAD: u32 = nt::STATUS_IO_DEVICE_ERROR as u32;
 
 /// Bytes of the request header: magic, version.
 pub const HEADER_SIZE: usize = 8;
