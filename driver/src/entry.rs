@@ -108,16 +108,23 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         for slot in d.MajorFunction.iter_mut() {
             *slot = Some(dispatch::unsupported);
         }
-        d.MajorFunction[nt::IRP_MJ_CREATE as usize] = Some(dispatch::create_close);
-        d.MajorFunction[nt::IRP_MJ_CLOSE as usize] = Some(dispatch::create_close);
-        d.MajorFunction[nt::IRP_MJ_CLEANUP as usize] = Some(dispatch::create_close);
-        d.MajorFunction[nt::IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+        let mut set = |major: u8, routine: nt::DRIVER_DISPATCH| {
+            // Every IRP_MJ_* code is below the table's length
+            // (IRP_MJ_MAXIMUM_FUNCTION + 1); `get_mut` keeps that checked.
+            if let Some(slot) = d.MajorFunction.get_mut(usize::from(major)) {
+                *slot = Some(routine);
+            }
+        };
+        set(nt::IRP_MJ_CREATE, dispatch::create_close);
+        set(nt::IRP_MJ_CLOSE, dispatch::create_close);
+        set(nt::IRP_MJ_CLEANUP, dispatch::create_close);
+        set(nt::IRP_MJ_DEVICE_CONTROL, dispatch::device_control);
         // Only the test RAM disks (`ramdisk.rs`) serve these.
         #[cfg(feature = "testing")]
         {
-            d.MajorFunction[nt::IRP_MJ_READ as usize] = Some(dispatch::read_write);
-            d.MajorFunction[nt::IRP_MJ_WRITE as usize] = Some(dispatch::read_write);
-            d.MajorFunction[nt::IRP_MJ_FLUSH_BUFFERS as usize] = Some(dispatch::flush);
+            set(nt::IRP_MJ_READ, dispatch::read_write);
+            set(nt::IRP_MJ_WRITE, dispatch::read_write);
+            set(nt::IRP_MJ_FLUSH_BUFFERS, dispatch::flush);
         }
         d.DriverUnload = Some(driver_unload);
         (*device).Flags |= nt::DO_BUFFERED_IO;

@@ -114,7 +114,8 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
             },
             (op, _) => {
                 let Some(m) = live.mount.as_mut() else { return linux::STATUS_NOT_BOOTED };
-                let payload = &mut out[fsops::REPLY_HEADER..];
+                // `FsRequest::decode` accepted `out`, so it holds the header.
+                let Some(payload) = out.get_mut(fsops::REPLY_HEADER..) else { return nt::STATUS_INVALID_PARAMETER };
                 let mut result = (NtStatus::SUCCESS, 0);
                 workers::run(|| result = file_op(&mut m.volume, op, &req, &name, payload));
                 result

@@ -21,7 +21,9 @@ pub extern "C" fn rust_eh_personality() {}
 /// The precompiled `alloc` has landing pads that resume unwinding; with
 /// panic=abort nothing ever unwinds, so this is unreachable. (libgcc_eh,
 /// which defines it for user mode, is not allowed into a kernel image.)
+/// Should it ever run, it is a broken invariant like any panic: bugcheck with
+/// the project's code and this location.
 #[unsafe(no_mangle)]
 pub extern "C" fn _Unwind_Resume() -> ! {
-    panic!("_Unwind_Resume called although the driver never unwinds")
+    lkl_ntk_host::print::bugcheck_here("_Unwind_Resume called although the driver never unwinds", file!(), line!())
 }

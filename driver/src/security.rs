@@ -114,26 +114,28 @@ unsafe fn verify(handle: nt::HANDLE, first: &SID, second: &SID) -> NTSTATUS {
         return status;
     }
     let b = &buf.0;
-    let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
-    let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    let dacl = u32_at(16) as usize;
-    if dacl == 0 || dacl + 8 > b.len() || u16_at(dacl + 4) != 2 {
+    // Reads past the descriptor give None, which fails the check below.
+    let u16_at = |i: usize| b.get(i..i + 2).and_then(|s| s.try_into().ok()).map(u16::from_le_bytes);
+    let u32_at = |i: usize| b.get(i..i + 4).and_then(|s| s.try_into().ok()).map(u32::from_le_bytes);
+    let Some(dacl) = u32_at(16).map(|d| d as usize) else { return nt::STATUS_INTERNAL_ERROR };
+    if dacl == 0 || dacl + 8 > b.len() || u16_at(dacl + 4) != Some(2) {
         return nt::STATUS_INTERNAL_ERROR;
     }
     // Each ACE: header (type u8, flags u8, size u16), mask u32, then the SID.
     let mut ace = dacl + 8;
     for want in [first, second] {
         let sid_len = 8 + 4 * want.SubAuthorityCount as usize;
-        if ace + 8 + sid_len > b.len() || b[ace] != 0 || u32_at(ace + 4) != nt::FILE_ALL_ACCESS {
+        if ace + 8 + sid_len > b.len() || b.get(ace) != Some(&0) || u32_at(ace + 4) != Some(nt::FILE_ALL_ACCESS) {
             return nt::STATUS_INTERNAL_ERROR;
         }
         // SAFETY: `want` points to a SID followed by its sub-authorities
         // (the second one is a Sid2), `sid_len` bytes in all.
         let want_bytes = unsafe { core::slice::from_raw_parts((want as *const SID).cast::<u8>(), sid_len) };
-        if &b[ace + 8..ace + 8 + sid_len] != want_bytes {
+        if b.get(ace + 8..ace + 8 + sid_len) != Some(want_bytes) {
             return nt::STATUS_INTERNAL_ERROR;
         }
-        ace += u16_at(ace + 2) as usize;
+        let Some(size) = u16_at(ace + 2) else { return nt::STATUS_INTERNAL_ERROR };
+        ace += size as usize;
     }
     nt::STATUS_SUCCESS
 }

@@ -39,7 +39,7 @@ impl<const N: usize> StackText<N> {
 
     /// The text so far.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -51,9 +51,14 @@ impl<const N: usize> Default for StackText<N> {
 
 impl<const N: usize> Write for StackText<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(N - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
+        // Text past the buffer is cut, never an error: this is the panic
+        // path's printer.
+        let room = self.buf.get_mut(self.len..).unwrap_or_default();
+        let n = s.len().min(room.len());
+        if let (Some(dst), Some(src)) = (room.get_mut(..n), s.as_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+            self.len += n;
+        }
         Ok(())
     }
 }
@@ -73,4 +78,16 @@ pub fn bugcheck_on_panic(info: &core::panic::PanicInfo<'_>) -> ! {
     // SAFETY: KeBugCheckEx never returns; the file name is static data the
     // debugger can read from the parameters.
     unsafe { nt::KeBugCheckEx(BUGCHECK_RUST_PANIC, file.as_ptr() as usize, file.len(), line as usize, col as usize) }
+}
+
+/// A broken invariant found without a panic (for example a routine that must
+/// be unreachable): prints `what` and bugchecks like [`bugcheck_on_panic`],
+/// with `file` and `line` as the parameters.
+pub fn bugcheck_here(what: &str, file: &'static str, line: u32) -> ! {
+    let mut text = StackText::<256>::new();
+    let _ = writeln!(text, "lklfs: {what} at {file}:{line}");
+    print(text.as_bytes());
+    // SAFETY: KeBugCheckEx never returns; the file name is static data the
+    // debugger can read from the parameters.
+    unsafe { nt::KeBugCheckEx(BUGCHECK_RUST_PANIC, file.as_ptr() as usize, file.len(), line as usize, 0) }
 }
