@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{HOST, dispatch, linux, ramdisk, security, selftest, workers};
+use crate::{HOST, dispatch, linux, ramdisk, security, workers};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -46,12 +46,6 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
         // SAFETY: the host started above and nothing else uses it.
         unsafe { HOST.stop() };
         return nt::STATUS_INSUFFICIENT_RESOURCES;
-    }
-    // SAFETY: once, before any IRP can arrive.
-    unsafe {
-        selftest::init();
-        linux::init();
-        ramdisk::init();
     }
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
     // only touches objects created here.
