@@ -246,8 +246,9 @@ impl<T> Deref for MutexGuard<'_, T> {
 
 impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as in `deref`, and the guard is borrowed mutably, so this
-        // is the only reference for the borrow's length.
+        // SAFETY: the guard holds the semaphore's only unit, so no other
+        // guard exists, and this one is borrowed mutably: the returned
+        // reference is the only one to the data while the borrow lives.
         unsafe { &mut *self.mutex.data.get() }
     }
 }

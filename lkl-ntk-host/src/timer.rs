@@ -87,8 +87,8 @@ impl Timers {
     pub(crate) unsafe fn stop(&'static self) {
         self.shutdown.store(true, Ordering::SeqCst);
         self.wake.set();
-        // Taken out first: joining with the lock held would be harmless, but
-        // there is no reason to.
+        // Joined after the lock is released: the thread's exit then cannot
+        // depend on it.
         let thread = self.thread.lock().take();
         if let Some(t) = thread {
             crate::thread::join(t);
