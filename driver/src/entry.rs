@@ -6,9 +6,9 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 
-use crate::{HOST, dispatch, linux, security, workers};
 #[cfg(feature = "testing")]
-use crate::{ramdisk, selftest};
+use crate::ramdisk;
+use crate::{HOST, dispatch, linux, security, workers};
 
 static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
 static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
@@ -48,14 +48,6 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
         // SAFETY: the host started above and nothing else uses it.
         unsafe { HOST.stop() };
         return nt::STATUS_INSUFFICIENT_RESOURCES;
-    }
-    // SAFETY: once, before any IRP can arrive.
-    unsafe {
-        #[cfg(feature = "testing")]
-        selftest::init();
-        linux::init();
-        #[cfg(feature = "testing")]
-        ramdisk::init();
     }
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
     // only touches objects created here.

@@ -10,14 +10,13 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
-use core::cell::UnsafeCell;
 
 #[cfg(feature = "testing")]
 use driver_ioctl::linux::PanicReply;
 use driver_ioctl::linux::{self as proto, HaltReply, Info};
 use lkl::{BootConfig, Errno, Kernel};
 use lkl_abi::Host;
-use lkl_ntk_host::sync::RawSemaphore;
+use lkl_ntk_host::sync::Mutex;
 use nt::NTSTATUS;
 
 use crate::{HOST, workers};
@@ -45,40 +44,17 @@ enum State {
     Over,
 }
 
-/// The kernel's state behind a sleeping lock (a binary KSEMAPHORE). It is
-/// held by the dispatch thread across a whole control request, including
-/// the wait for the worker that calls into Linux: control requests are rare
-/// and must not interleave (a halt must not race a syscall). It is never
-/// taken by a worker or by anything Linux calls, so it cannot deadlock with
-/// the library's own locks.
-struct Control {
-    sem: RawSemaphore,
-    /// Guarded by `sem`.
-    state: UnsafeCell<State>,
-}
-
-// SAFETY: `state` is only touched while `sem` is held (see `with_state`).
-unsafe impl Sync for Control {}
-
-static CONTROL: Control = Control { sem: RawSemaphore::new(), state: UnsafeCell::new(State::Never) };
-
-/// # Safety
-/// Once, from DriverEntry, before any IRP can arrive.
-pub unsafe fn init() {
-    // SAFETY: nothing waits on the semaphore yet (caller's contract); it is
-    // a static, so it never moves.
-    unsafe { CONTROL.sem.init(1) };
-}
+/// The kernel's state, behind a sleeping lock. It is held by the dispatch
+/// thread across a whole control request, including the wait for the worker
+/// that calls into Linux: control requests are rare and must not interleave
+/// (a halt must not race a syscall). It is never taken by a worker or by
+/// anything Linux calls, so it cannot deadlock with the library's own locks.
+static CONTROL: Mutex<State> = Mutex::new(State::Never);
 
 /// Runs `f` with the state, serialised with every other control request.
 /// PASSIVE_LEVEL (it may wait).
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    CONTROL.sem.down();
-    // SAFETY: the semaphore has one unit and we hold it, so this is the
-    // only reference to the state until `up` below.
-    let r = f(unsafe { &mut *CONTROL.state.get() });
-    CONTROL.sem.up();
-    r
+    f(&mut CONTROL.lock())
 }
 
 /// The boot parameters, copied out of the request (whose buffer the reply

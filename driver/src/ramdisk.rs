@@ -16,11 +16,11 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use lkl_abi::BlockDevice;
-use lkl_ntk_host::sync::Lock;
+use lkl_ntk_host::sync::Mutex;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
 
 use crate::dispatch::complete;
@@ -50,18 +50,18 @@ impl Drop for RamDisk {
     }
 }
 
-/// The slots, by disk number. Changed only with `LOCK` held.
-static DISKS: [AtomicPtr<RamDisk>; RAMDISK_MAX as usize] =
-    [const { AtomicPtr::new(ptr::null_mut()) }; RAMDISK_MAX as usize];
-/// Serialises create, save, delete and claims.
-static LOCK: Lock = Lock::new();
+/// The published disks by number: each a leaked `Box<RamDisk>`, or null.
+/// A disk is freed only with the table locked and no claim on it, so a
+/// pointer read from the locked table is alive while the lock is held.
+struct Slots([*mut RamDisk; RAMDISK_MAX as usize]);
 
-/// # Safety
-/// Once, from DriverEntry, before any IRP can arrive.
-pub unsafe fn init() {
-    // SAFETY: nobody takes the lock yet (caller's contract); it is a static.
-    unsafe { LOCK.init() };
-}
+// SAFETY: a RamDisk is built to be used from any thread (atomic counters, a
+// device object, a data block that IRPs copy in and out of); the table owns
+// the boxes and is only reached through the Mutex.
+unsafe impl Send for Slots {}
+
+/// Serialises create, save, delete and claims.
+static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); RAMDISK_MAX as usize]));
 
 fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -70,9 +70,9 @@ fn wide(s: &str) -> Vec<u16> {
 /// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
 /// read in the caller's context. The reply's (status, size).
 pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
-    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
-    let _g = LOCK.lock();
-    if !slot.load(Ordering::SeqCst).is_null() {
+    let mut disks = DISKS.lock();
+    let Some(slot) = disks.0.get_mut(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    if !slot.is_null() {
         return (nt::STATUS_OBJECT_NAME_COLLISION as u32, 0);
     }
     let image = match ImageFile::open(path, true) {
@@ -109,7 +109,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         drop(unsafe { Box::from_raw(disk) });
         return (status as u32, 0);
     }
-    slot.store(disk, Ordering::SeqCst);
+    *slot = disk;
     (0, size)
 }
 
@@ -150,15 +150,11 @@ unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
 /// Writes RAM disk `index` over the existing file `path` (caller's
 /// context). Refused while a mount holds the disk. (status, bytes).
 pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
-    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
-    let _g = LOCK.lock();
-    let disk = slot.load(Ordering::SeqCst);
-    if disk.is_null() {
-        return (nt::STATUS_NO_SUCH_DEVICE as u32, 0);
-    }
-    // SAFETY: published disks stay alive while LOCK is held (only delete,
-    // under LOCK, frees them).
-    let disk = unsafe { &*disk };
+    let mut disks = DISKS.lock();
+    let Some(slot) = disks.0.get_mut(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    // SAFETY: a published disk stays alive while the table is locked (see
+    // `Slots`), and we hold it until `disk` is last used.
+    let Some(disk) = (unsafe { slot.as_ref() }) else { return (nt::STATUS_NO_SUCH_DEVICE as u32, 0) };
     if disk.users.load(Ordering::SeqCst) != 0 {
         return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
     }
@@ -167,7 +163,8 @@ pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
         Err(s) => return (s as u32, 0),
     };
     // SAFETY: nothing holds the disk (no mount, no IRP in flight) and a new
-    // IRP waits for LOCK, which this holds, so nothing writes it now.
+    // IRP waits for the table lock, which this holds, so nothing writes the
+    // data now; `data`/`len` describe the disk's own block.
     let bytes = unsafe { core::slice::from_raw_parts(disk.data, disk.len) };
     match file.write_at(bytes, 0).and_then(|()| file.flush()) {
         Ok(()) => (0, disk.len as u64),
@@ -178,19 +175,20 @@ pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
 /// Deletes RAM disk `index` unless a mount holds it. (status, IRP counts:
 /// reads+writes in the low 32 bits, flushes in the high 32).
 pub fn delete(index: u32) -> (u32, u64) {
-    let Some(slot) = DISKS.get(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
-    let _g = LOCK.lock();
-    let disk = slot.load(Ordering::SeqCst);
+    let mut disks = DISKS.lock();
+    let Some(slot) = disks.0.get_mut(index as usize) else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+    let disk = *slot;
     if disk.is_null() {
         return (nt::STATUS_NO_SUCH_DEVICE as u32, 0);
     }
-    // SAFETY: a published disk is freed only by `destroy`, which runs under
-    // LOCK (held here), so `disk` points to a live RamDisk.
+    // SAFETY: a published disk is freed only by `destroy`, which runs with
+    // the table locked (as it is here), so `disk` points to a live RamDisk.
     if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
         return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
     }
-    slot.store(ptr::null_mut(), Ordering::SeqCst);
-    // SAFETY: unpublished under LOCK and unclaimed, so this is the last use.
+    *slot = ptr::null_mut();
+    // SAFETY: unpublished with the table locked and unclaimed, so no IRP or
+    // mount can reach it any more: this is the last use.
     let counts = unsafe { destroy(disk) };
     (0, counts)
 }
@@ -209,13 +207,13 @@ unsafe fn destroy(disk: *mut RamDisk) -> u64 {
 /// From DriverUnload, after Linux halted (so no mount holds a disk): frees
 /// every RAM disk left.
 pub fn delete_all() {
-    let _g = LOCK.lock();
-    for slot in DISKS.iter() {
-        let disk = slot.swap(ptr::null_mut(), Ordering::SeqCst);
+    let mut disks = DISKS.lock();
+    for slot in disks.0.iter_mut() {
+        let disk = core::mem::replace(slot, ptr::null_mut());
         if disk.is_null() {
             continue;
         }
-        // SAFETY: unpublished under LOCK.
+        // SAFETY: it was published, and the table is still locked.
         if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
             // A mount that outlived Linux would be a bug elsewhere: keep the
             // memory (unload then reports the leak) rather than free it
@@ -223,23 +221,26 @@ pub fn delete_all() {
             lkl_ntk_host::print::print(b"lklfs: a RAM disk is still claimed at unload; not freed\n");
             continue;
         }
-        // SAFETY: unpublished and unclaimed.
+        // SAFETY: unpublished with the table locked and unclaimed: the last
+        // use.
         unsafe { destroy(disk) };
     }
 }
 
 /// A mount's hold on a RAM disk: save and delete are refused until it is
-/// dropped.
+/// dropped. A counted reference (like an `Arc`), not a lock: the disk is
+/// shared while held, so the table's Mutex cannot stand in for it.
 pub struct Claim {
     disk: *const RamDisk,
 }
 
-// SAFETY: the disk is shared state made of atomics and a device pointer;
-// it stays alive while any Claim exists (delete refuses).
+// SAFETY: the claim keeps the disk alive (delete refuses while `users` is
+// non-zero), and a RamDisk may be used from any thread: its counters are
+// atomics and its device object and data block are reached by IRPs on
+// whatever thread they arrive.
 unsafe impl Send for Claim {}
-// SAFETY: a Claim only reads the disk's atomics and immutable fields
-// (device, data, len), never through `&mut`, so sharing one between
-// threads is sound for the same reason as sending it.
+// SAFETY: `&Claim` only reads the disk's fields and atomics, which any number
+// of threads may do at once while the claim keeps the disk alive.
 unsafe impl Sync for Claim {}
 
 impl Claim {
@@ -260,14 +261,13 @@ impl Drop for Claim {
 /// The RAM disk whose NT device name is `name` (case-insensitive), claimed.
 pub fn claim(name: &[u16]) -> Option<Claim> {
     let lower = |c: u16| if (b'A' as u16..=b'Z' as u16).contains(&c) { c + 32 } else { c };
-    let _g = LOCK.lock();
-    for (i, slot) in DISKS.iter().enumerate() {
-        let disk = slot.load(Ordering::SeqCst);
+    let disks = DISKS.lock();
+    for (i, &disk) in disks.0.iter().enumerate() {
         let own = wide(&ramdisk_name(i as u32));
         if disk.is_null() || own.len() != name.len() || !own.iter().zip(name).all(|(a, b)| lower(*a) == lower(*b)) {
             continue;
         }
-        // SAFETY: published, and LOCK is held.
+        // SAFETY: published, and the table is locked (see `Slots`).
         unsafe { (*disk).users.fetch_add(1, Ordering::SeqCst) };
         return Some(Claim { disk });
     }
@@ -279,13 +279,12 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
 /// delete never touches freed memory. None once the disk was deleted (its
 /// device object lives on while handles to it remain).
 fn hold(device: *mut DEVICE_OBJECT) -> Option<Claim> {
-    let _g = LOCK.lock();
-    for slot in DISKS.iter() {
-        let disk = slot.load(Ordering::SeqCst);
-        // SAFETY: published disks stay alive while LOCK is held.
+    let disks = DISKS.lock();
+    for &disk in disks.0.iter() {
+        // SAFETY: a published disk is alive while the table is locked (see
+        // `Slots`).
         if !disk.is_null() && unsafe { (*disk).device } == device {
-            // SAFETY: still under LOCK, so the disk is still alive; `users` is
-            // an atomic, so the shared reference is enough.
+            // SAFETY: published, and the table is still locked.
             unsafe { (*disk).users.fetch_add(1, Ordering::SeqCst) };
             return Some(Claim { disk });
         }

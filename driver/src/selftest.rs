@@ -11,22 +11,15 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use driver_ioctl::{CaseOutcome, ResultWriter};
 use lkl_abi::Host;
 use lkl_ntk_host::NtHost;
-use lkl_ntk_host::sync::Lock;
+use lkl_ntk_host::sync::Mutex;
 
 use crate::{HOST, workers};
 
 /// Started and stopped around each run of the panic case.
 static DEAD_TEST_HOST: NtHost = NtHost::new();
 /// One self-test at a time (the second host is started per run).
-static RUNNING: Lock = Lock::new();
+static RUNNING: Mutex<()> = Mutex::new(());
 static RUNS: AtomicU64 = AtomicU64::new(0);
-
-/// # Safety
-/// Once, from DriverEntry.
-pub unsafe fn init() {
-    // SAFETY: forwarded contract.
-    unsafe { RUNNING.init() };
-}
 
 /// Self-tests completed since load.
 pub fn runs() -> u64 {

@@ -2,12 +2,11 @@
 //! so the library is only ever entered on threads the host created (IRPs
 //! arrive on arbitrary threads, which have no thread-local records).
 
-use core::cell::UnsafeCell;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use lkl_abi::{Errno, Host};
-use lkl_ntk_host::sync::{Event, Lock, RawSemaphore};
+use lkl_ntk_host::sync::{Event, Mutex, RawSemaphore};
 use lkl_ntk_host::thread::Thread;
 
 use crate::HOST;
@@ -21,29 +20,31 @@ struct Job {
     next: *mut Job,
 }
 
+/// The jobs waiting for a worker, oldest first, linked through `Job::next`.
+struct Queue {
+    head: *mut Job,
+    tail: *mut Job,
+}
+
+// SAFETY: the jobs live on their submitters' stacks and are handed to a
+// worker thread on purpose: each submitter keeps its job alive until the
+// worker set `done`, and only the worker that unlinked a job touches it.
+unsafe impl Send for Queue {}
+
 struct Pool {
-    /// Guards `head` and `tail`.
-    lock: Lock,
-    head: UnsafeCell<*mut Job>,
-    tail: UnsafeCell<*mut Job>,
+    queue: Mutex<Queue>,
     /// One unit per queued job (and per worker at stop).
     pending: RawSemaphore,
     stopping: AtomicBool,
     /// Written by start/stop only (DriverEntry and DriverUnload).
-    threads: UnsafeCell<[Option<Thread>; WORKERS]>,
+    threads: Mutex<[Option<Thread>; WORKERS]>,
 }
 
-// SAFETY: the queue is guarded by `lock`; `threads` is only touched by
-// DriverEntry/DriverUnload, which the I/O manager never runs concurrently.
-unsafe impl Sync for Pool {}
-
 static POOL: Pool = Pool {
-    lock: Lock::new(),
-    head: UnsafeCell::new(ptr::null_mut()),
-    tail: UnsafeCell::new(ptr::null_mut()),
+    queue: Mutex::new(Queue { head: ptr::null_mut(), tail: ptr::null_mut() }),
     pending: RawSemaphore::new(),
     stopping: AtomicBool::new(false),
-    threads: UnsafeCell::new([const { None }; WORKERS]),
+    threads: Mutex::new([const { None }; WORKERS]),
 };
 
 /// Starts the workers.
@@ -51,22 +52,28 @@ static POOL: Pool = Pool {
 /// # Safety
 /// Once, from DriverEntry, after the host started.
 pub unsafe fn start() -> Result<(), Errno> {
-    // SAFETY: nothing uses the pool yet.
-    unsafe {
-        POOL.lock.init();
-        POOL.pending.init(0);
-    }
+    // SAFETY: no worker runs yet and no job was queued (caller's contract:
+    // once, from DriverEntry), so nothing waits on the semaphore; it is a
+    // static, so it never moves.
+    unsafe { POOL.pending.init(0) };
     POOL.stopping.store(false, Ordering::SeqCst);
-    for i in 0..WORKERS {
+    let mut threads = [const { None }; WORKERS];
+    let mut failed = None;
+    for slot in threads.iter_mut() {
         match HOST.thread_spawn(alloc::boxed::Box::new(worker)) {
-            // SAFETY: DriverEntry is single-threaded with respect to the pool.
-            Ok(t) => unsafe { (*POOL.threads.get())[i] = Some(t) },
+            Ok(t) => *slot = Some(t),
             Err(e) => {
-                // SAFETY: as above.
-                unsafe { stop() };
-                return Err(e);
+                failed = Some(e);
+                break;
             }
         }
+    }
+    *POOL.threads.lock() = threads;
+    if let Some(e) = failed {
+        // SAFETY: from DriverEntry, after the pool started; the workers
+        // spawned so far are recorded, so stop joins them.
+        unsafe { stop() };
+        return Err(e);
     }
     Ok(())
 }
@@ -81,11 +88,11 @@ pub unsafe fn stop() {
     for _ in 0..WORKERS {
         POOL.pending.up();
     }
-    // SAFETY: see `start`.
-    for t in unsafe { (*POOL.threads.get()).iter_mut() } {
-        if let Some(t) = t.take() {
-            let _ = HOST.thread_join(t);
-        }
+    // Joined after the lock is released: a worker's exit then cannot depend
+    // on it.
+    let threads = core::mem::replace(&mut *POOL.threads.lock(), [const { None }; WORKERS]);
+    for t in threads.into_iter().flatten() {
+        let _ = HOST.thread_join(t);
     }
 }
 
@@ -96,18 +103,18 @@ fn worker() {
             return;
         }
         let job = {
-            let _g = POOL.lock.lock();
-            // SAFETY: `lock` is held.
-            unsafe {
-                let job = *POOL.head.get();
-                if !job.is_null() {
-                    *POOL.head.get() = (*job).next;
-                    if (*POOL.head.get()).is_null() {
-                        *POOL.tail.get() = ptr::null_mut();
-                    }
+            let mut q = POOL.queue.lock();
+            let job = q.head;
+            if !job.is_null() {
+                // SAFETY: a queued job is alive until its `done` is set,
+                // which happens only after it is unlinked here; its `next`
+                // is written only with the queue locked.
+                q.head = unsafe { (*job).next };
+                if q.head.is_null() {
+                    q.tail = ptr::null_mut();
                 }
-                job
             }
+            job
         };
         if job.is_null() {
             continue;
@@ -132,17 +139,16 @@ pub fn run<F: FnMut() + Send>(mut f: F) {
     unsafe { job.done.init(true, false) };
     let p: *mut Job = &mut job;
     {
-        let _g = POOL.lock.lock();
-        // SAFETY: `lock` is held; `p` stays valid until `done`.
-        unsafe {
-            let tail = *POOL.tail.get();
-            if tail.is_null() {
-                *POOL.head.get() = p;
-            } else {
-                (*tail).next = p;
-            }
-            *POOL.tail.get() = p;
+        let mut q = POOL.queue.lock();
+        if q.tail.is_null() {
+            q.head = p;
+        } else {
+            // SAFETY: the tail job is queued, so alive (its submitter waits
+            // for `done`), and its `next` is written only with the queue
+            // locked, which we hold.
+            unsafe { (*q.tail).next = p };
         }
+        q.tail = p;
     }
     POOL.pending.up();
     // SAFETY: `p` points to `job`, alive until we return; from here on the

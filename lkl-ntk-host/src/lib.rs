@@ -90,11 +90,7 @@ impl NtHost {
     /// not concurrently with anything else on this host.
     pub unsafe fn start(&'static self) -> Result<clock::WallSource, Errno> {
         // SAFETY: nothing uses the host yet (caller's contract); it is static.
-        unsafe {
-            self.dead_event.init(true, false);
-            self.threads.init();
-            self.keys.init();
-        }
+        unsafe { self.dead_event.init(true, false) };
         let source = clock::init();
         self.dead.store(false, Ordering::SeqCst);
         self.this.store(self as *const NtHost as *mut NtHost, Ordering::SeqCst);
@@ -261,14 +257,14 @@ impl Host for NtHost {
     }
 
     fn timer_arm(&self, t: &timer::Timer, delta_ns: u64) -> Result<(), Errno> {
-        self.timers.arm(t, delta_ns)
+        t.arm(delta_ns)
     }
 
     fn timer_cancel(&self, t: &timer::Timer) {
-        self.timers.cancel(t);
+        t.cancel();
     }
 
     fn timer_free(&self, t: timer::Timer) {
-        self.timers.free(t);
+        t.free();
     }
 }

@@ -1,6 +1,6 @@
-//! Dispatcher-object primitives: events, counting semaphores, and a binary
-//! semaphore lock with an RAII guard. All waits are at PASSIVE_LEVEL, non
-//! alertable, kernel mode.
+//! Dispatcher-object primitives: events, counting semaphores, a timer, and a
+//! [`Mutex`] that owns its data and hands out RAII guards. All waits are at
+//! PASSIVE_LEVEL, non alertable, kernel mode.
 //!
 //! No KMUTEX: a thread that ends while owning one bugchecks Windows
 //! (THREAD_TERMINATE_HELD_MUTEX), and after a Linux panic the port unwinds
@@ -8,6 +8,8 @@
 
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
 use core::ptr;
 
 use nt::{KEVENT, KSEMAPHORE};
@@ -16,10 +18,12 @@ use nt::{KEVENT, KSEMAPHORE};
 /// not move afterwards (keep it in a static or in pool memory).
 pub struct Event(UnsafeCell<KEVENT>);
 
-// SAFETY: a KEVENT is designed to be signalled and waited on from any thread;
-// the kernel serialises access to it internally.
+// SAFETY: a KEVENT has no owning thread: any thread may signal it or wait on
+// it, so handing the storage to another thread is fine.
 unsafe impl Send for Event {}
-// SAFETY: as above.
+// SAFETY: shared use goes only through Ke* routines, which the kernel
+// serialises on the object itself (at up to DISPATCH_LEVEL); no method hands
+// out a Rust reference into the storage.
 unsafe impl Sync for Event {}
 
 impl Event {
@@ -73,9 +77,12 @@ impl Default for Event {
 /// A kernel counting semaphore (limit `MAXLONG`). Pinned like [`Event`].
 pub struct RawSemaphore(UnsafeCell<KSEMAPHORE>);
 
-// SAFETY: a KSEMAPHORE is released and waited on from any thread by design.
+// SAFETY: a KSEMAPHORE has no owner: any thread may release it or wait on
+// it, so handing the storage to another thread is fine.
 unsafe impl Send for RawSemaphore {}
-// SAFETY: as above.
+// SAFETY: shared use goes only through Ke* routines, which the kernel
+// serialises on the object itself; no method hands out a Rust reference into
+// the storage.
 unsafe impl Sync for RawSemaphore {}
 
 impl RawSemaphore {
@@ -126,44 +133,129 @@ impl Default for RawSemaphore {
     }
 }
 
-/// A sleeping lock for the host's own bookkeeping (registries, timer list).
-/// Never held across a call into the library or a callback.
-pub struct Lock(RawSemaphore);
+/// A kernel synchronization timer (no DPC): it only wakes a thread waiting on
+/// it. Pinned like [`Event`].
+pub struct KernelTimer(UnsafeCell<nt::KTIMER>);
 
-impl Lock {
-    /// Uninitialised storage.
-    pub const fn new() -> Lock {
-        Lock(RawSemaphore::new())
+// SAFETY: a KTIMER has no owning thread; any thread may set, cancel or wait
+// on it, so handing the storage to another thread is fine.
+unsafe impl Send for KernelTimer {}
+// SAFETY: shared use goes only through Ke* routines, which the kernel
+// serialises on the object itself; no method hands out a Rust reference into
+// the storage.
+unsafe impl Sync for KernelTimer {}
+
+impl KernelTimer {
+    /// Zeroed storage.
+    pub const fn new() -> KernelTimer {
+        KernelTimer(UnsafeCell::new(nt::KTIMER::zeroed()))
     }
 
-    /// Makes the lock usable (free).
+    /// `KeInitializeTimerEx` as a synchronization timer.
     ///
     /// # Safety
-    /// As for [`Event::init`].
+    /// As for [`Event::init`]; the timer is not set either.
     pub unsafe fn init(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.0.init(1) };
+        // SAFETY: the storage is ours and unused (caller's contract).
+        unsafe { nt::KeInitializeTimerEx(self.0.get(), nt::SynchronizationTimer) };
     }
 
-    /// Takes the lock until the guard drops. PASSIVE_LEVEL.
-    pub fn lock(&self) -> LockGuard<'_> {
-        self.0.down();
-        LockGuard(self)
+    /// `KeSetTimer` `units` of 100 ns from now, without a DPC. Any IRQL <=
+    /// DISPATCH_LEVEL.
+    pub fn set_relative(&self, units: i64) {
+        // SAFETY: initialised and pinned per `init`'s contract; no DPC.
+        unsafe { nt::KeSetTimer(self.0.get(), -units, ptr::null_mut()) };
+    }
+
+    /// `KeCancelTimer`. Any IRQL <= DISPATCH_LEVEL.
+    pub fn cancel(&self) {
+        // SAFETY: initialised and pinned per `init`'s contract.
+        unsafe { nt::KeCancelTimer(self.0.get()) };
+    }
+
+    /// The object pointer for multi-object waits.
+    pub fn as_object(&self) -> *mut c_void {
+        self.0.get().cast()
     }
 }
 
-impl Default for Lock {
+impl Default for KernelTimer {
     fn default() -> Self {
-        Lock::new()
+        KernelTimer::new()
     }
 }
 
-/// Proof that a [`Lock`] is held; releases it on drop.
-pub struct LockGuard<'a>(&'a Lock);
+/// A sleeping lock that owns the data it protects, for the host's and the
+/// driver's own bookkeeping (registries, the timer list, the worker queue,
+/// the kernel's state). A binary KSEMAPHORE; waits at PASSIVE_LEVEL.
+///
+/// The semaphore is initialised on the first `lock`, exactly once: `lock`
+/// takes `&'static self`, so the object is pinned from then on (a static, or
+/// leaked pool memory), and no init call can be forgotten or repeated while
+/// a thread waits. Nothing Linux calls may wait on one while the holder
+/// waits for Linux, or the two deadlock.
+pub struct Mutex<T> {
+    init: spin::Once<()>,
+    sem: RawSemaphore,
+    data: UnsafeCell<T>,
+}
 
-impl Drop for LockGuard<'_> {
+// SAFETY: the data is reached only through a guard, and the semaphore's one
+// unit makes the live guard unique; a guard may be taken on one thread and
+// the next on another, which moves the data between threads: hence T: Send.
+unsafe impl<T: Send> Sync for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    /// Free, owning `value`; the kernel object is set up on first use.
+    pub const fn new(value: T) -> Mutex<T> {
+        Mutex { init: spin::Once::new(), sem: RawSemaphore::new(), data: UnsafeCell::new(value) }
+    }
+
+    /// Takes the lock until the guard drops. PASSIVE_LEVEL (it may wait).
+    pub fn lock(&'static self) -> MutexGuard<'static, T> {
+        // A thread that loses the race spins only while the winner runs
+        // KeInitializeSemaphore (a few stores), so a spinning Once is enough.
+        self.init.call_once(|| {
+            // SAFETY: `call_once` runs this once, before any thread gets
+            // past it to wait on or release the semaphore; `self` is
+            // borrowed for 'static, so the object never moves afterwards.
+            unsafe { self.sem.init(1) }
+        });
+        self.sem.down();
+        MutexGuard { mutex: self, _data: PhantomData }
+    }
+}
+
+/// Proof that a [`Mutex`] is held: derefs to its data, releases it on drop.
+/// Semaphores have no owner, so the guard may be dropped on any thread.
+pub struct MutexGuard<'a, T> {
+    mutex: &'a Mutex<T>,
+    /// Shares the data like `&mut T` does: the guard is Sync only if T is.
+    _data: PhantomData<&'a mut T>,
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the semaphore's only unit, so no other
+        // reference to the data exists while this borrow of the guard lives.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the semaphore's only unit, so no other
+        // guard exists, and this one is borrowed mutably: the returned
+        // reference is the only one to the data while the borrow lives.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.0.0.up();
+        self.mutex.sem.up();
     }
 }
 

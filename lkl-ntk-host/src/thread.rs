@@ -6,7 +6,6 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
@@ -14,7 +13,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use lkl_abi::{Errno, ThreadBody, TlsDestructor};
 
 use crate::NtHost;
-use crate::sync::{Event, Lock};
+use crate::sync::{Event, Mutex};
 
 /// Thread-local keys per host.
 pub const TLS_KEYS: usize = 64;
@@ -36,11 +35,12 @@ impl ThreadRecord {
 }
 
 /// Open-addressed table from thread id to record. Writers hold `write`;
-/// readers (tls_get on every syscall) only probe atomics. A thread only ever
+/// readers (tls_get on every syscall) only probe atomics, which is why the
+/// table is not the lock's data. A thread only ever
 /// looks up its own id, and only that thread removes it (at exit), so a
 /// record is never freed under a reader.
 pub struct Registry {
-    write: Lock,
+    write: Mutex<()>,
     ids: [AtomicU64; MAX_THREADS],
     records: [AtomicPtr<ThreadRecord>; MAX_THREADS],
 }
@@ -49,17 +49,10 @@ impl Registry {
     /// Empty.
     pub const fn new() -> Registry {
         Registry {
-            write: Lock::new(),
+            write: Mutex::new(()),
             ids: [const { AtomicU64::new(0) }; MAX_THREADS],
             records: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_THREADS],
         }
-    }
-
-    /// # Safety
-    /// Once, before use, with the registry pinned.
-    pub unsafe fn init(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.write.init() };
     }
 
     fn home(id: u64) -> usize {
@@ -67,7 +60,7 @@ impl Registry {
         ((id >> 2) as usize).wrapping_mul(0x9E37_79B9) % MAX_THREADS
     }
 
-    fn insert(&self, id: u64, record: *mut ThreadRecord) -> bool {
+    fn insert(&'static self, id: u64, record: *mut ThreadRecord) -> bool {
         let _g = self.write.lock();
         let start = Self::home(id);
         for i in 0..MAX_THREADS {
@@ -82,7 +75,7 @@ impl Registry {
         false
     }
 
-    fn remove(&self, id: u64) {
+    fn remove(&'static self, id: u64) {
         let _g = self.write.lock();
         if let Some(slot) = self.find_slot(id) {
             self.records[slot].store(ptr::null_mut(), Ordering::Release);
@@ -114,7 +107,7 @@ impl Registry {
     }
 
     /// Clears value `key` in every live record (a key slot is reused).
-    fn clear_key(&self, key: usize) {
+    fn clear_key(&'static self, key: usize) {
         let _g = self.write.lock();
         for r in &self.records {
             let rec = r.load(Ordering::Acquire);
@@ -133,41 +126,27 @@ impl Default for Registry {
     }
 }
 
-/// The key table: which slots are in use and their destructors.
-pub struct Keys {
-    lock: Lock,
-    /// Guarded by `lock`.
-    destructors: UnsafeCell<[Option<Arc<TlsDestructor>>; TLS_KEYS]>,
-    in_use: [AtomicBool; TLS_KEYS],
+/// One thread-local key slot.
+enum Key {
+    Free,
+    /// Handed out by `tls_new`, with the destructor for its values.
+    Used(Option<Arc<TlsDestructor>>),
 }
 
-// SAFETY: `destructors` is only touched with `lock` held.
-unsafe impl Sync for Keys {}
+/// The key table: which slots are in use and their destructors.
+pub struct Keys(Mutex<[Key; TLS_KEYS]>);
 
 impl Keys {
     /// Empty.
     pub const fn new() -> Keys {
-        Keys {
-            lock: Lock::new(),
-            destructors: UnsafeCell::new([const { None }; TLS_KEYS]),
-            in_use: [const { AtomicBool::new(false) }; TLS_KEYS],
-        }
+        Keys(Mutex::new([const { Key::Free }; TLS_KEYS]))
     }
 
-    /// # Safety
-    /// Once, before use, pinned.
-    pub unsafe fn init(&self) {
-        // SAFETY: forwarded contract.
-        unsafe { self.lock.init() };
-    }
-
-    fn destructor(&self, key: usize) -> Option<Arc<TlsDestructor>> {
-        let _g = self.lock.lock();
-        if !self.in_use[key].load(Ordering::Acquire) {
-            return None;
+    fn destructor(&'static self, key: usize) -> Option<Arc<TlsDestructor>> {
+        match self.0.lock().get(key) {
+            Some(Key::Used(d)) => d.clone(),
+            _ => None,
         }
-        // SAFETY: `lock` is held.
-        unsafe { (*self.destructors.get())[key].clone() }
     }
 }
 
@@ -185,13 +164,8 @@ pub struct TlsKey {
 
 impl Drop for TlsKey {
     fn drop(&mut self) {
-        let keys = &self.host.keys;
-        let old = {
-            let _g = keys.lock.lock();
-            keys.in_use[self.index].store(false, Ordering::Release);
-            // SAFETY: `lock` is held.
-            unsafe { (*keys.destructors.get())[self.index].take() }
-        };
+        // Taken out of the table so the destructor drops after the lock.
+        let old = self.host.keys.0.lock().get_mut(self.index).map(|k| core::mem::replace(k, Key::Free));
         drop(old);
     }
 }
@@ -343,7 +317,7 @@ unsafe extern "system" fn run_body(parameter: *mut c_void) {
     }
 }
 
-fn run_tls_destructors(host: &NtHost, record: &ThreadRecord) {
+fn run_tls_destructors(host: &'static NtHost, record: &ThreadRecord) {
     for _ in 0..DESTRUCTOR_ROUNDS {
         let mut ran = false;
         for key in 0..TLS_KEYS {
@@ -363,15 +337,12 @@ fn run_tls_destructors(host: &NtHost, record: &ThreadRecord) {
 }
 
 pub(crate) fn tls_new(host: &'static NtHost, destructor: Option<TlsDestructor>) -> Result<TlsKey, Errno> {
-    let keys = &host.keys;
     let index = {
-        let _g = keys.lock.lock();
-        let Some(index) = keys.in_use.iter().position(|u| !u.load(Ordering::Acquire)) else {
+        let mut keys = host.keys.0.lock();
+        let Some((index, key)) = keys.iter_mut().enumerate().find(|(_, k)| matches!(k, Key::Free)) else {
             return Err(Errno::EAGAIN);
         };
-        keys.in_use[index].store(true, Ordering::Release);
-        // SAFETY: `lock` is held.
-        unsafe { (*keys.destructors.get())[index] = destructor.map(Arc::new) };
+        *key = Key::Used(destructor.map(Arc::new));
         index
     };
     host.threads.clear_key(index);

@@ -8,13 +8,11 @@
 //! has passed its deadline, so a timer can never fire early.
 
 use alloc::sync::Arc;
-use core::cell::UnsafeCell;
-use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use lkl_abi::{Errno, TimerCallback};
 
-use crate::sync::{Event, Lock};
+use crate::sync::{Event, KernelTimer, Mutex};
 use crate::{NtHost, clock};
 
 /// Live timers per host.
@@ -30,41 +28,37 @@ struct TimerInner {
 pub struct Timer {
     inner: Arc<TimerInner>,
     slot: usize,
+    /// The table that holds it (in its static host).
+    timers: &'static Timers,
 }
+
+type Slots = [Option<Arc<TimerInner>>; MAX_TIMERS];
 
 /// The timer thread's state.
 pub struct Timers {
-    /// Guards `slots` and the deadlines.
-    list: Lock,
+    /// The live timers; deadlines are written with it held.
+    list: Mutex<Slots>,
     /// Held by the timer thread while a callback runs, so `timer_free` can
     /// wait for a running callback.
-    running: Lock,
-    slots: UnsafeCell<[Option<Arc<TimerInner>>; MAX_TIMERS]>,
-    /// Touched only by the timer thread after init.
-    ktimer: UnsafeCell<nt::KTIMER>,
+    running: Mutex<()>,
+    /// Set and cancelled by the timer thread only, after `start`.
+    ktimer: KernelTimer,
     wake: Event,
     shutdown: AtomicBool,
-    thread: UnsafeCell<Option<crate::thread::Thread>>,
+    /// The timer thread, between start and stop.
+    thread: Mutex<Option<crate::thread::Thread>>,
 }
-
-// SAFETY: `slots` is guarded by `list`; `ktimer` belongs to the timer thread;
-// `thread` is written by start/stop only, which the host serialises.
-unsafe impl Sync for Timers {}
-// SAFETY: the KTIMER and thread object are kernel objects usable from any
-// thread; nothing in Timers is tied to the creating thread.
-unsafe impl Send for Timers {}
 
 impl Timers {
     /// Uninitialised.
     pub const fn new() -> Timers {
         Timers {
-            list: Lock::new(),
-            running: Lock::new(),
-            slots: UnsafeCell::new([const { None }; MAX_TIMERS]),
-            ktimer: UnsafeCell::new(nt::KTIMER::zeroed()),
+            list: Mutex::new([const { None }; MAX_TIMERS]),
+            running: Mutex::new(()),
+            ktimer: KernelTimer::new(),
             wake: Event::new(),
             shutdown: AtomicBool::new(false),
-            thread: UnsafeCell::new(None),
+            thread: Mutex::new(None),
         }
     }
 
@@ -73,18 +67,16 @@ impl Timers {
     /// # Safety
     /// Once per start, pinned, before any timer call; `stop` ran since any
     /// earlier start.
-    pub(crate) unsafe fn start(&self, host: &'static NtHost) -> Result<(), Errno> {
-        // SAFETY: nothing uses these objects yet (caller's contract).
+    pub(crate) unsafe fn start(&'static self, host: &'static NtHost) -> Result<(), Errno> {
+        // SAFETY: nothing waits on or sets these objects yet (caller's
+        // contract: no timer thread runs), and `self` is 'static.
         unsafe {
-            self.list.init();
-            self.running.init();
             self.wake.init(false, false);
-            nt::KeInitializeTimerEx(self.ktimer.get(), nt::SynchronizationTimer);
+            self.ktimer.init();
         }
         self.shutdown.store(false, Ordering::SeqCst);
         let t = crate::thread::spawn(host, alloc::boxed::Box::new(move || host.timers.run()))?;
-        // SAFETY: only start/stop touch `thread`, serialised by the host.
-        unsafe { *self.thread.get() = Some(t) };
+        *self.thread.lock() = Some(t);
         Ok(())
     }
 
@@ -92,21 +84,21 @@ impl Timers {
     ///
     /// # Safety
     /// After a successful `start`, once.
-    pub(crate) unsafe fn stop(&self) {
+    pub(crate) unsafe fn stop(&'static self) {
         self.shutdown.store(true, Ordering::SeqCst);
         self.wake.set();
-        // SAFETY: see `start`.
-        if let Some(t) = unsafe { (*self.thread.get()).take() } {
+        // Joined after the lock is released: the thread's exit then cannot
+        // depend on it.
+        let thread = self.thread.lock().take();
+        if let Some(t) = thread {
             crate::thread::join(t);
         }
-        let _g = self.list.lock();
-        // SAFETY: `list` is held.
-        for s in unsafe { (*self.slots.get()).iter_mut() } {
+        for s in self.list.lock().iter_mut() {
             *s = None;
         }
     }
 
-    fn run(&self) {
+    fn run(&'static self) {
         loop {
             if self.shutdown.load(Ordering::SeqCst) {
                 break;
@@ -115,8 +107,7 @@ impl Timers {
             let mut next = u64::MAX;
             let mut due = None;
             let list = self.list.lock();
-            // SAFETY: `list` is held.
-            for t in unsafe { (*self.slots.get()).iter().flatten() } {
+            for t in list.iter().flatten() {
                 let d = t.deadline.load(Ordering::Acquire);
                 if d == 0 {
                     continue;
@@ -140,65 +131,61 @@ impl Timers {
             drop(list);
             self.sleep_until(now, next);
         }
-        // SAFETY: the KTIMER is the timer thread's.
-        unsafe { nt::KeCancelTimer(self.ktimer.get()) };
+        self.ktimer.cancel();
     }
 
     fn sleep_until(&self, now: u64, next: u64) {
-        let ktimer = self.ktimer.get();
         // Cancel before every set: Wine allocates a new host timer per
         // KeSetTimer and closes it only in KeCancelTimer.
-        // SAFETY: the KTIMER belongs to this thread.
-        unsafe { nt::KeCancelTimer(ktimer) };
+        self.ktimer.cancel();
         if next == u64::MAX {
             self.wake.wait();
             return;
         }
         // Relative due time in 100 ns units, rounded up, at least one.
         let units = (next.saturating_sub(now)).div_ceil(100).max(1).min(i64::MAX as u64) as i64;
-        // SAFETY: as above; no DPC.
-        unsafe { nt::KeSetTimer(ktimer, -units, ptr::null_mut()) };
+        self.ktimer.set_relative(units);
         // SAFETY: both objects were initialised in `start` and live in this
-        // (static) host.
-        unsafe { crate::sync::wait_any2(ktimer.cast(), self.wake.as_object()) };
+        // host, a static, so they stay put while this thread waits.
+        unsafe { crate::sync::wait_any2(self.ktimer.as_object(), self.wake.as_object()) };
     }
 
-    pub(crate) fn new_timer(&self, callback: TimerCallback) -> Result<Timer, Errno> {
+    pub(crate) fn new_timer(&'static self, callback: TimerCallback) -> Result<Timer, Errno> {
         let inner = Arc::new(TimerInner { callback, deadline: AtomicU64::new(0) });
-        let _g = self.list.lock();
-        // SAFETY: `list` is held.
-        let slots = unsafe { &mut *self.slots.get() };
-        let slot = slots.iter().position(Option::is_none).ok_or(Errno::ENOMEM)?;
-        slots[slot] = Some(inner.clone());
-        Ok(Timer { inner, slot })
+        let mut slots = self.list.lock();
+        let (slot, free) = slots.iter_mut().enumerate().find(|(_, s)| s.is_none()).ok_or(Errno::ENOMEM)?;
+        *free = Some(inner.clone());
+        Ok(Timer { inner, slot, timers: self })
     }
+}
 
-    pub(crate) fn arm(&self, timer: &Timer, delta_ns: u64) -> Result<(), Errno> {
+impl Timer {
+    pub(crate) fn arm(&self, delta_ns: u64) -> Result<(), Errno> {
         let deadline = clock::monotonic_ns().saturating_add(delta_ns).max(1);
         {
-            let _g = self.list.lock();
-            timer.inner.deadline.store(deadline, Ordering::Release);
+            let _g = self.timers.list.lock();
+            self.inner.deadline.store(deadline, Ordering::Release);
         }
-        self.wake.set();
+        self.timers.wake.set();
         Ok(())
     }
 
-    pub(crate) fn cancel(&self, timer: &Timer) {
-        let _g = self.list.lock();
-        timer.inner.deadline.store(0, Ordering::Release);
+    pub(crate) fn cancel(&self) {
+        let _g = self.timers.list.lock();
+        self.inner.deadline.store(0, Ordering::Release);
     }
 
-    pub(crate) fn free(&self, timer: Timer) {
+    pub(crate) fn free(self) {
+        let timers = self.timers;
         let removed = {
-            let _g = self.list.lock();
-            timer.inner.deadline.store(0, Ordering::Release);
-            // SAFETY: `list` is held.
-            unsafe { (*self.slots.get())[timer.slot].take() }
+            let mut slots = timers.list.lock();
+            self.inner.deadline.store(0, Ordering::Release);
+            slots.get_mut(self.slot).and_then(Option::take)
         };
         // Wait out a callback that may have started before the removal.
-        drop(self.running.lock());
+        drop(timers.running.lock());
         drop(removed);
-        drop(timer);
+        drop(self);
     }
 }
 

@@ -12,15 +12,17 @@ use core::fmt;
 
 use lkl_abi::block::{DiskIov, DiskOps, port_nr};
 use lkl_abi::{BlockDevice, Errno, sys};
+use spin::mutex::SpinMutex;
 
-use crate::spin::SpinLock;
 use crate::{Kernel, tail};
 
 /// What the kernel's callbacks get: the device and a buffer that gathers a
 /// request's scattered runs into one host call.
 struct Handle {
     dev: Arc<dyn BlockDevice>,
-    bounce: SpinLock<Vec<u8>>,
+    /// Taken only by the CPU owner (Linux runs on one thread at a time), so
+    /// it never spins in practice; a spin lock needs no host object.
+    bounce: SpinMutex<Vec<u8>>,
 }
 
 /// # Safety
@@ -191,7 +193,7 @@ impl Kernel {
             write: disk_write,
             flush: disk_flush,
         };
-        let handle = Box::into_raw(Box::new(Handle { dev, bounce: SpinLock::new(Vec::new()) }));
+        let handle = Box::into_raw(Box::new(Handle { dev, bounce: SpinMutex::new(Vec::new()) }));
         let ops = DiskOps { handle: handle as *mut c_void, ..ops };
         // SAFETY: ops and the handle it names stay valid while the kernel
         // holds the disk (the handle until remove_disk or process exit).

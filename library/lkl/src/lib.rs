@@ -18,7 +18,6 @@ extern crate alloc;
 
 mod disk;
 mod kernel;
-mod spin;
 mod syscalls;
 mod tail;
 mod trampolines;

@@ -3,10 +3,8 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, Ordering};
-
 use lkl_abi::ops::PANIC_TAIL_SIZE;
+use spin::mutex::SpinMutex;
 
 struct Ring {
     buf: [u8; PANIC_TAIL_SIZE],
@@ -14,26 +12,12 @@ struct Ring {
     written: usize,
 }
 
-struct Tail {
-    busy: AtomicBool,
-    ring: UnsafeCell<Ring>,
-}
-
-// SAFETY: `ring` is only touched while `busy` is held (see `with`).
-unsafe impl Sync for Tail {}
-
-static TAIL: Tail =
-    Tail { busy: AtomicBool::new(false), ring: UnsafeCell::new(Ring { buf: [0; PANIC_TAIL_SIZE], written: 0 }) };
+/// A spin lock, not a host lock: console output comes from the CPU owner,
+/// so it barely ever spins, and the ring needs no host object.
+static TAIL: SpinMutex<Ring> = SpinMutex::new(Ring { buf: [0; PANIC_TAIL_SIZE], written: 0 });
 
 fn with<R>(f: impl FnOnce(&mut Ring) -> R) -> R {
-    // Console output comes from the CPU owner, so this barely ever spins.
-    while TAIL.busy.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-        core::hint::spin_loop();
-    }
-    // SAFETY: `busy` is held, so this is the only reference.
-    let r = f(unsafe { &mut *TAIL.ring.get() });
-    TAIL.busy.store(false, Ordering::Release);
-    r
+    f(&mut TAIL.lock())
 }
 
 pub(crate) fn record(bytes: &[u8]) {
