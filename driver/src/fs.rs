@@ -41,7 +41,7 @@ pub struct Mount {
 }
 
 fn utf16(bytes: &[u8]) -> Vec<u16> {
-    bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+    bytes.chunks_exact(2).filter_map(|c| <[u8; 2]>::try_from(c).ok()).map(u16::from_le_bytes).collect()
 }
 
 /// Runs one file-system request. `input` is an owned copy of the request

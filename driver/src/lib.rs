@@ -13,6 +13,9 @@
 
 #![cfg(windows)]
 #![no_std]
+// A panic here is a bugcheck: no unwrap, expect, panic or unchecked index
+// outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
 

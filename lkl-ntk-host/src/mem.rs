@@ -34,7 +34,8 @@ pub fn pool_alloc(size: usize, align: usize) -> *mut u8 {
     let Some(total) = size.checked_add(align + core::mem::size_of::<usize>()) else {
         return ptr::null_mut();
     };
-    // SAFETY: as above.
+    // SAFETY: plain pool allocation of `total` bytes (IRQL <= DISPATCH_LEVEL,
+    // this function's contract); the block is ours until pool_free.
     let raw: *mut u8 = unsafe { nt::ExAllocatePoolWithTag(nt::NonPagedPoolNx, total, POOL_TAG) }.cast();
     if raw.is_null() {
         return raw;

@@ -52,7 +52,8 @@ impl Event {
 
     /// `KeResetEvent`.
     pub fn reset(&self) {
-        // SAFETY: as in `set`.
+        // SAFETY: initialised and pinned per `init`'s contract; the caller is
+        // at IRQL <= DISPATCH_LEVEL, as KeResetEvent requires.
         unsafe { nt::KeResetEvent(self.0.get()) };
     }
 

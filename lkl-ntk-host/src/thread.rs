@@ -60,15 +60,25 @@ impl Registry {
         ((id >> 2) as usize).wrapping_mul(0x9E37_79B9) % MAX_THREADS
     }
 
+    /// Slot `i`'s id and record. Every probe index is taken modulo
+    /// MAX_THREADS, so this is never None; `get` keeps that checked.
+    fn slot(&self, i: usize) -> Option<(&AtomicU64, &AtomicPtr<ThreadRecord>)> {
+        self.ids.get(i).zip(self.records.get(i))
+    }
+
+    /// The probe sequence for `id`: every slot once, from its home slot.
+    fn probe(id: u64) -> impl Iterator<Item = usize> {
+        let start = Self::home(id);
+        (0..MAX_THREADS).map(move |i| (start + i) % MAX_THREADS)
+    }
+
     fn insert(&'static self, id: u64, record: *mut ThreadRecord) -> bool {
         let _g = self.write.lock();
-        let start = Self::home(id);
-        for i in 0..MAX_THREADS {
-            let slot = (start + i) % MAX_THREADS;
-            let cur = self.ids[slot].load(Ordering::Acquire);
+        for (ids, records) in Self::probe(id).filter_map(|i| self.slot(i)) {
+            let cur = ids.load(Ordering::Acquire);
             if cur == 0 || cur == TOMBSTONE {
-                self.records[slot].store(record, Ordering::Release);
-                self.ids[slot].store(id, Ordering::Release);
+                records.store(record, Ordering::Release);
+                ids.store(id, Ordering::Release);
                 return true;
             }
         }
@@ -77,17 +87,15 @@ impl Registry {
 
     fn remove(&'static self, id: u64) {
         let _g = self.write.lock();
-        if let Some(slot) = self.find_slot(id) {
-            self.records[slot].store(ptr::null_mut(), Ordering::Release);
-            self.ids[slot].store(TOMBSTONE, Ordering::Release);
+        if let Some((ids, records)) = self.find_slot(id).and_then(|i| self.slot(i)) {
+            records.store(ptr::null_mut(), Ordering::Release);
+            ids.store(TOMBSTONE, Ordering::Release);
         }
     }
 
     fn find_slot(&self, id: u64) -> Option<usize> {
-        let start = Self::home(id);
-        for i in 0..MAX_THREADS {
-            let slot = (start + i) % MAX_THREADS;
-            match self.ids[slot].load(Ordering::Acquire) {
+        for slot in Self::probe(id) {
+            match self.ids.get(slot)?.load(Ordering::Acquire) {
                 0 => return None,
                 cur if cur == id => return Some(slot),
                 _ => {}
@@ -99,7 +107,7 @@ impl Registry {
     /// The calling thread's record, if the host created this thread.
     fn current(&self, id: u64) -> Option<&ThreadRecord> {
         let slot = self.find_slot(id)?;
-        let rec = self.records[slot].load(Ordering::Acquire);
+        let rec = self.records.get(slot)?.load(Ordering::Acquire);
         // SAFETY: the record belongs to the calling thread (ids are unique
         // among live threads) and is only freed by that thread after it
         // removed itself, so it is alive for the duration of this call.
@@ -113,8 +121,8 @@ impl Registry {
             let rec = r.load(Ordering::Acquire);
             // SAFETY: records in the table are alive while we hold `write`
             // (removal takes it before the owner frees the record).
-            if let Some(rec) = unsafe { rec.as_ref() } {
-                rec.values[key].store(ptr::null_mut(), Ordering::Release);
+            if let Some(value) = unsafe { rec.as_ref() }.and_then(|r| r.values.get(key)) {
+                value.store(ptr::null_mut(), Ordering::Release);
             }
         }
     }
@@ -297,7 +305,8 @@ unsafe extern "system" fn thread_start(context: *mut c_void) {
             crate::print::print(
                 b"lkl-ntk-host: KeExpandKernelStackAndCallout failed; running the thread on its own stack\n",
             );
-            // SAFETY: as above.
+            // SAFETY: `raw` is this thread's start block, alive until we free
+            // it below; run_body runs synchronously on this thread.
             unsafe { run_body(raw.cast()) };
         }
         run_tls_destructors(host, &start.record);
@@ -320,8 +329,8 @@ unsafe extern "system" fn run_body(parameter: *mut c_void) {
 fn run_tls_destructors(host: &'static NtHost, record: &ThreadRecord) {
     for _ in 0..DESTRUCTOR_ROUNDS {
         let mut ran = false;
-        for key in 0..TLS_KEYS {
-            let value = record.values[key].swap(ptr::null_mut(), Ordering::AcqRel);
+        for (key, slot) in record.values.iter().enumerate() {
+            let value = slot.swap(ptr::null_mut(), Ordering::AcqRel);
             if value.is_null() {
                 continue;
             }
@@ -353,10 +362,11 @@ pub(crate) fn tls_set(host: &NtHost, key: &TlsKey, value: *mut u8) -> Result<(),
     // Only host-created threads have records: the driver enters the library
     // on its own worker threads only.
     let rec = current_record(host).ok_or(Errno::EINVAL)?;
-    rec.values[key.index].store(value, Ordering::Release);
+    // A TlsKey's index comes from tls_new, below TLS_KEYS.
+    rec.values.get(key.index).ok_or(Errno::EINVAL)?.store(value, Ordering::Release);
     Ok(())
 }
 
 pub(crate) fn tls_get(host: &NtHost, key: &TlsKey) -> *mut u8 {
-    current_record(host).map_or(ptr::null_mut(), |r| r.values[key.index].load(Ordering::Acquire))
+    current_record(host).and_then(|r| r.values.get(key.index)).map_or(ptr::null_mut(), |v| v.load(Ordering::Acquire))
 }
