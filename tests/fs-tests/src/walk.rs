@@ -111,3 +111,34 @@ pub fn scribble(k: &Kernel, root: &str, w: &mut Walk) {
         k.renameat2(sys::AT_FDCWD, &p("sub/a"), sys::AT_FDCWD, &p("sub/a-renamed"), 0).map_err(|e| w.err("rename", e));
     let _ = k.sync().map_err(|e| w.err("sync", e));
 }
+
+/// What mounting a damaged image came to.
+pub enum Outcome {
+    /// The mount was refused with this errno.
+    MountFailed(lkl::Errno),
+    /// It mounted; the walk and the scribbles' results.
+    Mounted(Walk),
+}
+
+/// Mounts `disk` with `opts`, walks and scribbles on it, and unmounts (a
+/// detach is the fallback: not mounted any more is the only acceptable
+/// state). Errors are the kernel's failing to leave the mount, not the
+/// image's damage, which the outcome records.
+pub fn mount_walk_unmount(k: &Kernel, disk: &lkl::Disk, opts: &lkl::MountOptions) -> Result<Outcome, String> {
+    Ok(match k.mount_disk(disk, opts) {
+        Err(e) => Outcome::MountFailed(e.errno),
+        Ok(m) => {
+            let root = m.path.to_str().map_err(|e| format!("mount path: {e}"))?.to_string();
+            let mut w = walk(k, &root);
+            scribble(k, &root, &mut w);
+            if let Err(e) = k.unmount(&m) {
+                w.err("umount2", e);
+                match k.umount2(&m.path, sys::MNT_DETACH) {
+                    Ok(_) | Err(lkl::Errno::EINVAL) => {}
+                    Err(e) => return Err(format!("umount2(detach) = {e}")),
+                }
+            }
+            Outcome::Mounted(w)
+        }
+    })
+}

@@ -15,17 +15,11 @@ use std::time::Duration;
 use fs_tests::devices::MemDevice;
 use fs_tests::host::{Class, ExtLayout, HostMount};
 use fs_tests::rng::Rng;
-use fs_tests::walk::{Walk, scribble, walk};
+use fs_tests::walk::{Outcome, mount_walk_unmount};
 use fs_tests::{R, Scratch, boot, es, kernel_healthy, mkfs};
-use lkl::{Kernel, MountOptions, sys};
+use lkl::{Kernel, MountOptions};
 use lkl_std_host::{Console, StdHost};
 use lkl_test_runner::{Case, check, ensure};
-
-/// What happened to one image.
-enum Outcome {
-    MountFailed(lkl::Errno),
-    Mounted(Walk),
-}
 
 /// Mounts `image` as ext4 (or `fstype`) in the running kernel, walks it,
 /// unmounts, removes the disk, and checks the kernel is still healthy.
@@ -33,27 +27,7 @@ fn try_image(k: &Kernel, host: &StdHost, image: Vec<u8>, fstype: Option<&str>) -
     let before = host.console_text().len();
     let disk = check!(k.add_disk(Arc::new(MemDevice::new(image, false))), "add_disk");
     let opts = MountOptions { fstype: fstype.map(String::from), ..MountOptions::default() };
-    let outcome = match k.mount_disk(&disk, &opts) {
-        Err(e) => Outcome::MountFailed(e.errno),
-        Ok(m) => {
-            let root = m.path.to_str().map_err(es("path"))?.to_string();
-            let mut w = walk(k, &root);
-            scribble(k, &root, &mut w);
-            if let Err(e) = k.unmount(&m) {
-                w.err("umount2", e);
-                // Not mounted any more is the only acceptable state.
-                check!(
-                    k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }),
-                    "umount2(detach)"
-                );
-            }
-            Outcome::Mounted(w)
-        }
-    };
+    let outcome = mount_walk_unmount(k, &disk, &opts)?;
     check!(k.remove_disk(disk), "remove_disk");
     let text = host.console_text();
     ensure!(text.len() < (1 << 20) - 4096, "console capture is full; make the batches smaller");

@@ -30,7 +30,7 @@ use fs_tests::host::{self, HostMount};
 use fs_tests::metadata_map::{Csum, Region, btrfs_regions, read_at, xfs_regions};
 use fs_tests::rng::Rng;
 use fs_tests::tree::Lib;
-use fs_tests::walk::{Walk, scribble, walk};
+use fs_tests::walk::{Outcome, mount_walk_unmount};
 use fs_tests::{R, Scratch, boot, es, mkfs};
 use lkl::{BlockDevice, Kernel, MountOptions, sys};
 use lkl_std_host::{Console, CowDevice, FileDevice, StdHost};
@@ -281,12 +281,6 @@ fn overlay_write(dev: &CowDevice, off: u64, data: &[u8]) -> R {
     dev.write_at(&buf, start).map_err(|e| format!("overlay write at {start}: {e}"))
 }
 
-/// What happened to one image.
-enum Outcome {
-    MountFailed(lkl::Errno),
-    Mounted(Walk),
-}
-
 /// What the console said while one image was tried.
 fn evidence(text: &str) -> &'static str {
     if CSUM_SAYS.iter().any(|s| text.contains(s)) {
@@ -305,26 +299,7 @@ fn try_device(k: &Kernel, host: &StdHost, kind: Kind, dev: Arc<dyn BlockDevice>)
     let before = host.console_text().len();
     let disk = check!(k.add_disk(dev), "add_disk");
     let opts = MountOptions { fstype: Some(kind.fstype().into()), ..MountOptions::default() };
-    let outcome = match k.mount_disk(&disk, &opts) {
-        Err(e) => Outcome::MountFailed(e.errno),
-        Ok(m) => {
-            let root = m.path.to_str().map_err(es("path"))?.to_string();
-            let mut w = walk(k, &root);
-            scribble(k, &root, &mut w);
-            if let Err(e) = k.unmount(&m) {
-                w.err("umount2", e);
-                check!(
-                    k.umount2(&m.path, sys::MNT_DETACH).or_else(|e| if e == lkl::Errno::EINVAL {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }),
-                    "umount2(detach)"
-                );
-            }
-            Outcome::Mounted(w)
-        }
-    };
+    let outcome = mount_walk_unmount(k, &disk, &opts)?;
     let removed = k.remove_disk(disk);
     let text = host.console_text();
     ensure!(text.len() < (1 << 20) - 4096, "console capture is full; make the batches smaller");
