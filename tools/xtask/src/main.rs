@@ -101,8 +101,20 @@ const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 const WINDOWS_KERNEL_SIDE: &[&str] = &["driver", "lkl-ntk-host", "nt", "driver-client"];
 const WINDOWS_USER_SIDE: &[&str] = &["lklfs"];
 
+/// rustfmt and clippy, which a minimal toolchain lacks; idempotent.
+fn style_tools() -> Result<(), String> {
+    let installed = Command::new("rustup").args(["component", "list", "--installed"]).output();
+    let have =
+        |c: &str| matches!(&installed, Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with(c)));
+    if have("rustfmt") && have("clippy") {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))
+}
+
 /// Formatting: checked first, as it takes a second.
 fn fmt_check() -> Result<(), String> {
+    style_tools()?;
     run(cargo().args(["fmt", "--all", "--check"])).map_err(|e| format!("{e}: run `cargo fmt --all`"))
 }
 
