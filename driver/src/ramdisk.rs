@@ -22,6 +22,7 @@ use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Lock;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
+use widestring::U16String;
 
 use crate::dispatch::complete;
 use crate::ntdisk::ImageFile;
@@ -65,10 +66,6 @@ static LOCK: Lock = Lock::new();
 pub unsafe fn init() {
     // SAFETY: nobody takes the lock yet (caller's contract); it is a static.
     unsafe { LOCK.init() };
-}
-
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
 }
 
 /// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
@@ -121,7 +118,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
 /// through the published slots (see `hold`), not through the device.
 unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     let Some(driver) = crate::entry::driver() else { return nt::STATUS_DEVICE_NOT_READY };
-    let mut name16 = wide(&ramdisk_name(index));
+    let mut name16 = U16String::from_str(&ramdisk_name(index));
     let bytes = (name16.len() * 2) as u16;
     let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name16.as_mut_ptr() };
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
@@ -264,8 +261,11 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
     let _g = LOCK.lock();
     for (i, slot) in DISKS.iter().enumerate() {
         let disk = slot.load(Ordering::SeqCst);
-        let own = wide(&ramdisk_name(i as u32));
-        if disk.is_null() || own.len() != name.len() || !own.iter().zip(name).all(|(a, b)| lower(*a) == lower(*b)) {
+        let own = U16String::from_str(&ramdisk_name(i as u32));
+        if disk.is_null()
+            || own.len() != name.len()
+            || !own.as_slice().iter().zip(name).all(|(a, b)| lower(*a) == lower(*b))
+        {
             continue;
         }
         // SAFETY: published, and LOCK is held.

@@ -9,6 +9,7 @@ use std::ptr;
 
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
+use widestring::U16CString;
 
 use crate::fsclient::{
     Reply, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS, Target, call, file_ops,
@@ -87,7 +88,7 @@ fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
     const GENERIC_READ_WRITE: u32 = 0xC000_0000;
     const SHARE_READ_WRITE: u32 = 3;
     const OPEN_EXISTING: u32 = 3;
-    let path: Vec<u16> = format!("\\\\?\\GLOBALROOT{device}").encode_utf16().chain(Some(0)).collect();
+    let path = U16CString::from_str_truncate(format!("\\\\?\\GLOBALROOT{device}"));
     // SAFETY: NUL-terminated name; other pointers null.
     let h = unsafe {
         CreateFileW(
