@@ -5,13 +5,14 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
+use widestring::{U16Str, u16str};
 
 #[cfg(feature = "testing")]
 use crate::ramdisk;
 use crate::{HOST, dispatch, linux, security, workers};
 
-static DEVICE_NAME: &[u16] = nt::utf16!(r"\Device\LklfsControl");
-static LINK_NAME: &[u16] = nt::utf16!(r"\DosDevices\LklfsControl");
+static DEVICE_NAME: &U16Str = u16str!(r"\Device\LklfsControl");
+static LINK_NAME: &U16Str = u16str!(r"\DosDevices\LklfsControl");
 
 /// The control device, null before DriverEntry and after unload.
 static CONTROL_DEVICE: AtomicPtr<DEVICE_OBJECT> = AtomicPtr::new(ptr::null_mut());

@@ -40,6 +40,8 @@ pub struct Mount {
     disk: Disk,
 }
 
+// Own code, not widestring: the request carries the name as unaligned
+// little-endian bytes, which widestring cannot view or decode.
 fn utf16(bytes: &[u8]) -> Vec<u16> {
     bytes.chunks_exact(2).filter_map(|c| <[u8; 2]>::try_from(c).ok()).map(u16::from_le_bytes).collect()
 }

@@ -22,6 +22,7 @@ use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Mutex;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
+use widestring::U16String;
 
 use crate::dispatch::complete;
 use crate::ntdisk::ImageFile;
@@ -62,10 +63,6 @@ unsafe impl Send for Slots {}
 
 /// Serialises create, save, delete and claims.
 static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); RAMDISK_MAX as usize]));
-
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
-}
 
 /// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
 /// read in the caller's context. The reply's (status, size).
@@ -117,7 +114,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
 /// through the published slots (see `hold`), not through the device.
 unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     let Some(driver) = crate::entry::driver() else { return nt::STATUS_DEVICE_NOT_READY };
-    let mut name16 = wide(&ramdisk_name(index));
+    let mut name16 = U16String::from_str(&ramdisk_name(index));
     let bytes = (name16.len() * 2) as u16;
     let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name16.as_mut_ptr() };
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
@@ -263,8 +260,11 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
     let lower = |c: u16| if (b'A' as u16..=b'Z' as u16).contains(&c) { c + 32 } else { c };
     let disks = DISKS.lock();
     for (i, &disk) in disks.0.iter().enumerate() {
-        let own = wide(&ramdisk_name(i as u32));
-        if disk.is_null() || own.len() != name.len() || !own.iter().zip(name).all(|(a, b)| lower(*a) == lower(*b)) {
+        let own = U16String::from_str(&ramdisk_name(i as u32));
+        if disk.is_null()
+            || own.len() != name.len()
+            || !own.as_slice().iter().zip(name).all(|(a, b)| lower(*a) == lower(*b))
+        {
             continue;
         }
         // SAFETY: published, and the table is locked (see `Slots`).

@@ -11,7 +11,9 @@ use crate::nt::*;
 use crate::open_table::{Kind, Open};
 use crate::path::{at_path, join, parse};
 use crate::volume::kind_of;
-use crate::{CreateParams, CreateResult, Handle, NtStatus, Vfs, Volume};
+use crate::{
+    Access, CreateOptions, CreateParams, CreateResult, FileAttributes, Handle, NtStatus, ShareMode, Vfs, Volume,
+};
 use alloc::vec::Vec;
 use lkl_abi::Errno;
 use lkl_abi::sys::{self, Statx};
@@ -35,19 +37,19 @@ impl<V: Vfs> Volume<V> {
 
     fn create_inner(&mut self, p: &CreateParams<'_>) -> Result<CreateResult, NtStatus> {
         let disp = p.disposition;
-        let opts = p.options;
+        let opts = p.create_options();
         if disp > FILE_MAXIMUM_DISPOSITION
-            || p.share_access & !FILE_SHARE_VALID_FLAGS != 0
-            || opts & !FILE_VALID_OPTION_FLAGS != 0
-            || (opts & FILE_DIRECTORY_FILE != 0 && opts & FILE_NON_DIRECTORY_FILE != 0)
-            || (opts & FILE_DIRECTORY_FILE != 0 && !matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF))
-            || opts & FILE_OPEN_BY_FILE_ID != 0
+            || ShareMode::from_bits(p.share_access).is_none()
+            || !CreateOptions::VALID.contains(opts)
+            || opts.contains(CreateOptions::DIRECTORY_FILE | CreateOptions::NON_DIRECTORY_FILE)
+            || (opts.contains(CreateOptions::DIRECTORY_FILE) && !matches!(disp, FILE_CREATE | FILE_OPEN | FILE_OPEN_IF))
+            || opts.contains(CreateOptions::OPEN_BY_FILE_ID)
         {
             return Err(NtStatus::INVALID_PARAMETER);
         }
-        let mut want = map_generic(p.desired_access);
-        let delete_on_close = opts & FILE_DELETE_ON_CLOSE != 0;
-        if delete_on_close && want & (DELETE | MAXIMUM_ALLOWED) == 0 {
+        let mut want = Access::from_bits_retain(p.desired_access).map_generic();
+        let delete_on_close = opts.contains(CreateOptions::DELETE_ON_CLOSE);
+        if delete_on_close && !want.intersects(Access::DELETE | Access::MAXIMUM_ALLOWED) {
             return Err(NtStatus::INVALID_PARAMETER);
         }
 
@@ -81,14 +83,14 @@ impl<V: Vfs> Volume<V> {
                 if matches!(disp, FILE_OPEN | FILE_OVERWRITE) {
                     return Ok(fail_info(NtStatus::OBJECT_NAME_NOT_FOUND, FILE_DOES_NOT_EXIST));
                 }
-                if parsed.trailing_backslash && opts & FILE_DIRECTORY_FILE == 0 {
+                if parsed.trailing_backslash && !opts.contains(CreateOptions::DIRECTORY_FILE) {
                     return Err(NtStatus::OBJECT_NAME_INVALID);
                 }
                 if self.opts.read_only {
                     return Err(NtStatus::MEDIA_WRITE_PROTECTED);
                 }
-                if want & MAXIMUM_ALLOWED != 0 {
-                    want = (want & !MAXIMUM_ALLOWED) | FILE_ALL_ACCESS;
+                if want.contains(Access::MAXIMUM_ALLOWED) {
+                    want = want.difference(Access::MAXIMUM_ALLOWED) | Access::ALL_ACCESS;
                 }
                 let parent_st = self.vfs.statx(self.vfs.root(), at_path(&dir), 0, sys::STATX_BASIC_STATS)?;
                 if self.opens.node(parent_st.stx_ino).is_some_and(|n| n.delete_pending) {
@@ -105,17 +107,17 @@ impl<V: Vfs> Volume<V> {
     fn open_existing(
         &mut self,
         p: &CreateParams<'_>,
-        mut want: u32,
+        mut want: Access,
         path: Vec<u8>,
         st: Statx,
         trailing_backslash: bool,
     ) -> Result<CreateResult, NtStatus> {
-        let opts = p.options;
+        let opts = p.create_options();
         let disp = p.disposition;
         let root = self.vfs.root();
         let mut kind = kind_of(st.stx_mode);
         let mut st = st;
-        if kind == Kind::Symlink && opts & FILE_OPEN_REPARSE_POINT == 0 {
+        if kind == Kind::Symlink && !opts.contains(CreateOptions::OPEN_REPARSE_POINT) {
             // Without FILE_OPEN_REPARSE_POINT the link is followed, as the
             // I/O manager would after STATUS_REPARSE.
             st = match self.vfs.statx(root, at_path(&path), 0, crate::volume::STATX_MASK) {
@@ -126,10 +128,10 @@ impl<V: Vfs> Volume<V> {
             kind = kind_of(st.stx_mode);
         }
         let is_dir = kind == Kind::Dir;
-        if opts & FILE_DIRECTORY_FILE != 0 && !is_dir {
+        if opts.contains(CreateOptions::DIRECTORY_FILE) && !is_dir {
             return Err(NtStatus::NOT_A_DIRECTORY);
         }
-        if opts & FILE_NON_DIRECTORY_FILE != 0 && is_dir {
+        if opts.contains(CreateOptions::NON_DIRECTORY_FILE) && is_dir {
             return Err(NtStatus::FILE_IS_A_DIRECTORY);
         }
         if trailing_backslash && !is_dir {
@@ -148,23 +150,23 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::DELETE_PENDING);
         }
         let readonly_file = st.stx_mode as u32 & 0o222 == 0;
-        if want & MAXIMUM_ALLOWED != 0 {
-            let mut max = FILE_ALL_ACCESS;
+        if want.contains(Access::MAXIMUM_ALLOWED) {
+            let mut max = Access::ALL_ACCESS;
             if readonly_file && kind == Kind::File {
-                max &= !(FILE_WRITE_DATA | FILE_APPEND_DATA);
+                max.remove(Access::WRITE_INTENT);
             }
             if self.opts.read_only {
-                max &= !WRITE_RIGHTS;
+                max.remove(Access::WRITE_RIGHTS);
             }
-            want = (want & !MAXIMUM_ALLOWED) | max;
+            want = want.difference(Access::MAXIMUM_ALLOWED) | max;
         }
-        if self.opts.read_only && (want & WRITE_RIGHTS != 0 || overwrite) {
+        if self.opts.read_only && (want.intersects(Access::WRITE_RIGHTS) || overwrite) {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
-        if readonly_file && kind == Kind::File && (want & (FILE_WRITE_DATA | FILE_APPEND_DATA) != 0 || overwrite) {
+        if readonly_file && kind == Kind::File && (want.intersects(Access::WRITE_INTENT) || overwrite) {
             return Err(NtStatus::ACCESS_DENIED);
         }
-        let delete_on_close = opts & FILE_DELETE_ON_CLOSE != 0;
+        let delete_on_close = opts.contains(CreateOptions::DELETE_ON_CLOSE);
         if delete_on_close && (readonly_file || path.is_empty()) {
             return Err(NtStatus::CANNOT_DELETE);
         }
@@ -172,7 +174,7 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::DIRECTORY_NOT_EMPTY);
         }
         let share = &self.opens.node_mut(st.stx_ino).share;
-        if let Err(e) = share.check(want, p.share_access) {
+        if let Err(e) = share.check(want, p.share_mode()) {
             self.opens.drop_node_if_unused(st.stx_ino);
             return Err(e);
         }
@@ -180,7 +182,7 @@ impl<V: Vfs> Volume<V> {
         let information = if overwrite {
             let fd = self.vfs.openat(root, at_path(&path), sys::O_WRONLY | sys::O_TRUNC, 0)?;
             let _ = self.vfs.close(fd);
-            if p.file_attributes & FILE_ATTRIBUTE_READONLY != 0 {
+            if p.attributes().contains(FileAttributes::READONLY) {
                 self.vfs.fchmodat(root, at_path(&path), st.stx_mode as u32 & 0o7777 & !0o222)?;
             }
             if disp == FILE_SUPERSEDE { FILE_SUPERSEDED } else { FILE_OVERWRITTEN }
@@ -198,9 +200,9 @@ impl<V: Vfs> Volume<V> {
         Ok(self.admit(p, want, path, st.stx_ino, kind, fd, information))
     }
 
-    fn create_new(&mut self, p: &CreateParams<'_>, want: u32, path: Vec<u8>) -> Result<CreateResult, NtStatus> {
+    fn create_new(&mut self, p: &CreateParams<'_>, want: Access, path: Vec<u8>) -> Result<CreateResult, NtStatus> {
         let root = self.vfs.root();
-        let directory = p.options & FILE_DIRECTORY_FILE != 0;
+        let directory = p.create_options().contains(CreateOptions::DIRECTORY_FILE);
         let umask = self.opts.umask & 0o777;
         let kind;
         let fd;
@@ -212,7 +214,7 @@ impl<V: Vfs> Volume<V> {
         } else {
             kind = Kind::File;
             let mut mode = 0o666 & !umask;
-            if p.file_attributes & FILE_ATTRIBUTE_READONLY != 0 {
+            if p.attributes().contains(FileAttributes::READONLY) {
                 mode &= !0o222;
             }
             let flags = open_flags(kind, want);
@@ -246,23 +248,24 @@ impl<V: Vfs> Volume<V> {
     fn admit(
         &mut self,
         p: &CreateParams<'_>,
-        want: u32,
+        want: Access,
         path: Vec<u8>,
         ino: u64,
         kind: Kind,
         fd: V::Fd,
         information: u64,
     ) -> CreateResult {
-        self.opens.node_mut(ino).share.add(want, p.share_access);
+        let (share, options) = (p.share_mode(), p.create_options());
+        self.opens.node_mut(ino).share.add(want, share);
         let h = self.opens.insert(Open {
             fd,
             path,
             ino,
             kind,
             granted: want,
-            share: p.share_access,
-            options: p.options,
-            delete_on_close: p.options & FILE_DELETE_ON_CLOSE != 0,
+            share,
+            options,
+            delete_on_close: options.contains(CreateOptions::DELETE_ON_CLOSE),
             posix_delete: false,
             position: 0,
             dir: None,
@@ -317,7 +320,7 @@ fn collision(e: Errno) -> NtStatus {
 /// Linux open flags for a handle of `kind` with rights `want`: the data
 /// access the rights need, or O_PATH when they need none (so a mode-000
 /// file can still be opened for its attributes).
-fn open_flags(kind: Kind, want: u32) -> i32 {
+fn open_flags(kind: Kind, want: Access) -> i32 {
     let (r, w, _) = crate::share::intent(want);
     match kind {
         Kind::Dir => sys::O_RDONLY | sys::O_DIRECTORY,

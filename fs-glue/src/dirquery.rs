@@ -23,7 +23,7 @@ use crate::path::{at_path, join};
 use crate::volume::{NtInfo, STATX_MASK};
 use crate::wildcard::is_name_in_expression;
 use crate::wire::*;
-use crate::{Handle, NtStatus, QueryDirParams, Vfs, Volume, Written};
+use crate::{Access, FileAttributes, Handle, NtStatus, QueryDirParams, Vfs, Volume, Written};
 use alloc::vec;
 use alloc::vec::Vec;
 use lkl_abi::sys::{self, DIRENT64_NAME_OFFSET};
@@ -146,7 +146,7 @@ impl<V: Vfs> Volume<V> {
         if buf.len() < cl.name_off {
             return Err(NtStatus::INFO_LENGTH_MISMATCH);
         }
-        if o.granted & FILE_LIST_DIRECTORY == 0 {
+        if !o.granted.contains(Access::LIST_DIRECTORY) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let dir_path = o.path.clone();
@@ -267,12 +267,12 @@ fn write_entry(buf: &mut [u8], off: usize, cl: &ClassLayout, index: u32, info: &
         put_i64(buf, off + dir::CHANGE, info.change);
         put_i64(buf, off + dir::EOF, info.eof);
         put_i64(buf, off + dir::ALLOC, info.alloc);
-        put_u32(buf, off + dir::ATTR, info.attrs);
+        put_u32(buf, off + dir::ATTR, info.attrs.bits());
     }
     put_u32(buf, off + cl.name_len_off, (name.len() * 2) as u32);
     if let Some(ea) = cl.ea_off {
         // With FILE_ATTRIBUTE_REPARSE_POINT, EaSize holds the reparse tag.
-        put_u32(buf, off + ea, if info.attrs & FILE_ATTRIBUTE_REPARSE_POINT != 0 { info.reparse_tag } else { 0 });
+        put_u32(buf, off + ea, if info.attrs.contains(FileAttributes::REPARSE_POINT) { info.reparse_tag } else { 0 });
     }
     if cl.short {
         // No 8.3 names: ShortNameLength 0, ShortName zeroed above.

@@ -11,18 +11,10 @@ use crate::path::{at_path, join, parse};
 use crate::time::nt_to_linux;
 use crate::volume::NtInfo;
 use crate::wire::*;
-use crate::{Handle, NtStatus, Vfs, Volume, Written};
+use crate::{Access, CreateOptions, DispositionFlags, FileAttributes, Handle, NtStatus, Vfs, Volume, Written};
 use alloc::vec::Vec;
 use lkl_abi::Errno;
 use lkl_abi::sys::{self, Timespec};
-
-/// Mode bits FileModeInformation reports.
-const MODE_FLAGS: u32 = FILE_WRITE_THROUGH
-    | FILE_SEQUENTIAL_ONLY
-    | FILE_NO_INTERMEDIATE_BUFFERING
-    | FILE_SYNCHRONOUS_IO_ALERT
-    | FILE_SYNCHRONOUS_IO_NONALERT
-    | FILE_DELETE_ON_CLOSE;
 
 /// What a rename or link asks for.
 #[derive(Clone, Copy, Debug)]
@@ -45,7 +37,7 @@ fn put_basic(buf: &mut [u8], off: usize, i: &NtInfo) {
     put_i64(buf, off + ACCESS, i.access);
     put_i64(buf, off + WRITE, i.write);
     put_i64(buf, off + CHANGE, i.change);
-    put_u32(buf, off + ATTR, i.attrs);
+    put_u32(buf, off + ATTR, i.attrs.bits());
     put_u32(buf, off + ATTR + 4, 0);
 }
 
@@ -99,7 +91,7 @@ impl<V: Vfs> Volume<V> {
             _ => return Err(NtStatus::INVALID_INFO_CLASS),
         };
         need(buf, size)?;
-        if needs_read_attrs && o.granted & FILE_READ_ATTRIBUTES == 0 {
+        if needs_read_attrs && !o.granted.contains(Access::READ_ATTRIBUTES) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         let i = self.open_info(o)?;
@@ -124,7 +116,7 @@ impl<V: Vfs> Volume<V> {
                 Written::ok(4)
             }
             FILE_ACCESS_INFORMATION => {
-                put_u32(buf, 0, o.granted);
+                put_u32(buf, 0, o.granted.bits());
                 Written::ok(4)
             }
             FILE_NAME_INFORMATION => {
@@ -136,7 +128,7 @@ impl<V: Vfs> Volume<V> {
                 Written::ok(8)
             }
             FILE_MODE_INFORMATION => {
-                put_u32(buf, 0, o.options & MODE_FLAGS);
+                put_u32(buf, 0, o.options.intersection(CreateOptions::MODE).bits());
                 Written::ok(4)
             }
             FILE_ALIGNMENT_INFORMATION => {
@@ -149,9 +141,9 @@ impl<V: Vfs> Volume<V> {
                 put_standard(buf, STANDARD, &i, pending);
                 put_u64(buf, INTERNAL, i.ino);
                 put_u32(buf, EA, 0);
-                put_u32(buf, ACCESS, o.granted);
+                put_u32(buf, ACCESS, o.granted.bits());
                 put_u64(buf, POSITION, o.position);
-                put_u32(buf, MODE, o.options & MODE_FLAGS);
+                put_u32(buf, MODE, o.options.intersection(CreateOptions::MODE).bits());
                 put_u32(buf, ALIGNMENT, 0);
                 let (n, all) = put_name(buf, NAME, &name);
                 if all { Written::ok(NAME + n) } else { Written::overflow(NAME + n) }
@@ -164,12 +156,12 @@ impl<V: Vfs> Volume<V> {
                 put_i64(buf, CHANGE, i.change);
                 put_i64(buf, ALLOC, i.alloc);
                 put_i64(buf, EOF, i.eof);
-                put_u32(buf, ATTR, i.attrs);
+                put_u32(buf, ATTR, i.attrs.bits());
                 put_u32(buf, ATTR + 4, 0);
                 Written::ok(SIZE)
             }
             FILE_ATTRIBUTE_TAG_INFORMATION => {
-                put_u32(buf, 0, i.attrs);
+                put_u32(buf, 0, i.attrs.bits());
                 put_u32(buf, 4, i.reparse_tag);
                 Written::ok(8)
             }
@@ -264,7 +256,7 @@ impl<V: Vfs> Volume<V> {
     /// the umask's) write bits. 0 leaves the attributes alone.
     pub fn set_basic(&mut self, h: Handle, times: [i64; 4], attrs: u32) -> Result<(), NtStatus> {
         let o = self.open(h)?;
-        if o.granted & FILE_WRITE_ATTRIBUTES == 0 {
+        if !o.granted.contains(Access::WRITE_ATTRIBUTES) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         if self.opts.read_only {
@@ -290,7 +282,7 @@ impl<V: Vfs> Volume<V> {
         if attrs != 0 && o.kind != Kind::Symlink {
             let st = self.stat_open(o)?;
             let mode = st.stx_mode as u32 & 0o7777;
-            let new = if attrs & FILE_ATTRIBUTE_READONLY != 0 {
+            let new = if FileAttributes::from_bits_retain(attrs).contains(FileAttributes::READONLY) {
                 mode & !0o222
             } else if mode & 0o222 == 0 {
                 mode | (0o222 & !self.opts.umask) | 0o200
@@ -342,7 +334,7 @@ impl<V: Vfs> Volume<V> {
         if self.opts.read_only {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
-        if o.granted & FILE_WRITE_DATA == 0 || o.kind != Kind::File {
+        if !o.granted.contains(Access::WRITE_DATA) || o.kind != Kind::File {
             return Err(NtStatus::ACCESS_DENIED);
         }
         Ok(o.fd)
@@ -353,11 +345,12 @@ impl<V: Vfs> Volume<V> {
     /// handle closes); without it, clears the mark.
     pub fn set_disposition(&mut self, h: Handle, flags: u32) -> Result<(), NtStatus> {
         let o = self.open(h)?;
-        if o.granted & DELETE == 0 {
+        if !o.granted.contains(Access::DELETE) {
             return Err(NtStatus::ACCESS_DENIED);
         }
+        let flags = DispositionFlags::from_bits_retain(flags);
         let ino = o.ino;
-        if flags & FILE_DISPOSITION_DELETE == 0 {
+        if !flags.contains(DispositionFlags::DELETE) {
             if let Some(n) = self.opens.node(ino)
                 && n.delete_pending
             {
@@ -375,7 +368,7 @@ impl<V: Vfs> Volume<V> {
         let st = self.stat_open(o)?;
         if st.stx_mode as u32 & 0o222 == 0
             && o.kind != Kind::Symlink
-            && flags & FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE == 0
+            && !flags.contains(DispositionFlags::IGNORE_READONLY_ATTRIBUTE)
         {
             return Err(NtStatus::CANNOT_DELETE);
         }
@@ -384,7 +377,7 @@ impl<V: Vfs> Volume<V> {
         if is_dir && !self.dir_is_empty(&path)? {
             return Err(NtStatus::DIRECTORY_NOT_EMPTY);
         }
-        if flags & FILE_DISPOSITION_POSIX_SEMANTICS != 0 {
+        if flags.contains(DispositionFlags::POSIX_SEMANTICS) {
             self.open_mut(h)?.posix_delete = true;
             return Ok(());
         }
@@ -454,7 +447,7 @@ impl<V: Vfs> Volume<V> {
     /// FileRenameInformation(Ex).
     pub fn rename(&mut self, h: Handle, name: &[u16], f: RenameFlags) -> Result<(), NtStatus> {
         let o = self.open(h)?;
-        if o.granted & DELETE == 0 {
+        if !o.granted.contains(Access::DELETE) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         if self.opts.read_only {

@@ -1,8 +1,7 @@
 //! IRP_MJ_READ / IRP_MJ_WRITE / IRP_MJ_FLUSH_BUFFERS on open files.
 
-use crate::nt::*;
 use crate::open_table::Kind;
-use crate::{Handle, NtStatus, Vfs, Volume};
+use crate::{Access, Handle, NtStatus, Vfs, Volume};
 
 impl<V: Vfs> Volume<V> {
     /// Reads at `offset` (`None`: the handle's current position). Fails
@@ -12,7 +11,7 @@ impl<V: Vfs> Volume<V> {
         let o = self.open(h)?;
         // The I/O manager checks the handle's rights before the file
         // system sees the request.
-        if o.granted & (FILE_READ_DATA | FILE_EXECUTE) == 0 {
+        if !o.granted.intersects(Access::READ_INTENT) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         if o.kind == Kind::Dir {
@@ -47,8 +46,8 @@ impl<V: Vfs> Volume<V> {
     /// FILE_APPEND_DATA but not FILE_WRITE_DATA always appends.
     pub fn write(&mut self, h: Handle, offset: Option<u64>, data: &[u8]) -> Result<usize, NtStatus> {
         let o = self.open(h)?;
-        let can_write = o.granted & FILE_WRITE_DATA != 0;
-        let can_append = o.granted & FILE_APPEND_DATA != 0;
+        let can_write = o.granted.contains(Access::WRITE_DATA);
+        let can_append = o.granted.contains(Access::APPEND_DATA);
         // Rights first (the I/O manager's check), then the file system's.
         if !(can_write || can_append) {
             return Err(if self.opts.read_only { NtStatus::MEDIA_WRITE_PROTECTED } else { NtStatus::ACCESS_DENIED });
@@ -88,7 +87,7 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::INVALID_DEVICE_REQUEST);
         }
         // NtFlushBuffersFile wants a handle that can write.
-        if o.granted & (FILE_WRITE_DATA | FILE_APPEND_DATA) == 0 {
+        if !o.granted.intersects(Access::WRITE_INTENT) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         Ok(self.vfs.fsync(o.fd)?)

@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod errno_map;
+pub mod flags;
 pub mod layout;
 pub mod names;
 pub mod nt;
@@ -41,6 +42,7 @@ mod volume;
 mod wire;
 
 pub use fileinfo::RenameFlags;
+pub use flags::{Access, CreateOptions, DispositionFlags, FileAttributes, FsAttributes, ShareMode};
 pub use status::NtStatus;
 pub use vfs::Vfs;
 pub use volume::{CreateParams, CreateResult, Handle, MountOptions, QueryDirParams, Volume, Written};

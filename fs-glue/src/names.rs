@@ -14,6 +14,10 @@
 //! - a Windows name is accepted only if mapping the result back gives the
 //!   same Windows name (so U+F041, which no Linux name produces, is refused
 //!   rather than silently becoming some other file).
+//!
+//! Names stay `[u16]`/`Vec<u16>` with the conversion written here, not
+//! `widestring`'s: its UTF-16 <-> UTF-8 conversions are lossy or fail on
+//! exactly the names this bijection must carry.
 
 use crate::NtStatus;
 use alloc::vec::Vec;

@@ -1,9 +1,9 @@
 //! Open handles and the per-file state they share (the FCB of a Windows
 //! file system): share-access counts and the delete disposition.
 
-use crate::Handle;
 use crate::dirquery::DirState;
 use crate::share::ShareAccess;
+use crate::{Access, CreateOptions, Handle, ShareMode};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
@@ -26,9 +26,9 @@ pub(crate) struct Open<Fd> {
     pub path: Vec<u8>,
     pub ino: u64,
     pub kind: Kind,
-    pub granted: u32,
-    pub share: u32,
-    pub options: u32,
+    pub granted: Access,
+    pub share: ShareMode,
+    pub options: CreateOptions,
     /// FILE_DELETE_ON_CLOSE: marks the file delete-pending at cleanup.
     pub delete_on_close: bool,
     /// FILE_DISPOSITION_POSIX_SEMANTICS delete: unlink at this handle's

@@ -8,6 +8,7 @@ use crate::{NtStatus, Vfs, Volume};
 use alloc::vec::Vec;
 use lkl_abi::Errno;
 use lkl_abi::sys::{self, Statx};
+use widestring::u16str;
 
 const BACKSLASH: u16 = b'\\' as u16;
 const COLON: u16 = b':' as u16;
@@ -58,9 +59,12 @@ pub(crate) fn parse(name: &[u16], relative: bool) -> Result<ParsedPath, NtStatus
 /// syntax names a named stream, which Linux file systems do not have.
 fn strip_data_stream(part: &[u16]) -> Result<&[u16], NtStatus> {
     let Some(colon) = part.iter().position(|&c| c == COLON) else { return Ok(part) };
-    let suffix: Vec<u16> = part[colon..].iter().map(|&c| crate::wildcard::upcase(c)).collect();
-    let want: Vec<u16> = "::$DATA".encode_utf16().collect();
-    if suffix == want { Ok(&part[..colon]) } else { Err(NtStatus::OBJECT_NAME_INVALID) }
+    let suffix = part[colon..].iter().map(|&c| crate::wildcard::upcase(c));
+    if suffix.eq(u16str!("::$DATA").as_slice().iter().copied()) {
+        Ok(&part[..colon])
+    } else {
+        Err(NtStatus::OBJECT_NAME_INVALID)
+    }
 }
 
 /// Joins Linux path components.

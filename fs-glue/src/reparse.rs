@@ -14,7 +14,7 @@ use crate::nt::*;
 use crate::open_table::Kind;
 use crate::path::at_path;
 use crate::wire::*;
-use crate::{Handle, NtStatus, Vfs, Volume, Written};
+use crate::{Access, Handle, NtStatus, Vfs, Volume, Written};
 use alloc::vec;
 use alloc::vec::Vec;
 use lkl_abi::sys;
@@ -151,7 +151,7 @@ impl<V: Vfs> Volume<V> {
         if self.opts.read_only {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
-        if o.granted & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES) == 0 {
+        if !o.granted.intersects(Access::WRITE_DATA | Access::WRITE_ATTRIBUTES) {
             return Err(NtStatus::ACCESS_DENIED);
         }
         if o.path.is_empty() {

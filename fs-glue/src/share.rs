@@ -3,8 +3,7 @@
 //! must be allowed by every existing open's share mode, and must itself
 //! share whatever the existing opens already do.
 
-use crate::NtStatus;
-use crate::nt::*;
+use crate::{Access, NtStatus, ShareMode};
 
 /// Counts per file, as the FCB's SHARE_ACCESS holds them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,17 +18,13 @@ pub(crate) struct ShareAccess {
 }
 
 /// The read/write/delete intent of an access mask.
-pub(crate) fn intent(access: u32) -> (bool, bool, bool) {
-    (
-        access & (FILE_READ_DATA | FILE_EXECUTE) != 0,
-        access & (FILE_WRITE_DATA | FILE_APPEND_DATA) != 0,
-        access & DELETE != 0,
-    )
+pub(crate) fn intent(access: Access) -> (bool, bool, bool) {
+    (access.intersects(Access::READ_INTENT), access.intersects(Access::WRITE_INTENT), access.contains(Access::DELETE))
 }
 
 /// Does an open with only these rights take part in share checks at all?
 /// Opens for attributes only neither check nor count.
-pub(crate) fn participates(access: u32) -> bool {
+pub(crate) fn participates(access: Access) -> bool {
     let (r, w, d) = intent(access);
     r || w || d
 }
@@ -37,24 +32,22 @@ pub(crate) fn participates(access: u32) -> bool {
 impl ShareAccess {
     /// STATUS_SHARING_VIOLATION if an open with `access` and `share` may not
     /// join the existing opens.
-    pub fn check(&self, access: u32, share: u32) -> Result<(), NtStatus> {
+    pub fn check(&self, access: Access, share: ShareMode) -> Result<(), NtStatus> {
         if !participates(access) {
             return Ok(());
         }
         let (r, w, d) = intent(access);
-        let (sr, sw, sd) =
-            (share & FILE_SHARE_READ != 0, share & FILE_SHARE_WRITE != 0, share & FILE_SHARE_DELETE != 0);
         let refused = (r && self.shared_read < self.open_count)
             || (w && self.shared_write < self.open_count)
             || (d && self.shared_delete < self.open_count)
-            || (self.readers != 0 && !sr)
-            || (self.writers != 0 && !sw)
-            || (self.deleters != 0 && !sd);
+            || (self.readers != 0 && !share.contains(ShareMode::READ))
+            || (self.writers != 0 && !share.contains(ShareMode::WRITE))
+            || (self.deleters != 0 && !share.contains(ShareMode::DELETE));
         if refused { Err(NtStatus::SHARING_VIOLATION) } else { Ok(()) }
     }
 
     /// Counts an admitted open.
-    pub fn add(&mut self, access: u32, share: u32) {
+    pub fn add(&mut self, access: Access, share: ShareMode) {
         if !participates(access) {
             return;
         }
@@ -62,14 +55,14 @@ impl ShareAccess {
     }
 
     /// Uncounts a closed open.
-    pub fn remove(&mut self, access: u32, share: u32) {
+    pub fn remove(&mut self, access: Access, share: ShareMode) {
         if !participates(access) {
             return;
         }
         self.apply(access, share, u32::MAX);
     }
 
-    fn apply(&mut self, access: u32, share: u32, delta: u32) {
+    fn apply(&mut self, access: Access, share: ShareMode, delta: u32) {
         let (r, w, d) = intent(access);
         let add = |x: &mut u32, on: bool| {
             if on {
@@ -80,9 +73,9 @@ impl ShareAccess {
         add(&mut self.readers, r);
         add(&mut self.writers, w);
         add(&mut self.deleters, d);
-        add(&mut self.shared_read, share & FILE_SHARE_READ != 0);
-        add(&mut self.shared_write, share & FILE_SHARE_WRITE != 0);
-        add(&mut self.shared_delete, share & FILE_SHARE_DELETE != 0);
+        add(&mut self.shared_read, share.contains(ShareMode::READ));
+        add(&mut self.shared_write, share.contains(ShareMode::WRITE));
+        add(&mut self.shared_delete, share.contains(ShareMode::DELETE));
     }
 }
 
@@ -93,21 +86,23 @@ mod tests {
     #[test]
     fn classic_rules() {
         let mut s = ShareAccess::default();
-        s.check(FILE_READ_DATA, FILE_SHARE_READ).unwrap();
-        s.add(FILE_READ_DATA, FILE_SHARE_READ);
+        let all = ShareMode::all();
+        let none = ShareMode::empty();
+        s.check(Access::READ_DATA, ShareMode::READ).unwrap();
+        s.add(Access::READ_DATA, ShareMode::READ);
         // A writer is refused: the reader did not share write.
-        assert_eq!(s.check(FILE_WRITE_DATA, 7), Err(NtStatus::SHARING_VIOLATION));
+        assert_eq!(s.check(Access::WRITE_DATA, all), Err(NtStatus::SHARING_VIOLATION));
         // A second reader must share read, since a reader exists.
-        assert_eq!(s.check(FILE_READ_DATA, 0), Err(NtStatus::SHARING_VIOLATION));
-        s.check(FILE_READ_DATA, FILE_SHARE_READ).unwrap();
+        assert_eq!(s.check(Access::READ_DATA, none), Err(NtStatus::SHARING_VIOLATION));
+        s.check(Access::READ_DATA, ShareMode::READ).unwrap();
         // Attribute-only opens never conflict.
-        s.check(FILE_READ_ATTRIBUTES, 0).unwrap();
-        s.add(FILE_READ_ATTRIBUTES, 0);
+        s.check(Access::READ_ATTRIBUTES, none).unwrap();
+        s.add(Access::READ_ATTRIBUTES, none);
         assert_eq!(s.open_count, 1);
         // Delete needs everyone to share delete.
-        assert_eq!(s.check(DELETE, 7), Err(NtStatus::SHARING_VIOLATION));
-        s.remove(FILE_READ_DATA, FILE_SHARE_READ);
+        assert_eq!(s.check(Access::DELETE, all), Err(NtStatus::SHARING_VIOLATION));
+        s.remove(Access::READ_DATA, ShareMode::READ);
         assert_eq!(s, ShareAccess::default());
-        s.check(DELETE, 0).unwrap();
+        s.check(Access::DELETE, none).unwrap();
     }
 }

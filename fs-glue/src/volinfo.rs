@@ -4,24 +4,20 @@ use crate::layout;
 use crate::names::NAME_MAX;
 use crate::nt::*;
 use crate::wire::*;
-use crate::{NtStatus, Vfs, Volume, Written};
+use crate::{FsAttributes, NtStatus, Vfs, Volume, Written};
 use alloc::vec::Vec;
 
 impl<V: Vfs> Volume<V> {
     /// FileSystemAttributes this volume reports.
-    pub fn fs_attributes(&self) -> u32 {
-        let mut a = FILE_CASE_PRESERVED_NAMES
-            | FILE_UNICODE_ON_DISK
-            | FILE_SUPPORTS_REPARSE_POINTS
-            | FILE_SUPPORTS_HARD_LINKS
-            | FILE_SUPPORTS_SPARSE_FILES
-            | FILE_SUPPORTS_POSIX_UNLINK_RENAME;
-        if !self.opts.case_insensitive {
-            a |= FILE_CASE_SENSITIVE_SEARCH;
-        }
-        if self.opts.read_only {
-            a |= FILE_READ_ONLY_VOLUME;
-        }
+    pub fn fs_attributes(&self) -> FsAttributes {
+        let mut a = FsAttributes::CASE_PRESERVED_NAMES
+            | FsAttributes::UNICODE_ON_DISK
+            | FsAttributes::SUPPORTS_REPARSE_POINTS
+            | FsAttributes::SUPPORTS_HARD_LINKS
+            | FsAttributes::SUPPORTS_SPARSE_FILES
+            | FsAttributes::SUPPORTS_POSIX_UNLINK_RENAME;
+        a.set(FsAttributes::CASE_SENSITIVE_SEARCH, !self.opts.case_insensitive);
+        a.set(FsAttributes::READ_ONLY_VOLUME, self.opts.read_only);
         a
     }
 
@@ -89,7 +85,7 @@ impl<V: Vfs> Volume<V> {
             FILE_FS_ATTRIBUTE_INFORMATION => {
                 use layout::fs_attribute::*;
                 let name: Vec<u16> = self.opts.fs_name.encode_utf16().collect();
-                put_u32(buf, ATTRS, self.fs_attributes());
+                put_u32(buf, ATTRS, self.fs_attributes().bits());
                 put_u32(buf, MAX_COMPONENT, NAME_MAX as u32);
                 put_u32(buf, NAME_LEN, (name.len() * 2) as u32);
                 let n = put_utf16(buf, NAME, &name);

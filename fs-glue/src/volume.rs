@@ -4,7 +4,7 @@
 use crate::nt::*;
 use crate::open_table::{Kind, Open, OpenTable};
 use crate::time::linux_to_nt;
-use crate::{NtStatus, Vfs, names};
+use crate::{CreateOptions, FileAttributes, NtStatus, ShareMode, Vfs, names};
 use alloc::string::String;
 use alloc::vec::Vec;
 use lkl_abi::sys::{self, Statx};
@@ -82,6 +82,22 @@ pub struct CreateParams<'a> {
     pub options: u32,
 }
 
+// The fields stay the raw IRP values (what every caller has in hand); the
+// glue reads them through these typed views.
+impl CreateParams<'_> {
+    pub(crate) fn create_options(&self) -> CreateOptions {
+        CreateOptions::from_bits_retain(self.options)
+    }
+
+    pub(crate) fn share_mode(&self) -> ShareMode {
+        ShareMode::from_bits_retain(self.share_access)
+    }
+
+    pub(crate) fn attributes(&self) -> FileAttributes {
+        FileAttributes::from_bits_retain(self.file_attributes)
+    }
+}
+
 /// What a create returns: the status, IO_STATUS_BLOCK.Information and, on
 /// success, the handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,7 +164,7 @@ pub(crate) struct NtInfo {
     pub change: i64,
     pub eof: i64,
     pub alloc: i64,
-    pub attrs: u32,
+    pub attrs: FileAttributes,
     pub links: u32,
     pub ino: u64,
     pub is_dir: bool,
@@ -202,30 +218,30 @@ impl<V: Vfs> Volume<V> {
     /// hidden attribute); `dir`/`path` locate it to see through a symlink.
     pub(crate) fn nt_info(&self, stx: &Statx, name: &[u8], dir: V::Fd, path: &[u8]) -> NtInfo {
         let kind = kind_of(stx.stx_mode);
-        let mut attrs = 0;
+        let mut attrs = FileAttributes::empty();
         let mut reparse_tag = 0;
         let mut is_dir = kind == Kind::Dir;
         match kind {
-            Kind::Dir => attrs |= FILE_ATTRIBUTE_DIRECTORY,
+            Kind::Dir => attrs |= FileAttributes::DIRECTORY,
             Kind::Symlink => {
-                attrs |= FILE_ATTRIBUTE_REPARSE_POINT;
+                attrs |= FileAttributes::REPARSE_POINT;
                 reparse_tag = IO_REPARSE_TAG_SYMLINK;
                 // Windows marks directory symlinks as directories; a
                 // dangling link is a file symlink.
                 if let Ok(t) = self.vfs.statx(dir, path, 0, sys::STATX_BASIC_STATS)
                     && kind_of(t.stx_mode) == Kind::Dir
                 {
-                    attrs |= FILE_ATTRIBUTE_DIRECTORY;
+                    attrs |= FileAttributes::DIRECTORY;
                     is_dir = true;
                 }
             }
-            Kind::File | Kind::Other => attrs |= FILE_ATTRIBUTE_ARCHIVE,
+            Kind::File | Kind::Other => attrs |= FileAttributes::ARCHIVE,
         }
         if stx.stx_mode as u32 & 0o222 == 0 {
-            attrs |= FILE_ATTRIBUTE_READONLY;
+            attrs |= FileAttributes::READONLY;
         }
         if self.opts.hide_dot_files && name.first() == Some(&b'.') && name != b"." && name != b".." {
-            attrs |= FILE_ATTRIBUTE_HIDDEN;
+            attrs |= FileAttributes::HIDDEN;
         }
         let t = |ts: &sys::StatxTimestamp| linux_to_nt(ts.tv_sec, ts.tv_nsec);
         let creation = if stx.stx_mask & sys::STATX_BTIME != 0 { t(&stx.stx_btime) } else { t(&stx.stx_mtime) };

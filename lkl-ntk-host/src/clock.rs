@@ -4,6 +4,7 @@
 use core::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use nt::UNICODE_STRING;
+use widestring::u16str;
 
 /// 100 ns intervals between 1601-01-01 and 1970-01-01.
 const EPOCH_1601_TO_1970: i64 = 116_444_736_000_000_000;
@@ -37,10 +38,9 @@ pub fn init() -> WallSource {
     unsafe { nt::KeQueryPerformanceCounter(&mut freq) };
     QPC_FREQUENCY.store(freq.max(1), Ordering::SeqCst);
     let mut source = WallSource::SharedData;
-    for (name, kind) in [
-        (&nt::utf16!("KeQuerySystemTimePrecise")[..], WallSource::Precise),
-        (&nt::utf16!("KeQuerySystemTime")[..], WallSource::Export),
-    ] {
+    for (name, kind) in
+        [(u16str!("KeQuerySystemTimePrecise"), WallSource::Precise), (u16str!("KeQuerySystemTime"), WallSource::Export)]
+    {
         let mut us = UNICODE_STRING::from_static(name);
         // SAFETY: `us` describes a static UTF-16 name; the routine only reads it.
         let f = unsafe { nt::MmGetSystemRoutineAddress(&mut us) };

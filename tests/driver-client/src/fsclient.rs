@@ -31,6 +31,8 @@ pub(crate) const BIG: usize = 16 << 20;
 /// A reply: fs-glue's status, information, payload.
 pub(crate) type Reply = (u32, u64, Vec<u8>);
 
+// Own code, not widestring: the wire wants little-endian bytes, which
+// widestring's u16 strings do not produce.
 pub(crate) fn wide_bytes(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(|c| c.to_le_bytes()).collect()
 }

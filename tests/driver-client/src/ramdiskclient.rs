@@ -9,6 +9,7 @@ use std::ptr;
 
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op};
+use widestring::U16CString;
 
 use crate::fsclient::{Reply, Target, call, file_ops, mount_device, unmount, want, wide_bytes};
 use crate::status::{
@@ -83,7 +84,7 @@ fn transfer(h: Handle, write: bool, buf: &mut [u8], offset: u64) -> Result<u32, 
 fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
     const SHARE_READ_WRITE: u32 = 3;
     const OPEN_EXISTING: u32 = 3;
-    let path: Vec<u16> = format!("\\\\?\\GLOBALROOT{device}").encode_utf16().chain(Some(0)).collect();
+    let path = U16CString::from_str_truncate(format!("\\\\?\\GLOBALROOT{device}"));
     // SAFETY: NUL-terminated name; other pointers null.
     let h = unsafe {
         CreateFileW(

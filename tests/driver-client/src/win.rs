@@ -4,6 +4,7 @@ use std::ffi::c_void;
 use std::ptr;
 
 use driver_ioctl as proto;
+use widestring::{U16CString, u16cstr};
 
 pub(crate) type Handle = *mut c_void;
 const INVALID_HANDLE: Handle = -1isize as Handle;
@@ -54,7 +55,7 @@ unsafe extern "system" {
 
 /// Wine's ntdll exports `wine_get_version`; Windows' does not.
 fn on_wine() -> bool {
-    let ntdll = wide("ntdll.dll");
+    let ntdll = u16cstr!("ntdll.dll");
     // SAFETY: NUL-terminated names; ntdll is always loaded.
     unsafe {
         let m = GetModuleHandleW(ntdll.as_ptr());
@@ -200,8 +201,8 @@ fn as_non_admin<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// DACL admits only SYSTEM and Administrators (a named event): the control
 /// experiment that tells a Wine limitation from a driver bug.
 fn system_enforces_admin_only_dacls() -> Result<bool, String> {
-    let sddl: Vec<u16> = "D:(A;;GA;;;SY)(A;;GA;;;BA)".encode_utf16().chain(Some(0)).collect();
-    let name = wide(&format!("Local\\LklfsAclProbe{}", std::process::id()));
+    let sddl = u16cstr!("D:(A;;GA;;;SY)(A;;GA;;;BA)");
+    let name = U16CString::from_str_truncate(format!("Local\\LklfsAclProbe{}", std::process::id()));
     let mut sd: *mut c_void = ptr::null_mut();
     // SAFETY: NUL-terminated strings; out-pointers valid; handles closed.
     unsafe {
@@ -253,12 +254,8 @@ impl Report {
     }
 }
 
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().chain(Some(0)).collect()
-}
-
 pub(crate) fn open_device() -> Result<Handle, u32> {
-    let name = wide(proto::USER_PATH);
+    let name = u16cstr!(proto::USER_PATH);
     // SAFETY: `name` is NUL-terminated UTF-16; other pointers are null.
     let h = unsafe {
         CreateFileW(name.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut())

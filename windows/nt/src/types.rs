@@ -4,6 +4,7 @@
 #![allow(non_camel_case_types)]
 
 use core::ffi::c_void;
+use widestring::U16Str;
 
 /// `NTSTATUS`: negative is an error, `0x4000_0000..` informational.
 pub type NTSTATUS = i32;
@@ -145,8 +146,9 @@ crate::nt_consts! {
 }
 
 impl UNICODE_STRING {
-    /// A counted string over a static UTF-16 array (without its NUL).
-    pub const fn from_static(text: &'static [u16]) -> UNICODE_STRING {
+    /// A counted string over a static UTF-16 string, written
+    /// `widestring::u16str!("\\Device\\X")` (no NUL: the length counts).
+    pub const fn from_static(text: &'static U16Str) -> UNICODE_STRING {
         let bytes = (text.len() * 2) as u16;
         UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: text.as_ptr() as *mut u16 }
     }
@@ -168,26 +170,4 @@ impl OBJECT_ATTRIBUTES {
             SecurityQualityOfService: core::ptr::null_mut(),
         }
     }
-}
-
-/// Converts an ASCII string literal to a static UTF-16 array at compile time:
-/// `nt::utf16!("\\Device\\X")` is a `&'static [u16; N]` without the NUL.
-#[macro_export]
-macro_rules! utf16 {
-    ($s:literal) => {{
-        const S: &str = $s;
-        const N: usize = S.len();
-        const W: [u16; N] = {
-            let b = S.as_bytes();
-            let mut w = [0u16; N];
-            let mut i = 0;
-            while i < N {
-                assert!(b[i] < 0x80, "utf16! takes ASCII only");
-                w[i] = b[i] as u16;
-                i += 1;
-            }
-            w
-        };
-        &W
-    }};
 }
