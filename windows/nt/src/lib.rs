@@ -11,6 +11,11 @@
 //!
 //! No `#[link]` attributes: the driver's link line names ntoskrnl and HAL,
 //! and every declaration compiles (without linking) on any target.
+//!
+//! Flag constants (access masks, `DO_*`, `IRP_*`) stay plain consts, not
+//! `bitflags` types: the probe reads each one from these sources and checks
+//! it against the headers; typed sets are built from them where flags are
+//! combined and tested (`fs_glue::flags`).
 
 #![no_std]
 
