@@ -1,9 +1,12 @@
-//! Directory-query patterns, matched exactly as `FsRtlIsNameInExpression`
-//! documents: `*` any run, `?` one character, and the DOS forms the Win32
-//! layer produces: DOS_STAR `<` (any run that does not consume the name's
-//! last period), DOS_QM `>` (one character, or nothing at a period or at the
-//! end of the name), DOS_DOT `"` (a period, or nothing at the end of the
-//! name).
+//! Directory-query patterns, matched as Windows' `FsRtlIsNameInExpression`
+//! does: `*` any run, `?` one character, and the DOS forms the Win32 layer
+//! produces: DOS_STAR `<` (any run "until encountering and matching the final
+//! `.`": it may take the name's last period as its last character, never a
+//! character after it), DOS_QM `>` (one character, or nothing at a period or
+//! at the end of the name), DOS_DOT `"` (a period, or nothing at the end of
+//! the name). An empty name matches only the empty expression (`*` does not
+//! match it). The unit tests hold vectors checked on Windows (ReactOS's
+//! kernel-mode tests of FsRtlIsNameInExpression ran them there).
 //!
 //! The matcher runs the expression as an NFA over the name, one set of
 //! expression positions per name position: no recursion (the NT kernel stack
@@ -45,9 +48,12 @@ pub fn upcase(u: u16) -> u16 {
 /// (FsRtl requires an already-upcased expression; this does it for you).
 pub fn is_name_in_expression(expr: &[u16], name: &[u16], ignore_case: bool) -> bool {
     let fold = |c: u16| if ignore_case { upcase(c) } else { c };
+    if name.is_empty() {
+        return expr.is_empty();
+    }
     let elen = expr.len();
     let nlen = name.len();
-    // The last period of the name: DOS_STAR may not consume it.
+    // The last period of the name: DOS_STAR may take it, not what follows.
     let last_dot = name.iter().rposition(|&c| c == DOT);
 
     let mut cur = vec![false; elen + 1];
@@ -64,7 +70,7 @@ pub fn is_name_in_expression(expr: &[u16], name: &[u16], ignore_case: bool) -> b
             }
             let target = match expr[e] {
                 STAR => Some(e),
-                DOS_STAR => (c != DOT || last_dot != Some(n)).then_some(e),
+                DOS_STAR => last_dot.is_none_or(|d| n <= d).then_some(e),
                 QM => Some(e + 1),
                 DOS_QM => (c != DOT).then_some(e + 1),
                 DOS_DOT => (c == DOT).then_some(e + 1),
@@ -118,7 +124,7 @@ mod tests {
 
     #[test]
     fn star_and_question_mark() {
-        assert!(m("*", ""));
+        assert!(!m("*", ""), "an empty name matches only the empty expression");
         assert!(m("*", "abc"));
         assert!(m("*", "."));
         assert!(m("a*", "a"));
@@ -149,6 +155,7 @@ mod tests {
         assert!(m("<", "foo"));
         assert!(!m("<", "foo.txt"));
         assert!(!m("<", "a.b.c"));
+        assert!(m("<", "foo."), "< may take the final period itself");
         assert!(m("<.c", "a.b.c"), "< eats earlier periods");
         assert!(m("<.txt", "x.y.txt"));
         // Win32 "*." becomes <" : names without an extension.
@@ -173,6 +180,84 @@ mod tests {
         assert!(m(">>>>>>>>\">>>", "readme.txt"));
         assert!(m(">>>>>>>>\">>>", "readme"));
         assert!(!m(">>>>>>>>\">>>", "toolongname.txt"));
+    }
+
+    /// Facts checked on Windows: each (expression, name, ignore case,
+    /// FsRtlIsNameInExpression's answer) was run against the real routine by
+    /// ReactOS's kernel-mode test suite; the cases here are chosen from those
+    /// facts to cover each rule (with `ignore_case` the expression is already
+    /// upper case, as the routine requires).
+    #[test]
+    fn windows_vectors() {
+        let facts: &[(&str, &str, bool, bool)] = &[
+            // Empty names and expressions.
+            ("", "", false, true),
+            ("", "x", false, false),
+            ("*", "", false, false),
+            ("**", "", false, false),
+            (".*", "", false, false),
+            ("*?", "", false, false),
+            // * and ?.
+            ("**", "x", false, true),
+            ("*", ".", false, true),
+            ("*", "..", false, true),
+            ("*?", "x", false, true),
+            ("?*?", "x", false, false),
+            ("?*?", "xy", false, true),
+            ("ker??l.???", "kernel.sys", false, true),
+            ("x*z", "xyyz", false, true),
+            ("x*z", "xz", false, true),
+            ("x*z", "xyz1", false, false),
+            (".*", ".", false, true),
+            (".*", ".cfg", false, true),
+            (".*", "a.cfg", false, false),
+            ("*.b.c", "a.x.b.c", false, true),
+            ("p.q.??.r", "p.q.s.r", false, false),
+            ("p.q.*??.r", "p.q.st.r", false, true),
+            ("p.q.*??.r", "p.q.s.r", false, false),
+            ("*?*?*?*", "9.8.7.6", false, true),
+            ("*k*kl*klm", "kklkklmnknkllklm", false, true),
+            // A plain period matches only a period.
+            ("G1_*.*", "G1_", false, false),
+            ("G1_*.*", "G1_.", false, true),
+            ("G1_*.*", "G1_042", false, false),
+            ("G1_*.*", "G1_042.", false, true),
+            ("G1_*.*", "g1_042.dat", true, true),
+            ("G1_*.", "G1_042", false, false),
+            ("G1_*.", "G1_042.", false, true),
+            ("G1_*.", "G1_042.dat", true, false),
+            // DOS_STAR: up to and including the final period, never past it.
+            ("cd<bin", "cdxy.bin", false, true),
+            ("cd<bin", "cd.bin", false, true),
+            ("cd<bin", "cdxybin", false, true),
+            ("cd<bin", "cxy.bin", false, false),
+            ("c.d<bin", "c.dxy.bin", false, true),
+            ("c<d.bin", "c.dxy.bin", false, false),
+            ("<.bin", "tool.bin", false, true),
+            ("<.BIN", "tool.bin", true, true),
+            ("G1_<\"*", "G1_", false, true),
+            ("G1_<\"*", "G1_.", false, true),
+            ("G1_<\"*", "G1_042", false, true),
+            ("G1_<\"*", "g1_042", false, false),
+            ("G1_<\"*", "g1_042", true, true),
+            ("G1_<\"*", "G1_042.dat", false, true),
+            ("G1_<\"*", "..", false, false),
+            // DOS_QM: one character, or nothing at a period or the end.
+            ("c>e.bin", "cde.bin", false, true),
+            ("c>e.bin", "ce.bin", false, false),
+            ("c>>>bin", "cde.bin", false, false),
+            // DOS_DOT: a period, or nothing past the end.
+            ("\"kernel.sys", "kernel.sys", false, false),
+            ("kernel\"sys", "kernel.sys", false, true),
+            ("kerne\".sys", "kernel.sys", false, false),
+            ("kernel.\"sys", "kernel.sys", false, false),
+            ("kernel.sys\"", "kernel.sys", false, true),
+        ];
+        for &(expr, name, ignore_case, want) in facts {
+            let e: Vec<u16> = expr.encode_utf16().collect();
+            let n: Vec<u16> = name.encode_utf16().collect();
+            assert_eq!(is_name_in_expression(&e, &n, ignore_case), want, "{expr:?} against {name:?}");
+        }
     }
 
     #[test]
