@@ -1,12 +1,9 @@
-//! `info` for btrfs and xfs: their superblocks, read without mounting.
-//! Field offsets follow the on-disk formats (btrfs `struct
+//! `info` for btrfs and xfs: what their superblocks say beyond fs-probe's
+//! recognition (features, state, format details). Field offsets follow the on-disk formats (btrfs `struct
 //! btrfs_super_block`, xfs `struct xfs_dsb`); feature names are the ones
 //! the kernel shows in /sys/fs/btrfs/features and the ones mkfs.xfs takes.
 
-use crate::superblock::{FsInfo, text, u16le, u32le, uuid_string};
-
-/// Byte offset of the btrfs primary superblock.
-pub const BTRFS_SB: usize = 0x10000;
+use crate::superblock::{Details, state, u16le, u32le};
 
 fn u64le(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
@@ -50,18 +47,12 @@ const BTRFS_INCOMPAT: &[(u64, &str)] = &[
 
 const BTRFS_CSUM: &[&str] = &["crc32c", "xxhash64", "sha256", "blake2b"];
 
-/// The btrfs superblock at 64 KiB of `head`, if there is one.
-pub fn btrfs(head: &[u8]) -> Option<FsInfo> {
-    let sb = head.get(BTRFS_SB..BTRFS_SB + 4096)?;
-    if &sb[0x40..0x48] != b"_BHRfS_M" {
-        return None;
-    }
+/// Details of the btrfs superblock `sb` (4 KiB, recognized by fs-probe).
+pub(crate) fn btrfs(sb: &[u8]) -> Details {
     let flags = u64le(sb, 0x38);
     let generation = u64le(sb, 0x48);
     let log_root = u64le(sb, 0x60);
-    let total = u64le(sb, 0x70);
     let used = u64le(sb, 0x78);
-    let sector = u32le(sb, 0x90);
     let node = u32le(sb, 0x94);
     let devices = u64le(sb, 0x88);
     let compat = u64le(sb, 0xac);
@@ -79,7 +70,6 @@ pub fn btrfs(head: &[u8]) -> Option<FsInfo> {
     if log_root != 0 {
         why.push("log tree to replay (fsynced data not yet in the trees)");
     }
-    let state = if why.is_empty() { "clean".to_string() } else { format!("dirty ({})", why.join(", ")) };
     let extra = vec![
         ("generation", generation.to_string()),
         ("flags", format!("compat {compat:#x}, compat_ro {compat_ro:#x}, incompat {incompat:#x}")),
@@ -88,18 +78,7 @@ pub fn btrfs(head: &[u8]) -> Option<FsInfo> {
         ("bytes used", used.to_string()),
         ("devices", devices.to_string()),
     ];
-    Some(FsInfo {
-        fstype: "btrfs",
-        driver: "btrfs",
-        variant: None,
-        features,
-        label: text(&sb[0x12b..0x22b]),
-        uuid: uuid_string(&sb[0x20..0x30]),
-        size: total,
-        block_size: u64::from(sector),
-        state,
-        extra,
-    })
+    Details { variant: None, features, state: state(&why), extra }
 }
 
 /// Version-number bits of v4 superblocks (`sb_versionnum`).
@@ -110,14 +89,9 @@ const XFS_RO_COMPAT: &[(u64, &str)] = &[(0x1, "finobt"), (0x2, "rmapbt"), (0x4, 
 const XFS_INCOMPAT: &[(u64, &str)] =
     &[(0x1, "ftype"), (0x2, "sparse"), (0x4, "meta_uuid"), (0x8, "bigtime"), (0x10, "needsrepair"), (0x20, "nrext64")];
 
-/// The xfs superblock at the start of `head`, if there is one.
-pub fn xfs(head: &[u8]) -> Option<FsInfo> {
-    let sb = head.get(..512)?;
-    if &sb[..4] != b"XFSB" {
-        return None;
-    }
-    let block = u64::from(be32(sb, 4));
-    let blocks = be64(sb, 8);
+/// Details of the xfs superblock `sb` (its first 512 bytes, recognized by
+/// fs-probe).
+pub(crate) fn xfs(sb: &[u8]) -> Details {
     let version = be16(sb, 100);
     let v5 = version & 0xf == 5;
     let features2 = u64::from(be32(sb, 200));
@@ -155,24 +129,14 @@ pub fn xfs(head: &[u8]) -> Option<FsInfo> {
         ("sector size", be16(sb, 102).to_string()),
         ("log", format!("{} blocks{}", be32(sb, 96), if be64(sb, 48) == 0 { " (external)" } else { " (internal)" })),
     ];
-    Some(FsInfo {
-        fstype: "xfs",
-        driver: "xfs",
-        variant: Some(if v5 { "v5" } else { "v4" }),
-        features,
-        label: text(&sb[108..120]),
-        uuid: uuid_string(&sb[32..48]),
-        size: blocks * block,
-        block_size: block,
-        state,
-        extra,
-    })
+    Details { variant: Some(if v5 { "v5" } else { "v4" }), features, state, extra }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::superblock::{HEAD_LEN, identify};
+
+    const BTRFS_SB: usize = 0x10000;
 
     #[test]
     fn btrfs_fields() {

@@ -1,23 +1,23 @@
 //! `info`: what kind of file system a device holds, read from its first
-//! bytes (the ext2/3/4 superblock, the FAT boot sector, the xfs superblock
-//! at 0 or the btrfs superblock at 64 KiB) without mounting, so it also
-//! describes images that fail to mount.
+//! bytes without mounting, so it also describes images that fail to mount.
+//! Recognition (magic, kind, label, UUID, size) is fs-probe's, the driver's
+//! too; this adds what only a diagnostic tool shows: feature names, the
+//! clean state and format details.
 
-use std::fmt::Write as _;
+use fs_probe::{FatType, Kind, Volume};
 
-/// Bytes of the device head `identify` needs (up to the end of the btrfs
-/// superblock at 64 KiB).
-pub const HEAD_LEN: usize = crate::fs_btrfs_xfs::BTRFS_SB + 4096;
+/// Bytes of the device head `identify` needs.
+pub const HEAD_LEN: usize = fs_probe::HEAD_LEN;
 
 /// Offset of the ext superblock on the device.
 const EXT_SB: usize = 1024;
-/// `s_magic`.
-const EXT_MAGIC: u16 = 0xef53;
+/// Offset of the btrfs superblock on the device.
+const BTRFS_SB: usize = 0x10000;
 
 /// What the superblock says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsInfo {
-    /// "ext2", "ext3", "ext4" or "vfat".
+    /// "ext2", "ext3", "ext4", "btrfs", "xfs" or "vfat" (blkid's names).
     pub fstype: &'static str,
     /// The kernel driver to mount it with ("ext4" serves ext2/3 too).
     pub driver: &'static str,
@@ -27,7 +27,7 @@ pub struct FsInfo {
     pub features: Vec<&'static str>,
     /// Volume label, if set.
     pub label: Option<String>,
-    /// Volume UUID (ext) or serial number (FAT).
+    /// Volume UUID, or the volume ID (FAT), as blkid prints it.
     pub uuid: String,
     /// Size of the file system in bytes.
     pub size: u64,
@@ -49,19 +49,16 @@ pub(crate) fn u32le(b: &[u8], at: usize) -> u32 {
 
 /// Identifies the file system whose first bytes are `head`.
 pub fn identify(head: &[u8]) -> Option<FsInfo> {
-    if head.len() >= EXT_SB + 1024 && u16le(head, EXT_SB + 56) == EXT_MAGIC {
-        return Some(ext(&head[EXT_SB..EXT_SB + 1024]));
-    }
-    if let Some(i) = crate::fs_btrfs_xfs::xfs(head).or_else(|| crate::fs_btrfs_xfs::btrfs(head)) {
-        return Some(i);
-    }
-    fat(head)
-}
-
-/// Whether a 1 KiB ext superblock image carries the magic (for the search
-/// for backup superblocks when the primary one is gone).
-pub fn is_ext_superblock(sb: &[u8]) -> bool {
-    sb.len() >= 58 && u16le(sb, 56) == EXT_MAGIC
+    let v = fs_probe::identify(head)?;
+    // fs-probe recognized the kind from the very superblock read below, so
+    // the head holds it whole.
+    let details = match v.kind {
+        Kind::Ext2 | Kind::Ext3 | Kind::Ext4 => ext(&head[EXT_SB..EXT_SB + 1024]),
+        Kind::Btrfs => crate::fs_btrfs_xfs::btrfs(&head[BTRFS_SB..BTRFS_SB + 4096]),
+        Kind::Xfs => crate::fs_btrfs_xfs::xfs(&head[..512]),
+        Kind::Vfat => fat(head)?,
+    };
+    Some(details.with(&v))
 }
 
 /// Where the first backup superblock sits for each block size (the
@@ -123,33 +120,15 @@ const RO_COMPAT: &[(u32, &str)] = &[
     (0x10000, "orphan_present"),
 ];
 
-/// Features ext3 knows; anything beyond them makes the file system ext4
-/// (ext3 = ext2 + a journal). `needs_recovery` is a state, not a feature.
-const EXT3_INCOMPAT: u32 = 0x2 | 0x4 | 0x10;
-const EXT3_RO_COMPAT: u32 = 0x1 | 0x2 | 0x4;
-
-fn ext(sb: &[u8]) -> FsInfo {
+fn ext(sb: &[u8]) -> Details {
     let compat = u32le(sb, 92);
     let incompat = u32le(sb, 96);
     let ro_compat = u32le(sb, 100);
     let mut features = Vec::new();
+    // `needs_recovery` is a state, not a feature.
     for (table, bits) in [(COMPAT, compat), (INCOMPAT, incompat & !0x4), (RO_COMPAT, ro_compat)] {
         features.extend(table.iter().filter(|(bit, _)| bits & bit != 0).map(|&(_, name)| name));
     }
-    let fstype = if incompat & !EXT3_INCOMPAT != 0 || ro_compat & !EXT3_RO_COMPAT != 0 {
-        "ext4"
-    } else if compat & 0x4 != 0 {
-        "ext3"
-    } else {
-        "ext2"
-    };
-    let block_size = 1024u64 << u32le(sb, 24).min(16);
-    let mut blocks = u64::from(u32le(sb, 4));
-    if incompat & 0x80 != 0 {
-        blocks |= u64::from(u32le(sb, 0x150)) << 32;
-    }
-    let uuid = uuid_string(&sb[104..120]);
-    let label = text(&sb[120..136]);
     let s_state = u16le(sb, 58);
     let mut why = Vec::new();
     if incompat & 0x4 != 0 {
@@ -161,104 +140,67 @@ fn ext(sb: &[u8]) -> FsInfo {
     if s_state & 2 != 0 {
         why.push("errors detected");
     }
-    let state = if why.is_empty() { "clean".to_string() } else { format!("dirty ({})", why.join(", ")) };
-    FsInfo {
-        fstype,
-        driver: "ext4",
-        variant: None,
-        features,
-        label,
-        uuid,
-        size: blocks * block_size,
-        block_size,
-        state,
-        extra: Vec::new(),
-    }
+    Details { variant: None, features, state: state(&why), extra: Vec::new() }
 }
 
-/// A 16-byte UUID in the usual 8-4-4-4-12 form.
-pub(crate) fn uuid_string(u: &[u8]) -> String {
-    let mut uuid = String::new();
-    for (i, b) in u.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            uuid.push('-');
+/// "clean", or "dirty (why, why)".
+pub(crate) fn state(why: &[&str]) -> String {
+    if why.is_empty() { "clean".to_string() } else { format!("dirty ({})", why.join(", ")) }
+}
+
+/// What `info` shows beyond fs-probe's recognition.
+pub(crate) struct Details {
+    pub variant: Option<&'static str>,
+    pub features: Vec<&'static str>,
+    pub state: String,
+    pub extra: Vec<(&'static str, String)>,
+}
+
+impl Details {
+    fn with(self, v: &Volume) -> FsInfo {
+        FsInfo {
+            fstype: v.kind.name(),
+            driver: v.kind.linux_driver(),
+            variant: self.variant,
+            features: self.features,
+            label: text(&v.label),
+            uuid: v.id.to_string(),
+            size: v.size,
+            block_size: u64::from(v.block_size),
+            state: self.state,
+            extra: self.extra,
         }
-        let _ = write!(uuid, "{b:02x}");
     }
-    uuid
 }
 
 /// Label text: NUL/space padded, absent when empty.
-pub(crate) fn text(bytes: &[u8]) -> Option<String> {
+fn text(bytes: &[u8]) -> Option<String> {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let s = String::from_utf8_lossy(&bytes[..end]).trim_end().to_string();
     if s.is_empty() || s == "NO NAME" { None } else { Some(s) }
 }
 
-fn fat(b: &[u8]) -> Option<FsInfo> {
-    if b.len() < 512 || b[510] != 0x55 || b[511] != 0xaa {
-        return None;
-    }
-    let bps = u64::from(u16le(b, 11));
-    let spc = u64::from(b[13]);
-    let reserved = u64::from(u16le(b, 14));
-    let nfats = u64::from(b[16]);
-    let root_entries = u64::from(u16le(b, 17));
-    let total = match u16le(b, 19) {
-        0 => u64::from(u32le(b, 32)),
-        n => u64::from(n),
-    };
-    let fat_size = match u16le(b, 22) {
-        0 => u64::from(u32le(b, 36)),
-        n => u64::from(n),
-    };
-    // The BPB must make sense before we call it FAT (a zeroed or random
-    // sector with 55 AA must not pass).
-    if !matches!(bps, 512 | 1024 | 2048 | 4096) || spc == 0 || !spc.is_power_of_two() || nfats == 0 || fat_size == 0 {
-        return None;
-    }
-    let root_sectors = (root_entries * 32).div_ceil(bps);
-    let meta = reserved + nfats * fat_size + root_sectors;
-    let clusters = total.checked_sub(meta)? / spc;
-    // FAT type by cluster count, as the FAT specification defines it.
-    let (variant, ext_at) = if clusters < 4085 {
-        ("FAT12", 36)
-    } else if clusters < 65525 {
-        ("FAT16", 36)
-    } else {
-        ("FAT32", 64)
-    };
+fn fat(b: &[u8]) -> Option<Details> {
+    let fat_type = fs_probe::fat_type(b)?;
+    let ext_at = fat_type.ebpb_offset();
     // Extended BPB: drive, state (bit 0: Linux's "dirty" flag), 0x29, serial, label.
     let state_byte = b[ext_at + 1];
-    let has_ebpb = b[ext_at + 2] == 0x29;
-    let serial = if has_ebpb { u32le(b, ext_at + 3) } else { 0 };
-    let label = if has_ebpb { text(&b[ext_at + 7..ext_at + 18]) } else { None };
+    let variant = fat_type.name();
     let mut features = vec![variant];
-    if variant == "FAT32" {
+    if fat_type == FatType::Fat32 {
         features.push("fsinfo");
         if u16le(b, 50) != 0 {
             features.push("backup_boot_sector");
         }
     }
     let state = if state_byte & 1 != 0 { "dirty (not cleanly unmounted)".to_string() } else { "clean".to_string() };
-    Some(FsInfo {
-        fstype: "vfat",
-        driver: "vfat",
-        variant: Some(variant),
-        features,
-        label,
-        uuid: format!("{:04X}-{:04X}", serial >> 16, serial & 0xffff),
-        size: total * bps,
-        block_size: bps * spc,
-        state,
-        extra: Vec::new(),
-    })
+    Some(Details { variant: Some(variant), features, state, extra: Vec::new() })
 }
 
 /// Whether sector 6 (the usual FAT32 backup boot sector) is a FAT boot
 /// sector, given the device bytes from sector 6 on.
 pub fn is_fat_backup(sector6: &[u8]) -> bool {
-    fat(sector6).is_some()
+    fs_probe::fat_type(sector6).is_some()
 }
 
 #[cfg(test)]
@@ -270,7 +212,7 @@ mod tests {
         let sb = &mut h[EXT_SB..];
         sb[4..8].copy_from_slice(&1000u32.to_le_bytes());
         sb[24..28].copy_from_slice(&2u32.to_le_bytes());
-        sb[56..58].copy_from_slice(&EXT_MAGIC.to_le_bytes());
+        sb[56..58].copy_from_slice(&0xef53u16.to_le_bytes());
         sb[58..60].copy_from_slice(&1u16.to_le_bytes());
         sb[92..96].copy_from_slice(&compat.to_le_bytes());
         sb[96..100].copy_from_slice(&incompat.to_le_bytes());

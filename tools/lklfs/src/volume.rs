@@ -174,7 +174,7 @@ impl Session {
         let shown = self.image.display();
         for (offset, block) in superblock::ext_backup_superblocks() {
             if let Ok(sb) = self.read_device(&self.device, offset, 1024)
-                && superblock::is_ext_superblock(&sb)
+                && fs_probe::is_ext_superblock(&sb)
             {
                 return Error::new(
                     Kind::Corrupt,
