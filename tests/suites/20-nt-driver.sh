@@ -4,9 +4,12 @@
 #  1. installs what it needs (idempotent): the windows-gnu Rust target,
 #     mingw-w64, wine64;
 #  2. proves the nt crate's declarations against mingw-w64's DDK headers;
-#  3. builds the driver (.sys) and checks its imports (ntoskrnl.exe and
-#     HAL.dll only) and subsystem (native), and that a user-mode import
-#     fails the build;
+#  3. builds the driver twice, the product lklfs.sys and the test build
+#     (feature `testing`: RAM disks, forced panic, self-test), and checks
+#     each one's imports (ntoskrnl.exe and HAL.dll only) and subsystem
+#     (native), that only the test build carries test parts, and that a
+#     user-mode import fails the build; the test build is the one loaded,
+#     until step 7;
 #  4. in a private Wine prefix: registers the driver as a kernel service,
 #     starts it, runs the user-mode client (buffer validation, every
 #     host-conformance case inside the driver, allocation counters, access
@@ -23,7 +26,9 @@
 #     ZwFlushBuffersFile): file operations through fs-glue inside the driver
 #     (dispositions, 16 MiB write/read, directory patterns, rename, delete),
 #     unmount, read-only remount; one image left mounted with an open handle
-#     for DriverUnload; then e2fsck -fn and the host kernel's loop mount.
+#     for DriverUnload; then e2fsck -fn and the host kernel's loop mount;
+#  7. the product lklfs.sys in the same service: the test parts' requests
+#     are refused, Linux boots, answers and halts, unload frees everything.
 set -euo pipefail
 
 SUITE=20-nt-driver
@@ -337,6 +342,11 @@ for t in ext4 vfat btrfs xfs; do
     cycle "fs-type C:\lklfs-test\type-$t.img $t" "$t image through the driver"
     sed -n 's/^manifest: //p' "$TDIR.client.out" >"$TDIR.manifest-$t"
 done
+# The product lklfs.sys in the same service: the test parts' requests are
+# refused, Linux boots, answers and halts, and unload frees everything.
+cp "$PRODUCT_SYS" "$WINEPREFIX/drive_c/windows/system32/drivers/lklfs.sys"
+cycle product "product lklfs.sys"
+cp "$SYS" "$WINEPREFIX/drive_c/windows/system32/drivers/lklfs.sys"
 # Holds Linux's view against the driver's manifest (PATH SIZE MTIME, the
 # write time in 100 ns units since 1601): ROOT is where Linux shows the tree;
 # RES is the time resolution in 100 ns units that both sides share.

@@ -12,12 +12,17 @@
 //! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload;
 //! - `fs-ramdisk FILE`: boot, a RAM disk made from FILE mounted through the
 //!   lower-device path, the same file operations, FILE rewritten from the
-//!   disk (`ramdiskclient.rs`), halt.
+//!   disk (`ramdiskclient.rs`), halt;
+//! - `product`: against the product lklfs.sys: the self-test, the forced
+//!   panic and the RAM-disk requests are refused as unknown requests, and
+//!   Linux still boots, answers and halts.
 
 use driver_ioctl as proto;
 use proto::linux as lx;
 
-use crate::win::{CloseHandle, ERROR_INVALID_PARAMETER, Handle, Report, counters, ioctl, open_device, sweep};
+use crate::win::{
+    CloseHandle, ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER, Handle, Report, counters, ioctl, open_device, sweep,
+};
 
 /// Win32 errors of the driver's Linux statuses (RtlNtStatusToDosError).
 const ERROR_NOT_READY: u32 = 21; // STATUS_DEVICE_NOT_READY: not booted
@@ -280,6 +285,48 @@ fn booted(dev: Handle, r: &mut Report, what: &str, body: impl FnOnce(&mut Report
     }
 }
 
+/// The product build has no test parts: each of their requests, well formed,
+/// is refused as the driver refuses any request it does not serve
+/// (STATUS_INVALID_DEVICE_REQUEST, ERROR_INVALID_FUNCTION in Win32); the
+/// rest of the driver works as in the test build.
+fn product(dev: Handle, r: &mut Report) {
+    let selftest = proto::SelfTestRequest::CURRENT.encode();
+    expect_err(
+        r,
+        "product build: the self-test IOCTL is refused",
+        ioctl(dev, proto::IOCTL_SELFTEST, &selftest, &mut vec![0u8; proto::SELFTEST_OUT_SIZE]),
+        ERROR_INVALID_FUNCTION,
+    );
+    for (op, what) in [
+        (proto::fsops::Op::RamDiskCreate, "create"),
+        (proto::fsops::Op::RamDiskSave, "save"),
+        (proto::fsops::Op::RamDiskDelete, "delete"),
+    ] {
+        let name = crate::fsclient::wide_bytes("\\??\\C:\\lklfs-test\\disk.img");
+        let mut req = proto::fsops::FsRequest::new(op);
+        req.name = &name;
+        let res = crate::fsclient::call(dev, &req)
+            .and_then(|x| crate::fsclient::want(x, crate::status::STATUS_INVALID_DEVICE_REQUEST, what))
+            .map(|_| ());
+        r.check(&format!("product build: RAM disk {what} is refused (STATUS_INVALID_DEVICE_REQUEST)"), res);
+    }
+    if boot(dev, r) {
+        check_info(dev, r);
+        expect_err(
+            r,
+            "product build: the forced Linux panic is refused",
+            ioctl(dev, proto::IOCTL_LINUX_PANIC_FOR_TEST, &lx::header(), &mut [0u8; lx::PANIC_OUT_SIZE]),
+            ERROR_INVALID_FUNCTION,
+        );
+        check_info(dev, r);
+        let res = match halt(dev) {
+            Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+            other => Err(format!("{other:?}")),
+        };
+        r.check("product build: Linux halts with zero host allocations", res);
+    }
+}
+
 /// Runs one scenario; the exit status is non-zero on any failure.
 pub(crate) fn run(mode: &str) -> i32 {
     let mut r = Report { passed: 0, failed: 0 };
@@ -293,6 +340,7 @@ pub(crate) fn run(mode: &str) -> i32 {
     let arg = |i| std::env::args().nth(i).unwrap_or_default();
     match mode {
         "boot-halt" => boot_halt(dev, &mut r),
+        "product" => product(dev, &mut r),
         "panic" => panic(dev, &mut r, std::env::args().nth(2)),
         "fs" => booted(dev, &mut r, "the file operations", |r| crate::fsclient::run(dev, r, &arg(2), &arg(3))),
         "fs-type" => {
