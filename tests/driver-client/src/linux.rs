@@ -297,14 +297,15 @@ fn product(dev: Handle, r: &mut Report) {
         ioctl(dev, proto::IOCTL_SELFTEST, &selftest, &mut vec![0u8; proto::SELFTEST_OUT_SIZE]),
         ERROR_INVALID_FUNCTION,
     );
-    for (op, what) in [
-        (proto::fsops::Op::RamDiskCreate, "create"),
-        (proto::fsops::Op::RamDiskSave, "save"),
-        (proto::fsops::Op::RamDiskDelete, "delete"),
+    let image = crate::fsclient::wide_bytes("\\??\\C:\\lklfs-test\\disk.img");
+    // Each request as the protocol wants it (delete names no file).
+    for (op, what, name) in [
+        (proto::fsops::Op::RamDiskCreate, "create", &image[..]),
+        (proto::fsops::Op::RamDiskSave, "save", &image[..]),
+        (proto::fsops::Op::RamDiskDelete, "delete", &[][..]),
     ] {
-        let name = crate::fsclient::wide_bytes("\\??\\C:\\lklfs-test\\disk.img");
         let mut req = proto::fsops::FsRequest::new(op);
-        req.name = &name;
+        req.name = name;
         let res = crate::fsclient::call(dev, &req)
             .and_then(|x| crate::fsclient::want(x, crate::status::STATUS_INVALID_DEVICE_REQUEST, what))
             .map(|_| ());
