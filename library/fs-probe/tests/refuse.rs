@@ -6,8 +6,9 @@
 
 mod common;
 
-use common::{Rng, head, image};
+use common::{head, image};
 use fs_probe::{HEAD_LEN, Kind, identify};
+use lkl_test_runner::rng::Rng;
 
 #[test]
 fn zeros_are_nothing() {
@@ -20,7 +21,7 @@ fn zeros_are_nothing() {
 
 #[test]
 fn noise_is_nothing() {
-    let mut rng = Rng(0x6c6b_6c66);
+    let mut rng = Rng::new(0x6c6b_6c66);
     let mut h = vec![0u8; HEAD_LEN];
     for _ in 0..64 {
         rng.fill(&mut h);
@@ -69,26 +70,26 @@ fn short_heads_give_nothing_or_the_right_kind() {
 fn mutated_ext4_heads_never_panic() {
     let real = head(&image("fuzz-ext4", 32, &["mkfs.ext4", "-q", "-O", "64bit"]));
     assert_eq!(identify(&real).map(|v| v.kind), Some(Kind::Ext4));
-    let mut rng = Rng(2026);
+    let mut rng = Rng::new(2026);
     let mut recognized = 0;
     for round in 0..2000 {
         let mut h = real.clone();
         // Mostly inside the superblock and the boot sector, where the
         // recognizer reads; now and then anywhere, or a cut.
-        for _ in 0..1 + rng.below(16) {
-            let at = match rng.below(4) {
-                0 => rng.below(512),
-                1 | 2 => 1024 + rng.below(1024),
-                _ => rng.below(HEAD_LEN),
+        for _ in 0..1 + below(&mut rng, 16) {
+            let at = match below(&mut rng, 4) {
+                0 => below(&mut rng, 512),
+                1 | 2 => 1024 + below(&mut rng, 1024),
+                _ => below(&mut rng, HEAD_LEN),
             };
-            h[at] = match rng.below(3) {
-                0 => rng.next() as u8,
-                1 => h[at] ^ (1 << rng.below(8)),
+            h[at] = match below(&mut rng, 3) {
+                0 => rng.next_u64() as u8,
+                1 => h[at] ^ (1 << below(&mut rng, 8)),
                 _ => 0xff,
             };
         }
         if round % 10 == 0 {
-            h.truncate(rng.below(HEAD_LEN));
+            h.truncate(below(&mut rng, HEAD_LEN));
         }
         if let Some(v) = identify(&h) {
             recognized += 1;
@@ -103,16 +104,21 @@ fn mutated_ext4_heads_never_panic() {
 fn mutated_boot_sectors_never_panic() {
     // FAT is judged by its geometry, so mutate a real one where it lives.
     let real = head(&image("fuzz-vfat", 64, &["mkfs.vfat", "-F", "32", "-n", "FUZZ"]));
-    let mut rng = Rng(1234);
+    let mut rng = Rng::new(1234);
     for _ in 0..2000 {
         let mut h = real[..512].to_vec();
-        for _ in 0..1 + rng.below(8) {
-            let at = rng.below(90);
-            h[at] = rng.next() as u8;
+        for _ in 0..1 + below(&mut rng, 8) {
+            let at = below(&mut rng, 90);
+            h[at] = rng.next_u64() as u8;
         }
         if let Some(v) = identify(&h) {
             assert_eq!(v.kind, Kind::Vfat);
             let _ = (v.serial(), v.vpb_label(), v.id.to_string());
         }
     }
+}
+
+/// Uniform in `0..n`, as an index.
+fn below(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }

@@ -13,13 +13,16 @@ pub mod devices;
 pub mod host;
 pub mod manifest;
 pub mod metadata_map;
-pub mod rng;
 pub mod sha256;
 pub mod tree;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The suites' seeded generator lives with the runner, so every test crate
+/// shares one.
+pub use lkl_test_runner::rng;
 
 use lkl::{BootConfig, Kernel};
 use lkl_std_host::{Console, StdHost};

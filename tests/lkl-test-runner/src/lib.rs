@@ -6,6 +6,8 @@
 //! ([`lkl_abi::THREAD_STACK_SIZE`]), never on the main thread, so deep Linux
 //! call chains overflow here before they would in the Windows driver.
 
+pub mod rng;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lkl::{BootConfig, Kernel, MountOptions, sys};
 use lkl_std_host::{Console, FileDevice, StdHost};
+use lkl_test_runner::rng::Rng;
 use lkl_test_runner::{Case, check, ensure};
 use sha2::{Digest, Sha256};
 
@@ -143,27 +144,6 @@ fn sha(path: &str) -> Result<Vec<u8>, String> {
     Ok(Sha256::digest(&bytes).to_vec())
 }
 
-/// Deterministic pseudo-random bytes (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(n + 8);
-        while v.len() < n {
-            v.extend_from_slice(&self.next().to_le_bytes());
-        }
-        v.truncate(n);
-        v
-    }
-}
-
 fn set_mode(p: &Path, mode: u32) -> R {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|e| e.to_string())
@@ -177,7 +157,7 @@ fn set_mtime(p: &Path, secs: u64) -> R {
 /// A tree of nested directories and files of 0 bytes to a few MiB with
 /// random content, modes and (even) mtimes; with a symlink if `links`.
 fn make_tree(root: &Path, seed: u64, links: bool) -> R {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let dirs = ["", "a", "a/b", "a/b/c", "empty-dir", "d"];
     for d in dirs {
         std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
@@ -188,11 +168,11 @@ fn make_tree(root: &Path, seed: u64, links: bool) -> R {
         let p = root.join(d).join(format!("file{i}.bin"));
         std::fs::write(&p, rng.bytes(*size)).map_err(|e| e.to_string())?;
         set_mode(&p, [0o644, 0o600, 0o755, 0o640][i % 4])?;
-        set_mtime(&p, 1_600_000_000 + 2 * (rng.next() % 10_000_000))?;
+        set_mtime(&p, 1_600_000_000 + 2 * (rng.next_u64() % 10_000_000))?;
     }
     for i in 0..40 {
         let p = root.join("d").join(format!("small-{i:02}.txt"));
-        let n = rng.next() as usize % 3000;
+        let n = rng.below(3000) as usize;
         std::fs::write(&p, rng.bytes(n)).map_err(|e| e.to_string())?;
     }
     if links {
@@ -541,7 +521,7 @@ fn no_space() -> R {
     let d = workdir("no-space")?;
     let img = ext4(&d, "small.img", 8)?;
     let big = d.join("big.bin");
-    std::fs::write(&big, Rng(3).bytes(12 << 20)).map_err(|e| e.to_string())?;
+    std::fs::write(&big, Rng::new(3).bytes(12 << 20)).map_err(|e| e.to_string())?;
     fails(&["put", &img, &s(&big), "/"], NO_SPACE, "No space left on device (ENOSPC)")?;
     // The half-written file is gone and the file system is consistent.
     let ls = ok(&["ls", &img, "/"])?;

@@ -1,6 +1,6 @@
 //! What the image tests share: images made at test time through the
-//! project's fixed-identity mkfs wrapper, their heads, blkid as the oracle
-//! nobody here wrote, and a seeded generator for noise.
+//! project's fixed-identity mkfs wrapper, their heads, and blkid as the oracle
+//! nobody here wrote.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -39,27 +39,4 @@ pub fn blkid(path: &PathBuf, tag: &str) -> String {
     let blkid = ["/usr/sbin/blkid", "/sbin/blkid"].into_iter().find(|p| std::path::Path::new(p).exists());
     let out = Command::new(blkid.unwrap_or("blkid")).args(["-p", "-o", "value", "-s", tag]).arg(path).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim_end_matches('\n').to_string()
-}
-
-/// splitmix64: a fixed seed gives the same noise on every run.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            *b = self.next() as u8;
-        }
-    }
 }
