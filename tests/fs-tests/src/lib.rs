@@ -13,6 +13,7 @@ pub mod devices;
 pub mod host;
 pub mod manifest;
 pub mod metadata_map;
+pub mod mutation;
 pub mod sha256;
 pub mod tree;
 pub mod walk;

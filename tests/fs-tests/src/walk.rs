@@ -120,6 +120,20 @@ pub enum Outcome {
     Mounted(Walk),
 }
 
+impl Outcome {
+    /// One line for the log.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::MountFailed(e) => format!("mount failed: {e}"),
+            Outcome::Mounted(w) if w.errors.is_empty() => format!("mounted; {} entries walked, no errors", w.entries),
+            Outcome::Mounted(w) => {
+                let errs: Vec<String> = w.errors.iter().map(|(k, v)| format!("{k}x{v}")).collect();
+                format!("mounted; {} entries walked; errnos: {}", w.entries, errs.join(" "))
+            }
+        }
+    }
+}
+
 /// Mounts `disk` with `opts`, walks and scribbles on it, and unmounts (a
 /// detach is the fallback: not mounted any more is the only acceptable
 /// state). Errors are the kernel's failing to leave the mount, not the

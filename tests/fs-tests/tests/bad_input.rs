@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use fs_tests::devices::MemDevice;
 use fs_tests::host::{Class, ExtLayout, HostMount};
+use fs_tests::mutation::mutate;
 use fs_tests::rng::Rng;
 use fs_tests::walk::{Outcome, mount_walk_unmount};
 use fs_tests::{R, Scratch, boot, es, kernel_healthy, mkfs};
@@ -34,17 +35,6 @@ fn try_image(k: &Kernel, host: &StdHost, image: Vec<u8>, fstype: Option<&str>) -
     kernel_healthy(k, &text[before..])?;
     kernel_healthy(k, &lkl::console_tail())?;
     Ok(outcome)
-}
-
-fn describe(o: &Outcome) -> String {
-    match o {
-        Outcome::MountFailed(e) => format!("mount failed: {e}"),
-        Outcome::Mounted(w) if w.errors.is_empty() => format!("mounted; {} entries walked, no errors", w.entries),
-        Outcome::Mounted(w) => {
-            let errs: Vec<String> = w.errors.iter().map(|(k, v)| format!("{k}x{v}")).collect();
-            format!("mounted; {} entries walked; errnos: {}", w.entries, errs.join(" "))
-        }
-    }
 }
 
 /// A small populated ext4 image: nested and big (htree) directories,
@@ -110,7 +100,7 @@ fn mutations(csum: bool, batch: u64) -> R {
     // The unmutated image must mount and walk clean, or the test means nothing.
     match try_image(&k, host, base.clone(), Some("ext4"))? {
         Outcome::Mounted(w) if w.errors.is_empty() && w.entries > 300 => {}
-        o => return Err(format!("the base image: {}", describe(&o))),
+        o => return Err(format!("the base image: {}", o.describe())),
     }
     let mut tally: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..BATCH as u64 {
@@ -123,35 +113,7 @@ fn mutations(csum: bool, batch: u64) -> R {
         let end = if class == Class::Superblock { start + 0x200 } else { end };
         let at = (start + rng.below(end - start)) as usize;
         let mut image = base.clone();
-        let kind = rng.below(5);
-        let what = match kind {
-            0 => {
-                let bit = rng.below(8);
-                image[at] ^= 1 << bit;
-                format!("flip bit {bit}")
-            }
-            1 => {
-                let v = rng.below(256) as u8;
-                image[at] = v;
-                format!("byte = {v:#04x}")
-            }
-            2 => {
-                let n = 4.min(image.len() - at);
-                image[at..at + n].fill(0xff);
-                "4 bytes = 0xff".into()
-            }
-            3 => {
-                let n = 16.min(image.len() - at);
-                image[at..at + n].fill(0);
-                "16 bytes = 0".into()
-            }
-            _ => {
-                let v = rng.next_u64().to_le_bytes();
-                let n = 4.min(image.len() - at);
-                image[at..at + n].copy_from_slice(&v[..n]);
-                "4 random bytes".into()
-            }
-        };
+        let what = mutate(&mut image, at, &mut rng);
         if only.is_some_and(|n| n != i) {
             continue;
         }
@@ -159,7 +121,7 @@ fn mutations(csum: bool, batch: u64) -> R {
         // Printed first, so a hang names the mutation that caused it.
         println!("{label} ...");
         let o = try_image(&k, host, image, Some("ext4")).map_err(|e| format!("{label}: {e}"))?;
-        println!("    {}", describe(&o));
+        println!("    {}", o.describe());
         let key = match &o {
             Outcome::MountFailed(e) => format!("mount failed {}", e.name().unwrap_or("?")),
             Outcome::Mounted(w) if w.errors.is_empty() => "mounted, clean walk".into(),
@@ -198,7 +160,7 @@ fn expect_mount_error(k: &Kernel, host: &StdHost, what: &str, image: Vec<u8>, fs
         }
         // A mount is acceptable only if the walk survived, which it did.
         o => {
-            println!("{what} as {}: {}", fstype.unwrap_or("detected"), describe(&o));
+            println!("{what} as {}: {}", fstype.unwrap_or("detected"), o.describe());
             Ok(())
         }
     }
@@ -219,7 +181,7 @@ fn truncated_images() -> R {
         for keep in [img.len() * 2 / 5, 64 * 1024, 4096] {
             let cut = img[..keep].to_vec();
             let o = try_image(&k, host, cut, Some(fstype))?;
-            println!("{name} truncated to {keep} bytes: {}", describe(&o));
+            println!("{name} truncated to {keep} bytes: {}", o.describe());
             // ext4 checks the block count against the device size.
             if fstype == "ext4" {
                 ensure!(matches!(o, Outcome::MountFailed(_)), "{name} truncated to {keep} bytes mounted");
@@ -241,7 +203,7 @@ fn zeroed_superblock() -> R {
         [("ext4", &ext4, Some("ext4")), ("ext4", &ext4, None), ("vfat", &vfat, Some("vfat")), ("vfat", &vfat, None)]
     {
         let o = try_image(&k, host, img.clone(), fstype)?;
-        println!("{what} with a zeroed superblock as {}: {}", fstype.unwrap_or("detected"), describe(&o));
+        println!("{what} with a zeroed superblock as {}: {}", fstype.unwrap_or("detected"), o.describe());
         ensure!(matches!(o, Outcome::MountFailed(_)), "{what} with a zeroed superblock mounted");
     }
     check!(k.halt(), "halt");

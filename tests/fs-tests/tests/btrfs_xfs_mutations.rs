@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use fs_tests::host::{self, HostMount};
 use fs_tests::metadata_map::{Csum, Region, btrfs_regions, read_at, xfs_regions};
+use fs_tests::mutation::mutate;
 use fs_tests::rng::Rng;
 use fs_tests::tree::Lib;
 use fs_tests::walk::{Outcome, mount_walk_unmount};
@@ -236,39 +237,6 @@ fn btrfs_offset(block: &[u8], rng: &mut Rng) -> usize {
     data + rng.below((block.len() - data) as u64) as usize
 }
 
-/// Changes bytes at `at` of `block`; what it did.
-fn mutate(block: &mut [u8], at: usize, rng: &mut Rng) -> String {
-    let n = |k: usize| k.min(block.len() - at);
-    match rng.below(5) {
-        0 => {
-            let bit = rng.below(8);
-            block[at] ^= 1 << bit;
-            format!("flip bit {bit}")
-        }
-        1 => {
-            let v = rng.below(256) as u8;
-            block[at] = v;
-            format!("byte = {v:#04x}")
-        }
-        2 => {
-            let k = n(4);
-            block[at..at + k].fill(0xff);
-            "4 bytes = 0xff".into()
-        }
-        3 => {
-            let k = n(16);
-            block[at..at + k].fill(0);
-            "16 bytes = 0".into()
-        }
-        _ => {
-            let v = rng.next_u64().to_le_bytes();
-            let k = n(4);
-            block[at..at + k].copy_from_slice(&v[..k]);
-            "4 random bytes".into()
-        }
-    }
-}
-
 /// Writes `data` at `off` through the overlay, widened to whole sectors
 /// (an xfs v4 inode is 256 bytes).
 fn overlay_write(dev: &CowDevice, off: u64, data: &[u8]) -> R {
@@ -313,17 +281,6 @@ fn try_device(k: &Kernel, host: &StdHost, kind: Kind, dev: Arc<dyn BlockDevice>)
     Ok((outcome, said))
 }
 
-fn describe(o: &Outcome) -> String {
-    match o {
-        Outcome::MountFailed(e) => format!("mount failed: {e}"),
-        Outcome::Mounted(w) if w.errors.is_empty() => format!("mounted; {} entries walked, no errors", w.entries),
-        Outcome::Mounted(w) => {
-            let errs: Vec<String> = w.errors.iter().map(|(k, v)| format!("{k}x{v}")).collect();
-            format!("mounted; {} entries walked; errnos: {}", w.entries, errs.join(" "))
-        }
-    }
-}
-
 fn first_line_with<'a>(text: &'a str, needles: &[&str]) -> Option<&'a str> {
     text.lines().find(|l| needles.iter().any(|n| l.contains(n))).map(str::trim)
 }
@@ -341,7 +298,7 @@ fn mutations(kind: Kind) -> R {
         (Outcome::Mounted(w), said) if w.errors.is_empty() && w.entries > 300 => {
             ensure!(evidence(&said) == "no complaint", "the base image made the kernel complain:\n{said}");
         }
-        (o, said) => return Err(format!("the base image: {}\n{said}", describe(&o))),
+        (o, said) => return Err(format!("the base image: {}\n{said}", o.describe())),
     }
     let supers: Vec<usize> = (0..regions.len())
         .filter(|&i| regions[i].what.contains("superblock") || regions[i].what.starts_with("xfs sb "))
@@ -395,7 +352,7 @@ fn mutations(kind: Kind) -> R {
         let ev = evidence(&said);
         println!(
             "    {}; console: {ev}{}",
-            describe(&o),
+            o.describe(),
             first_line_with(&said, PARSER_SAYS.iter().chain(CSUM_SAYS).copied().collect::<Vec<_>>().as_slice())
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default()
