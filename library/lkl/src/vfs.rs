@@ -16,6 +16,7 @@ use core::ffi::CStr;
 use fs_glue::Vfs;
 use lkl_abi::Errno;
 use lkl_abi::sys::{self, Statfs, Statx, Timespec};
+use spin::mutex::SpinMutex;
 
 use crate::{Fd, Kernel};
 
@@ -43,7 +44,7 @@ pub struct KernelVfs {
     /// a volume between threads; the driver uses one at a time under its
     /// control lock, so the lock is never contended there and is never held
     /// across a call into Linux anywhere.
-    open: ::spin::Mutex<BTreeSet<Fd>>,
+    open: SpinMutex<BTreeSet<Fd>>,
 }
 
 fn cpath(path: &[u8]) -> Result<CString, Errno> {
@@ -57,7 +58,7 @@ impl KernelVfs {
     /// as the root.
     pub fn new(k: Arc<Kernel>, dir: &CStr) -> Result<KernelVfs, Errno> {
         let root = k.openat(sys::AT_FDCWD, dir, sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0)?;
-        Ok(KernelVfs { k, root, open: ::spin::Mutex::new(BTreeSet::new()) })
+        Ok(KernelVfs { k, root, open: SpinMutex::new(BTreeSet::new()) })
     }
 
     /// Descriptors open besides the root (a leak check for tests).
