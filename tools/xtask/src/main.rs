@@ -101,11 +101,20 @@ const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 const WINDOWS_KERNEL_SIDE: &[&str] = &["driver", "lkl-ntk-host", "nt", "driver-client"];
 const WINDOWS_USER_SIDE: &[&str] = &["lklfs"];
 
+/// What `rustup KIND list --installed` names (KIND: component, target);
+/// empty if rustup cannot be asked.
+fn rustup_installed(kind: &str) -> Vec<String> {
+    Command::new("rustup")
+        .args([kind, "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(|l| l.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// rustfmt and clippy, which a minimal toolchain lacks; idempotent.
 fn style_tools() -> Result<(), String> {
-    let installed = Command::new("rustup").args(["component", "list", "--installed"]).output();
-    let have =
-        |c: &str| matches!(&installed, Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with(c)));
+    let installed = rustup_installed("component");
+    let have = |c: &str| installed.iter().any(|l| l.starts_with(c));
     if have("rustfmt") && have("clippy") {
         return Ok(());
     }
@@ -149,8 +158,7 @@ fn clippy() -> Result<(), String> {
 /// The Rust target and mingw-w64 (the linker and the DDK headers) for the
 /// Windows crates; idempotent.
 fn windows_tools() -> Result<(), String> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    if !matches!(&installed, Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WINDOWS_TARGET)) {
+    if !rustup_installed("target").iter().any(|t| t == WINDOWS_TARGET) {
         run(Command::new("rustup").args(["target", "add", WINDOWS_TARGET]))?;
     }
     install(&["gcc-mingw-w64-x86-64"])
