@@ -4,7 +4,6 @@
 //! unmounts, writes the disk back over FILE and deletes it. The suite then
 //! checks FILE on Linux (e2fsck, the host kernel's loop mount).
 
-use std::ffi::c_void;
 use std::ptr;
 
 use driver_ioctl as proto;
@@ -16,7 +15,10 @@ use crate::status::{
     STATUS_INVALID_DEVICE_STATE, STATUS_NO_SUCH_DEVICE, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_NOT_FOUND,
     STATUS_SUCCESS,
 };
-use crate::win::{CloseHandle, ERROR_INVALID_PARAMETER, GENERIC_READ, GENERIC_WRITE, Handle, Report};
+use crate::win::{
+    CloseHandle, CreateFileW, ERROR_INVALID_PARAMETER, GENERIC_READ, GENERIC_WRITE, GetLastError, Handle, ReadFile,
+    Report, WriteFile,
+};
 
 #[repr(C)]
 struct Overlapped {
@@ -25,22 +27,6 @@ struct Overlapped {
     offset: u32,
     offset_high: u32,
     event: Handle,
-}
-
-#[link(name = "kernel32")]
-unsafe extern "system" {
-    fn CreateFileW(
-        name: *const u16,
-        access: u32,
-        share: u32,
-        security: *mut c_void,
-        disposition: u32,
-        flags: u32,
-        template: Handle,
-    ) -> Handle;
-    fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
-    fn WriteFile(file: Handle, buf: *const c_void, len: u32, written: *mut u32, overlapped: *mut c_void) -> i32;
-    fn GetLastError() -> u32;
 }
 
 const DISK: u32 = 0;

@@ -26,7 +26,7 @@ struct SidAndAttributes {
 
 #[link(name = "kernel32")]
 unsafe extern "system" {
-    fn CreateFileW(
+    pub(crate) fn CreateFileW(
         name: *const u16,
         access: u32,
         share: u32,
@@ -45,9 +45,16 @@ unsafe extern "system" {
         returned: *mut u32,
         overlapped: *mut c_void,
     ) -> i32;
-    fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
+    pub(crate) fn ReadFile(file: Handle, buf: *mut c_void, len: u32, read: *mut u32, overlapped: *mut c_void) -> i32;
+    pub(crate) fn WriteFile(
+        file: Handle,
+        buf: *const c_void,
+        len: u32,
+        written: *mut u32,
+        overlapped: *mut c_void,
+    ) -> i32;
     pub(crate) fn CloseHandle(h: Handle) -> i32;
-    fn GetLastError() -> u32;
+    pub(crate) fn GetLastError() -> u32;
     fn GetCurrentProcess() -> Handle;
     fn GetModuleHandleW(name: *const u16) -> Handle;
     fn GetProcAddress(module: Handle, name: *const u8) -> *mut c_void;
