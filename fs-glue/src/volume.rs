@@ -201,6 +201,35 @@ impl<V: Vfs> Volume<V> {
         self.opens.len()
     }
 
+    /// The Windows name of an open file from the volume root (`\` for the
+    /// root), as it is now (renames move it).
+    pub fn name_of(&self, h: Handle) -> Result<Vec<u16>, NtStatus> {
+        Ok(Self::windows_path(&self.open(h)?.path))
+    }
+
+    /// Whether `h` is open on a directory.
+    pub fn is_directory(&self, h: Handle) -> Result<bool, NtStatus> {
+        Ok(self.open(h)?.kind == Kind::Dir)
+    }
+
+    /// The handle's current byte offset (CurrentByteOffset), which reads
+    /// and writes move and FilePositionInformation sets.
+    pub fn position(&self, h: Handle) -> Result<u64, NtStatus> {
+        Ok(self.open(h)?.position)
+    }
+
+    /// Sets the current byte offset (a driver keeps it in step with its
+    /// FILE_OBJECT's).
+    pub fn set_position(&mut self, h: Handle, position: u64) -> Result<(), NtStatus> {
+        self.open_mut(h)?.position = position;
+        Ok(())
+    }
+
+    /// Every open handle, in handle order.
+    pub fn handles(&self) -> Vec<Handle> {
+        self.opens.iter().map(|(h, _)| h).collect()
+    }
+
     pub(crate) fn open(&self, h: Handle) -> Result<&Open<V::Fd>, NtStatus> {
         self.opens.get(h).ok_or(NtStatus::INVALID_HANDLE)
     }

@@ -1,0 +1,34 @@
+//! IRP_MJ_CLEANUP: the last handle to a file object is gone.
+
+use fs_glue::{NtStatus, Vfs};
+
+use crate::Reply;
+use crate::vcb::{Ccb, Open, Vcb};
+
+impl<V: Vfs> Vcb<V> {
+    /// IRP_MJ_CLEANUP: closes the fs-glue handle, so a delete disposition
+    /// takes effect when the file's last handle goes; the cleanup of the
+    /// volume open that holds the lock unlocks the volume.
+    pub fn cleanup(&mut self, ccb: &mut Ccb) -> Reply {
+        if ccb.cleaned_up {
+            return Reply::err(NtStatus::FILE_CLOSED);
+        }
+        ccb.cleaned_up = true;
+        match ccb.open {
+            Open::Volume(id) => {
+                self.volume_opens = self.volume_opens.saturating_sub(1);
+                if self.locked_by == Some(id) {
+                    self.locked_by = None;
+                }
+            }
+            // A dismount closed every handle already.
+            Open::File(_) if self.dismounted => {}
+            Open::File(h) => {
+                // Fails only for an unknown handle, which a live CCB never
+                // holds; cleanup itself cannot fail on Windows.
+                let _ = self.volume.close(h);
+            }
+        }
+        Reply::ok(0)
+    }
+}

@@ -1,0 +1,197 @@
+//! IRP_MJ_CREATE: opens of the volume, of files and directories, and of a
+//! rename's target directory.
+
+use fs_glue::nt::{FILE_DIRECTORY_FILE, FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED};
+use fs_glue::{CreateParams, Handle, NtStatus, Vfs};
+
+use crate::vcb::{Ccb, Open, Vcb};
+
+/// `FILE_OPEN_REPARSE_POINT`: the existence probe of an open of the target
+/// directory must see a symlink itself.
+const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+/// `FILE_DELETE_ON_CLOSE`.
+const DELETE_ON_CLOSE: u32 = 0x0000_1000;
+/// `FILE_READ_ATTRIBUTES`.
+const READ_ATTRIBUTES: u32 = 0x80;
+
+/// The parameters of a create, as the I/O manager passes them.
+pub struct Create<'a> {
+    /// `FileObject->FileName`: from the root, or relative to `related`.
+    pub name: &'a [u16],
+    /// `FileObject->RelatedFileObject`'s CCB.
+    pub related: Option<&'a Ccb>,
+    /// `SecurityContext->DesiredAccess`.
+    pub access: u32,
+    /// `Parameters.Create.FileAttributes`.
+    pub attributes: u32,
+    /// `Parameters.Create.ShareAccess`.
+    pub share: u32,
+    /// The high byte of `Parameters.Create.Options`.
+    pub disposition: u32,
+    /// The low 24 bits of `Parameters.Create.Options`.
+    pub options: u32,
+    /// `SL_OPEN_TARGET_DIRECTORY`: open the directory that holds `name`
+    /// (the I/O manager's first step of a rename to a full path).
+    pub open_target_directory: bool,
+}
+
+/// What a create returns.
+#[derive(Debug)]
+pub struct Created {
+    /// The final status.
+    pub status: NtStatus,
+    /// `IoStatus.Information`: FILE_OPENED, FILE_CREATED, ...
+    pub information: u64,
+    /// The new file object's CCB on success.
+    pub ccb: Option<Ccb>,
+    /// For an open of the target directory: how many UTF-16 units at the
+    /// end of the name are its final component, which `FileObject->FileName`
+    /// must be cut to (the rename that follows reads it there).
+    pub final_component: Option<usize>,
+}
+
+impl Created {
+    fn failed(status: NtStatus) -> Created {
+        Created { status, information: 0, ccb: None, final_component: None }
+    }
+}
+
+const BACKSLASH: u16 = b'\\' as u16;
+
+impl<V: Vfs> Vcb<V> {
+    /// IRP_MJ_CREATE.
+    pub fn create(&mut self, c: &Create<'_>) -> Created {
+        if self.dismounted {
+            return Created::failed(NtStatus::VOLUME_DISMOUNTED);
+        }
+        let related = match c.related {
+            None => None,
+            Some(r) => match self.handle(r) {
+                Ok(Some(h)) => Some(h),
+                // A relative open needs a directory, not the volume (fastfat
+                // answers the same).
+                Ok(None) => return Created::failed(NtStatus::INVALID_PARAMETER),
+                Err(s) => return Created::failed(s),
+            },
+        };
+        if c.name.is_empty() && related.is_none() {
+            return self.open_volume(c);
+        }
+        // A locked volume admits no other open.
+        if self.locked_by.is_some() {
+            return Created::failed(NtStatus::ACCESS_DENIED);
+        }
+        if c.open_target_directory {
+            return self.open_target_directory(c, related);
+        }
+        let r = self.volume.create(&params(c, related, c.name));
+        self.admit(r.status, r.information, r.handle, None)
+    }
+
+    fn admit(&mut self, status: NtStatus, information: u64, h: Option<Handle>, last: Option<usize>) -> Created {
+        match h {
+            Some(h) if status.is_success() => {
+                self.ccbs += 1;
+                Created {
+                    status,
+                    information,
+                    ccb: Some(Ccb { open: Open::File(h), cleaned_up: false }),
+                    final_component: last,
+                }
+            }
+            _ => Created { status, information, ccb: None, final_component: None },
+        }
+    }
+
+    /// An open of the volume itself (direct access to the volume, and the
+    /// handle the lock and dismount FSCTLs need).
+    fn open_volume(&mut self, c: &Create<'_>) -> Created {
+        if c.options & FILE_DIRECTORY_FILE != 0 {
+            return Created::failed(NtStatus::NOT_A_DIRECTORY);
+        }
+        if c.options & DELETE_ON_CLOSE != 0 {
+            return Created::failed(NtStatus::CANNOT_DELETE);
+        }
+        if c.disposition != FILE_OPEN && c.disposition != FILE_OPEN_IF {
+            return Created::failed(NtStatus::ACCESS_DENIED);
+        }
+        if self.locked_by.is_some() {
+            return Created::failed(NtStatus::ACCESS_DENIED);
+        }
+        let id = self.next_volume_id;
+        self.next_volume_id = self.next_volume_id.wrapping_add(1);
+        self.volume_opens += 1;
+        self.ccbs += 1;
+        Created {
+            status: NtStatus::SUCCESS,
+            information: FILE_OPENED,
+            ccb: Some(Ccb { open: Open::Volume(id), cleaned_up: false }),
+            final_component: None,
+        }
+    }
+
+    /// SL_OPEN_TARGET_DIRECTORY: opens the parent of `name` as a directory
+    /// with the caller's access, and says in Information whether the final
+    /// component exists (FILE_EXISTS) or not (FILE_DOES_NOT_EXIST).
+    fn open_target_directory(&mut self, c: &Create<'_>, related: Option<Handle>) -> Created {
+        let name = trim_trailing(c.name);
+        let cut = name.iter().rposition(|&u| u == BACKSLASH);
+        let (parent, last) = match cut {
+            Some(i) => {
+                let (parent, rest) = name.split_at(i);
+                (parent, rest.get(1..).unwrap_or(&[]))
+            }
+            None => (&[][..], name),
+        };
+        if last.is_empty() {
+            return Created::failed(NtStatus::OBJECT_NAME_INVALID);
+        }
+        // `\file` has the root as its parent; `file` relative to `related`
+        // has `related` itself.
+        let root = [BACKSLASH];
+        let parent: &[u16] = if parent.is_empty() && cut.is_some() { &root } else { parent };
+        let probe = CreateParams {
+            related,
+            name,
+            desired_access: READ_ATTRIBUTES,
+            file_attributes: 0,
+            share_access: 7,
+            disposition: FILE_OPEN,
+            options: OPEN_REPARSE_POINT,
+        };
+        let exists = {
+            let r = self.volume.create(&probe);
+            if let Some(h) = r.handle {
+                let _ = self.volume.close(h);
+            }
+            r.status.is_success()
+        };
+        let mut p = params(c, related, parent);
+        p.disposition = FILE_OPEN;
+        p.options = (c.options | FILE_DIRECTORY_FILE) & !DELETE_ON_CLOSE;
+        let r = self.volume.create(&p);
+        let information = if exists { FILE_EXISTS } else { FILE_DOES_NOT_EXIST };
+        self.admit(r.status, information, r.handle, Some(last.len()))
+    }
+}
+
+fn params<'a>(c: &Create<'a>, related: Option<Handle>, name: &'a [u16]) -> CreateParams<'a> {
+    CreateParams {
+        related,
+        name,
+        desired_access: c.access,
+        file_attributes: c.attributes,
+        share_access: c.share,
+        disposition: c.disposition,
+        options: c.options,
+    }
+}
+
+/// The name without trailing backslashes (but `\` stays the root).
+fn trim_trailing(name: &[u16]) -> &[u16] {
+    let mut end = name.len();
+    while end > 1 && name.get(end - 1) == Some(&BACKSLASH) {
+        end -= 1;
+    }
+    name.get(..end).unwrap_or(name)
+}

@@ -1,0 +1,93 @@
+//! IRP_MJ_FILE_SYSTEM_CONTROL / IRP_MN_USER_FS_REQUEST: the volume FSCTLs.
+//! (Mount and verify need the NT device stack and stay in the driver.)
+
+use fs_glue::{NtStatus, Vfs};
+
+use crate::Reply;
+use crate::vcb::{Ccb, Open, Vcb};
+
+/// `CTL_CODE(FILE_DEVICE_FILE_SYSTEM, function, METHOD_BUFFERED,
+/// FILE_ANY_ACCESS)`; the driver checks each against the DDK's value.
+const fn fs_code(function: u32) -> u32 {
+    (0x9 << 16) | (function << 2)
+}
+
+/// `FSCTL_LOCK_VOLUME`.
+pub const LOCK_VOLUME: u32 = fs_code(6);
+/// `FSCTL_UNLOCK_VOLUME`.
+pub const UNLOCK_VOLUME: u32 = fs_code(7);
+/// `FSCTL_DISMOUNT_VOLUME`.
+pub const DISMOUNT_VOLUME: u32 = fs_code(8);
+/// `FSCTL_IS_VOLUME_MOUNTED`.
+pub const IS_VOLUME_MOUNTED: u32 = fs_code(10);
+
+/// What an FSCTL did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FsctlDone {
+    /// How the IRP completes.
+    pub reply: Reply,
+    /// The volume was dismounted just now: the driver unmounts it from
+    /// Linux and lets its device go once the last file object closes.
+    pub dismounted: bool,
+}
+
+impl<V: Vfs> Vcb<V> {
+    /// A user FSCTL on `ccb`; an unknown code is an invalid device request.
+    pub fn fsctl(&mut self, ccb: &Ccb, code: u32) -> FsctlDone {
+        let done = |status| FsctlDone { reply: Reply::err(status), dismounted: false };
+        match code {
+            IS_VOLUME_MOUNTED => match self.handle(ccb) {
+                Ok(_) => done(NtStatus::SUCCESS),
+                Err(s) => done(s),
+            },
+            LOCK_VOLUME | UNLOCK_VOLUME | DISMOUNT_VOLUME => {
+                // Each needs an open of the volume itself.
+                let id = match (self.handle(ccb), ccb.open) {
+                    (Err(s), _) => return done(s),
+                    (Ok(_), Open::Volume(id)) => id,
+                    (Ok(_), Open::File(_)) => return done(NtStatus::INVALID_PARAMETER),
+                };
+                match code {
+                    LOCK_VOLUME => done(self.lock(id)),
+                    UNLOCK_VOLUME => done(self.unlock(id)),
+                    _ => {
+                        self.dismount();
+                        FsctlDone { reply: Reply::ok(0), dismounted: true }
+                    }
+                }
+            }
+            _ => done(NtStatus::INVALID_DEVICE_REQUEST),
+        }
+    }
+
+    /// FSCTL_LOCK_VOLUME: only when the caller's volume open is the only
+    /// open left (fastfat's rule).
+    fn lock(&mut self, id: u32) -> NtStatus {
+        if self.locked_by.is_some() || self.open_handles() > 1 {
+            return NtStatus::ACCESS_DENIED;
+        }
+        self.locked_by = Some(id);
+        NtStatus::SUCCESS
+    }
+
+    /// FSCTL_UNLOCK_VOLUME: only by the open holding the lock.
+    fn unlock(&mut self, id: u32) -> NtStatus {
+        if self.locked_by != Some(id) {
+            return NtStatus::NOT_LOCKED;
+        }
+        self.locked_by = None;
+        NtStatus::SUCCESS
+    }
+
+    /// FSCTL_DISMOUNT_VOLUME: allowed with files open (a forced dismount,
+    /// as on Windows): their handles close now, without their delete
+    /// dispositions being lost (fs-glue's close carries them out), and
+    /// every later request on them fails with STATUS_VOLUME_DISMOUNTED.
+    fn dismount(&mut self) {
+        for h in self.volume.handles() {
+            let _ = self.volume.close(h);
+        }
+        self.dismounted = true;
+        self.locked_by = None;
+    }
+}

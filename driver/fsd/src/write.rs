@@ -1,0 +1,37 @@
+//! IRP_MJ_WRITE (non-cached: every write goes to Linux).
+
+use fs_glue::{NtStatus, Vfs};
+
+use crate::Reply;
+use crate::read::Offset;
+use crate::vcb::{FileRef, Vcb};
+
+impl<V: Vfs> Vcb<V> {
+    /// IRP_MJ_WRITE of `data` (the mapped MDL; empty for a zero-length
+    /// write). Writing past the end extends the file; a synchronous file
+    /// object's position moves past what was written (for an append, past
+    /// the new end); a zero-length write changes nothing.
+    pub fn write(&mut self, f: FileRef<'_>, offset: Offset, data: &[u8]) -> Reply {
+        let h = match self.synced(&f, NtStatus::INVALID_DEVICE_REQUEST) {
+            Ok(h) => h,
+            Err(s) => return Reply::err(s),
+        };
+        let at = match offset {
+            Offset::At(o) => o,
+            Offset::Current => *f.position,
+            Offset::EndOfFile => u64::MAX,
+        };
+        match self.volume.write(h, Some(at), data) {
+            Ok(n) => {
+                if f.synchronous
+                    && !data.is_empty()
+                    && let Ok(p) = self.volume.position(h)
+                {
+                    *f.position = p;
+                }
+                Reply::ok(n as u64)
+            }
+            Err(s) => Reply::err(s),
+        }
+    }
+}
