@@ -7,6 +7,7 @@ use core::ffi::c_void;
 
 use crate::ke::{KDPC, KEVENT};
 use crate::types::{HANDLE, IO_STATUS_BLOCK, KPROCESSOR_MODE, LIST_ENTRY, NTSTATUS, UNICODE_STRING};
+use crate::zw::{FILE_INFORMATION_CLASS, FS_INFORMATION_CLASS};
 
 /// `MEMORY_CACHING_TYPE`.
 pub type MEMORY_CACHING_TYPE = i32;
@@ -14,6 +15,10 @@ pub type MEMORY_CACHING_TYPE = i32;
 pub type DRIVER_DISPATCH = unsafe extern "system" fn(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS;
 /// `PDRIVER_UNLOAD`.
 pub type DRIVER_UNLOAD = unsafe extern "system" fn(driver: *mut DRIVER_OBJECT);
+/// `PIO_COMPLETION_ROUTINE`: returns `STATUS_MORE_PROCESSING_REQUIRED` to
+/// keep the IRP from being completed further.
+pub type IO_COMPLETION_ROUTINE =
+    unsafe extern "system" fn(DeviceObject: *mut DEVICE_OBJECT, Irp: *mut IRP, Context: *mut c_void) -> NTSTATUS;
 
 crate::nt_structs! {
     /// `IRP`, with the members of its unions that drivers read flattened out.
@@ -68,6 +73,16 @@ crate::nt_structs! {
         pub Read: READ_WRITE_PARAMETERS,
         pub Write: READ_WRITE_PARAMETERS,
         pub DeviceIoControl: DEVICE_IO_CONTROL_PARAMETERS,
+        pub QueryFile: QUERY_FILE_PARAMETERS,
+        pub SetFile: SET_FILE_PARAMETERS,
+        pub QueryVolume: VOLUME_PARAMETERS,
+        pub SetVolume: VOLUME_PARAMETERS,
+        pub QueryDirectory: QUERY_DIRECTORY_PARAMETERS,
+        pub NotifyDirectory: NOTIFY_DIRECTORY_PARAMETERS,
+        pub FileSystemControl: FILE_SYSTEM_CONTROL_PARAMETERS,
+        pub MountVolume: MOUNT_VOLUME_PARAMETERS,
+        pub VerifyVolume: MOUNT_VOLUME_PARAMETERS,
+        pub LockControl: LOCK_CONTROL_PARAMETERS,
         pub Others: [*mut c_void; 4],
     }
 
@@ -103,6 +118,115 @@ crate::nt_structs! {
         pub Type3InputBuffer: *mut c_void,
     }
 
+    /// `Parameters.QueryFile`; `FileInformationClass` is pointer-aligned in C
+    /// (`_align` gives the struct C's 8-byte alignment).
+    pub struct QUERY_FILE_PARAMETERS = "IO_STACK_LOCATION::Parameters.QueryFile" {
+        _align: [u64; 0],
+        pub Length: u32,
+        _pad0: u32,
+        pub FileInformationClass: FILE_INFORMATION_CLASS,
+    }
+
+    /// `Parameters.SetFile`. In C `ReplaceIfExists`/`AdvanceOnly` share a
+    /// union with `ClusterCount` and `DeleteHandle`: read those through
+    /// [`SET_FILE_PARAMETERS::cluster_count`] and
+    /// [`SET_FILE_PARAMETERS::delete_handle`].
+    pub struct SET_FILE_PARAMETERS = "IO_STACK_LOCATION::Parameters.SetFile" {
+        pub Length: u32,
+        _pad0: u32,
+        pub FileInformationClass: FILE_INFORMATION_CLASS,
+        _pad1: u32,
+        pub FileObject: *mut FILE_OBJECT,
+        pub ReplaceIfExists: u8,
+        pub AdvanceOnly: u8,
+        _union_rest: [u8; 6],
+    }
+
+    /// `Parameters.QueryVolume` (and `Parameters.SetVolume`, which has the
+    /// same layout); `FsInformationClass` is pointer-aligned in C.
+    pub struct VOLUME_PARAMETERS = "IO_STACK_LOCATION::Parameters.QueryVolume" {
+        _align: [u64; 0],
+        pub Length: u32,
+        _pad0: u32,
+        pub FsInformationClass: FS_INFORMATION_CLASS,
+    }
+
+    /// `Parameters.QueryDirectory`; `FileIndex` is pointer-aligned in C.
+    pub struct QUERY_DIRECTORY_PARAMETERS = "IO_STACK_LOCATION::Parameters.QueryDirectory" {
+        pub Length: u32,
+        pub FileName: *mut UNICODE_STRING,
+        pub FileInformationClass: FILE_INFORMATION_CLASS,
+        _pad0: u32,
+        pub FileIndex: u32,
+    }
+
+    /// `Parameters.NotifyDirectory`; `CompletionFilter` is pointer-aligned in C.
+    pub struct NOTIFY_DIRECTORY_PARAMETERS = "IO_STACK_LOCATION::Parameters.NotifyDirectory" {
+        _align: [u64; 0],
+        pub Length: u32,
+        _pad0: u32,
+        pub CompletionFilter: u32,
+    }
+
+    /// `Parameters.FileSystemControl`; each length and the code are
+    /// pointer-aligned in C.
+    pub struct FILE_SYSTEM_CONTROL_PARAMETERS = "IO_STACK_LOCATION::Parameters.FileSystemControl" {
+        pub OutputBufferLength: u32,
+        _pad0: u32,
+        pub InputBufferLength: u32,
+        _pad1: u32,
+        pub FsControlCode: u32,
+        _pad2: u32,
+        pub Type3InputBuffer: *mut c_void,
+    }
+
+    /// `Parameters.MountVolume` (and `Parameters.VerifyVolume`, which has the
+    /// same layout).
+    pub struct MOUNT_VOLUME_PARAMETERS = "IO_STACK_LOCATION::Parameters.MountVolume" {
+        pub Vpb: *mut VPB,
+        pub DeviceObject: *mut DEVICE_OBJECT,
+    }
+
+    /// `Parameters.LockControl`; `Key` is pointer-aligned in C.
+    pub struct LOCK_CONTROL_PARAMETERS = "IO_STACK_LOCATION::Parameters.LockControl" {
+        pub Length: *mut i64,
+        pub Key: u32,
+        _pad0: u32,
+        pub ByteOffset: i64,
+    }
+
+    /// `VPB`: the volume parameter block linking a disk device to the file
+    /// system's volume device mounted on it.
+    pub struct VPB {
+        pub Type: i16,
+        pub Size: i16,
+        pub Flags: u16,
+        pub VolumeLabelLength: u16,
+        pub DeviceObject: *mut DEVICE_OBJECT,
+        pub RealDevice: *mut DEVICE_OBJECT,
+        pub SerialNumber: u32,
+        pub ReferenceCount: u32,
+        pub VolumeLabel: [u16; 32],
+    }
+
+    /// `IO_SECURITY_CONTEXT` (`Parameters.Create.SecurityContext`).
+    pub struct IO_SECURITY_CONTEXT {
+        pub SecurityQos: *mut c_void,
+        pub AccessState: *mut c_void,
+        pub DesiredAccess: u32,
+        pub FullCreateOptions: u32,
+    }
+
+    /// `DISK_GEOMETRY` (ntdddisk.h), the answer to
+    /// `IOCTL_DISK_GET_DRIVE_GEOMETRY`.
+    pub struct DISK_GEOMETRY {
+        pub Cylinders: i64,
+        pub MediaType: i32,
+        pub TracksPerCylinder: u32,
+        pub SectorsPerTrack: u32,
+        pub BytesPerSector: u32,
+    }
+
     /// `DEVICE_OBJECT` as mingw-w64 declares it.
     pub struct DEVICE_OBJECT {
         pub Type: i16,
@@ -115,7 +239,7 @@ crate::nt_structs! {
         pub Timer: *mut c_void,
         pub Flags: u32,
         pub Characteristics: u32,
-        pub Vpb: *mut c_void,
+        pub Vpb: *mut VPB,
         pub DeviceExtension: *mut c_void,
         pub DeviceType: u32,
         pub StackSize: i8,
@@ -168,7 +292,7 @@ crate::nt_structs! {
         pub Type: i16,
         pub Size: i16,
         pub DeviceObject: *mut DEVICE_OBJECT,
-        pub Vpb: *mut c_void,
+        pub Vpb: *mut VPB,
         pub FsContext: *mut c_void,
         pub FsContext2: *mut c_void,
         pub SectionObjectPointer: *mut c_void,
@@ -198,6 +322,20 @@ crate::nt_structs! {
     }
 }
 
+impl SET_FILE_PARAMETERS {
+    /// `ClusterCount`, the union arm over `ReplaceIfExists`.
+    pub const fn cluster_count(&self) -> u32 {
+        let r = self._union_rest;
+        u32::from_ne_bytes([self.ReplaceIfExists, self.AdvanceOnly, r[0], r[1]])
+    }
+
+    /// `DeleteHandle`, the union arm over `ReplaceIfExists`.
+    pub const fn delete_handle(&self) -> HANDLE {
+        let r = self._union_rest;
+        usize::from_ne_bytes([self.ReplaceIfExists, self.AdvanceOnly, r[0], r[1], r[2], r[3], r[4], r[5]]) as HANDLE
+    }
+}
+
 /// `CTL_CODE(DeviceType, Function, Method, Access)`.
 pub const fn ctl_code(device_type: u32, function: u32, method: u32, access: u32) -> u32 {
     (device_type << 16) | (access << 14) | (function << 2) | method
@@ -212,18 +350,60 @@ crate::nt_consts! {
     pub const IRP_MJ_READ: u8 = 0x03;
     /// `IRP_MJ_WRITE`.
     pub const IRP_MJ_WRITE: u8 = 0x04;
+    /// `IRP_MJ_QUERY_INFORMATION`.
+    pub const IRP_MJ_QUERY_INFORMATION: u8 = 0x05;
+    /// `IRP_MJ_SET_INFORMATION`.
+    pub const IRP_MJ_SET_INFORMATION: u8 = 0x06;
+    /// `IRP_MJ_QUERY_EA`.
+    pub const IRP_MJ_QUERY_EA: u8 = 0x07;
+    /// `IRP_MJ_SET_EA`.
+    pub const IRP_MJ_SET_EA: u8 = 0x08;
     /// `IRP_MJ_FLUSH_BUFFERS`.
     pub const IRP_MJ_FLUSH_BUFFERS: u8 = 0x09;
+    /// `IRP_MJ_QUERY_VOLUME_INFORMATION`.
+    pub const IRP_MJ_QUERY_VOLUME_INFORMATION: u8 = 0x0a;
+    /// `IRP_MJ_SET_VOLUME_INFORMATION`.
+    pub const IRP_MJ_SET_VOLUME_INFORMATION: u8 = 0x0b;
+    /// `IRP_MJ_DIRECTORY_CONTROL`.
+    pub const IRP_MJ_DIRECTORY_CONTROL: u8 = 0x0c;
+    /// `IRP_MJ_FILE_SYSTEM_CONTROL`.
+    pub const IRP_MJ_FILE_SYSTEM_CONTROL: u8 = 0x0d;
     /// `IRP_MJ_DEVICE_CONTROL`.
     pub const IRP_MJ_DEVICE_CONTROL: u8 = 0x0e;
+    /// `IRP_MJ_SHUTDOWN`.
+    pub const IRP_MJ_SHUTDOWN: u8 = 0x10;
+    /// `IRP_MJ_LOCK_CONTROL`.
+    pub const IRP_MJ_LOCK_CONTROL: u8 = 0x11;
     /// `IRP_MJ_CLEANUP`.
     pub const IRP_MJ_CLEANUP: u8 = 0x12;
+    /// `IRP_MJ_QUERY_SECURITY`.
+    pub const IRP_MJ_QUERY_SECURITY: u8 = 0x14;
+    /// `IRP_MJ_SET_SECURITY`.
+    pub const IRP_MJ_SET_SECURITY: u8 = 0x15;
     /// `IRP_MJ_MAXIMUM_FUNCTION`: the dispatch table has one more entry.
     pub const IRP_MJ_MAXIMUM_FUNCTION: u8 = 0x1b;
     /// `FILE_DEVICE_UNKNOWN`.
     pub const FILE_DEVICE_UNKNOWN: u32 = 0x22;
     /// `FILE_DEVICE_DISK`.
     pub const FILE_DEVICE_DISK: u32 = 0x7;
+    /// `IRP_MN_QUERY_DIRECTORY` (under `IRP_MJ_DIRECTORY_CONTROL`).
+    pub const IRP_MN_QUERY_DIRECTORY: u8 = 0x01;
+    /// `IRP_MN_NOTIFY_CHANGE_DIRECTORY` (under `IRP_MJ_DIRECTORY_CONTROL`).
+    pub const IRP_MN_NOTIFY_CHANGE_DIRECTORY: u8 = 0x02;
+    /// `IRP_MN_USER_FS_REQUEST` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
+    pub const IRP_MN_USER_FS_REQUEST: u8 = 0x00;
+    /// `IRP_MN_MOUNT_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
+    pub const IRP_MN_MOUNT_VOLUME: u8 = 0x01;
+    /// `IRP_MN_VERIFY_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
+    pub const IRP_MN_VERIFY_VOLUME: u8 = 0x02;
+    /// `IRP_MN_LOAD_FILE_SYSTEM` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
+    pub const IRP_MN_LOAD_FILE_SYSTEM: u8 = 0x03;
+    /// `FILE_DEVICE_DISK_FILE_SYSTEM`: a disk file system's control or volume device.
+    pub const FILE_DEVICE_DISK_FILE_SYSTEM: u32 = 0x8;
+    /// `FILE_DEVICE_FILE_SYSTEM`.
+    pub const FILE_DEVICE_FILE_SYSTEM: u32 = 0x9;
+    /// `FILE_REMOVABLE_MEDIA` (device characteristics).
+    pub const FILE_REMOVABLE_MEDIA: u32 = 0x1;
     /// `FILE_DEVICE_SECURE_OPEN`: the device's security applies to every
     /// name under it, not only to the device itself.
     pub const FILE_DEVICE_SECURE_OPEN: u32 = 0x100;
@@ -233,6 +413,58 @@ crate::nt_consts! {
     pub const DO_DIRECT_IO: u32 = 0x10;
     /// `DO_DEVICE_INITIALIZING`.
     pub const DO_DEVICE_INITIALIZING: u32 = 0x80;
+    /// `VPB_MOUNTED`.
+    pub const VPB_MOUNTED: u16 = 0x1;
+    /// `VPB_LOCKED`.
+    pub const VPB_LOCKED: u16 = 0x2;
+    /// `MAXIMUM_VOLUME_LABEL_LENGTH`, in bytes.
+    pub const MAXIMUM_VOLUME_LABEL_LENGTH: u32 = 64;
+    /// `SL_PENDING_RETURNED` (`IO_STACK_LOCATION::Control`).
+    pub const SL_PENDING_RETURNED: u8 = 0x01;
+    /// `SL_INVOKE_ON_CANCEL` (`IO_STACK_LOCATION::Control`).
+    pub const SL_INVOKE_ON_CANCEL: u8 = 0x20;
+    /// `SL_INVOKE_ON_SUCCESS` (`IO_STACK_LOCATION::Control`).
+    pub const SL_INVOKE_ON_SUCCESS: u8 = 0x40;
+    /// `SL_INVOKE_ON_ERROR` (`IO_STACK_LOCATION::Control`).
+    pub const SL_INVOKE_ON_ERROR: u8 = 0x80;
+    /// `SL_RESTART_SCAN` (`Flags` of a directory query).
+    pub const SL_RESTART_SCAN: u8 = 0x01;
+    /// `SL_RETURN_SINGLE_ENTRY` (`Flags` of a directory query).
+    pub const SL_RETURN_SINGLE_ENTRY: u8 = 0x02;
+    /// `SL_INDEX_SPECIFIED` (`Flags` of a directory query).
+    pub const SL_INDEX_SPECIFIED: u8 = 0x04;
+    /// `SL_OPEN_PAGING_FILE` (`Flags` of a create).
+    pub const SL_OPEN_PAGING_FILE: u8 = 0x02;
+    /// `SL_OPEN_TARGET_DIRECTORY` (`Flags` of a create).
+    pub const SL_OPEN_TARGET_DIRECTORY: u8 = 0x04;
+    /// `SL_CASE_SENSITIVE` (`Flags` of a create).
+    pub const SL_CASE_SENSITIVE: u8 = 0x80;
+    /// `FO_SYNCHRONOUS_IO`.
+    pub const FO_SYNCHRONOUS_IO: u32 = 0x2;
+    /// `FO_NO_INTERMEDIATE_BUFFERING`.
+    pub const FO_NO_INTERMEDIATE_BUFFERING: u32 = 0x8;
+    /// `FO_WRITE_THROUGH`.
+    pub const FO_WRITE_THROUGH: u32 = 0x10;
+    /// `FO_FILE_MODIFIED`.
+    pub const FO_FILE_MODIFIED: u32 = 0x1000;
+    /// `FO_FILE_SIZE_CHANGED`.
+    pub const FO_FILE_SIZE_CHANGED: u32 = 0x2000;
+    /// `FO_CLEANUP_COMPLETE`.
+    pub const FO_CLEANUP_COMPLETE: u32 = 0x4000;
+    /// `FO_TEMPORARY_FILE`.
+    pub const FO_TEMPORARY_FILE: u32 = 0x8000;
+    /// `FO_DELETE_ON_CLOSE`.
+    pub const FO_DELETE_ON_CLOSE: u32 = 0x1_0000;
+    /// `IRP_NOCACHE`.
+    pub const IRP_NOCACHE: u32 = 0x1;
+    /// `IRP_PAGING_IO`.
+    pub const IRP_PAGING_IO: u32 = 0x2;
+    /// `IRP_BUFFERED_IO`.
+    pub const IRP_BUFFERED_IO: u32 = 0x10;
+    /// `IRP_INPUT_OPERATION`.
+    pub const IRP_INPUT_OPERATION: u32 = 0x40;
+    /// `IRP_SYNCHRONOUS_PAGING_IO` (the same bit as `IRP_INPUT_OPERATION`).
+    pub const IRP_SYNCHRONOUS_PAGING_IO: u32 = 0x40;
     /// `METHOD_BUFFERED`.
     pub const METHOD_BUFFERED: u32 = 0;
     /// `FILE_ANY_ACCESS`.
@@ -241,9 +473,18 @@ crate::nt_consts! {
     pub const FILE_READ_ACCESS: u32 = 1;
     /// `FILE_WRITE_ACCESS`.
     pub const FILE_WRITE_ACCESS: u32 = 2;
-    /// `IOCTL_DISK_GET_LENGTH_INFO` (winioctl.h, which the probe cannot
-    /// include next to the DDK: checked through its definition instead).
-    pub const IOCTL_DISK_GET_LENGTH_INFO: u32 = ctl_code(0x7, 0x17, 0, 1) => "CTL_CODE(FILE_DEVICE_DISK, 0x17, METHOD_BUFFERED, FILE_READ_ACCESS)";
+    /// `IOCTL_DISK_GET_LENGTH_INFO` (ntdddisk.h).
+    pub const IOCTL_DISK_GET_LENGTH_INFO: u32 = ctl_code(0x7, 0x17, 0, 1);
+    /// `IOCTL_DISK_GET_DRIVE_GEOMETRY` (ntdddisk.h): a [`DISK_GEOMETRY`].
+    pub const IOCTL_DISK_GET_DRIVE_GEOMETRY: u32 = ctl_code(0x7, 0, 0, 0);
+    /// `FSCTL_LOCK_VOLUME`.
+    pub const FSCTL_LOCK_VOLUME: u32 = ctl_code(0x9, 6, 0, 0);
+    /// `FSCTL_UNLOCK_VOLUME`.
+    pub const FSCTL_UNLOCK_VOLUME: u32 = ctl_code(0x9, 7, 0, 0);
+    /// `FSCTL_DISMOUNT_VOLUME`.
+    pub const FSCTL_DISMOUNT_VOLUME: u32 = ctl_code(0x9, 8, 0, 0);
+    /// `FSCTL_IS_VOLUME_MOUNTED`.
+    pub const FSCTL_IS_VOLUME_MOUNTED: u32 = ctl_code(0x9, 10, 0, 0);
     /// `MDL_MAPPED_TO_SYSTEM_VA`: `MappedSystemVa` is valid.
     pub const MDL_MAPPED_TO_SYSTEM_VA: i16 = 0x1;
     /// `MDL_SOURCE_IS_NONPAGED_POOL`: `MappedSystemVa` is valid.
@@ -324,6 +565,32 @@ unsafe extern "system" {
     ) -> *mut c_void;
     /// `IoGetStackLimits`.
     pub fn IoGetStackLimits(LowLimit: *mut usize, HighLimit: *mut usize);
+    /// `IoRegisterFileSystem`: adds a file system's control device to the
+    /// list the I/O manager offers mounts to. PASSIVE_LEVEL.
+    pub fn IoRegisterFileSystem(DeviceObject: *mut DEVICE_OBJECT);
+    /// `IoUnregisterFileSystem`. PASSIVE_LEVEL.
+    pub fn IoUnregisterFileSystem(DeviceObject: *mut DEVICE_OBJECT);
+    /// `IoAllocateIrp` with `StackSize` stack locations; free with
+    /// `IoFreeIrp`. <= DISPATCH_LEVEL.
+    pub fn IoAllocateIrp(StackSize: i8, ChargeQuota: u8) -> *mut IRP;
+    /// `IoFreeIrp` (an IRP from `IoAllocateIrp`). <= DISPATCH_LEVEL.
+    pub fn IoFreeIrp(Irp: *mut IRP);
+    /// `IoAllocateMdl` for a buffer of `Length` bytes; with an `Irp` and
+    /// `SecondaryBuffer` 0 it becomes `Irp->MdlAddress`. <= DISPATCH_LEVEL.
+    pub fn IoAllocateMdl(
+        VirtualAddress: *mut c_void,
+        Length: u32,
+        SecondaryBuffer: u8,
+        ChargeQuota: u8,
+        Irp: *mut IRP,
+    ) -> *mut MDL;
+    /// `IoFreeMdl`. <= DISPATCH_LEVEL.
+    pub fn IoFreeMdl(Mdl: *mut MDL);
+    /// `MmBuildMdlForNonPagedPool`: fills an MDL over nonpaged memory (no
+    /// locking needed). <= DISPATCH_LEVEL.
+    pub fn MmBuildMdlForNonPagedPool(MemoryDescriptorList: *mut MDL);
+    /// `IoGetCurrentProcess`: the current `PEPROCESS`. Any IRQL.
+    pub fn IoGetCurrentProcess() -> *mut c_void;
 }
 
 /// The handle type `IoCreateDevice` callers receive nothing of; kept so that

@@ -129,6 +129,8 @@ crate::nt_consts! {
     pub const SynchronizationTimer: TIMER_TYPE = 1;
     /// `IO_NO_INCREMENT`.
     pub const IO_NO_INCREMENT: KPRIORITY = 0;
+    /// `IO_DISK_INCREMENT`: the priority boost for completing disk I/O.
+    pub const IO_DISK_INCREMENT: KPRIORITY = 1;
     /// `THREAD_WAIT_OBJECTS`: waits on at most this many objects need no
     /// wait-block array.
     pub const THREAD_WAIT_OBJECTS: u32 = 3;

@@ -23,6 +23,9 @@ unsafe extern "system" {
     ) -> NTSTATUS;
     /// `PsTerminateSystemThread`: ends the calling system thread.
     pub fn PsTerminateSystemThread(ExitStatus: NTSTATUS) -> NTSTATUS;
+    /// `PsGetCurrentThread`: the current `PETHREAD` (for
+    /// `Irp->Tail.Overlay.Thread`). Any IRQL.
+    pub fn PsGetCurrentThread() -> *mut c_void;
     /// `PsGetCurrentThreadId`.
     pub fn PsGetCurrentThreadId() -> HANDLE;
     /// `ObReferenceObjectByHandle`.

@@ -1,13 +1,18 @@
-//! Zw file I/O on host files (disk images later; the block driver uses it).
+//! Zw file I/O on host files (disk images later; the block driver uses it)
+//! and registry reads.
 
 #![allow(non_camel_case_types, non_snake_case)]
 
 use core::ffi::c_void;
 
-use crate::types::{ACCESS_MASK, HANDLE, IO_STATUS_BLOCK, LARGE_INTEGER, NTSTATUS, OBJECT_ATTRIBUTES};
+use crate::types::{ACCESS_MASK, HANDLE, IO_STATUS_BLOCK, LARGE_INTEGER, NTSTATUS, OBJECT_ATTRIBUTES, UNICODE_STRING};
 
 /// `FILE_INFORMATION_CLASS`.
 pub type FILE_INFORMATION_CLASS = i32;
+/// `FS_INFORMATION_CLASS`.
+pub type FS_INFORMATION_CLASS = i32;
+/// `KEY_VALUE_INFORMATION_CLASS`.
+pub type KEY_VALUE_INFORMATION_CLASS = i32;
 
 crate::nt_structs! {
     /// `FILE_STANDARD_INFORMATION`.
@@ -22,6 +27,14 @@ crate::nt_structs! {
     /// `FILE_POSITION_INFORMATION`.
     pub struct FILE_POSITION_INFORMATION {
         pub CurrentByteOffset: i64,
+    }
+
+    /// `KEY_VALUE_PARTIAL_INFORMATION`: `DataLength` bytes follow at `Data`.
+    pub struct KEY_VALUE_PARTIAL_INFORMATION {
+        pub TitleIndex: u32,
+        pub Type: u32,
+        pub DataLength: u32,
+        pub Data: [u8; 1],
     }
 }
 
@@ -52,6 +65,14 @@ crate::nt_consts! {
     pub const FileStandardInformation: FILE_INFORMATION_CLASS = 5;
     /// `FilePositionInformation`.
     pub const FilePositionInformation: FILE_INFORMATION_CLASS = 14;
+    /// `KeyValuePartialInformation`.
+    pub const KeyValuePartialInformation: KEY_VALUE_INFORMATION_CLASS = 2;
+    /// `KEY_READ`.
+    pub const KEY_READ: ACCESS_MASK = 0x2_0019;
+    /// `REG_SZ`.
+    pub const REG_SZ: u32 = 1;
+    /// `REG_DWORD`.
+    pub const REG_DWORD: u32 = 4;
 }
 
 unsafe extern "system" {
@@ -103,4 +124,19 @@ unsafe extern "system" {
     ) -> NTSTATUS;
     /// `ZwFlushBuffersFile`.
     pub fn ZwFlushBuffersFile(FileHandle: HANDLE, IoStatusBlock: *mut IO_STATUS_BLOCK) -> NTSTATUS;
+    /// `ZwOpenKey`: a registry key handle; close with `ZwClose`. PASSIVE_LEVEL.
+    pub fn ZwOpenKey(
+        KeyHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *mut OBJECT_ATTRIBUTES,
+    ) -> NTSTATUS;
+    /// `ZwQueryValueKey`. PASSIVE_LEVEL.
+    pub fn ZwQueryValueKey(
+        KeyHandle: HANDLE,
+        ValueName: *mut UNICODE_STRING,
+        KeyValueInformationClass: KEY_VALUE_INFORMATION_CLASS,
+        KeyValueInformation: *mut c_void,
+        Length: u32,
+        ResultLength: *mut u32,
+    ) -> NTSTATUS;
 }
