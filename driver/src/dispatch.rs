@@ -21,6 +21,33 @@ pub(crate) fn complete(irp: *mut IRP, status: NTSTATUS, information: usize) -> N
     status
 }
 
+/// Every major of every device of ours: the control device's handlers
+/// below, the file-system device's and the volumes' (`fsd`), or a test RAM
+/// disk's.
+pub unsafe extern "system" fn any(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: every routine below gets the I/O manager's arguments; the
+    // device kinds are told apart first (the volume devices by their
+    // node-typed extension, the others by address).
+    unsafe {
+        if crate::fsd::is_fs_device(device) {
+            return crate::fsd::fs_device(device, irp);
+        }
+        if crate::fsd::volume::volume_of(device).is_some() {
+            return crate::fsd::volume_device(device, irp);
+        }
+        let major = (*(*irp).CurrentStackLocation).MajorFunction;
+        match major {
+            nt::IRP_MJ_CREATE | nt::IRP_MJ_CLOSE | nt::IRP_MJ_CLEANUP => create_close(device, irp),
+            nt::IRP_MJ_DEVICE_CONTROL => device_control(device, irp),
+            #[cfg(feature = "testing")]
+            nt::IRP_MJ_READ | nt::IRP_MJ_WRITE => read_write(device, irp),
+            #[cfg(feature = "testing")]
+            nt::IRP_MJ_FLUSH_BUFFERS => flush(device, irp),
+            _ => unsupported(device, irp),
+        }
+    }
+}
+
 /// CREATE, CLOSE and CLEANUP: nothing per handle yet. Access was checked by
 /// the I/O manager against the device's DACL.
 pub unsafe extern "system" fn create_close(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
@@ -104,6 +131,7 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
     // A file operation is copied whole (at most a header, a name and 1 MiB):
     // the reply is written into the same buffer while the request's name
     // and data are still in use.
+    #[cfg(feature = "testing")]
     let fs_request = if code == driver_ioctl::IOCTL_FS { Some(input.to_vec()) } else { None };
     // Validation passed and the request is fully read, so the shared buffer
     // may now be overwritten with the output.
@@ -137,6 +165,9 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
             Some(config) => finish(irp, linux::boot(&config, out), out.len()),
             None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
         },
+        // The file IOCTL is a test tool now: programs reach files through
+        // the file system's own IRPs.
+        #[cfg(feature = "testing")]
         driver_ioctl::IOCTL_FS => match fs_request {
             Some(req) => finish(irp, crate::fs::request(&req, out), out.len()),
             None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),

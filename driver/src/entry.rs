@@ -99,31 +99,25 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     unsafe {
         let d = &mut *driver;
         for slot in d.MajorFunction.iter_mut() {
-            *slot = Some(dispatch::unsupported);
-        }
-        let mut set = |major: u8, routine: nt::DRIVER_DISPATCH| {
-            // Every IRP_MJ_* code is below the table's length
-            // (IRP_MJ_MAXIMUM_FUNCTION + 1); `get_mut` keeps that checked.
-            if let Some(slot) = d.MajorFunction.get_mut(usize::from(major)) {
-                *slot = Some(routine);
-            }
-        };
-        set(nt::IRP_MJ_CREATE, dispatch::create_close);
-        set(nt::IRP_MJ_CLOSE, dispatch::create_close);
-        set(nt::IRP_MJ_CLEANUP, dispatch::create_close);
-        set(nt::IRP_MJ_DEVICE_CONTROL, dispatch::device_control);
-        // Only the test RAM disks (`ramdisk.rs`) serve these.
-        #[cfg(feature = "testing")]
-        {
-            set(nt::IRP_MJ_READ, dispatch::read_write);
-            set(nt::IRP_MJ_WRITE, dispatch::read_write);
-            set(nt::IRP_MJ_FLUSH_BUFFERS, dispatch::flush);
+            *slot = Some(dispatch::any);
         }
         d.DriverUnload = Some(driver_unload);
         (*device).Flags |= nt::DO_BUFFERED_IO;
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
     }
     CONTROL_DEVICE.store(device, Ordering::SeqCst);
+    // SAFETY: our live driver object, at PASSIVE_LEVEL.
+    let status = unsafe { crate::fsd::register(driver) };
+    if !nt::nt_success(status) {
+        say("lklfs: could not create the file-system device\n");
+        CONTROL_DEVICE.store(ptr::null_mut(), Ordering::SeqCst);
+        // SAFETY: ours, created above.
+        unsafe {
+            nt::IoDeleteSymbolicLink(&mut link);
+            nt::IoDeleteDevice(device);
+        }
+        return status;
+    }
     nt::STATUS_SUCCESS
 }
 
@@ -163,8 +157,12 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
             nt::IoDeleteDevice(device);
         }
     }
-    // Linux first, on a worker, while the pool still runs: unmount (halt
-    // syncs), power off, join every kernel thread, free its memory.
+    // The volumes first (each unmounted from Linux on a worker), then
+    // Linux, while the pool still runs: halt syncs, powers off, joins every
+    // kernel thread and frees its memory.
+    #[cfg(feature = "testing")]
+    crate::harness::close_all();
+    crate::fsd::unregister();
     let halted = linux::shutdown();
     // With Linux gone no mount holds a RAM disk.
     #[cfg(feature = "testing")]

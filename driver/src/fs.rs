@@ -72,6 +72,12 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         fsops::encode_reply_header(out, status, information);
         return nt::STATUS_SUCCESS;
     }
+    // A lower device (a test RAM disk) is mounted the way Windows mounts a
+    // disk, and its files reached the way programs reach them: through the
+    // IRP harness and the file-system driver.
+    if let Some(r) = through_harness(&req, &name, out) {
+        return r;
+    }
     let read_only = req.args[0] & fsops::MOUNT_READ_ONLY != 0;
     // The image or device is opened here, on the requesting thread, before
     // any state is touched or a worker is involved.
@@ -126,6 +132,32 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         fsops::encode_reply_header(out, status.0, information);
         nt::STATUS_SUCCESS
     })
+}
+
+/// The request as IRPs when it is the harness's: a lower-device mount, or
+/// any operation while the harness has a volume mounted.
+fn through_harness(req: &FsRequest<'_>, name: &[u16], out: &mut [u8]) -> Option<NTSTATUS> {
+    let (status, information) = match req.op {
+        Op::Mount if req.args[0] & fsops::MOUNT_LOWER_DEVICE != 0 => {
+            if crate::harness::is_mounted() || linux::with_live(|live| if live.mount.is_some() { 1 } else { 0 }) == 1 {
+                return Some(linux::STATUS_WRONG_STATE);
+            }
+            (crate::harness::mount(name) as u32, 0)
+        }
+        _ if !crate::harness::is_mounted() => return None,
+        Op::Mount => return Some(linux::STATUS_WRONG_STATE),
+        Op::Unmount => match crate::harness::unmount() {
+            Some(s) if s == linux::STATUS_WRONG_STATE => return Some(s),
+            Some(s) => (s as u32, 0),
+            None => return None,
+        },
+        _ => {
+            let payload = out.get_mut(fsops::REPLY_HEADER..)?;
+            crate::harness::op(req, name, payload)
+        }
+    };
+    fsops::encode_reply_header(out, status, information);
+    Some(nt::STATUS_SUCCESS)
 }
 
 fn file_op(

@@ -21,9 +21,14 @@ extern crate alloc;
 
 mod dispatch;
 mod entry;
+#[cfg(feature = "testing")]
 mod fs;
+mod fsd;
+#[cfg(feature = "testing")]
+mod harness;
 mod linux;
 mod lowerdisk;
+#[cfg(feature = "testing")]
 mod ntdisk;
 #[cfg(feature = "testing")]
 mod ramdisk;

@@ -30,7 +30,9 @@ pub struct Live {
     /// Shared with the mounted volume's Vfs; the only other reference, so
     /// halt can take the kernel back once the volume is gone.
     pub kernel: Arc<Kernel>,
-    /// The mounted image, if any (boxed: the state is a static).
+    /// The image mounted through the test build's file IOCTL, if any
+    /// (boxed: the state is a static).
+    #[cfg(feature = "testing")]
     pub mount: Option<alloc::boxed::Box<crate::fs::Mount>>,
     /// Disks whose file system failed to unmount: released after halt.
     pub stuck: alloc::vec::Vec<lkl::Disk>,
@@ -76,7 +78,12 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
         let boot_ns = HOST.monotonic_ns() - start;
         let (errno, tail) = match result {
             Some(Ok(k)) => {
-                *state = State::Running(Live { kernel: Arc::new(k), mount: None, stuck: alloc::vec::Vec::new() });
+                *state = State::Running(Live {
+                    kernel: Arc::new(k),
+                    #[cfg(feature = "testing")]
+                    mount: None,
+                    stuck: alloc::vec::Vec::new(),
+                });
                 (0, lkl::console_tail())
             }
             Some(Err(e)) => {
@@ -93,6 +100,53 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
     })
 }
 
+/// The boot parameters of a boot that a mount starts.
+// TODO(issue 12): read them from the service's Parameters key.
+fn default_config() -> BootConfig {
+    BootConfig { mem_size: 128 << 20, cmdline: String::new() }
+}
+
+/// The running kernel for a new volume, booting it first if this load has
+/// not booted yet. Call on a worker thread (the boot runs right here).
+pub fn kernel_for_mount() -> Result<Arc<Kernel>, NTSTATUS> {
+    with_state(|state| {
+        if matches!(state, State::Never) {
+            match Kernel::boot(&HOST, &default_config()) {
+                Ok(k) => {
+                    lkl_ntk_host::print::print(b"lklfs: Linux booted for the first mount\n");
+                    *state = State::Running(Live {
+                        kernel: Arc::new(k),
+                        #[cfg(feature = "testing")]
+                        mount: None,
+                        stuck: alloc::vec::Vec::new(),
+                    })
+                }
+                Err(_) => {
+                    *state = State::Over;
+                    return Err(nt::STATUS_UNSUCCESSFUL);
+                }
+            }
+        }
+        if let Some(s) = not_live(state) {
+            return Err(s);
+        }
+        match state {
+            State::Running(live) => Ok(live.kernel.clone()),
+            _ => Err(STATUS_NOT_BOOTED),
+        }
+    })
+}
+
+/// A disk whose file system did not unmount (Linux died): kept until halt.
+pub fn keep_stuck_disk(disk: lkl::Disk) {
+    with_state(|state| {
+        if let State::Running(live) = state {
+            live.stuck.push(disk);
+        }
+    })
+}
+
+#[cfg(feature = "testing")]
 /// Runs `f` on the live kernel (serialised with every control request), or
 /// returns the status that says why there is none.
 pub fn with_live(f: impl FnOnce(&mut Live) -> NTSTATUS) -> NTSTATUS {
@@ -159,9 +213,17 @@ pub fn halt(out: &mut [u8]) -> NTSTATUS {
 /// Halts a running kernel; `None` if none runs. The negative errno otherwise.
 fn halt_locked(state: &mut State) -> Option<i32> {
     let State::Running(_) = state else { return None };
+    // Mounted volumes keep Linux running (unload unmounts them first).
+    if crate::fsd::volumes() > 0 {
+        return Some(-Errno::EBUSY.0);
+    }
+    #[cfg(feature = "testing")]
     let State::Running(Live { kernel, mount, mut stuck }) = core::mem::replace(state, State::Over) else { return None };
+    #[cfg(not(feature = "testing"))]
+    let State::Running(Live { kernel, mut stuck }) = core::mem::replace(state, State::Over) else { return None };
     // Unmount first, closing whatever handles are still open (after a
     // Linux panic umount fails with EIO and the disk stays with the kernel).
+    #[cfg(feature = "testing")]
     if let Some(m) = mount {
         stuck.extend(crate::fs::unmount_keeping(&kernel, *m).1);
     }

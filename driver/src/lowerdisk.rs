@@ -19,9 +19,10 @@ use core::ptr;
 
 use lkl_abi::{BlockDevice, Errno};
 use lkl_ntk_host::sync::Event;
-use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS, UNICODE_STRING};
+use nt::{DEVICE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS};
+#[cfg(feature = "testing")]
+use nt::{FILE_OBJECT, UNICODE_STRING};
 
-use crate::ntdisk::io_errno;
 #[cfg(feature = "testing")]
 use crate::ramdisk::{self, Claim};
 /// The product build has no RAM disks, so nothing is ever claimed.
@@ -49,7 +50,9 @@ pub struct LowerDisk {
 
 impl LowerDisk {
     /// References the disk device named `name` (NT path, UTF-16) and reads
-    /// its size. PASSIVE_LEVEL.
+    /// its size. PASSIVE_LEVEL. (The test build's file IOCTL mounts by
+    /// name; the file system mounts the device it is given.)
+    #[cfg(feature = "testing")]
     pub fn open(name: &[u16], read_only: bool) -> Result<LowerDisk, NTSTATUS> {
         #[cfg(feature = "testing")]
         let claimed = ramdisk::claim(name).map(|claim| {
@@ -82,6 +85,24 @@ impl LowerDisk {
             LowerDisk { device: device as usize, file: file as usize, size: 0, read_only, _claim: None }
         };
         // Whole sectors only; Drop releases the reference on failure.
+        disk.size = disk.query_length()? & !(SECTOR - 1);
+        Ok(disk)
+    }
+
+    /// References `device`, the target of a mount request (the top of the
+    /// disk's stack), and reads its size. PASSIVE_LEVEL.
+    ///
+    /// # Safety
+    /// `device` is a live device object (the I/O manager's mount request
+    /// keeps it alive while the call runs).
+    pub unsafe fn from_device(device: *mut DEVICE_OBJECT, read_only: bool) -> Result<LowerDisk, NTSTATUS> {
+        #[cfg(feature = "testing")]
+        let claim = ramdisk::claim_device(device);
+        #[cfg(not(feature = "testing"))]
+        let claim: Option<Claim> = None;
+        // SAFETY: live (caller's contract); released in Drop.
+        unsafe { nt::ObfReferenceObject(device.cast()) };
+        let mut disk = LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: claim };
         disk.size = disk.query_length()? & !(SECTOR - 1);
         Ok(disk)
     }
@@ -181,6 +202,12 @@ impl LowerDisk {
             Err(s) => Err(io_errno(s)),
         }
     }
+}
+
+/// The errno Linux gets for a failed host I/O (also the image file's).
+pub(crate) fn io_errno(status: NTSTATUS) -> Errno {
+    // Linux only distinguishes "try later" from "failed"; both are final here.
+    if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
 }
 
 impl Drop for LowerDisk {

@@ -12,6 +12,7 @@ use core::ffi::c_void;
 use core::ptr;
 
 use lkl_abi::{BlockDevice, Errno};
+use crate::lowerdisk::io_errno;
 use nt::{HANDLE, IO_STATUS_BLOCK, NTSTATUS, OBJECT_ATTRIBUTES, UNICODE_STRING};
 
 /// Bytes per Zw call: well under u32::MAX, and a size every request the
@@ -107,12 +108,6 @@ impl Drop for ImageFile {
         // remove_disk on a worker or by a failed mount).
         unsafe { nt::ZwClose(self.raw()) };
     }
-}
-
-/// The errno Linux gets for a failed host I/O (also the lower disk's).
-pub(crate) fn io_errno(status: NTSTATUS) -> Errno {
-    // Linux only distinguishes "try later" from "failed"; both are final here.
-    if status == nt::STATUS_INSUFFICIENT_RESOURCES { Errno::ENOMEM } else { Errno::EIO }
 }
 
 impl BlockDevice for ImageFile {

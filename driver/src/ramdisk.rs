@@ -25,6 +25,7 @@ use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
 use widestring::U16String;
 
 use crate::dispatch::complete;
+use crate::fsd::irp::system_address;
 use crate::ntdisk::ImageFile;
 
 const SECTOR: u64 = 512;
@@ -274,6 +275,12 @@ pub fn claim(name: &[u16]) -> Option<Claim> {
     None
 }
 
+/// The RAM disk whose device is `device`, claimed for a mount; `None` for
+/// any other device.
+pub fn claim_device(device: *mut DEVICE_OBJECT) -> Option<Claim> {
+    hold(device)
+}
+
 /// The RAM disk behind one of our disk devices, held for one IRP: delete
 /// and save refuse while the IRP runs, so a user-mode handle's I/O racing a
 /// delete never touches freed memory. None once the disk was deleted (its
@@ -298,30 +305,6 @@ impl core::ops::Deref for Claim {
     fn deref(&self) -> &RamDisk {
         // SAFETY: alive while claimed.
         unsafe { &*self.disk }
-    }
-}
-
-/// The system address of a direct-I/O buffer (what the DDK's
-/// MmGetSystemAddressForMdlSafe macro does), or null.
-///
-/// # Safety
-/// `mdl` is the MDL of an IRP we are handling.
-unsafe fn system_address(mdl: *mut MDL) -> *mut u8 {
-    // SAFETY: a live, locked MDL (caller's contract).
-    unsafe {
-        if (*mdl).MdlFlags & (nt::MDL_MAPPED_TO_SYSTEM_VA | nt::MDL_SOURCE_IS_NONPAGED_POOL) != 0 {
-            (*mdl).MappedSystemVa.cast()
-        } else {
-            nt::MmMapLockedPagesSpecifyCache(
-                mdl,
-                nt::KernelMode,
-                nt::MmCached,
-                ptr::null_mut(),
-                0,
-                nt::NormalPagePriority,
-            )
-            .cast()
-        }
     }
 }
 

@@ -13,11 +13,14 @@ use crate::HOST;
 
 const WORKERS: usize = 2;
 
-/// A request on the caller's stack; the caller blocks until `done`.
+/// A request: on the caller's stack, which blocks until `done` (`run`), or
+/// owned by the queue and freed by the worker that ran it (`post`).
 struct Job {
     call: *mut (dyn FnMut() + Send),
     done: Event,
     next: *mut Job,
+    /// Posted: `call` and the job itself are leaked boxes the worker frees.
+    owned: bool,
 }
 
 /// The jobs waiting for a worker, oldest first, linked through `Job::next`.
@@ -120,10 +123,16 @@ fn worker() {
             continue;
         }
         // SAFETY: the submitter keeps the job and its closure alive until
-        // `done` is set, and nobody else runs this job.
+        // `done` is set, and nobody else runs this job; a posted job's
+        // boxes belong to this worker once unlinked and are freed once.
         unsafe {
             (*(*job).call)();
-            (*job).done.set();
+            if (*job).owned {
+                drop(alloc::boxed::Box::from_raw((*job).call));
+                drop(alloc::boxed::Box::from_raw(job));
+            } else {
+                (*job).done.set();
+            }
         }
     }
 }
@@ -134,10 +143,38 @@ pub fn run<F: FnMut() + Send>(mut f: F) {
     // SAFETY: the lifetime is erased only for the queue; this function does
     // not return before the worker signalled `done`, so `f` outlives its use.
     let call: *mut (dyn FnMut() + Send + 'static) = unsafe { core::mem::transmute(call) };
-    let mut job = Job { call, done: Event::new(), next: ptr::null_mut() };
+    let mut job = Job { call, done: Event::new(), next: ptr::null_mut(), owned: false };
     // SAFETY: the job is on this stack frame, which outlives the wait below.
     unsafe { job.done.init(true, false) };
     let p: *mut Job = &mut job;
+    enqueue(p);
+    // SAFETY: `p` points to `job`, alive until we return; from here on the
+    // job is only reached through `p` (other submitters may link to it).
+    unsafe { (*p).done.wait() };
+}
+
+/// Queues `f` for a worker and returns at once; the worker frees it after
+/// running it. For IRPs the dispatch routine marked pending: `f` completes
+/// them. Any IRQL up to DISPATCH_LEVEL would do for the queue, but the
+/// allocation wants PASSIVE_LEVEL.
+pub fn post(f: alloc::boxed::Box<dyn FnOnce() + Send>) {
+    let mut f = Some(f);
+    let call: alloc::boxed::Box<dyn FnMut() + Send> = alloc::boxed::Box::new(move || {
+        if let Some(f) = f.take() {
+            f()
+        }
+    });
+    let job = alloc::boxed::Box::new(Job {
+        call: alloc::boxed::Box::into_raw(call),
+        done: Event::new(),
+        next: ptr::null_mut(),
+        owned: true,
+    });
+    enqueue(alloc::boxed::Box::into_raw(job));
+}
+
+/// Links `p` at the tail and wakes a worker.
+fn enqueue(p: *mut Job) {
     {
         let mut q = POOL.queue.lock();
         if q.tail.is_null() {
@@ -151,7 +188,4 @@ pub fn run<F: FnMut() + Send>(mut f: F) {
         q.tail = p;
     }
     POOL.pending.up();
-    // SAFETY: `p` points to `job`, alive until we return; from here on the
-    // job is only reached through `p` (other submitters may link to it).
-    unsafe { (*p).done.wait() };
 }

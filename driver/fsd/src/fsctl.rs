@@ -51,7 +51,7 @@ impl<V: Vfs> Vcb<V> {
                     LOCK_VOLUME => done(self.lock(id)),
                     UNLOCK_VOLUME => done(self.unlock(id)),
                     _ => {
-                        self.dismount();
+                        self.force_dismount();
                         FsctlDone { reply: Reply::ok(0), dismounted: true }
                     }
                 }
@@ -79,11 +79,11 @@ impl<V: Vfs> Vcb<V> {
         NtStatus::SUCCESS
     }
 
-    /// FSCTL_DISMOUNT_VOLUME: allowed with files open (a forced dismount,
+    /// FSCTL_DISMOUNT_VOLUME (also the driver's at unload): allowed with files open (a forced dismount,
     /// as on Windows): their handles close now, without their delete
     /// dispositions being lost (fs-glue's close carries them out), and
     /// every later request on them fails with STATUS_VOLUME_DISMOUNTED.
-    fn dismount(&mut self) {
+    pub fn force_dismount(&mut self) {
         for h in self.volume.handles() {
             let _ = self.volume.close(h);
         }

@@ -1,0 +1,14 @@
+//! IRP_MJ_CLEANUP on a volume.
+
+use super::irp::Irp;
+use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
+
+pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
+    let fo = irp.file_object();
+    // SAFETY: the IRP's file object, live until completion.
+    let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_SUCCESS, 0) };
+    let r = m.vcb.cleanup(&mut c.ccb);
+    // SAFETY: as above.
+    unsafe { (*fo).Flags |= nt::FO_CLEANUP_COMPLETE };
+    reply(r)
+}

@@ -1,0 +1,78 @@
+//! IRP_MJ_CREATE on a volume.
+
+use alloc::boxed::Box;
+use core::slice;
+
+use nt::{IO_SECURITY_CONTEXT, UNICODE_STRING};
+
+use super::irp::Irp;
+use super::volume::{CcbBox, Done, Mount, NODE_CCB, VolumeExt, ccb_of};
+
+/// The UTF-16 units of a counted string (empty for none).
+///
+/// # Safety
+/// `s` describes `Length` readable bytes (or has a null buffer), alive
+/// for `'a`.
+pub(super) unsafe fn units<'a>(s: &UNICODE_STRING) -> &'a [u16] {
+    if s.Buffer.is_null() || s.Length < 2 {
+        return &[];
+    }
+    // SAFETY: the caller's contract.
+    unsafe { slice::from_raw_parts(s.Buffer, usize::from(s.Length / 2)) }
+}
+
+pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
+    let fo = irp.file_object();
+    if fo.is_null() {
+        return (nt::STATUS_INVALID_PARAMETER, 0);
+    }
+    // SAFETY: CREATE's stack location carries the Create arm.
+    let p = unsafe { irp.stack().Parameters.Create };
+    let sc = p.SecurityContext.cast::<IO_SECURITY_CONTEXT>();
+    // Wine sends a user-mode open of the device with no security context.
+    // SAFETY: non-null, it is the I/O manager's context for this create.
+    let access = if sc.is_null() { 0 } else { unsafe { (*sc).DesiredAccess } };
+    // SAFETY: a live file object for the IRP's life; its name and related
+    // file object are the I/O manager's (or the harness's) until completion.
+    let (name, related) = unsafe { (units(&(*fo).FileName), (*fo).RelatedFileObject) };
+    // SAFETY: null or a live file object; ours only if its FsContext2 is a
+    // CCB, and it must belong to this volume.
+    let related = match unsafe { ccb_of(related) } {
+        Some(c) if unsafe { (*related).FsContext } == ext as *const VolumeExt as *mut _ => Some(&c.ccb),
+        Some(_) => return (nt::STATUS_INVALID_PARAMETER, 0),
+        None if related.is_null() => None,
+        None => return (nt::STATUS_INVALID_PARAMETER, 0),
+    };
+    let c = fsd::Create {
+        name,
+        related,
+        access,
+        attributes: u32::from(p.FileAttributes),
+        share: u32::from(p.ShareAccess),
+        disposition: p.Options >> 24,
+        options: p.Options & 0x00FF_FFFF,
+        open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
+    };
+    let created = m.vcb.create(&c);
+    let information = created.information as usize;
+    if let Some(ccb) = created.ccb {
+        let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));
+        // SAFETY: the live file object; the CCB is ours until CLOSE takes
+        // it back. `final_component` counts units of the name cut above,
+        // which lies in the file object's own name buffer.
+        unsafe {
+            (*fo).FsContext = (ext as *const VolumeExt).cast_mut().cast();
+            (*fo).FsContext2 = ccb.cast();
+            (*fo).Vpb = ext.vpb;
+            if let Some(n) = created.final_component {
+                let name = &mut (*fo).FileName;
+                let total = usize::from(name.Length / 2);
+                if n <= total && !name.Buffer.is_null() {
+                    core::ptr::copy(name.Buffer.add(total - n), name.Buffer, n);
+                    name.Length = (n * 2) as u16;
+                }
+            }
+        }
+    }
+    (created.status.0 as i32, information)
+}

@@ -1,0 +1,60 @@
+//! IRP_MJ_QUERY_INFORMATION and IRP_MJ_SET_INFORMATION on a volume.
+
+use fsd::{FileRef, RenameTarget};
+
+use super::create::units;
+use super::irp::Irp;
+use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
+
+fn file<'a>(irp: Irp) -> Option<(&'a mut super::volume::CcbBox, bool, u64)> {
+    let fo = irp.file_object();
+    // SAFETY: the IRP's file object, live until completion.
+    let c = unsafe { ccb_of(fo) }?;
+    // SAFETY: as above.
+    let (sync, pos) = unsafe { ((*fo).Flags & nt::FO_SYNCHRONOUS_IO != 0, (*fo).CurrentByteOffset.max(0) as u64) };
+    Some((c, sync, pos))
+}
+
+fn set_position(irp: Irp, position: u64) {
+    // SAFETY: the IRP's file object, live until completion.
+    unsafe { (*irp.file_object()).CurrentByteOffset = position as i64 };
+}
+
+pub(super) fn query(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
+    let Some((c, synchronous, mut position)) = file(irp) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
+    // SAFETY: QUERY_INFORMATION's stack location carries this arm.
+    let p = unsafe { irp.stack().Parameters.QueryFile };
+    let buf = match irp.system_buffer(p.Length as usize) {
+        Ok(b) => b,
+        Err(s) => return (s, 0),
+    };
+    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous };
+    reply(m.vcb.query_information(f, p.FileInformationClass as u32, buf))
+}
+
+pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
+    let Some((c, synchronous, mut position)) = file(irp) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
+    // SAFETY: SET_INFORMATION's stack location carries this arm.
+    let p = unsafe { irp.stack().Parameters.SetFile };
+    let buf = match irp.system_buffer(p.Length as usize) {
+        Ok(b) => b,
+        Err(s) => return (s, 0),
+    };
+    let target_fo = p.FileObject;
+    // SAFETY: null or the target directory's live file object (opened with
+    // SL_OPEN_TARGET_DIRECTORY by the I/O manager); ours only if it holds
+    // one of our CCBs of this volume.
+    let target = match unsafe { ccb_of(target_fo) } {
+        Some(t) if unsafe { (*target_fo).FsContext } == ext as *const VolumeExt as *mut _ => {
+            // SAFETY: its name was cut to the final component at create.
+            Some(RenameTarget { directory: &t.ccb, name: unsafe { units(&(*target_fo).FileName) } })
+        }
+        Some(_) => return (fs_glue::NtStatus::NOT_SAME_DEVICE.0 as i32, 0),
+        None if target_fo.is_null() => None,
+        None => return (fs_glue::NtStatus::NOT_SAME_DEVICE.0 as i32, 0),
+    };
+    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous };
+    let r = m.vcb.set_information(f, p.FileInformationClass as u32, buf, target);
+    set_position(irp, position);
+    reply(r)
+}

@@ -1,0 +1,201 @@
+//! IRP_MN_MOUNT_VOLUME and IRP_MN_VERIFY_VOLUME, at the file-system device.
+//!
+//! Windows offers every new volume to every file system, so the decision is
+//! quick and needs no Linux: the first 68 KiB are read through the target
+//! device and `fs_probe` recognises ext2/3/4, btrfs and xfs (and FAT, which
+//! is left to Windows' own fastfat). Anything else is answered
+//! STATUS_UNRECOGNIZED_VOLUME on the caller's thread. A recognised volume
+//! is posted to a worker, which boots Linux if it is not running yet,
+//! mounts the disk through the lower-device `BlockDevice`, creates the
+//! volume device and fills the VPB.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use core::mem::size_of;
+use core::ptr;
+use core::sync::atomic::AtomicBool;
+
+use fs_glue::Volume;
+use fs_probe::VolumeId;
+use lkl::vfs::KernelVfs;
+use lkl_abi::BlockDevice;
+use lkl_ntk_host::sync::Mutex;
+use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, VPB};
+
+use super::irp::Irp;
+use super::volume::{self, Mount, NODE_VCB, VolumeExt};
+use crate::lowerdisk::LowerDisk;
+use crate::{linux, workers};
+
+/// Addresses of the request's objects, for the worker.
+struct Target {
+    driver: usize,
+    vpb: usize,
+    device: usize,
+}
+
+/// IRP_MN_MOUNT_VOLUME. PASSIVE_LEVEL, on the caller's thread.
+pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
+    // SAFETY: MOUNT_VOLUME's stack location carries this arm.
+    let p = unsafe { irp.stack().Parameters.MountVolume };
+    if p.Vpb.is_null() || p.DeviceObject.is_null() {
+        return irp.complete(nt::STATUS_INVALID_PARAMETER, 0);
+    }
+    // SAFETY: the I/O manager keeps the target alive during the mount.
+    let disk = match unsafe { LowerDisk::from_device(p.DeviceObject, false) } {
+        Ok(d) => d,
+        Err(_) => return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0),
+    };
+    let len = fs_probe::HEAD_LEN.min(disk.size() as usize);
+    let mut head = vec![0u8; len];
+    let recognised = disk.read_at(&mut head, 0).ok().and_then(|()| fs_probe::identify(&head));
+    let Some(vol) = recognised.filter(|v| v.kind.mounted_by_default()) else {
+        return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
+    };
+    irp.mark_pending();
+    let t = Target { driver: driver as usize, vpb: p.Vpb as usize, device: p.DeviceObject as usize };
+    workers::post(Box::new(move || {
+        let status = mount_on_worker(&t, disk, &vol);
+        irp.complete(status, 0);
+    }));
+    nt::STATUS_PENDING
+}
+
+/// The status a failed Linux mount is reported with.
+fn mount_status(e: lkl::Errno) -> NTSTATUS {
+    match e {
+        // The kernel's "structure needs cleaning" (EFSCORRUPTED).
+        lkl::Errno::EUCLEAN => nt::STATUS_DISK_CORRUPT_ERROR,
+        lkl::Errno::EINVAL => nt::STATUS_UNRECOGNIZED_VOLUME,
+        e => fs_glue::NtStatus::from(e).0 as NTSTATUS,
+    }
+}
+
+fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTATUS {
+    let kernel = match linux::kernel_for_mount() {
+        Ok(k) => k,
+        Err(s) => return s,
+    };
+    let ldisk = match kernel.add_disk(Arc::new(disk)) {
+        Ok(d) => d,
+        Err(e) => return mount_status(e),
+    };
+    let opts = lkl::MountOptions { fstype: Some(vol.kind.linux_driver().into()), ..Default::default() };
+    let mounted = match kernel.mount_disk(&ldisk, &opts) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = kernel.remove_disk(ldisk);
+            return mount_status(e.errno);
+        }
+    };
+    let vfs = match KernelVfs::new(kernel.clone(), &mounted.path) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = kernel.unmount(&mounted);
+            let _ = kernel.remove_disk(ldisk);
+            return mount_status(e);
+        }
+    };
+    let uuid = match vol.id {
+        VolumeId::Uuid(u) => u,
+        VolumeId::FatSerial(s) => {
+            let mut u = [0u8; 16];
+            u[..4].copy_from_slice(&s.to_be_bytes());
+            u
+        }
+    };
+    let gopts = fs_glue::MountOptions {
+        fs_name: String::from(vol.kind.name()),
+        label: vol.label_text(),
+        uuid,
+        ..Default::default()
+    };
+    let m = Mount { vcb: fsd::Vcb::new(Volume::new(vfs, gopts)), mounted, disk: ldisk, kernel };
+    // SAFETY: the request's live driver, VPB and target device.
+    match unsafe { create_volume_device(t, m, vol) } {
+        Ok(()) => nt::STATUS_SUCCESS,
+        Err((status, m)) => {
+            let _ = volume::unmount(m);
+            status
+        }
+    }
+}
+
+/// Creates the volume device for `m` and fills the VPB.
+///
+/// # Safety
+/// `t` holds the mount request's live driver object, VPB and target device.
+unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> Result<(), (NTSTATUS, Mount)> {
+    let (driver, vpb, target) =
+        (t.driver as *mut DRIVER_OBJECT, t.vpb as *mut VPB, t.device as *mut DEVICE_OBJECT);
+    let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
+    // SAFETY: our driver object; an unnamed device with room for the
+    // extension.
+    let status = unsafe {
+        nt::IoCreateDevice(
+            driver,
+            size_of::<VolumeExt>() as u32,
+            ptr::null_mut(),
+            nt::FILE_DEVICE_DISK_FILE_SYSTEM,
+            0,
+            0,
+            &mut device,
+        )
+    };
+    if !nt::nt_success(status) {
+        return Err((status, m));
+    }
+    let label = vol.vpb_label();
+    // SAFETY: the new device is ours and not yet visible (initializing);
+    // its extension is uninitialised memory of the right size, written
+    // once here; the VPB and target are the request's.
+    unsafe {
+        let ext = (*device).DeviceExtension.cast::<VolumeExt>();
+        ptr::write(
+            ext,
+            VolumeExt {
+                node_type: NODE_VCB,
+                mount: Mutex::new(Some(m)),
+                vpb,
+                device,
+                teardown: AtomicBool::new(false),
+            },
+        );
+        (*device).StackSize = (*target).StackSize.saturating_add(1);
+        (*device).AlignmentRequirement = (*target).AlignmentRequirement;
+        (*device).SectorSize = if (*target).SectorSize == 0 { 512 } else { (*target).SectorSize };
+        // Read, write and directory buffers arrive as MDLs: the driver
+        // never touches a user address.
+        (*device).Flags |= nt::DO_DIRECT_IO;
+        let v = &mut *vpb;
+        v.SerialNumber = vol.serial();
+        let n = label.len().min(v.VolumeLabel.len());
+        for (dst, src) in v.VolumeLabel.iter_mut().zip(label.as_slice()) {
+            *dst = *src;
+        }
+        v.VolumeLabelLength = (n * 2) as u16;
+        v.DeviceObject = device;
+        v.Flags |= nt::VPB_MOUNTED;
+        (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
+    }
+    volume::register(device);
+    Ok(())
+}
+
+/// IRP_MN_VERIFY_VOLUME: the volume is still the one mounted when its
+/// device is still ours and mounted (a removable disk changing under us is
+/// part 2's, with removal).
+pub(super) fn verify(irp: Irp) -> NTSTATUS {
+    // SAFETY: VERIFY_VOLUME's stack location carries this arm.
+    let p = unsafe { irp.stack().Parameters.VerifyVolume };
+    if p.Vpb.is_null() {
+        return irp.complete(nt::STATUS_INVALID_PARAMETER, 0);
+    }
+    // SAFETY: the I/O manager's live VPB; its device is null or ours.
+    let device = unsafe { (*p.Vpb).DeviceObject };
+    // SAFETY: as above.
+    let ours = !device.is_null() && unsafe { volume::volume_of(device) }.is_some_and(|v| v.mount.lock().is_some());
+    irp.complete(if ours { nt::STATUS_SUCCESS } else { nt::STATUS_WRONG_VOLUME }, 0)
+}

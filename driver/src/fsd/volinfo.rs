@@ -1,0 +1,16 @@
+//! IRP_MJ_QUERY_VOLUME_INFORMATION on a volume.
+
+use super::irp::Irp;
+use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
+
+pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
+    // SAFETY: the IRP's file object, live until completion.
+    let Some(c) = (unsafe { ccb_of(irp.file_object()) }) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
+    // SAFETY: QUERY_VOLUME_INFORMATION's stack location carries this arm.
+    let p = unsafe { irp.stack().Parameters.QueryVolume };
+    let buf = match irp.system_buffer(p.Length as usize) {
+        Ok(b) => b,
+        Err(s) => return (s, 0),
+    };
+    reply(m.vcb.query_volume_information(&c.ccb, p.FsInformationClass as u32, buf))
+}

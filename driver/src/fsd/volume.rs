@@ -1,0 +1,210 @@
+//! Volume devices: one per mounted volume, its extension the node-typed
+//! VCB holder, and the Fsd half of every major: decode on the dispatch
+//! thread's behalf, post to a worker (Linux is entered only on host
+//! threads), run the common routine under the volume's own lock, complete.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use fsd::{Ccb, Reply, Vcb};
+use lkl::vfs::KernelVfs;
+use lkl::{Disk, Kernel, Mounted};
+use lkl_ntk_host::sync::Mutex;
+use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, VPB};
+
+use super::irp::Irp;
+use crate::workers;
+
+/// Node-type codes of the structures our device and file objects point to
+/// (fastfat's NODE_TYPE_CODE): checked before a pointer is trusted.
+pub(crate) const NODE_VCB: u16 = 0x4C01;
+pub(crate) const NODE_CCB: u16 = 0x4C02;
+
+/// What Linux holds for a mounted volume.
+pub(crate) struct Mount {
+    pub vcb: Vcb<KernelVfs>,
+    pub mounted: Mounted,
+    pub disk: Disk,
+    pub kernel: Arc<Kernel>,
+}
+
+/// The volume device's extension.
+#[repr(C)]
+pub(crate) struct VolumeExt {
+    pub node_type: u16,
+    /// The volume; `None` once it is unmounted from Linux (after a
+    /// dismount's last close, or at unload). Held across each common
+    /// routine, Linux calls included: the volume's only lock.
+    pub mount: Mutex<Option<Mount>>,
+    /// The VPB the I/O manager (or the test harness) gave the mount.
+    pub vpb: *mut VPB,
+    /// This device.
+    pub device: *mut DEVICE_OBJECT,
+    /// Set by the CLOSE of the last file object of a dismounted volume:
+    /// once that IRP is completed the volume is unmounted from Linux and
+    /// the device deleted.
+    pub teardown: AtomicBool,
+}
+
+/// A file object's context block (`FsContext2`); `FsContext` is the
+/// VolumeExt (part 3 gives files an FCB with the FsRtl header).
+#[repr(C)]
+pub(crate) struct CcbBox {
+    pub node_type: u16,
+    pub ccb: Ccb,
+}
+
+/// Our volume devices, for unload.
+struct Devices(Vec<usize>);
+static VOLUMES: Mutex<Devices> = Mutex::new(Devices(Vec::new()));
+
+/// The volume extension of `device`, if it is one of our volume devices.
+///
+/// # Safety
+/// `device` is a live device object of this driver.
+pub(crate) unsafe fn volume_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a VolumeExt> {
+    // SAFETY: our devices: the volume devices' extension is a VolumeExt
+    // (node type first); every other device of ours has none.
+    unsafe {
+        let ext = (*device).DeviceExtension.cast::<VolumeExt>();
+        if ext.is_null() || (*ext).node_type != NODE_VCB { None } else { Some(&*ext) }
+    }
+}
+
+/// Records a new volume device (its extension initialised).
+pub(crate) fn register(device: *mut DEVICE_OBJECT) {
+    VOLUMES.lock().0.push(device as usize);
+}
+
+/// Number of mounted volume devices.
+pub(crate) fn count() -> usize {
+    VOLUMES.lock().0.len()
+}
+
+/// Unmounts `m` from Linux (on a worker thread): the volume's handles
+/// close, umount2 writes back every dirty block, the disk goes.
+pub(crate) fn unmount(m: Mount) -> NTSTATUS {
+    let Mount { vcb, mounted, disk, kernel } = m;
+    drop(vcb.into_volume());
+    match kernel.unmount(&mounted) {
+        Ok(()) => match kernel.remove_disk(disk) {
+            Ok(()) => nt::STATUS_SUCCESS,
+            Err(_) => nt::STATUS_UNSUCCESSFUL,
+        },
+        // Still mounted (Linux died): the disk stays with the kernel until
+        // halt releases it.
+        Err(_) => {
+            crate::linux::keep_stuck_disk(disk);
+            fs_glue::NtStatus::UNEXPECTED_IO_ERROR.0 as i32
+        }
+    }
+}
+
+/// Deletes a volume device whose volume is gone. PASSIVE_LEVEL.
+///
+/// # Safety
+/// `device` is one of our volume devices, unmounted, and no IRP will
+/// reach it again.
+pub(crate) unsafe fn delete(device: *mut DEVICE_OBJECT) {
+    VOLUMES.lock().0.retain(|&d| d != device as usize);
+    // SAFETY: the caller's contract; the extension is dropped in place once,
+    // before its memory goes with the device.
+    unsafe {
+        let ext = (*device).DeviceExtension.cast::<VolumeExt>();
+        let vpb = (*ext).vpb;
+        if !vpb.is_null() {
+            (*vpb).Flags &= !nt::VPB_MOUNTED;
+            (*vpb).DeviceObject = ptr::null_mut();
+        }
+        ptr::drop_in_place(ext);
+        nt::IoDeleteDevice(device);
+    }
+}
+
+/// From DriverUnload (no handle remains, so no IRP is in flight): every
+/// volume still mounted is dismounted and unmounted from Linux on a worker,
+/// and its device deleted.
+pub(crate) fn unmount_all() {
+    let devices = core::mem::take(&mut VOLUMES.lock().0);
+    for d in devices {
+        let device = d as *mut DEVICE_OBJECT;
+        // SAFETY: registered volume devices live until `delete`.
+        let Some(ext) = (unsafe { volume_of(device) }) else { continue };
+        let mount = ext.mount.lock().take();
+        if let Some(mut m) = mount {
+            let _ = m.vcb.force_dismount();
+            let mut m = Some(m);
+            workers::run(|| {
+                if let Some(m) = m.take() {
+                    let _ = unmount(m);
+                }
+            });
+        }
+        // SAFETY: unmounted, and unload means no IRP can come.
+        unsafe { delete(device) };
+    }
+}
+
+/// What a common routine returns.
+pub(crate) type Done = (NTSTATUS, usize);
+
+pub(crate) fn reply(r: Reply) -> Done {
+    (r.status.0 as NTSTATUS, r.information as usize)
+}
+
+/// The CCB of a file object of ours, if it has one.
+///
+/// # Safety
+/// `fo` is null or a live file object of one of our volumes.
+pub(crate) unsafe fn ccb_of<'a>(fo: *mut FILE_OBJECT) -> Option<&'a mut CcbBox> {
+    if fo.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract; FsContext2 is null or a CcbBox we made
+    // at create (node type checked).
+    unsafe {
+        let c = (*fo).FsContext2.cast::<CcbBox>();
+        if c.is_null() || (*c).node_type != NODE_CCB { None } else { Some(&mut *c) }
+    }
+}
+
+/// A common routine: runs on a worker with the IRP, the volume and its
+/// mount (locked).
+pub(crate) type Common = fn(Irp, &VolumeExt, &mut Mount) -> Done;
+
+/// The Fsd entry of every volume major: posts the IRP to a worker, where
+/// `common` runs under the volume lock, and returns STATUS_PENDING.
+pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
+    irp.mark_pending();
+    let ext = ext as *const VolumeExt as usize;
+    workers::post(Box::new(move || {
+        // SAFETY: the volume device (and its extension) lives while an IRP
+        // on it is outstanding: it is deleted only after its last close.
+        let ext = unsafe { &*(ext as *const VolumeExt) };
+        let (status, information) = {
+            let mut mount = ext.mount.lock();
+            match mount.as_mut() {
+                Some(m) => common(irp, ext, m),
+                None => (nt::STATUS_VOLUME_DISMOUNTED, 0),
+            }
+        };
+        // The last close of a dismounted volume: unmount and delete the
+        // device before completing, so that whoever waits for this close
+        // finds the disk released (the I/O manager's reference keeps the
+        // device object itself until the IRP is done).
+        if ext.teardown.load(Ordering::SeqCst) {
+            let mount = ext.mount.lock().take();
+            if let Some(m) = mount {
+                let _ = unmount(m);
+            }
+            // SAFETY: unmounted, and its last file object is closing, so no
+            // other IRP can reach the device; `ext` is not used after this.
+            unsafe { delete(ext.device) };
+        }
+        irp.complete(status, information);
+    }));
+    nt::STATUS_PENDING
+}

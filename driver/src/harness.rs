@@ -1,0 +1,549 @@
+//! Test build only: the IRP harness. It plays the I/O manager for the
+//! file-system driver under Wine, where no path after a device name reaches
+//! a driver: it builds a VPB for a test RAM disk and sends the mount to the
+//! file-system device, builds FILE_OBJECTs of the DDK's size with their
+//! names, allocates IRPs for the volume's stack size, fills the next stack
+//! location for each major, and waits for the completion.
+//!
+//! The file-operation IOCTL of the test client drives it: with a lower
+//! device mounted, each of its operations becomes the IRPs a Windows
+//! program's call would make. Every request runs on a system thread of its
+//! own, never on the dispatch thread (winedevice has one request thread).
+//!
+//! Checked facts it relies on (ARCHITECTURE.md): Wine's IoCompleteRequest
+//! frees the IRP after the completion routines unless one returns
+//! STATUS_MORE_PROCESSING_REQUIRED, and its IoFreeIrp frees the MDL chain,
+//! so the harness detaches and frees its MDL itself; `Tail.Overlay.Thread`
+//! comes from the PsGetCurrentThread export; the FSD takes no object
+//! references on harness file objects.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ffi::c_void;
+use core::mem::{size_of, zeroed};
+use core::ptr;
+
+use driver_ioctl::fsops::{FsRequest, Op};
+use lkl_abi::Host;
+use lkl_ntk_host::sync::{Event, Mutex};
+use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
+
+use crate::HOST;
+use crate::ramdisk::{self, Claim};
+
+/// `IO_TYPE_FILE` and `IO_TYPE_VPB`.
+const IO_TYPE_FILE: i16 = 5;
+const IO_TYPE_VPB: i16 = 10;
+/// FileDispositionInformation and FileRenameInformation.
+const DISPOSITION_CLASS: u32 = 13;
+const RENAME_CLASS: u32 = 10;
+/// Share access of every harness create (the file IOCTL never locked
+/// others out) and its attributes.
+const SHARE_ALL: u16 = 7;
+const ATTRIBUTE_NORMAL: u16 = 0x80;
+/// FILE_WRITE_DATA | SYNCHRONIZE: what the I/O manager asks of a rename's
+/// target directory.
+const TARGET_DIR_ACCESS: u32 = 0x0010_0002;
+
+/// A harness file object and the name buffer its FileName points into.
+struct HFile {
+    fo: FILE_OBJECT,
+    name: Vec<u16>,
+}
+
+impl HFile {
+    fn new(name: &[u16], vpb: *mut VPB, real: *mut DEVICE_OBJECT) -> Box<HFile> {
+        // SAFETY: FILE_OBJECT is plain data (integers, pointers, events that
+        // nobody waits on); all-zero is its state before the I/O manager
+        // fills it.
+        let mut f = Box::new(HFile { fo: unsafe { zeroed() }, name: name.to_vec() });
+        f.fo.Type = IO_TYPE_FILE;
+        f.fo.Size = size_of::<FILE_OBJECT>() as i16;
+        f.fo.DeviceObject = real;
+        f.fo.Vpb = vpb;
+        f.fo.Flags = nt::FO_SYNCHRONOUS_IO;
+        let bytes = (f.name.len() * 2) as u16;
+        f.fo.FileName = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: f.name.as_mut_ptr() };
+        f
+    }
+
+    fn ptr(&mut self) -> *mut FILE_OBJECT {
+        &mut self.fo
+    }
+}
+
+/// The harness's mounted volume.
+struct Mounted {
+    _claim: Claim,
+    real: usize,
+    vpb: Box<VPB>,
+    volume: usize,
+    /// The harness's own open of the volume (volume information, lock,
+    /// dismount).
+    volume_file: Box<HFile>,
+    files: Vec<Option<Box<HFile>>>,
+}
+
+// SAFETY: the harness's objects are used by one harness thread at a time
+// (the state's Mutex serialises requests); the addresses are of objects it
+// owns or holds claimed.
+unsafe impl Send for Mounted {}
+
+static STATE: Mutex<Option<Mounted>> = Mutex::new(None);
+
+unsafe extern "system" fn completed(_device: *mut DEVICE_OBJECT, _irp: *mut IRP, context: *mut c_void) -> NTSTATUS {
+    // SAFETY: `context` is the Event of the `call` that waits for this IRP.
+    unsafe { (*context.cast::<Event>()).set() };
+    nt::STATUS_MORE_PROCESSING_REQUIRED
+}
+
+/// Sends one IRP of `major`/`minor` on `fo` to `device` and waits for its
+/// completion; `setup` fills the stack location's parameters and may give
+/// the IRP a buffer (`system`) or an MDL over one (`direct`). Returns the
+/// IO_STATUS_BLOCK.
+///
+/// # Safety
+/// `device` is live; `fo` is null or a live harness file object; the
+/// buffers outlive the call.
+unsafe fn call(
+    device: *mut DEVICE_OBJECT,
+    major: u8,
+    minor: u8,
+    fo: *mut FILE_OBJECT,
+    sl_flags: u8,
+    system: Option<*mut u8>,
+    direct: Option<(*mut u8, usize)>,
+    setup: impl FnOnce(&mut IO_STACK_LOCATION),
+) -> (NTSTATUS, usize) {
+    // SAFETY: the caller's contract; every pointer written below is to the
+    // new IRP, its next stack location, or the caller's objects.
+    unsafe {
+        let irp = nt::IoAllocateIrp((*device).StackSize, 0);
+        if irp.is_null() {
+            return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+        }
+        let mut mdl = ptr::null_mut();
+        if let Some((buf, len)) = direct.filter(|d| d.1 > 0) {
+            mdl = nt::IoAllocateMdl(buf.cast(), len as u32, 0, 0, ptr::null_mut());
+            if mdl.is_null() {
+                nt::IoFreeIrp(irp);
+                return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+            }
+            // What MmBuildMdlForNonPagedPool records for the FSD's mapping:
+            // the buffer is Rust heap, i.e. nonpaged pool, mapped already.
+            (*mdl).MappedSystemVa = buf.cast();
+            (*mdl).MdlFlags |= nt::MDL_SOURCE_IS_NONPAGED_POOL;
+            (*irp).MdlAddress = mdl.cast();
+        }
+        (*irp).SystemBuffer = system.map_or(ptr::null_mut(), |b| b.cast());
+        (*irp).Thread = nt::PsGetCurrentThread();
+        (*irp).RequestorMode = nt::KernelMode;
+        (*irp).OriginalFileObject = fo;
+        let event = Event::new();
+        event.init(true, false);
+        let sp = &mut *(*irp).CurrentStackLocation.sub(1);
+        sp.MajorFunction = major;
+        sp.MinorFunction = minor;
+        sp.Flags = sl_flags;
+        sp.FileObject = fo;
+        sp.DeviceObject = device;
+        sp.CompletionRoutine = completed as *mut c_void;
+        sp.Context = (&event as *const Event).cast_mut().cast();
+        sp.Control = nt::SL_INVOKE_ON_SUCCESS | nt::SL_INVOKE_ON_ERROR | nt::SL_INVOKE_ON_CANCEL;
+        sp.Parameters = zeroed();
+        setup(sp);
+        nt::IofCallDriver(device, irp);
+        // The completion routine runs whether the FSD completed at once or
+        // later from a worker.
+        event.wait();
+        let result = ((*irp).IoStatus.Status, (*irp).IoStatus.Information);
+        (*irp).MdlAddress = ptr::null_mut();
+        if !mdl.is_null() {
+            nt::IoFreeMdl(mdl);
+        }
+        nt::IoFreeIrp(irp);
+        result
+    }
+}
+
+/// A value handed to the harness thread and back. The requester blocks in
+/// `on_system_thread` until that thread is joined, so the value is used by
+/// one thread at a time, as in a scoped thread.
+struct Handed<T>(T);
+// SAFETY: see above: never used by two threads at once.
+unsafe impl<T> Send for Handed<T> {}
+
+/// Runs `f` on a new system thread and waits for it.
+fn on_system_thread<R: 'static>(f: impl FnOnce() -> R + 'static) -> Option<R> {
+    let slot: Arc<spin::Mutex<Option<Handed<R>>>> = Arc::new(spin::Mutex::new(None));
+    let out = slot.clone();
+    let f = Handed(f);
+    let t = HOST
+        .thread_spawn(Box::new(move || {
+            let f = f;
+            let r = Handed((f.0)());
+            let mut g = out.lock();
+            *g = Some(r);
+            drop(g);
+        }))
+        .ok()?;
+    HOST.thread_join(t).ok()?;
+    let mut g = slot.lock();
+    let r = g.take();
+    drop(g);
+    r.map(|h| h.0)
+}
+
+/// Whether a volume is mounted through the harness.
+pub fn is_mounted() -> bool {
+    STATE.lock().is_some()
+}
+
+/// Mounts the RAM disk named `name` through the file-system device:
+/// IRP_MN_MOUNT_VOLUME with a VPB for it, then an open of the volume.
+pub fn mount(name: &[u16]) -> NTSTATUS {
+    let mut state = STATE.lock();
+    if state.is_some() {
+        return crate::linux::STATUS_WRONG_STATE;
+    }
+    let Some(claim) = ramdisk::claim(name) else { return nt::STATUS_NO_SUCH_DEVICE };
+    let real = claim.device() as usize;
+    let result = on_system_thread(move || {
+        // SAFETY: VPB is plain data; all-zero is an unmounted VPB.
+        let mut vpb: Box<VPB> = Box::new(unsafe { zeroed() });
+        vpb.Type = IO_TYPE_VPB;
+        vpb.Size = size_of::<VPB>() as i16;
+        vpb.RealDevice = real as *mut DEVICE_OBJECT;
+        let Some(fs) = crate::fsd::fs_device_object() else { return Err(nt::STATUS_DEVICE_NOT_READY) };
+        let vpb_ptr: *mut VPB = &mut *vpb;
+        // SAFETY: the file-system device is live while the driver is; the
+        // VPB and the claimed disk outlive the call.
+        let (status, _) = unsafe {
+            call(fs, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_MOUNT_VOLUME, ptr::null_mut(), 0, None, None, |sp| {
+                sp.Parameters.MountVolume.Vpb = vpb_ptr;
+                sp.Parameters.MountVolume.DeviceObject = real as *mut DEVICE_OBJECT;
+            })
+        };
+        if !nt::nt_success(status) {
+            return Err(status);
+        }
+        let volume = vpb.DeviceObject;
+        if volume.is_null() {
+            return Err(nt::STATUS_UNRECOGNIZED_VOLUME);
+        }
+        let mut vf = HFile::new(&[], vpb_ptr, real as *mut DEVICE_OBJECT);
+        // SAFETY: the new volume device, and our file object.
+        let (status, _) = unsafe { create(volume, &mut vf, 0x0012_019F, 1, 0, 0) };
+        if !nt::nt_success(status) {
+            return Err(status);
+        }
+        Ok((vpb, volume as usize, vf))
+    });
+    match result {
+        Some(Ok((vpb, volume, volume_file))) => {
+            *state = Some(Mounted { _claim: claim, real, vpb, volume, volume_file, files: Vec::new() });
+            nt::STATUS_SUCCESS
+        }
+        Some(Err(s)) => s,
+        None => nt::STATUS_INSUFFICIENT_RESOURCES,
+    }
+}
+
+/// IRP_MJ_CREATE of `f` with the given access, disposition and options.
+///
+/// # Safety
+/// `volume` is a live volume device; `f` a live harness file object.
+unsafe fn create(
+    volume: *mut DEVICE_OBJECT,
+    f: &mut HFile,
+    access: u32,
+    disposition: u32,
+    options: u32,
+    sl_flags: u8,
+) -> (NTSTATUS, usize) {
+    let mut sc = IO_SECURITY_CONTEXT {
+        SecurityQos: ptr::null_mut(),
+        AccessState: ptr::null_mut(),
+        DesiredAccess: access,
+        FullCreateOptions: options,
+    };
+    let sc_ptr: *mut IO_SECURITY_CONTEXT = &mut sc;
+    let fo = f.ptr();
+    // SAFETY: the caller's contract; `sc` lives across the call.
+    unsafe {
+        call(volume, nt::IRP_MJ_CREATE, 0, fo, sl_flags, None, None, |sp| {
+            let c = &mut sp.Parameters.Create;
+            c.SecurityContext = sc_ptr.cast();
+            c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
+            c.FileAttributes = ATTRIBUTE_NORMAL;
+            c.ShareAccess = SHARE_ALL;
+            c.EaLength = 0;
+        })
+    }
+}
+
+/// CLEANUP then CLOSE of `f`, as the last handle and reference go.
+///
+/// # Safety
+/// `volume` is live; `f` a harness file object opened on it.
+unsafe fn close(volume: *mut DEVICE_OBJECT, f: &mut HFile) -> NTSTATUS {
+    let fo = f.ptr();
+    // SAFETY: the caller's contract.
+    unsafe {
+        let (status, _) = call(volume, nt::IRP_MJ_CLEANUP, 0, fo, 0, None, None, |_| {});
+        call(volume, nt::IRP_MJ_CLOSE, 0, fo, 0, None, None, |_| {});
+        status
+    }
+}
+
+/// Unmounts the harness's volume: refused while files are open; otherwise
+/// lock, dismount, and the volume open's close (the last file object,
+/// which unmounts it from Linux). `None` when nothing is mounted here.
+pub fn unmount() -> Option<NTSTATUS> {
+    let mut state = STATE.lock();
+    let m = state.as_mut()?;
+    if m.files.iter().any(Option::is_some) {
+        return Some(crate::linux::STATUS_WRONG_STATE);
+    }
+    let Some(mut m) = state.take() else { return None };
+    let volume = m.volume;
+    let result = on_system_thread(move || {
+        let v = volume as *mut DEVICE_OBJECT;
+        let fo = m.volume_file.ptr();
+        let fsctl = |code: u32| {
+            // SAFETY: the live volume and our volume open.
+            unsafe {
+                call(v, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, None, None, |sp| {
+                    sp.Parameters.FileSystemControl.FsControlCode = code;
+                })
+            }
+            .0
+        };
+        let mut status = fsctl(nt::FSCTL_LOCK_VOLUME);
+        if nt::nt_success(status) {
+            status = fsctl(nt::FSCTL_DISMOUNT_VOLUME);
+        }
+        // SAFETY: as above; after this close the device is gone.
+        let closed = unsafe { close(v, &mut m.volume_file) };
+        drop(m);
+        if nt::nt_success(status) { closed } else { status }
+    });
+    Some(result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES))
+}
+
+/// From DriverUnload, before the volumes go: closes what the harness left
+/// open (a client that exited with files open), so every CCB is freed.
+pub fn close_all() {
+    let state = STATE.lock().take();
+    let Some(mut m) = state else { return };
+    let _ = on_system_thread(move || {
+        let v = m.volume as *mut DEVICE_OBJECT;
+        for f in m.files.iter_mut().flatten() {
+            // SAFETY: the live volume and our open file objects.
+            unsafe { close(v, f) };
+        }
+        // SAFETY: as above.
+        unsafe { close(v, &mut m.volume_file) };
+        drop(m);
+    });
+}
+
+/// One file operation of the file IOCTL as IRPs; (status, information),
+/// with the payload written like the direct path's.
+pub fn op(req: &FsRequest<'_>, name: &[u16], payload: &mut [u8]) -> (u32, u64) {
+    let mut state = STATE.lock();
+    let Some(m) = state.as_mut() else { return (crate::linux::STATUS_NOT_BOOTED as u32, 0) };
+    let (op, handle, offset, args) = (req.op, req.handle, req.offset, req.args);
+    let data = req.data.to_vec();
+    let name = name.to_vec();
+    let mut out = alloc::vec![0u8; payload.len()];
+    let job = HarnessJob { m: m as *mut Mounted as usize };
+    let result = on_system_thread(move || {
+        // SAFETY: the state stays locked by the requester until this
+        // thread is joined.
+        let m = unsafe { &mut *(job.m as *mut Mounted) };
+        let r = run_op(m, op, handle, offset, args, &name, &data, &mut out);
+        (r, out)
+    });
+    match result {
+        Some((r, out)) => {
+            payload.copy_from_slice(&out);
+            r
+        }
+        None => (nt::STATUS_INSUFFICIENT_RESOURCES as u32, 0),
+    }
+}
+
+struct HarnessJob {
+    m: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_op(
+    m: &mut Mounted,
+    op: Op,
+    handle: u32,
+    offset: u64,
+    args: [u32; 3],
+    name: &[u16],
+    data: &[u8],
+    out: &mut [u8],
+) -> (u32, u64) {
+    let v = m.volume as *mut DEVICE_OBJECT;
+    let vpb: *mut VPB = &mut *m.vpb;
+    let real = m.real as *mut DEVICE_OBJECT;
+    let r = |(s, i): (NTSTATUS, usize)| (s as u32, i as u64);
+    if op == Op::Create {
+        let mut f = HFile::new(name, vpb, real);
+        // SAFETY: the live volume and our new file object.
+        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], 0) };
+        if nt::nt_success(status) {
+            let slot = m.files.iter().position(Option::is_none).unwrap_or(m.files.len());
+            if slot == m.files.len() {
+                m.files.push(None);
+            }
+            if let Some(s) = m.files.get_mut(slot) {
+                *s = Some(f);
+            }
+            let n = out.len().min(4);
+            if let (Some(dst), Some(src)) = (out.get_mut(..n), (slot as u32).to_le_bytes().get(..n)) {
+                dst.copy_from_slice(src);
+            }
+        }
+        return (status as u32, info as u64);
+    }
+    if op == Op::QueryVolumeInformation {
+        let fo = m.volume_file.ptr();
+        let (p, len) = (out.as_mut_ptr(), out.len() as u32);
+        // SAFETY: the live volume, our volume open and `out`.
+        return r(unsafe {
+            call(v, nt::IRP_MJ_QUERY_VOLUME_INFORMATION, 0, fo, 0, Some(p), None, |sp| {
+                sp.Parameters.QueryVolume.Length = len;
+                sp.Parameters.QueryVolume.FsInformationClass = args[0] as i32;
+            })
+        });
+    }
+    let Some(f) = m.files.get_mut(handle as usize).and_then(|s| s.as_mut()) else {
+        return (fs_glue::NtStatus::INVALID_HANDLE.0, 0);
+    };
+    let fo = f.ptr();
+    // SAFETY (every call below): the live volume, an open harness file
+    // object, and buffers that outlive the call.
+    unsafe {
+        match op {
+            Op::Close => {
+                let status = close(v, f);
+                if let Some(s) = m.files.get_mut(handle as usize) {
+                    *s = None;
+                }
+                (status as u32, 0)
+            }
+            Op::Read | Op::Write => {
+                let write = op == Op::Write;
+                let (p, len) = if write { (data.as_ptr() as *mut u8, data.len()) } else { (out.as_mut_ptr(), out.len()) };
+                let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
+                r(call(v, major, 0, fo, 0, None, Some((p, len)), |sp| {
+                    sp.Parameters.Read.Length = len as u32;
+                    sp.Parameters.Read.Key = 0;
+                    sp.Parameters.Read.ByteOffset = offset as i64;
+                }))
+            }
+            Op::QueryDirectory => {
+                let mut pattern = name.to_vec();
+                let bytes = (pattern.len() * 2) as u16;
+                let mut us = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: pattern.as_mut_ptr() };
+                let us_ptr: *mut UNICODE_STRING = if pattern.is_empty() { ptr::null_mut() } else { &mut us };
+                let mut flags = 0;
+                if args[1] & 1 != 0 {
+                    flags |= nt::SL_RESTART_SCAN;
+                }
+                if args[1] & 2 != 0 {
+                    flags |= nt::SL_RETURN_SINGLE_ENTRY;
+                }
+                let (p, len) = (out.as_mut_ptr(), out.len());
+                r(call(v, nt::IRP_MJ_DIRECTORY_CONTROL, nt::IRP_MN_QUERY_DIRECTORY, fo, flags, None, Some((p, len)), |sp| {
+                    let q = &mut sp.Parameters.QueryDirectory;
+                    q.Length = len as u32;
+                    q.FileName = us_ptr;
+                    q.FileInformationClass = args[0] as i32;
+                    q.FileIndex = 0;
+                }))
+            }
+            Op::QueryInformation => {
+                let (p, len) = (out.as_mut_ptr(), out.len() as u32);
+                r(call(v, nt::IRP_MJ_QUERY_INFORMATION, 0, fo, 0, Some(p), None, |sp| {
+                    sp.Parameters.QueryFile.Length = len;
+                    sp.Parameters.QueryFile.FileInformationClass = args[0] as i32;
+                }))
+            }
+            Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
+            Op::Delete => set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0),
+            Op::Rename => rename(v, vpb, real, fo, name, args[0] & 1 != 0),
+            _ => (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0),
+        }
+    }
+}
+
+/// IRP_MJ_SET_INFORMATION of `class` from `data` (copied: the FSD may
+/// read it as its own system buffer).
+///
+/// # Safety
+/// `v` live; `fo` an open harness file object; `target` null or one too.
+unsafe fn set_info(
+    v: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    class: u32,
+    data: &[u8],
+    target: *mut FILE_OBJECT,
+    replace: u8,
+) -> (u32, u64) {
+    let mut buf = data.to_vec();
+    let (p, len) = (buf.as_mut_ptr(), buf.len() as u32);
+    // SAFETY: the caller's contract; `buf` lives across the call.
+    let (s, i) = unsafe {
+        call(v, nt::IRP_MJ_SET_INFORMATION, 0, fo, 0, Some(p), None, |sp| {
+            let p = &mut sp.Parameters.SetFile;
+            p.Length = len;
+            p.FileInformationClass = class as i32;
+            p.FileObject = target;
+            p.ReplaceIfExists = replace;
+        })
+    };
+    (s as u32, i as u64)
+}
+
+/// A rename as the I/O manager does it: a name with a backslash is a full
+/// path, whose directory is opened first with SL_OPEN_TARGET_DIRECTORY and
+/// passed along; a plain name stays in the same directory.
+///
+/// # Safety
+/// As [`set_info`].
+unsafe fn rename(
+    v: *mut DEVICE_OBJECT,
+    vpb: *mut VPB,
+    real: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    name: &[u16],
+    replace: bool,
+) -> (u32, u64) {
+    let mut info = alloc::vec![0u8; 20];
+    info[0] = u8::from(replace);
+    info[16..20].copy_from_slice(&((name.len() * 2) as u32).to_le_bytes());
+    info.extend(name.iter().flat_map(|u| u.to_le_bytes()));
+    if !name.contains(&(b'\\' as u16)) {
+        // SAFETY: the caller's contract.
+        return unsafe { set_info(v, fo, RENAME_CLASS, &info, ptr::null_mut(), u8::from(replace)) };
+    }
+    let mut target = HFile::new(name, vpb, real);
+    // SAFETY: the caller's contract; `target` is our new file object.
+    unsafe {
+        let (status, _) = create(v, &mut target, TARGET_DIR_ACCESS, 1, 0, nt::SL_OPEN_TARGET_DIRECTORY);
+        if !nt::nt_success(status) {
+            return (status as u32, 0);
+        }
+        let r = set_info(v, fo, RENAME_CLASS, &info, target.ptr(), u8::from(replace));
+        close(v, &mut target);
+        r
+    }
+}
