@@ -142,7 +142,7 @@ fn through_harness(req: &FsRequest<'_>, name: &[u16], out: &mut [u8]) -> Option<
             if crate::harness::is_mounted() || linux::with_live(|live| if live.mount.is_some() { 1 } else { 0 }) == 1 {
                 return Some(linux::STATUS_WRONG_STATE);
             }
-            (crate::harness::mount(name) as u32, 0)
+            (crate::harness::mount(name, req.args[0] & fsops::MOUNT_READ_ONLY != 0) as u32, 0)
         }
         _ if !crate::harness::is_mounted() => return None,
         Op::Mount => return Some(linux::STATUS_WRONG_STATE),

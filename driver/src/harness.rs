@@ -202,12 +202,15 @@ pub fn is_mounted() -> bool {
 
 /// Mounts the RAM disk named `name` through the file-system device:
 /// IRP_MN_MOUNT_VOLUME with a VPB for it, then an open of the volume.
-pub fn mount(name: &[u16]) -> NTSTATUS {
+pub fn mount(name: &[u16], read_only: bool) -> NTSTATUS {
     let mut state = STATE.lock();
     if state.is_some() {
         return crate::linux::STATUS_WRONG_STATE;
     }
     let Some(claim) = ramdisk::claim(name) else { return nt::STATUS_NO_SUCH_DEVICE };
+    // A read-only mount is a write-protected disk, which the file system
+    // finds out through IOCTL_DISK_IS_WRITABLE as on Windows.
+    claim.set_read_only(read_only);
     let real = claim.device() as usize;
     let result = on_system_thread(move || {
         // SAFETY: VPB is plain data; all-zero is an unmounted VPB.
@@ -245,7 +248,10 @@ pub fn mount(name: &[u16]) -> NTSTATUS {
             *state = Some(Mounted { _claim: claim, real, vpb, volume, volume_file, files: Vec::new() });
             nt::STATUS_SUCCESS
         }
-        Some(Err(s)) => s,
+        Some(Err(s)) => {
+            claim.set_read_only(false);
+            s
+        }
         None => nt::STATUS_INSUFFICIENT_RESOURCES,
     }
 }
@@ -441,7 +447,8 @@ fn run_op(
             }
             Op::Read | Op::Write => {
                 let write = op == Op::Write;
-                let (p, len) = if write { (data.as_ptr() as *mut u8, data.len()) } else { (out.as_mut_ptr(), out.len()) };
+                let (p, len) =
+                    if write { (data.as_ptr() as *mut u8, data.len()) } else { (out.as_mut_ptr(), out.len()) };
                 let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
                 r(call(v, major, 0, fo, 0, None, Some((p, len)), |sp| {
                     sp.Parameters.Read.Length = len as u32;
@@ -462,13 +469,22 @@ fn run_op(
                     flags |= nt::SL_RETURN_SINGLE_ENTRY;
                 }
                 let (p, len) = (out.as_mut_ptr(), out.len());
-                r(call(v, nt::IRP_MJ_DIRECTORY_CONTROL, nt::IRP_MN_QUERY_DIRECTORY, fo, flags, None, Some((p, len)), |sp| {
-                    let q = &mut sp.Parameters.QueryDirectory;
-                    q.Length = len as u32;
-                    q.FileName = us_ptr;
-                    q.FileInformationClass = args[0] as i32;
-                    q.FileIndex = 0;
-                }))
+                r(call(
+                    v,
+                    nt::IRP_MJ_DIRECTORY_CONTROL,
+                    nt::IRP_MN_QUERY_DIRECTORY,
+                    fo,
+                    flags,
+                    None,
+                    Some((p, len)),
+                    |sp| {
+                        let q = &mut sp.Parameters.QueryDirectory;
+                        q.Length = len as u32;
+                        q.FileName = us_ptr;
+                        q.FileInformationClass = args[0] as i32;
+                        q.FileIndex = 0;
+                    },
+                ))
             }
             Op::QueryInformation => {
                 let (p, len) = (out.as_mut_ptr(), out.len() as u32);

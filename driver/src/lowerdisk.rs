@@ -104,6 +104,7 @@ impl LowerDisk {
         unsafe { nt::ObfReferenceObject(device.cast()) };
         let mut disk = LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: claim };
         disk.size = disk.query_length()? & !(SECTOR - 1);
+        disk.read_only = read_only || !disk.is_writable();
         Ok(disk)
     }
 
@@ -138,6 +139,32 @@ impl LowerDisk {
         // completion before IoCallDriver returned (or by the completion
         // before the event was set).
         Ok(unsafe { ptr::read_volatile(ptr::addr_of!((*iosb).Information)) })
+    }
+
+    /// IOCTL_DISK_IS_WRITABLE: false only when the disk says it is write
+    /// protected (a disk that does not answer is taken as writable; its
+    /// writes will say otherwise).
+    pub fn is_writable(&self) -> bool {
+        let event = Event::new();
+        // SAFETY: `event` lives on this frame until the IRP completed.
+        unsafe { event.init(true, false) };
+        let mut iosb = IO_STATUS_BLOCK { Status: 0, Information: 0 };
+        let iosb: *mut IO_STATUS_BLOCK = &mut iosb;
+        // SAFETY: no buffers; event and status block outlive the call.
+        let irp = unsafe {
+            nt::IoBuildDeviceIoControlRequest(
+                nt::IOCTL_DISK_IS_WRITABLE,
+                self.device(),
+                ptr::null_mut(),
+                0,
+                ptr::null_mut(),
+                0,
+                0,
+                event.as_object().cast(),
+                iosb,
+            )
+        };
+        !matches!(self.call(irp, &event, iosb), Err(nt::STATUS_MEDIA_WRITE_PROTECTED))
     }
 
     /// IOCTL_DISK_GET_LENGTH_INFO.

@@ -11,8 +11,8 @@
 use core::ffi::c_void;
 use core::ptr;
 
-use lkl_abi::{BlockDevice, Errno};
 use crate::lowerdisk::io_errno;
+use lkl_abi::{BlockDevice, Errno};
 use nt::{HANDLE, IO_STATUS_BLOCK, NTSTATUS, OBJECT_ATTRIBUTES, UNICODE_STRING};
 
 /// Bytes per Zw call: well under u32::MAX, and a size every request the

@@ -16,7 +16,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use lkl_abi::BlockDevice;
@@ -40,6 +40,9 @@ pub struct RamDisk {
     len: usize,
     /// Mounts and in-flight IRPs holding the disk (see [`Claim`]).
     users: AtomicUsize,
+    /// Write-protected, as a disk with its switch set: IOCTL_DISK_IS_WRITABLE
+    /// says so and writes fail (the harness sets it for a read-only mount).
+    read_only: AtomicBool,
     rw_irps: AtomicU32,
     flush_irps: AtomicU32,
 }
@@ -96,6 +99,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         data: data.cast::<u8>(),
         len: size as usize,
         users: AtomicUsize::new(0),
+        read_only: AtomicBool::new(false),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     });
@@ -242,6 +246,12 @@ unsafe impl Send for Claim {}
 unsafe impl Sync for Claim {}
 
 impl Claim {
+    /// Sets or clears the disk's write protection.
+    pub fn set_read_only(&self, read_only: bool) {
+        // SAFETY: alive while claimed.
+        unsafe { (*self.disk).read_only.store(read_only, Ordering::SeqCst) };
+    }
+
     /// The RAM disk's device object.
     pub fn device(&self) -> *mut DEVICE_OBJECT {
         // SAFETY: alive while claimed.
@@ -331,6 +341,9 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
         Some(end) if end <= disk.len as u64 => {}
         _ => return complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
     }
+    if major == nt::IRP_MJ_WRITE && disk.read_only.load(Ordering::SeqCst) {
+        return complete(irp, nt::STATUS_MEDIA_WRITE_PROTECTED, 0);
+    }
     if length == 0 {
         return complete(irp, nt::STATUS_SUCCESS, 0);
     }
@@ -384,6 +397,10 @@ pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTA
     // METHOD_BUFFERED the system buffer holds OutputBufferLength bytes.
     unsafe {
         let p = (*(*irp).CurrentStackLocation).Parameters.DeviceIoControl;
+        if p.IoControlCode == nt::IOCTL_DISK_IS_WRITABLE {
+            let ro = disk.read_only.load(Ordering::SeqCst);
+            return complete(irp, if ro { nt::STATUS_MEDIA_WRITE_PROTECTED } else { nt::STATUS_SUCCESS }, 0);
+        }
         if p.IoControlCode != nt::IOCTL_DISK_GET_LENGTH_INFO {
             return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
         }

@@ -78,11 +78,14 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         Ok(k) => k,
         Err(s) => return s,
     };
+    // A write-protected disk is mounted read-only, as Windows' own file
+    // systems do.
+    let read_only = disk.read_only();
     let ldisk = match kernel.add_disk(Arc::new(disk)) {
         Ok(d) => d,
         Err(e) => return mount_status(e),
     };
-    let opts = lkl::MountOptions { fstype: Some(vol.kind.linux_driver().into()), ..Default::default() };
+    let opts = lkl::MountOptions { fstype: Some(vol.kind.linux_driver().into()), read_only, ..Default::default() };
     let mounted = match kernel.mount_disk(&ldisk, &opts) {
         Ok(m) => m,
         Err(e) => {
@@ -107,6 +110,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         }
     };
     let gopts = fs_glue::MountOptions {
+        read_only,
         fs_name: String::from(vol.kind.name()),
         label: vol.label_text(),
         uuid,
@@ -128,8 +132,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
 /// # Safety
 /// `t` holds the mount request's live driver object, VPB and target device.
 unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> Result<(), (NTSTATUS, Mount)> {
-    let (driver, vpb, target) =
-        (t.driver as *mut DRIVER_OBJECT, t.vpb as *mut VPB, t.device as *mut DEVICE_OBJECT);
+    let (driver, vpb, target) = (t.driver as *mut DRIVER_OBJECT, t.vpb as *mut VPB, t.device as *mut DEVICE_OBJECT);
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
     // SAFETY: our driver object; an unnamed device with room for the
     // extension.

@@ -473,6 +473,9 @@ crate::nt_consts! {
     pub const FILE_READ_ACCESS: u32 = 1;
     /// `FILE_WRITE_ACCESS`.
     pub const FILE_WRITE_ACCESS: u32 = 2;
+    /// `IOCTL_DISK_IS_WRITABLE` (ntdddisk.h): fails with
+    /// STATUS_MEDIA_WRITE_PROTECTED on a write-protected disk.
+    pub const IOCTL_DISK_IS_WRITABLE: u32 = ctl_code(0x7, 0x9, 0, 0);
     /// `IOCTL_DISK_GET_LENGTH_INFO` (ntdddisk.h).
     pub const IOCTL_DISK_GET_LENGTH_INFO: u32 = ctl_code(0x7, 0x17, 0, 1);
     /// `IOCTL_DISK_GET_DRIVE_GEOMETRY` (ntdddisk.h): a [`DISK_GEOMETRY`].
