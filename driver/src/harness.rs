@@ -106,6 +106,7 @@ unsafe extern "system" fn completed(_device: *mut DEVICE_OBJECT, _irp: *mut IRP,
 /// # Safety
 /// `device` is live; `fo` is null or a live harness file object; the
 /// buffers outlive the call.
+#[allow(clippy::too_many_arguments)] // the IRP's own fields, as IoBuild* take them
 unsafe fn call(
     device: *mut DEVICE_OBJECT,
     major: u8,
@@ -312,7 +313,7 @@ pub fn unmount() -> Option<NTSTATUS> {
     if m.files.iter().any(Option::is_some) {
         return Some(crate::linux::STATUS_WRONG_STATE);
     }
-    let Some(mut m) = state.take() else { return None };
+    let mut m = state.take()?;
     let volume = m.volume;
     let result = on_system_thread(move || {
         let v = volume as *mut DEVICE_OBJECT;
@@ -434,7 +435,7 @@ fn run_op(
         return (fs_glue::NtStatus::INVALID_HANDLE.0, 0);
     };
     let fo = f.ptr();
-    // SAFETY (every call below): the live volume, an open harness file
+    // SAFETY: every call below gets the live volume, an open harness file
     // object, and buffers that outlive the call.
     unsafe {
         match op {
@@ -543,9 +544,11 @@ unsafe fn rename(
     name: &[u16],
     replace: bool,
 ) -> (u32, u64) {
-    let mut info = alloc::vec![0u8; 20];
-    info[0] = u8::from(replace);
-    info[16..20].copy_from_slice(&((name.len() * 2) as u32).to_le_bytes());
+    // FILE_RENAME_INFORMATION: ReplaceIfExists, RootDirectory (none),
+    // FileNameLength, FileName.
+    let mut info = alloc::vec![u8::from(replace), 0, 0, 0, 0, 0, 0, 0];
+    info.extend_from_slice(&[0u8; 8]);
+    info.extend_from_slice(&((name.len() * 2) as u32).to_le_bytes());
     info.extend(name.iter().flat_map(|u| u.to_le_bytes()));
     if !name.contains(&(b'\\' as u16)) {
         // SAFETY: the caller's contract.

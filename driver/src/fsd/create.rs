@@ -38,6 +38,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // SAFETY: null or a live file object; ours only if its FsContext2 is a
     // CCB, and it must belong to this volume.
     let related = match unsafe { ccb_of(related) } {
+        // SAFETY: non-null here (it has a CCB), live for the IRP's life.
         Some(c) if unsafe { (*related).FsContext } == ext as *const VolumeExt as *mut _ => Some(&c.ccb),
         Some(_) => return (nt::STATUS_INVALID_PARAMETER, 0),
         None if related.is_null() => None,

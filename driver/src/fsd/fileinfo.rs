@@ -45,6 +45,7 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // SL_OPEN_TARGET_DIRECTORY by the I/O manager); ours only if it holds
     // one of our CCBs of this volume.
     let target = match unsafe { ccb_of(target_fo) } {
+        // SAFETY: non-null here (it has a CCB), live for the IRP's life.
         Some(t) if unsafe { (*target_fo).FsContext } == ext as *const VolumeExt as *mut _ => {
             // SAFETY: its name was cut to the final component at create.
             Some(RenameTarget { directory: &t.ccb, name: unsafe { units(&(*target_fo).FileName) } })

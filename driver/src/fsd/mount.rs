@@ -121,7 +121,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     match unsafe { create_volume_device(t, m, vol) } {
         Ok(()) => nt::STATUS_SUCCESS,
         Err((status, m)) => {
-            let _ = volume::unmount(m);
+            let _ = volume::unmount(*m);
             status
         }
     }
@@ -131,7 +131,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
 ///
 /// # Safety
 /// `t` holds the mount request's live driver object, VPB and target device.
-unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> Result<(), (NTSTATUS, Mount)> {
+unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> Result<(), (NTSTATUS, Box<Mount>)> {
     let (driver, vpb, target) = (t.driver as *mut DRIVER_OBJECT, t.vpb as *mut VPB, t.device as *mut DEVICE_OBJECT);
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
     // SAFETY: our driver object; an unnamed device with room for the
@@ -148,7 +148,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
         )
     };
     if !nt::nt_success(status) {
-        return Err((status, m));
+        return Err((status, Box::new(m)));
     }
     let label = vol.vpb_label();
     // SAFETY: the new device is ours and not yet visible (initializing);

@@ -135,7 +135,7 @@ pub(crate) fn unmount_all() {
         let Some(ext) = (unsafe { volume_of(device) }) else { continue };
         let mount = ext.mount.lock().take();
         if let Some(mut m) = mount {
-            let _ = m.vcb.force_dismount();
+            m.vcb.force_dismount();
             let mut m = Some(m);
             workers::run(|| {
                 if let Some(m) = m.take() {
