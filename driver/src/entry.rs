@@ -33,7 +33,7 @@ fn say(text: &str) {
 /// # Safety
 /// Called by the I/O manager with a valid driver object.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_path: *mut UNICODE_STRING) -> NTSTATUS {
+pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, registry_path: *mut UNICODE_STRING) -> NTSTATUS {
     // SAFETY: never linked successfully; see the feature in Cargo.toml.
     #[cfg(feature = "user-mode-import-canary")]
     unsafe {
@@ -50,6 +50,8 @@ pub unsafe extern "system" fn DriverEntry(driver: *mut DRIVER_OBJECT, _registry_
         unsafe { HOST.stop() };
         return nt::STATUS_INSUFFICIENT_RESOURCES;
     }
+    // SAFETY: the service key's name from the I/O manager; PASSIVE_LEVEL.
+    unsafe { crate::params::load(registry_path) };
     // SAFETY: `driver` is valid (I/O manager's contract); the rest of setup
     // only touches objects created here.
     let status = unsafe { create_control_device(driver) };
@@ -167,6 +169,7 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // With Linux gone no mount holds a RAM disk.
     #[cfg(feature = "testing")]
     ramdisk::delete_all();
+    crate::params::forget();
     // SAFETY: the device is gone and Linux is halted; nothing else uses the
     // pool or the host.
     unsafe { stop_host() };

@@ -76,6 +76,8 @@ impl HFile {
 /// The harness's mounted volume.
 struct Mounted {
     _claim: Claim,
+    /// The disk is the harness's image disk, deleted at unmount.
+    image: bool,
     real: usize,
     vpb: Box<VPB>,
     volume: usize,
@@ -201,14 +203,36 @@ pub fn is_mounted() -> bool {
     STATE.lock().is_some()
 }
 
-/// Mounts the RAM disk named `name` through the file-system device:
-/// IRP_MN_MOUNT_VOLUME with a VPB for it, then an open of the volume.
+/// Mounts the RAM disk named `name` through the file-system device.
 pub fn mount(name: &[u16], read_only: bool) -> NTSTATUS {
+    let Some(claim) = ramdisk::claim(name) else { return nt::STATUS_NO_SUCH_DEVICE };
+    mount_claimed(claim, read_only, false)
+}
+
+/// Mounts an image file: the harness's image disk over it (opened here, in
+/// the caller's context), then the same mount as a RAM disk's.
+pub fn mount_image(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> NTSTATUS {
+    if is_mounted() {
+        return crate::linux::STATUS_WRONG_STATE;
+    }
+    let claim = match ramdisk::create_image_disk(path, read_only, given_type) {
+        Ok(c) => c,
+        Err(s) => return s,
+    };
+    let status = mount_claimed(claim, read_only, true);
+    if !nt::nt_success(status) {
+        ramdisk::delete_image_disk();
+    }
+    status
+}
+
+/// IRP_MN_MOUNT_VOLUME with a VPB for the claimed disk, then an open of
+/// the volume.
+fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> NTSTATUS {
     let mut state = STATE.lock();
     if state.is_some() {
         return crate::linux::STATUS_WRONG_STATE;
     }
-    let Some(claim) = ramdisk::claim(name) else { return nt::STATUS_NO_SUCH_DEVICE };
     // A read-only mount is a write-protected disk, which the file system
     // finds out through IOCTL_DISK_IS_WRITABLE as on Windows.
     claim.set_read_only(read_only);
@@ -246,7 +270,7 @@ pub fn mount(name: &[u16], read_only: bool) -> NTSTATUS {
     });
     match result {
         Some(Ok((vpb, volume, volume_file))) => {
-            *state = Some(Mounted { _claim: claim, real, vpb, volume, volume_file, files: Vec::new() });
+            *state = Some(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new() });
             nt::STATUS_SUCCESS
         }
         Some(Err(s)) => {
@@ -290,6 +314,19 @@ unsafe fn create(
     }
 }
 
+/// A user FSCTL (no buffers) on `fo`.
+///
+/// # Safety
+/// `volume` is live; `fo` a harness file object opened on it.
+unsafe fn fsctl(volume: *mut DEVICE_OBJECT, fo: *mut FILE_OBJECT, code: u32) -> (NTSTATUS, usize) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        call(volume, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, None, None, |sp| {
+            sp.Parameters.FileSystemControl.FsControlCode = code;
+        })
+    }
+}
+
 /// CLEANUP then CLOSE of `f`, as the last handle and reference go.
 ///
 /// # Safety
@@ -314,33 +351,37 @@ pub fn unmount() -> Option<NTSTATUS> {
         return Some(crate::linux::STATUS_WRONG_STATE);
     }
     let mut m = state.take()?;
-    let volume = m.volume;
+    let (volume, image) = (m.volume, m.image);
     let result = on_system_thread(move || {
         let v = volume as *mut DEVICE_OBJECT;
         let fo = m.volume_file.ptr();
-        let fsctl = |code: u32| {
-            // SAFETY: the live volume and our volume open.
-            unsafe {
-                call(v, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, None, None, |sp| {
-                    sp.Parameters.FileSystemControl.FsControlCode = code;
-                })
-            }
-            .0
-        };
-        let mut status = fsctl(nt::FSCTL_LOCK_VOLUME);
+        // SAFETY: the live volume and our volume open.
+        let mut status = unsafe { fsctl(v, fo, nt::FSCTL_LOCK_VOLUME) }.0;
         if nt::nt_success(status) {
-            status = fsctl(nt::FSCTL_DISMOUNT_VOLUME);
+            // SAFETY: as above.
+            status = unsafe { fsctl(v, fo, nt::FSCTL_DISMOUNT_VOLUME) }.0;
+        } else if status == nt::STATUS_VOLUME_DISMOUNTED {
+            // Dismounted already (by a client's FSCTL): only the close is
+            // left.
+            status = nt::STATUS_SUCCESS;
         }
         // SAFETY: as above; after this close the device is gone.
         let closed = unsafe { close(v, &mut m.volume_file) };
         drop(m);
         if nt::nt_success(status) { closed } else { status }
     });
+    // The claim went with the state; the volume's close released the
+    // file system's.
+    if image {
+        ramdisk::delete_image_disk();
+    }
     Some(result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES))
 }
 
 /// From DriverUnload, before the volumes go: closes what the harness left
-/// open (a client that exited with files open), so every CCB is freed.
+/// open (a client that exited with files open), so every CCB is freed, and
+/// dismounts its volume (the VPB it made must outlive the volume device,
+/// whose deletion clears it).
 pub fn close_all() {
     let state = STATE.lock().take();
     let Some(mut m) = state else { return };
@@ -350,8 +391,13 @@ pub fn close_all() {
             // SAFETY: the live volume and our open file objects.
             unsafe { close(v, f) };
         }
-        // SAFETY: as above.
-        unsafe { close(v, &mut m.volume_file) };
+        let fo = m.volume_file.ptr();
+        // SAFETY: as above; the close of the last file object of the
+        // dismounted volume unmounts it and deletes its device.
+        unsafe {
+            fsctl(v, fo, nt::FSCTL_DISMOUNT_VOLUME);
+            close(v, &mut m.volume_file);
+        }
         drop(m);
     });
 }
@@ -419,6 +465,21 @@ fn run_op(
             }
         }
         return (status as u32, info as u64);
+    }
+    if op == Op::Verify {
+        let Some(fs) = crate::fsd::fs_device_object() else { return (nt::STATUS_DEVICE_NOT_READY as u32, 0) };
+        // SAFETY: the live file-system device, our VPB and the claimed disk.
+        return r(unsafe {
+            call(fs, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_VERIFY_VOLUME, ptr::null_mut(), 0, None, None, |sp| {
+                sp.Parameters.VerifyVolume.Vpb = vpb;
+                sp.Parameters.VerifyVolume.DeviceObject = real;
+            })
+        });
+    }
+    if op == Op::Fsctl && handle == driver_ioctl::fsops::VOLUME_HANDLE {
+        let fo = m.volume_file.ptr();
+        // SAFETY: the live volume and our volume open.
+        return r(unsafe { fsctl(v, fo, args[0]) });
     }
     if op == Op::QueryVolumeInformation {
         let fo = m.volume_file.ptr();
@@ -497,6 +558,7 @@ fn run_op(
             Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
             Op::Delete => set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0),
             Op::Rename => rename(v, vpb, real, fo, name, args[0] & 1 != 0),
+            Op::Fsctl => r(fsctl(v, fo, args[0])),
             _ => (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0),
         }
     }

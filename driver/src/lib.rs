@@ -30,6 +30,7 @@ mod linux;
 mod lowerdisk;
 #[cfg(feature = "testing")]
 mod ntdisk;
+mod params;
 #[cfg(feature = "testing")]
 mod ramdisk;
 mod rt;

@@ -30,10 +30,6 @@ pub struct Live {
     /// Shared with the mounted volume's Vfs; the only other reference, so
     /// halt can take the kernel back once the volume is gone.
     pub kernel: Arc<Kernel>,
-    /// The image mounted through the test build's file IOCTL, if any
-    /// (boxed: the state is a static).
-    #[cfg(feature = "testing")]
-    pub mount: Option<alloc::boxed::Box<crate::fs::Mount>>,
     /// Disks whose file system failed to unmount: released after halt.
     pub stuck: alloc::vec::Vec<lkl::Disk>,
 }
@@ -78,12 +74,7 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
         let boot_ns = HOST.monotonic_ns() - start;
         let (errno, tail) = match result {
             Some(Ok(k)) => {
-                *state = State::Running(Live {
-                    kernel: Arc::new(k),
-                    #[cfg(feature = "testing")]
-                    mount: None,
-                    stuck: alloc::vec::Vec::new(),
-                });
+                *state = State::Running(Live { kernel: Arc::new(k), stuck: alloc::vec::Vec::new() });
                 (0, lkl::console_tail())
             }
             Some(Err(e)) => {
@@ -100,26 +91,21 @@ pub fn boot(config: &BootConfig, out: &mut [u8]) -> NTSTATUS {
     })
 }
 
-/// The boot parameters of a boot that a mount starts.
-// TODO(issue 12): read them from the service's Parameters key.
-fn default_config() -> BootConfig {
-    BootConfig { mem_size: 128 << 20, cmdline: String::new() }
-}
-
 /// The running kernel for a new volume, booting it first if this load has
 /// not booted yet. Call on a worker thread (the boot runs right here).
 pub fn kernel_for_mount() -> Result<Arc<Kernel>, NTSTATUS> {
     with_state(|state| {
         if matches!(state, State::Never) {
-            match Kernel::boot(&HOST, &default_config()) {
+            let config = crate::params::boot_config();
+            match Kernel::boot(&HOST, &config) {
                 Ok(k) => {
-                    lkl_ntk_host::print::print(b"lklfs: Linux booted for the first mount\n");
-                    *state = State::Running(Live {
-                        kernel: Arc::new(k),
-                        #[cfg(feature = "testing")]
-                        mount: None,
-                        stuck: alloc::vec::Vec::new(),
-                    })
+                    let mut t = lkl_ntk_host::print::StackText::<96>::new();
+                    let _ = core::fmt::Write::write_fmt(
+                        &mut t,
+                        format_args!("lklfs: Linux booted for the first mount ({} MiB)\n", config.mem_size >> 20),
+                    );
+                    lkl_ntk_host::print::print(t.as_bytes());
+                    *state = State::Running(Live { kernel: Arc::new(k), stuck: alloc::vec::Vec::new() })
                 }
                 Err(_) => {
                     *state = State::Over;
@@ -146,18 +132,14 @@ pub fn keep_stuck_disk(disk: lkl::Disk) {
     })
 }
 
+/// Why a file request cannot go ahead, if it cannot: Linux died, or this
+/// load's Linux has halted; before any boot only a mount may go ahead (it
+/// boots Linux).
 #[cfg(feature = "testing")]
-/// Runs `f` on the live kernel (serialised with every control request), or
-/// returns the status that says why there is none.
-pub fn with_live(f: impl FnOnce(&mut Live) -> NTSTATUS) -> NTSTATUS {
-    with_state(|state| {
-        if let Some(s) = not_live(state) {
-            return s;
-        }
-        match state {
-            State::Running(live) => f(live),
-            _ => STATUS_NOT_BOOTED,
-        }
+pub fn refusal(mount: bool) -> Option<NTSTATUS> {
+    with_state(|state| match state {
+        State::Never if mount => None,
+        state => not_live(state),
     })
 }
 
@@ -217,16 +199,7 @@ fn halt_locked(state: &mut State) -> Option<i32> {
     if crate::fsd::volumes() > 0 {
         return Some(-Errno::EBUSY.0);
     }
-    #[cfg(feature = "testing")]
-    let State::Running(Live { kernel, mount, mut stuck }) = core::mem::replace(state, State::Over) else { return None };
-    #[cfg(not(feature = "testing"))]
     let State::Running(Live { kernel, mut stuck }) = core::mem::replace(state, State::Over) else { return None };
-    // Unmount first, closing whatever handles are still open (after a
-    // Linux panic umount fails with EIO and the disk stays with the kernel).
-    #[cfg(feature = "testing")]
-    if let Some(m) = mount {
-        stuck.extend(crate::fs::unmount_keeping(&kernel, *m).1);
-    }
     // The volume held the only other reference.
     let Ok(k) = Arc::try_unwrap(kernel) else { return Some(-Errno::EBUSY.0) };
     let mut kernel = Some(k);

@@ -2,17 +2,12 @@
 //! and flushes are IRPs built with IoBuildSynchronousFsdRequest and sent
 //! with IoCallDriver to the disk device below; the size comes from
 //! IOCTL_DISK_GET_LENGTH_INFO. The device is referenced for as long as the
-//! mount lasts.
+//! mount lasts. The device is the one a mount request names (the top of
+//! the disk's stack); the test build's own disks (`ramdisk.rs`) are also
+//! claimed, so they cannot be deleted under the mount.
 //!
-//! Names are resolved with IoGetDeviceObjectPointer, except the driver's own
-//! RAM disks (`ramdisk.rs`), which are claimed directly: Wine's
-//! IoGetDeviceObjectPointer is a stub that returns a made-up device with no
-//! dispatch routines, and its ObReferenceObjectByName only finds drivers, so
-//! under Wine our own devices are the only ones a driver can reach. The IRPs
-//! are the same either way.
-//!
-//! Runs on host threads at PASSIVE_LEVEL (the opening on the dispatch
-//! thread, also PASSIVE_LEVEL).
+//! Runs on host threads at PASSIVE_LEVEL (the opening on the mount
+//! request's thread, also PASSIVE_LEVEL).
 
 use core::ffi::c_void;
 use core::ptr;
@@ -20,8 +15,6 @@ use core::ptr;
 use lkl_abi::{BlockDevice, Errno};
 use lkl_ntk_host::sync::Event;
 use nt::{DEVICE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS};
-#[cfg(feature = "testing")]
-use nt::{FILE_OBJECT, UNICODE_STRING};
 
 #[cfg(feature = "testing")]
 use crate::ramdisk::{self, Claim};
@@ -39,9 +32,6 @@ const SECTOR: u64 = 512;
 pub struct LowerDisk {
     /// `*mut DEVICE_OBJECT`, as an address so the struct is Send + Sync.
     device: usize,
-    /// `*mut FILE_OBJECT` from IoGetDeviceObjectPointer (which keeps the
-    /// device alive), or 0 when the device itself was referenced.
-    file: usize,
     size: u64,
     read_only: bool,
     /// Held for a RAM disk of ours; released after the references above.
@@ -49,46 +39,6 @@ pub struct LowerDisk {
 }
 
 impl LowerDisk {
-    /// References the disk device named `name` (NT path, UTF-16) and reads
-    /// its size. PASSIVE_LEVEL. (The test build's file IOCTL mounts by
-    /// name; the file system mounts the device it is given.)
-    #[cfg(feature = "testing")]
-    pub fn open(name: &[u16], read_only: bool) -> Result<LowerDisk, NTSTATUS> {
-        #[cfg(feature = "testing")]
-        let claimed = ramdisk::claim(name).map(|claim| {
-            let device = claim.device();
-            // SAFETY: a live device of ours (the claim keeps it); released
-            // in Drop.
-            unsafe { nt::ObfReferenceObject(device.cast()) };
-            LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: Some(claim) }
-        });
-        #[cfg(not(feature = "testing"))]
-        let claimed = None;
-        let mut disk = if let Some(disk) = claimed {
-            disk
-        } else {
-            let bytes = u16::try_from(name.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
-            let mut uname = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name.as_ptr() as *mut u16 };
-            let access = nt::FILE_READ_DATA | if read_only { 0 } else { nt::FILE_WRITE_DATA };
-            let mut file: *mut FILE_OBJECT = ptr::null_mut();
-            let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
-            // SAFETY: `uname` borrows `name` for the call; live out-pointers.
-            let status = unsafe { nt::IoGetDeviceObjectPointer(&mut uname, access, &mut file, &mut device) };
-            if !nt::nt_success(status) {
-                return Err(status);
-            }
-            if file.is_null() || device.is_null() {
-                // Windows always returns a referenced file object; Wine's
-                // stub returns none and a device nobody serves.
-                return Err(nt::STATUS_NOT_IMPLEMENTED);
-            }
-            LowerDisk { device: device as usize, file: file as usize, size: 0, read_only, _claim: None }
-        };
-        // Whole sectors only; Drop releases the reference on failure.
-        disk.size = disk.query_length()? & !(SECTOR - 1);
-        Ok(disk)
-    }
-
     /// References `device`, the target of a mount request (the top of the
     /// disk's stack), and reads its size. PASSIVE_LEVEL.
     ///
@@ -102,7 +52,7 @@ impl LowerDisk {
         let claim: Option<Claim> = None;
         // SAFETY: live (caller's contract); released in Drop.
         unsafe { nt::ObfReferenceObject(device.cast()) };
-        let mut disk = LowerDisk { device: device as usize, file: 0, size: 0, read_only, _claim: claim };
+        let mut disk = LowerDisk { device: device as usize, size: 0, read_only, _claim: claim };
         disk.size = disk.query_length()? & !(SECTOR - 1);
         disk.read_only = read_only || !disk.is_writable();
         Ok(disk)
@@ -239,7 +189,7 @@ pub(crate) fn io_errno(status: NTSTATUS) -> Errno {
 
 impl Drop for LowerDisk {
     fn drop(&mut self) {
-        let object = if self.file != 0 { self.file } else { self.device };
+        let object = self.device;
         // SAFETY: the one reference `open` took; PASSIVE_LEVEL (dropped by
         // remove_disk on a worker or by a failed mount).
         unsafe { nt::ObfDereferenceObject(object as *mut c_void) };

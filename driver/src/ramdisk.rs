@@ -3,6 +3,12 @@
 //! by the I/O manager and sent with IoCallDriver) runs under Wine, which has
 //! no disk stack a driver could sit on.
 //!
+//! The same devices also come file-backed: the harness's image disk
+//! (`create_image_disk`), whose sectors are the image file's, read and
+//! written with ZwReadFile/ZwWriteFile, so that a mount of an image file
+//! goes through the file system's IRPs like any disk's (issue 15 makes
+//! such disks a product device).
+//!
 //! A RAM disk is filled from an image file and can be written back to one,
 //! both through `ntdisk::ImageFile` (ZwCreateFile in the requesting caller's
 //! context), so Linux-side checkers can judge what the driver wrote. Its
@@ -36,8 +42,15 @@ pub struct RamDisk {
     /// `len` bytes from a leaked `Box<[u8]>`; IRPs copy in and out of it
     /// through raw pointers, as a DMA engine would: overlapping requests in
     /// flight at once are the file system's business, as on a real disk.
+    /// Null for a file-backed disk.
     data: *mut u8,
     len: usize,
+    /// The image file behind a file-backed disk.
+    file: Option<ImageFile>,
+    /// The file-system type the user named for the image (`--type`): a FAT
+    /// volume is mounted only on a disk given as vfat (Windows mounts FAT
+    /// itself).
+    given_type: Option<&'static str>,
     /// Mounts and in-flight IRPs holding the disk (see [`Claim`]).
     users: AtomicUsize,
     /// Write-protected, as a disk with its switch set: IOCTL_DISK_IS_WRITABLE
@@ -49,6 +62,9 @@ pub struct RamDisk {
 
 impl Drop for RamDisk {
     fn drop(&mut self) {
+        if self.data.is_null() {
+            return;
+        }
         // SAFETY: `data`/`len` came from Box::<[u8]>::into_raw in `create`
         // and no IRP can reach the disk any more (unpublished and unheld).
         drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.data, self.len)) });
@@ -58,7 +74,12 @@ impl Drop for RamDisk {
 /// The published disks by number: each a leaked `Box<RamDisk>`, or null.
 /// A disk is freed only with the table locked and no claim on it, so a
 /// pointer read from the locked table is alive while the lock is held.
-struct Slots([*mut RamDisk; RAMDISK_MAX as usize]);
+/// Slot [`IMAGE_DISK`], past the client's numbers, is the harness's image
+/// disk.
+struct Slots([*mut RamDisk; RAMDISK_MAX as usize + 1]);
+
+/// The slot of the harness's image disk.
+pub const IMAGE_DISK: u32 = RAMDISK_MAX;
 
 // SAFETY: a RamDisk is built to be used from any thread (atomic counters, a
 // device object, a data block that IRPs copy in and out of); the table owns
@@ -66,7 +87,7 @@ struct Slots([*mut RamDisk; RAMDISK_MAX as usize]);
 unsafe impl Send for Slots {}
 
 /// Serialises create, save, delete and claims.
-static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); RAMDISK_MAX as usize]));
+static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); RAMDISK_MAX as usize + 1]));
 
 /// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
 /// read in the caller's context. The reply's (status, size).
@@ -98,6 +119,8 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         device: ptr::null_mut(),
         data: data.cast::<u8>(),
         len: size as usize,
+        file: None,
+        given_type: None,
         users: AtomicUsize::new(0),
         read_only: AtomicBool::new(false),
         rw_irps: AtomicU32::new(0),
@@ -113,6 +136,54 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
     }
     *slot = disk;
     (0, size)
+}
+
+/// Creates the harness's image disk over the image file `path` (NT path,
+/// UTF-16), opened in the caller's context (call on the requesting thread),
+/// write-protected when `read_only`, and claims it.
+pub fn create_image_disk(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> Result<Claim, NTSTATUS> {
+    let mut disks = DISKS.lock();
+    let Some(slot) = disks.0.get_mut(IMAGE_DISK as usize) else { return Err(nt::STATUS_INVALID_PARAMETER) };
+    if !slot.is_null() {
+        return Err(nt::STATUS_OBJECT_NAME_COLLISION);
+    }
+    let image = ImageFile::open(path, read_only)?;
+    let size = image.size();
+    if size == 0 {
+        return Err(nt::STATUS_UNRECOGNIZED_VOLUME);
+    }
+    let disk = Box::into_raw(Box::new(RamDisk {
+        device: ptr::null_mut(),
+        data: ptr::null_mut(),
+        len: size as usize,
+        file: Some(image),
+        given_type,
+        users: AtomicUsize::new(1),
+        read_only: AtomicBool::new(read_only),
+        rw_irps: AtomicU32::new(0),
+        flush_irps: AtomicU32::new(0),
+    }));
+    // SAFETY: `disk` is ours until published below.
+    let status = unsafe { create_device(IMAGE_DISK, disk) };
+    if !nt::nt_success(status) {
+        // SAFETY: never published; closes the image too.
+        drop(unsafe { Box::from_raw(disk) });
+        return Err(status);
+    }
+    *slot = disk;
+    Ok(Claim { disk })
+}
+
+/// Deletes the harness's image disk once nothing holds it (after its
+/// volume is unmounted and the harness dropped its claim).
+pub fn delete_image_disk() -> NTSTATUS {
+    delete(IMAGE_DISK).0 as NTSTATUS
+}
+
+/// The file-system type the user gave for the disk behind `device`, if it
+/// is one of ours and was given one.
+pub fn given_type(device: *mut DEVICE_OBJECT) -> Option<&'static str> {
+    hold(device).and_then(|d| d.given_type)
 }
 
 /// The disk device, secured like the control device. IRPs find their disk
@@ -159,6 +230,9 @@ pub fn save(index: u32, path: &[u16]) -> (u32, u64) {
     let Some(disk) = (unsafe { slot.as_ref() }) else { return (nt::STATUS_NO_SUCH_DEVICE as u32, 0) };
     if disk.users.load(Ordering::SeqCst) != 0 {
         return (nt::STATUS_INVALID_DEVICE_STATE as u32, 0);
+    }
+    if disk.data.is_null() {
+        return (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0);
     }
     let file = match ImageFile::open(path, false) {
         Ok(f) => f,
@@ -357,6 +431,17 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
     if buf.is_null() {
         return complete(irp, nt::STATUS_INSUFFICIENT_RESOURCES, 0);
     }
+    if let Some(file) = &disk.file {
+        // SAFETY: `buf` maps at least `length` bytes (ByteCount checked),
+        // locked until we complete the IRP.
+        let buf = unsafe { core::slice::from_raw_parts_mut(buf, length as usize) };
+        let r = if major == nt::IRP_MJ_READ { file.read_at(buf, offset) } else { file.write_at(buf, offset) };
+        disk.rw_irps.fetch_add(1, Ordering::Relaxed);
+        return match r {
+            Ok(()) => complete(irp, nt::STATUS_SUCCESS, length as usize),
+            Err(_) => complete(irp, nt::STATUS_IO_DEVICE_ERROR, 0),
+        };
+    }
     // SAFETY: `buf` maps at least `length` bytes (ByteCount checked); the
     // disk range was bounds-checked; the two never overlap (pool vs the
     // requester's buffer).
@@ -381,7 +466,10 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     match hold(device) {
         Some(disk) => {
             disk.flush_irps.fetch_add(1, Ordering::Relaxed);
-            complete(irp, nt::STATUS_SUCCESS, 0)
+            match disk.file.as_ref().map_or(Ok(()), |f| f.flush()) {
+                Ok(()) => complete(irp, nt::STATUS_SUCCESS, 0),
+                Err(_) => complete(irp, nt::STATUS_IO_DEVICE_ERROR, 0),
+            }
         }
         None => complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0),
     }

@@ -147,8 +147,9 @@ trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
 sc() { timeout 60 "$WINE" sc "$@" >>"$LOG" 2>&1; }
 sc stop lklfs || true
 sc delete lklfs || true
-if sc create lklfs type= kernel start= demand 'binPath=' 'C:\windows\system32\drivers\lklfs.sys'; then
-    ok "sc create lklfs (kernel service)"
+# A file-system driver's service: type 2 (SERVICE_FILE_SYSTEM_DRIVER).
+if sc create lklfs type= filesys start= demand 'binPath=' 'C:\windows\system32\drivers\lklfs.sys'; then
+    ok "sc create lklfs (file-system driver service)"
 else
     not_ok "sc create lklfs"
 fi
@@ -324,12 +325,65 @@ truncate -s 64M "$IMG_DIR/rd.img"
 cycle "fs-ramdisk C:\lklfs-test\rd.img" "ext4 on a RAM disk through the lower-device path"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
+# The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):
+# foreign volumes (seeded random bytes, zeros, an NTFS boot sector) are
+# refused without booting Linux; an ext4 with its group descriptors zeroed
+# fails with a status of its own; then lock, verify and a forced dismount on
+# a fresh ext4, which must stay clean and keep what was written before it.
+FSD_DIR="$IMG_DIR/fsd"
+rm -rf "$FSD_DIR" && mkdir -p "$FSD_DIR"
+python3 - "$FSD_DIR" <<'PY'
+import random, sys
+d = sys.argv[1]
+open(f"{d}/junk.img", "wb").write(random.Random(12).randbytes(4 << 20))
+open(f"{d}/zero.img", "wb").write(bytes(4 << 20))
+ntfs = bytearray(4 << 20)
+ntfs[0:11] = b"\xebR\x90NTFS    "
+ntfs[510:512] = b"\x55\xaa"
+open(f"{d}/ntfs.img", "wb").write(ntfs)
+PY
+for img in corrupt good; do
+    truncate -s 64M "$FSD_DIR/$img.img"
+    "$MKFS_FIXED" mkfs.ext4 -q -F "$FSD_DIR/$img.img"
+done
+# The group descriptors follow the superblock (block 1 or 2, whatever the
+# block size): zero 2-8 KiB.
+dd if=/dev/zero of="$FSD_DIR/corrupt.img" bs=1024 seek=2 count=6 conv=notrunc status=none
+# The service's Parameters key sizes the Linux that the first mount boots.
+PARAMS='HKLM\System\CurrentControlSet\Services\lklfs\Parameters'
+reg() { timeout 60 "$WINE" reg "$@" >>"$LOG" 2>&1; }
+reg add "$PARAMS" /v MemoryMiB /t REG_DWORD /d 96 /f
+reg add "$PARAMS" /v KernelCommandLine /t REG_SZ /d "lklfs.fsd_test=1" /f
+cycle "fsd C:\lklfs-test\fsd" "the file-system driver: mount decision, lock, verify, dismount"
+if grep -q 'Linux booted for the first mount (96 MiB)' "$LOG"; then
+    ok "the first mount booted Linux with the Parameters key's MemoryMiB (96)"
+else
+    not_ok "the first mount booted Linux with the Parameters key's MemoryMiB (96)"
+fi
+checker_clean "$FSD_DIR/good.img" e2fsck -fn
+if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
+    ok "Linux (debugfs) reads the file written before the forced dismount"
+else
+    not_ok "Linux (debugfs) reads the file written before the forced dismount"
+fi
 # 20 more service lifetimes, each booting, mounting, writing and unmounting
 # (cycle() checks every unload for zero outstanding allocations).
 truncate -s 64M "$IMG_DIR/cycles.img"
 "$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/cycles.img"
+# The first with bad Parameters values: each is reported and ignored.
+reg add "$PARAMS" /v MemoryMiB /t REG_DWORD /d 4096 /f
+reg add "$PARAMS" /v KernelCommandLine /t REG_DWORD /d 1 /f
 for n in $(seq 1 20); do
     cycle "cycle C:\lklfs-test\cycles.img $n" "start/stop cycle $n of 20"
+    if [ "$n" = 1 ]; then
+        if grep -q 'Parameters.MemoryMiB = 4096 is outside 16..=1024; using 128' "$LOG" \
+            && grep -q 'Parameters.KernelCommandLine is not a REG_SZ; ignored' "$LOG"; then
+            ok "bad Parameters values are reported at load and the defaults used"
+        else
+            not_ok "bad Parameters values are reported at load and the defaults used"
+        fi
+        reg delete "$PARAMS" /f
+    fi
 done
 # Each file system with its type named (vfat, btrfs and xfs too), made here
 # by its own mkfs: the information classes and a known tree (fstypes.rs).

@@ -1,6 +1,6 @@
 //! IRP_MJ_READ (non-cached: every read goes to Linux).
 
-use fs_glue::{NtStatus, Vfs};
+use fs_glue::{Handle, NtStatus, Vfs};
 
 use crate::Reply;
 use crate::vcb::{FileRef, Vcb};
@@ -32,20 +32,27 @@ impl Offset {
 }
 
 impl<V: Vfs> Vcb<V> {
+    /// The handle and starting offset of a read or write (`u64::MAX`, which
+    /// fs-glue reads as "append", for a write to the end of file).
+    pub(crate) fn start(&mut self, f: &FileRef<'_>, offset: Offset, write: bool) -> Result<(Handle, u64), NtStatus> {
+        // Direct access to the volume's sectors is not offered.
+        let h = self.synced(f, NtStatus::INVALID_DEVICE_REQUEST)?;
+        Ok(match offset {
+            Offset::At(o) => (h, o),
+            Offset::Current => (h, *f.position),
+            Offset::EndOfFile if write => (h, u64::MAX),
+            Offset::EndOfFile => return Err(NtStatus::INVALID_PARAMETER),
+        })
+    }
+
     /// IRP_MJ_READ into `buf` (the mapped MDL; empty for a zero-length
     /// read). A synchronous file object's position moves past what was read;
     /// a zero-length read succeeds anywhere and moves nothing (fastfat
     /// returns before it touches the offset).
     pub fn read(&mut self, f: FileRef<'_>, offset: Offset, buf: &mut [u8]) -> Reply {
-        // Direct access to the volume's sectors is not offered.
-        let h = match self.synced(&f, NtStatus::INVALID_DEVICE_REQUEST) {
-            Ok(h) => h,
+        let (h, at) = match self.start(&f, offset, false) {
+            Ok(x) => x,
             Err(s) => return Reply::err(s),
-        };
-        let at = match offset {
-            Offset::At(o) => o,
-            Offset::Current => *f.position,
-            Offset::EndOfFile => return Reply::err(NtStatus::INVALID_PARAMETER),
         };
         match self.volume.read(h, Some(at), buf) {
             Ok(n) => {

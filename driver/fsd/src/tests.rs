@@ -48,6 +48,20 @@ fn open_volume(vcb: &mut Vcb<HostVfs>) -> Ccb {
     c.ccb.unwrap()
 }
 
+/// The I/O manager's first step of a rename to a full path.
+fn open_target(vcb: &mut Vcb<HostVfs>, name: &[u16]) -> Created {
+    vcb.create(&Create {
+        name,
+        related: None,
+        access: 0x2,
+        attributes: 0,
+        share: 3,
+        disposition: FILE_OPEN,
+        options: 0,
+        open_target_directory: true,
+    })
+}
+
 fn done(vcb: &mut Vcb<HostVfs>, mut ccb: Ccb) -> bool {
     assert_eq!(vcb.cleanup(&mut ccb), Reply::ok(0));
     vcb.close(ccb)
@@ -238,18 +252,9 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
     });
     assert_eq!((c.status, c.information), (NtStatus::SUCCESS, FILE_OPENED));
     let mut file = c.ccb.unwrap();
-    // The I/O manager's first step of a rename to \e\new.
+    // A rename to \e\new.
     let target_name = w("\\e\\new");
-    let t = f.vcb.create(&Create {
-        name: &target_name,
-        related: None,
-        access: 0x2,
-        attributes: 0,
-        share: 3,
-        disposition: FILE_OPEN,
-        options: 0,
-        open_target_directory: true,
-    });
+    let t = open_target(&mut f.vcb, &target_name);
     assert_eq!((t.status, t.information, t.final_component), (NtStatus::SUCCESS, FILE_DOES_NOT_EXIST, Some(3)));
     let target = t.ccb.unwrap();
     let mut info = vec![0u8; 24];
@@ -265,16 +270,7 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
     assert_eq!(r, Reply::ok(0));
     assert!(f.dir.path().join("e/new").exists() && !f.dir.path().join("d/old").exists());
     // Now the target exists: the directory open says so.
-    let t2 = f.vcb.create(&Create {
-        name: &target_name,
-        related: None,
-        access: 0x2,
-        attributes: 0,
-        share: 3,
-        disposition: FILE_OPEN,
-        options: 0,
-        open_target_directory: true,
-    });
+    let t2 = open_target(&mut f.vcb, &target_name);
     assert_eq!(t2.information, FILE_EXISTS);
     for c in [file, target, dir, t2.ccb.unwrap()] {
         assert!(!done(&mut f.vcb, c));

@@ -1,6 +1,6 @@
 //! IRP_MJ_WRITE (non-cached: every write goes to Linux).
 
-use fs_glue::{NtStatus, Vfs};
+use fs_glue::Vfs;
 
 use crate::Reply;
 use crate::read::Offset;
@@ -12,14 +12,9 @@ impl<V: Vfs> Vcb<V> {
     /// object's position moves past what was written (for an append, past
     /// the new end); a zero-length write changes nothing.
     pub fn write(&mut self, f: FileRef<'_>, offset: Offset, data: &[u8]) -> Reply {
-        let h = match self.synced(&f, NtStatus::INVALID_DEVICE_REQUEST) {
-            Ok(h) => h,
+        let (h, at) = match self.start(&f, offset, true) {
+            Ok(x) => x,
             Err(s) => return Reply::err(s),
-        };
-        let at = match offset {
-            Offset::At(o) => o,
-            Offset::Current => *f.position,
-            Offset::EndOfFile => u64::MAX,
         };
         match self.volume.write(h, Some(at), data) {
             Ok(n) => {

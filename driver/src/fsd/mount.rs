@@ -46,12 +46,44 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     // SAFETY: the I/O manager keeps the target alive during the mount.
     let disk = match unsafe { LowerDisk::from_device(p.DeviceObject, false) } {
         Ok(d) => d,
-        Err(_) => return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0),
+        Err(s) => {
+            #[cfg(feature = "testing")]
+            {
+                let mut t = lkl_ntk_host::print::StackText::<96>::new();
+                let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: mount refused: disk: {s:#x}\n"));
+                lkl_ntk_host::print::print(t.as_bytes());
+            }
+            let _ = s;
+            return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
+        }
     };
     let len = fs_probe::HEAD_LEN.min(disk.size() as usize);
     let mut head = vec![0u8; len];
-    let recognised = disk.read_at(&mut head, 0).ok().and_then(|()| fs_probe::identify(&head));
-    let Some(vol) = recognised.filter(|v| v.kind.mounted_by_default()) else {
+    let read = disk.read_at(&mut head, 0);
+    let recognised = read.ok().and_then(|()| fs_probe::identify(&head));
+    // A type the user named for the disk (lklfs made the disk for an
+    // image given with its type) must be the one found; FAT is mounted only
+    // on such a disk given as vfat (Windows mounts FAT itself).
+    #[cfg(feature = "testing")]
+    let given = crate::ramdisk::given_type(p.DeviceObject);
+    #[cfg(not(feature = "testing"))]
+    let given: Option<&str> = None;
+    let acceptable = |v: &fs_probe::Volume| match given {
+        Some(t) => v.kind.linux_driver() == t,
+        None => v.kind.mounted_by_default(),
+    };
+    #[cfg(feature = "testing")]
+    let found = recognised.as_ref().map(|v| v.kind);
+    let Some(vol) = recognised.filter(acceptable) else {
+        #[cfg(feature = "testing")]
+        {
+            let mut t = lkl_ntk_host::print::StackText::<160>::new();
+            let _ = core::fmt::Write::write_fmt(
+                &mut t,
+                format_args!("lklfs: mount refused: {} bytes read, found {:?}, given {:?}\n", head.len(), found, given),
+            );
+            lkl_ntk_host::print::print(t.as_bytes());
+        }
         return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
     };
     irp.mark_pending();
@@ -63,8 +95,12 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     nt::STATUS_PENDING
 }
 
-/// The status a failed Linux mount is reported with.
-fn mount_status(e: lkl::Errno) -> NTSTATUS {
+/// The status a failed Linux mount is reported with, after a log line: a
+/// recognised volume that does not mount is worth one.
+fn mount_status(step: &str, e: lkl::Errno) -> NTSTATUS {
+    let mut t = lkl_ntk_host::print::StackText::<120>::new();
+    let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: mount failed: {step}: errno {}\n", e.0));
+    lkl_ntk_host::print::print(t.as_bytes());
     match e {
         // The kernel's "structure needs cleaning" (EFSCORRUPTED).
         lkl::Errno::EUCLEAN => nt::STATUS_DISK_CORRUPT_ERROR,
@@ -83,14 +119,14 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     let read_only = disk.read_only();
     let ldisk = match kernel.add_disk(Arc::new(disk)) {
         Ok(d) => d,
-        Err(e) => return mount_status(e),
+        Err(e) => return mount_status("add the disk", e),
     };
     let opts = lkl::MountOptions { fstype: Some(vol.kind.linux_driver().into()), read_only, ..Default::default() };
     let mounted = match kernel.mount_disk(&ldisk, &opts) {
         Ok(m) => m,
         Err(e) => {
             let _ = kernel.remove_disk(ldisk);
-            return mount_status(e.errno);
+            return mount_status("mount", e.errno);
         }
     };
     let vfs = match KernelVfs::new(kernel.clone(), &mounted.path) {
@@ -98,7 +134,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         Err(e) => {
             let _ = kernel.unmount(&mounted);
             let _ = kernel.remove_disk(ldisk);
-            return mount_status(e);
+            return mount_status("open the root", e);
         }
     };
     let uuid = match vol.id {
@@ -188,7 +224,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
 }
 
 /// IRP_MN_VERIFY_VOLUME: the volume is still the one mounted when its
-/// device is still ours and mounted (a removable disk changing under us is
+/// device is still ours, mounted and not dismounted (a removable disk changing under us is
 /// part 2's, with removal).
 pub(super) fn verify(irp: Irp) -> NTSTATUS {
     // SAFETY: VERIFY_VOLUME's stack location carries this arm.
@@ -199,6 +235,8 @@ pub(super) fn verify(irp: Irp) -> NTSTATUS {
     // SAFETY: the I/O manager's live VPB; its device is null or ours.
     let device = unsafe { (*p.Vpb).DeviceObject };
     // SAFETY: as above.
-    let ours = !device.is_null() && unsafe { volume::volume_of(device) }.is_some_and(|v| v.mount.lock().is_some());
+    let ours = !device.is_null()
+        && unsafe { volume::volume_of(device) }
+            .is_some_and(|v| v.mount.lock().as_ref().is_some_and(|m| !m.vcb.is_dismounted()));
     irp.complete(if ours { nt::STATUS_SUCCESS } else { nt::STATUS_WRONG_VOLUME }, 0)
 }

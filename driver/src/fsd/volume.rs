@@ -66,8 +66,14 @@ static VOLUMES: Mutex<Devices> = Mutex::new(Devices(Vec::new()));
 /// # Safety
 /// `device` is a live device object of this driver.
 pub(crate) unsafe fn volume_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a VolumeExt> {
-    // SAFETY: our devices: the volume devices' extension is a VolumeExt
-    // (node type first); every other device of ours has none.
+    // Only a registered volume device: a device made later at the address
+    // of a deleted one may see its old extension's bytes (Wine hands out an
+    // extension pointer even for a size of 0, and reuses freed memory).
+    if !VOLUMES.lock().0.contains(&(device as usize)) {
+        return None;
+    }
+    // SAFETY: a registered volume device, whose extension is a VolumeExt
+    // (node type first) until `delete`.
     unsafe {
         let ext = (*device).DeviceExtension.cast::<VolumeExt>();
         if ext.is_null() || (*ext).node_type != NODE_VCB { None } else { Some(&*ext) }
@@ -120,6 +126,7 @@ pub(crate) unsafe fn delete(device: *mut DEVICE_OBJECT) {
             (*vpb).DeviceObject = ptr::null_mut();
         }
         ptr::drop_in_place(ext);
+        (*ext).node_type = 0;
         nt::IoDeleteDevice(device);
     }
 }
@@ -128,7 +135,8 @@ pub(crate) unsafe fn delete(device: *mut DEVICE_OBJECT) {
 /// volume still mounted is dismounted and unmounted from Linux on a worker,
 /// and its device deleted.
 pub(crate) fn unmount_all() {
-    let devices = core::mem::take(&mut VOLUMES.lock().0);
+    // Each `delete` takes its device off the list.
+    let devices = VOLUMES.lock().0.clone();
     for d in devices {
         let device = d as *mut DEVICE_OBJECT;
         // SAFETY: registered volume devices live until `delete`.
@@ -146,6 +154,8 @@ pub(crate) fn unmount_all() {
         // SAFETY: unmounted, and unload means no IRP can come.
         unsafe { delete(device) };
     }
+    // Empty now; its buffer is heap that unload counts.
+    *VOLUMES.lock() = Devices(Vec::new());
 }
 
 /// What a common routine returns.

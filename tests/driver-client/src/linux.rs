@@ -13,6 +13,8 @@
 //! - `fs-ramdisk FILE`: boot, a RAM disk made from FILE mounted through the
 //!   lower-device path, the same file operations, FILE rewritten from the
 //!   disk (`ramdiskclient.rs`), halt;
+//! - `fsd DIR`: the file-system driver's mount decision and volume FSCTLs
+//!   (`fsdclient.rs`), then halt;
 //! - `product`: against the product lklfs.sys: the self-test, the forced
 //!   panic and the RAM-disk requests are refused as unknown requests, and
 //!   Linux still boots, answers and halts.
@@ -360,6 +362,16 @@ pub(crate) fn run(mode: &str) -> i32 {
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
         "fs-ramdisk" => {
             booted(dev, &mut r, "the RAM-disk file operations", |r| crate::ramdiskclient::run(dev, r, &arg(2)))
+        }
+        // No boot first: the scenario proves foreign volumes never boot
+        // Linux and that a mount does.
+        "fsd" => {
+            crate::fsdclient::run(dev, &mut r, &arg(2));
+            let res = match halt(dev) {
+                Ok(h) if h.errno == 0 && h.host_outstanding == 0 => Ok(()),
+                other => Err(format!("{other:?}")),
+            };
+            r.check("halt after the file-system driver checks: 0 host allocations outstanding", res);
         }
         "fs-leave" => {
             if boot(dev, &mut r) {

@@ -7,7 +7,7 @@
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
 //! With an argument it runs one Linux scenario instead (`boot-halt`,
-//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`; see
+//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`; see
 //! `linux.rs`).
 //!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
@@ -17,6 +17,8 @@
 mod cyclebench;
 #[cfg(windows)]
 mod fsclient;
+#[cfg(windows)]
+mod fsdclient;
 #[cfg(windows)]
 mod fstypes;
 #[cfg(windows)]

@@ -88,7 +88,16 @@ pub enum Op {
     /// NtQueryVolumeInformationFile: arg0 = FS_INFORMATION_CLASS, out_len
     /// = buffer size. Information = bytes written.
     QueryVolumeInformation = 15,
+    /// A file-system control request on a handle, or on the harness's own
+    /// open of the volume when the handle is [`VOLUME_HANDLE`]: arg0 = the
+    /// FSCTL code (no buffers).
+    Fsctl = 16,
+    /// IRP_MN_VERIFY_VOLUME for the mounted volume.
+    Verify = 17,
 }
+
+/// The handle of [`Op::Fsctl`] that means the open of the volume itself.
+pub const VOLUME_HANDLE: u32 = u32::MAX;
 
 /// Mount arg0 bit 0: read-only.
 pub const MOUNT_READ_ONLY: u32 = 1;
@@ -164,6 +173,8 @@ impl Op {
             13 => Op::QueryInformation,
             14 => Op::SetInformation,
             15 => Op::QueryVolumeInformation,
+            16 => Op::Fsctl,
+            17 => Op::Verify,
             _ => return None,
         })
     }
@@ -268,7 +279,9 @@ impl<'a> FsRequest<'a> {
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, want_out > 0),
             Op::SetInformation => (name_len == 0, data_len > 0, want_out == 0),
-            Op::Unmount | Op::Close | Op::Delete => (name_len == 0, data_len == 0, want_out == 0),
+            Op::Unmount | Op::Close | Op::Delete | Op::Fsctl | Op::Verify => {
+                (name_len == 0, data_len == 0, want_out == 0)
+            }
             Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5),
             Op::Read => (name_len == 0, data_len == 0, want_out > 0),
             Op::Write => (name_len == 0, data_len > 0, want_out == 0),

@@ -1,0 +1,142 @@
+//! The service's `Parameters` key: how the Linux a mount boots is sized.
+//! Read once, in DriverEntry (PASSIVE_LEVEL); a missing key or value gives
+//! the default, a bad value gives the default and a log line that says why.
+//!
+//! - `MemoryMiB` (REG_DWORD): the kernel's memory, 16..=1024, default 128.
+//! - `KernelCommandLine` (REG_SZ): extra kernel parameters, printable
+//!   ASCII, at most 255 characters, default none.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Write;
+use core::ptr;
+
+use driver_ioctl::linux::{CMDLINE_MAX, MEM_MAX, MEM_MIN};
+use lkl::BootConfig;
+use lkl_ntk_host::print::{StackText, print};
+use lkl_ntk_host::sync::Mutex;
+use nt::{HANDLE, OBJECT_ATTRIBUTES, UNICODE_STRING};
+use widestring::{U16Str, u16str};
+
+const DEFAULT_MIB: u64 = 128;
+const SUBKEY: &U16Str = u16str!(r"\Parameters");
+const MEMORY: &U16Str = u16str!("MemoryMiB");
+const CMDLINE: &U16Str = u16str!("KernelCommandLine");
+
+/// The configuration read at load.
+static CONFIG: Mutex<Option<BootConfig>> = Mutex::new(None);
+
+fn defaults() -> BootConfig {
+    BootConfig { mem_size: DEFAULT_MIB << 20, cmdline: String::new() }
+}
+
+/// The boot configuration for a mount's boot.
+pub fn boot_config() -> BootConfig {
+    CONFIG.lock().clone().unwrap_or_else(defaults)
+}
+
+/// From DriverUnload: frees what `load` kept (the heap must be back to
+/// zero when the image goes).
+pub fn forget() {
+    *CONFIG.lock() = None;
+}
+
+fn say(args: core::fmt::Arguments<'_>) {
+    let mut t = StackText::<200>::new();
+    let _ = t.write_fmt(args);
+    print(t.as_bytes());
+}
+
+/// A value of the open key: (type, data), or None when it is absent.
+fn value(key: HANDLE, name: &'static U16Str) -> Option<(u32, Vec<u8>)> {
+    let mut uname = UNICODE_STRING::from_static(name);
+    // The header (12 bytes) and the longest value we accept, with room.
+    let mut buf = vec![0u8; 16 + 2 * (CMDLINE_MAX + 2)];
+    let mut got = 0u32;
+    // SAFETY: our open key handle; the name and buffer outlive the call;
+    // PASSIVE_LEVEL (DriverEntry).
+    let status = unsafe {
+        nt::ZwQueryValueKey(
+            key,
+            &mut uname,
+            nt::KeyValuePartialInformation,
+            buf.as_mut_ptr().cast(),
+            buf.len() as u32,
+            &mut got,
+        )
+    };
+    if status == nt::STATUS_OBJECT_NAME_NOT_FOUND {
+        return None;
+    }
+    if !nt::nt_success(status) {
+        // Too long, or unreadable: reported as a bad value.
+        return Some((u32::MAX, Vec::new()));
+    }
+    let word = |at: usize| buf.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
+    let (ty, len) = (word(4), word(8) as usize);
+    Some((ty, buf.get(12..12 + len).map(<[u8]>::to_vec).unwrap_or_default()))
+}
+
+/// Reads `registry_path\Parameters`. PASSIVE_LEVEL (DriverEntry).
+///
+/// # Safety
+/// `registry_path` is null or the service key's name DriverEntry received.
+pub unsafe fn load(registry_path: *const UNICODE_STRING) {
+    let mut config = defaults();
+    // SAFETY: the caller's contract.
+    let base: &[u16] = match unsafe { registry_path.as_ref() } {
+        Some(p) if !p.Buffer.is_null() => {
+            // SAFETY: a counted string of `Length` bytes.
+            unsafe { core::slice::from_raw_parts(p.Buffer, usize::from(p.Length / 2)) }
+        }
+        _ => &[],
+    };
+    let mut path: Vec<u16> = base.to_vec();
+    path.extend_from_slice(SUBKEY.as_slice());
+    let bytes = (path.len() * 2) as u16;
+    let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: path.as_mut_ptr() };
+    let mut attrs =
+        OBJECT_ATTRIBUTES::new(&mut name, nt::OBJ_KERNEL_HANDLE | nt::OBJ_CASE_INSENSITIVE, ptr::null_mut());
+    let mut key: HANDLE = ptr::null_mut();
+    // SAFETY: live locals; PASSIVE_LEVEL.
+    let opened = !base.is_empty() && nt::nt_success(unsafe { nt::ZwOpenKey(&mut key, nt::KEY_READ, &mut attrs) });
+    if opened {
+        match value(key, MEMORY) {
+            None => {}
+            Some((nt::REG_DWORD, d)) if d.len() == 4 => {
+                let mib = u64::from(d.as_slice().try_into().map_or(0, u32::from_le_bytes));
+                if (MEM_MIN >> 20..=MEM_MAX >> 20).contains(&mib) {
+                    config.mem_size = mib << 20;
+                } else {
+                    say(format_args!(
+                        "lklfs: Parameters\\MemoryMiB = {mib} is outside {}..={}; using {DEFAULT_MIB}\n",
+                        MEM_MIN >> 20,
+                        MEM_MAX >> 20
+                    ));
+                }
+            }
+            Some(_) => say(format_args!("lklfs: Parameters\\MemoryMiB is not a REG_DWORD; using {DEFAULT_MIB}\n")),
+        }
+        match value(key, CMDLINE) {
+            None => {}
+            Some((nt::REG_SZ, d)) => {
+                let units: Vec<u16> =
+                    d.chunks_exact(2).filter_map(|c| c.try_into().ok()).map(u16::from_le_bytes).collect();
+                let text: Vec<u16> = units.into_iter().take_while(|&u| u != 0).collect();
+                let ok = text.len() <= CMDLINE_MAX && text.iter().all(|&u| (0x20..0x7f).contains(&u));
+                if ok {
+                    config.cmdline = text.iter().map(|&u| char::from(u as u8)).collect();
+                } else {
+                    say(format_args!(
+                        "lklfs: Parameters\\KernelCommandLine must be printable ASCII of at most {CMDLINE_MAX} characters; ignored\n"
+                    ));
+                }
+            }
+            Some(_) => say(format_args!("lklfs: Parameters\\KernelCommandLine is not a REG_SZ; ignored\n")),
+        }
+        // SAFETY: our key handle, closed once.
+        unsafe { nt::ZwClose(key) };
+    }
+    *CONFIG.lock() = Some(config);
+}
