@@ -207,6 +207,16 @@ impl<V: Vfs> Volume<V> {
         Ok(Self::windows_path(&self.open(h)?.path))
     }
 
+    /// The file `h` is open on (its inode number): hard links share it.
+    pub fn file_id(&self, h: Handle) -> Result<u64, NtStatus> {
+        Ok(self.open(h)?.ino)
+    }
+
+    /// The access `h` was granted (generic and maximum rights resolved).
+    pub fn granted_access(&self, h: Handle) -> Result<u32, NtStatus> {
+        Ok(self.open(h)?.granted.bits())
+    }
+
     /// Whether `h` is open on a directory.
     pub fn is_directory(&self, h: Handle) -> Result<bool, NtStatus> {
         Ok(self.open(h)?.kind == Kind::Dir)

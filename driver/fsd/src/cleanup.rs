@@ -3,13 +3,15 @@
 use fs_glue::{NtStatus, Vfs};
 
 use crate::Reply;
+use crate::services::Services;
 use crate::vcb::{Ccb, Open, Vcb};
 
 impl<V: Vfs> Vcb<V> {
     /// IRP_MJ_CLEANUP: closes the fs-glue handle, so a delete disposition
     /// takes effect when the file's last handle goes; the cleanup of the
     /// volume open that holds the lock unlocks the volume.
-    pub fn cleanup(&mut self, ccb: &mut Ccb) -> Reply {
+    /// `svc` takes the open off the file's Windows share-access record.
+    pub fn cleanup(&mut self, ccb: &mut Ccb, svc: &mut dyn Services) -> Reply {
         if ccb.cleaned_up {
             return Reply::err(NtStatus::FILE_CLOSED);
         }
@@ -21,12 +23,14 @@ impl<V: Vfs> Vcb<V> {
                     self.locked_by = None;
                 }
             }
-            // A dismount closed every handle already.
-            Open::File(_) if self.dismounted => {}
-            Open::File(h) => {
-                // Fails only for an unknown handle, which a live CCB never
+            Open::File(h, id) => {
+                // A dismount closed every handle already. Otherwise this
+                // fails only for an unknown handle, which a live CCB never
                 // holds; cleanup itself cannot fail on Windows.
-                let _ = self.volume.close(h);
+                if !self.dismounted {
+                    let _ = self.volume.close(h);
+                }
+                svc.share_close(id);
             }
         }
         Reply::ok(0)

@@ -2,6 +2,7 @@
 
 use fs_glue::Vfs;
 
+use crate::services::Services;
 use crate::vcb::{Ccb, Vcb};
 
 impl<V: Vfs> Vcb<V> {
@@ -9,9 +10,9 @@ impl<V: Vfs> Vcb<V> {
     /// came, which a file object that never had a handle allows). Returns
     /// whether this was the last file object of a dismounted volume, which
     /// may then be torn down.
-    pub fn close(&mut self, mut ccb: Ccb) -> bool {
+    pub fn close(&mut self, mut ccb: Ccb, svc: &mut dyn Services) -> bool {
         if !ccb.cleaned_up {
-            let _ = self.cleanup(&mut ccb);
+            let _ = self.cleanup(&mut ccb, svc);
         }
         self.ccbs = self.ccbs.saturating_sub(1);
         self.dismounted && self.ccbs == 0

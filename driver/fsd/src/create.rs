@@ -4,6 +4,7 @@
 use fs_glue::nt::{FILE_DIRECTORY_FILE, FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED};
 use fs_glue::{CreateParams, Handle, NtStatus, Vfs};
 
+use crate::services::Services;
 use crate::vcb::{Ccb, Open, Vcb};
 
 /// `FILE_OPEN_REPARSE_POINT`: the existence probe of an open of the target
@@ -59,8 +60,9 @@ impl Created {
 const BACKSLASH: u16 = b'\\' as u16;
 
 impl<V: Vfs> Vcb<V> {
-    /// IRP_MJ_CREATE.
-    pub fn create(&mut self, c: &Create<'_>) -> Created {
+    /// IRP_MJ_CREATE. `svc` joins a new file open to the file's Windows
+    /// share-access record.
+    pub fn create(&mut self, svc: &mut dyn Services, c: &Create<'_>) -> Created {
         if self.dismounted {
             return Created::failed(NtStatus::VOLUME_DISMOUNTED);
         }
@@ -82,24 +84,43 @@ impl<V: Vfs> Vcb<V> {
             return Created::failed(NtStatus::ACCESS_DENIED);
         }
         if c.open_target_directory {
-            return self.open_target_directory(c, related);
+            return self.open_target_directory(c, related, svc);
         }
         let r = self.volume.create(&params(c, related, c.name));
-        self.admit(r.status, r.information, r.handle, None)
+        self.admit(r.status, r.information, r.handle, None, c.share, svc)
     }
 
-    fn admit(&mut self, status: NtStatus, information: u64, h: Option<Handle>, last: Option<usize>) -> Created {
-        match h {
-            Some(h) if status.is_success() => {
+    fn admit(
+        &mut self,
+        status: NtStatus,
+        information: u64,
+        h: Option<Handle>,
+        last: Option<usize>,
+        share: u32,
+        svc: &mut dyn Services,
+    ) -> Created {
+        let Some(h) = h.filter(|_| status.is_success()) else {
+            return Created { status, information, ccb: None, final_component: None };
+        };
+        let joined = self
+            .volume
+            .file_id(h)
+            .and_then(|id| Ok((id, self.volume.granted_access(h)?)))
+            .and_then(|(id, access)| svc.share_open(id, access, share).map(|()| id));
+        match joined {
+            Ok(id) => {
                 self.ccbs += 1;
                 Created {
                     status,
                     information,
-                    ccb: Some(Ccb { open: Open::File(h), cleaned_up: false }),
+                    ccb: Some(Ccb { open: Open::File(h, id), cleaned_up: false }),
                     final_component: last,
                 }
             }
-            _ => Created { status, information, ccb: None, final_component: None },
+            Err(s) => {
+                let _ = self.volume.close(h);
+                Created::failed(s)
+            }
         }
     }
 
@@ -133,7 +154,7 @@ impl<V: Vfs> Vcb<V> {
     /// SL_OPEN_TARGET_DIRECTORY: opens the parent of `name` as a directory
     /// with the caller's access, and says in Information whether the final
     /// component exists (FILE_EXISTS) or not (FILE_DOES_NOT_EXIST).
-    fn open_target_directory(&mut self, c: &Create<'_>, related: Option<Handle>) -> Created {
+    fn open_target_directory(&mut self, c: &Create<'_>, related: Option<Handle>, svc: &mut dyn Services) -> Created {
         let name = trim_trailing(c.name);
         let cut = name.iter().rposition(|&u| u == BACKSLASH);
         let (parent, last) = match cut {
@@ -171,7 +192,7 @@ impl<V: Vfs> Vcb<V> {
         p.options = (c.options | FILE_DIRECTORY_FILE) & !DELETE_ON_CLOSE;
         let r = self.volume.create(&p);
         let information = if exists { FILE_EXISTS } else { FILE_DOES_NOT_EXIST };
-        self.admit(r.status, information, r.handle, Some(last.len()))
+        self.admit(r.status, information, r.handle, Some(last.len()), c.share, svc)
     }
 }
 

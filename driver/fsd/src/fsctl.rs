@@ -45,7 +45,7 @@ impl<V: Vfs> Vcb<V> {
                 let id = match (self.handle(ccb), ccb.open) {
                     (Err(s), _) => return done(s),
                     (Ok(_), Open::Volume(id)) => id,
-                    (Ok(_), Open::File(_)) => return done(NtStatus::INVALID_PARAMETER),
+                    (Ok(_), Open::File(..)) => return done(NtStatus::INVALID_PARAMETER),
                 };
                 match code {
                     LOCK_VOLUME => done(self.lock(id)),

@@ -29,6 +29,7 @@ mod fileinfo;
 mod flush;
 pub mod fsctl;
 mod read;
+pub mod services;
 mod vcb;
 mod volinfo;
 mod write;
@@ -38,6 +39,7 @@ pub use dirctl::QueryDirectory;
 pub use fileinfo::RenameTarget;
 pub use fs_glue::{Handle, NtStatus};
 pub use read::Offset;
+pub use services::{OwnServices, Services};
 pub use vcb::{Ccb, FileRef, Vcb};
 
 /// What completes an IRP: `IoStatus.Status` and `IoStatus.Information`.

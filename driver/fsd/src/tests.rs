@@ -30,16 +30,19 @@ fn mount() -> Fixture {
 
 fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, disposition: u32, options: u32) -> Created {
     let name = w(name);
-    vcb.create(&Create {
-        name: &name,
-        related: None,
-        access,
-        attributes: 0x80,
-        share: 7,
-        disposition,
-        options,
-        open_target_directory: false,
-    })
+    vcb.create(
+        &mut OwnServices,
+        &Create {
+            name: &name,
+            related: None,
+            access,
+            attributes: 0x80,
+            share: 7,
+            disposition,
+            options,
+            open_target_directory: false,
+        },
+    )
 }
 
 fn open_volume(vcb: &mut Vcb<HostVfs>) -> Ccb {
@@ -50,21 +53,24 @@ fn open_volume(vcb: &mut Vcb<HostVfs>) -> Ccb {
 
 /// The I/O manager's first step of a rename to a full path.
 fn open_target(vcb: &mut Vcb<HostVfs>, name: &[u16]) -> Created {
-    vcb.create(&Create {
-        name,
-        related: None,
-        access: 0x2,
-        attributes: 0,
-        share: 3,
-        disposition: FILE_OPEN,
-        options: 0,
-        open_target_directory: true,
-    })
+    vcb.create(
+        &mut OwnServices,
+        &Create {
+            name,
+            related: None,
+            access: 0x2,
+            attributes: 0,
+            share: 3,
+            disposition: FILE_OPEN,
+            options: 0,
+            open_target_directory: true,
+        },
+    )
 }
 
 fn done(vcb: &mut Vcb<HostVfs>, mut ccb: Ccb) -> bool {
-    assert_eq!(vcb.cleanup(&mut ccb), Reply::ok(0));
-    vcb.close(ccb)
+    assert_eq!(vcb.cleanup(&mut ccb, &mut OwnServices), Reply::ok(0));
+    vcb.close(ccb, &mut OwnServices)
 }
 
 #[test]
@@ -127,14 +133,14 @@ fn offsets_decode_as_the_io_manager_sends_them() {
 fn requests_after_cleanup_fail_and_handles_are_not_confused() {
     let mut f = mount();
     let mut a = create(&mut f.vcb, "\\a", GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
-    assert_eq!(f.vcb.cleanup(&mut a), Reply::ok(0));
+    assert_eq!(f.vcb.cleanup(&mut a, &mut OwnServices), Reply::ok(0));
     // The fs-glue handle number is free again and goes to the next open.
     let b = create(&mut f.vcb, "\\b", GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
     let mut pos = 0;
     let r = f.vcb.write(FileRef { ccb: &mut a, position: &mut pos, synchronous: false }, Offset::At(0), b"x");
     assert_eq!(r, Reply::err(NtStatus::FILE_CLOSED));
-    assert_eq!(f.vcb.cleanup(&mut a), Reply::err(NtStatus::FILE_CLOSED));
-    assert!(!f.vcb.close(a));
+    assert_eq!(f.vcb.cleanup(&mut a, &mut OwnServices), Reply::err(NtStatus::FILE_CLOSED));
+    assert!(!f.vcb.close(a, &mut OwnServices));
     assert!(!done(&mut f.vcb, b));
     assert_eq!(std::fs::metadata(f.dir.path().join("b")).unwrap().len(), 0);
 }
@@ -218,16 +224,19 @@ fn volume_open_rules() {
     assert_eq!(f.vcb.flush(&vol), Reply::ok(0));
     // A relative open against the volume is invalid.
     let name = w("x");
-    let c = f.vcb.create(&Create {
-        name: &name,
-        related: Some(&vol),
-        access: GENERIC_READ,
-        attributes: 0,
-        share: 7,
-        disposition: FILE_OPEN_IF,
-        options: 0,
-        open_target_directory: false,
-    });
+    let c = f.vcb.create(
+        &mut OwnServices,
+        &Create {
+            name: &name,
+            related: Some(&vol),
+            access: GENERIC_READ,
+            attributes: 0,
+            share: 7,
+            disposition: FILE_OPEN_IF,
+            options: 0,
+            open_target_directory: false,
+        },
+    );
     assert_eq!(c.status, NtStatus::INVALID_PARAMETER);
     assert!(!done(&mut f.vcb, vol));
 }
@@ -240,16 +249,19 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
     std::fs::write(f.dir.path().join("d/old"), b"x").unwrap();
     let dir = create(&mut f.vcb, "\\d", GENERIC_READ, FILE_OPEN, FILE_DIRECTORY_FILE).ccb.unwrap();
     let name = w("old");
-    let c = f.vcb.create(&Create {
-        name: &name,
-        related: Some(&dir),
-        access: DELETE | GENERIC_READ,
-        attributes: 0,
-        share: 7,
-        disposition: FILE_OPEN,
-        options: 0,
-        open_target_directory: false,
-    });
+    let c = f.vcb.create(
+        &mut OwnServices,
+        &Create {
+            name: &name,
+            related: Some(&dir),
+            access: DELETE | GENERIC_READ,
+            attributes: 0,
+            share: 7,
+            disposition: FILE_OPEN,
+            options: 0,
+            open_target_directory: false,
+        },
+    );
     assert_eq!((c.status, c.information), (NtStatus::SUCCESS, FILE_OPENED));
     let mut file = c.ccb.unwrap();
     // A rename to \e\new.
@@ -304,4 +316,66 @@ fn directory_query_through_the_common_routine() {
     names.sort();
     assert_eq!(names, ["a.txt", "b.txt"]);
     assert!(!done(&mut f.vcb, dir));
+}
+
+/// Fake Windows services: records the share-access calls and refuses the
+/// opens the test says to, as IoCheckShareAccess would.
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<String>,
+    refuse: bool,
+}
+
+impl Services for Recorder {
+    fn share_open(&mut self, file: u64, access: u32, share: u32) -> Result<(), NtStatus> {
+        self.calls.push(format!("open {file} {access:#x} {share}"));
+        if self.refuse { Err(NtStatus::SHARING_VIOLATION) } else { Ok(()) }
+    }
+
+    fn share_close(&mut self, file: u64) {
+        self.calls.push(format!("close {file}"));
+    }
+}
+
+#[test]
+fn the_windows_share_record_follows_every_open_and_can_refuse_one() {
+    let mut f = mount();
+    let mut svc = Recorder::default();
+    let name = w("\\s");
+    let mk = |access| Create {
+        name: &name,
+        related: None,
+        access,
+        attributes: 0x80,
+        share: 1,
+        disposition: FILE_OPEN_IF,
+        options: 0,
+        open_target_directory: false,
+    };
+    let a = f.vcb.create(&mut svc, &mk(GENERIC_READ | GENERIC_WRITE));
+    assert_eq!(a.status, NtStatus::SUCCESS);
+    let mut a = a.ccb.unwrap();
+    let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(f.dir.path().join("s")).unwrap());
+    // Generic rights arrive mapped, as fs-glue granted them.
+    assert_eq!(svc.calls, [format!("open {ino} {:#x} 1", f.vcb.volume().granted_access(Handle(0)).unwrap())]);
+    // A refusal undoes the create: no CCB, and fs-glue's handle is closed.
+    svc.refuse = true;
+    let b = f.vcb.create(&mut svc, &mk(GENERIC_READ));
+    assert_eq!((b.status, b.ccb.is_none()), (NtStatus::SHARING_VIOLATION, true));
+    assert_eq!(f.vcb.open_handles(), 1);
+    svc.refuse = false;
+    // An attributes-only open is recorded too (IoCheckShareAccess itself
+    // leaves it out of the counts); the volume's own opens take no part.
+    let attrs = f.vcb.create(&mut svc, &mk(0x80));
+    let attrs = attrs.ccb.unwrap();
+    let v = open_volume(&mut f.vcb);
+    svc.calls.clear();
+    // A forced dismount closes the handles, but each CLEANUP still takes
+    // its open off the record.
+    assert!(f.vcb.fsctl(&v, fsctl::DISMOUNT_VOLUME).dismounted);
+    assert_eq!(f.vcb.cleanup(&mut a, &mut svc), Reply::ok(0));
+    assert!(!f.vcb.close(a, &mut svc));
+    assert!(!f.vcb.close(attrs, &mut svc));
+    assert!(f.vcb.close(v, &mut svc));
+    assert_eq!(svc.calls, [format!("close {ino}"), format!("close {ino}")]);
 }

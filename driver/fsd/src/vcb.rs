@@ -8,8 +8,9 @@ use fs_glue::{Handle, NtStatus, Vfs, Volume};
 pub(crate) enum Open {
     /// An open of the volume, numbered so the lock knows its holder.
     Volume(u32),
-    /// A file or directory: the fs-glue handle.
-    File(Handle),
+    /// A file or directory: the fs-glue handle and the file's id (for
+    /// its share-access record, also after a dismount closed the handle).
+    File(Handle, u64),
 }
 
 /// The context block of one file object (`FsContext2`): what it is open on
@@ -111,7 +112,7 @@ impl<V: Vfs> Vcb<V> {
         }
         Ok(match ccb.open {
             Open::Volume(_) => None,
-            Open::File(h) => Some(h),
+            Open::File(h, _) => Some(h),
         })
     }
 

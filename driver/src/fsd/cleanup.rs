@@ -7,7 +7,8 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     let fo = irp.file_object();
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_SUCCESS, 0) };
-    let r = m.vcb.cleanup(&mut c.ccb);
+    let mut svc = super::services::of(fo, &mut m.shares);
+    let r = m.vcb.cleanup(&mut c.ccb, &mut svc);
     // SAFETY: as above.
     unsafe { (*fo).Flags |= nt::FO_CLEANUP_COMPLETE };
     reply(r)

@@ -18,7 +18,8 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         (*fo).FsContext = ptr::null_mut();
         Box::from_raw(c as *mut CcbBox)
     };
-    if m.vcb.close(c.ccb) {
+    let mut svc = super::services::of(fo, &mut m.shares);
+    if m.vcb.close(c.ccb, &mut svc) {
         ext.teardown.store(true, Ordering::SeqCst);
     }
     (nt::STATUS_SUCCESS, 0)

@@ -54,7 +54,8 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         options: p.Options & 0x00FF_FFFF,
         open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
     };
-    let created = m.vcb.create(&c);
+    let mut svc = super::services::of(fo, &mut m.shares);
+    let created = m.vcb.create(&mut svc, &c);
     let information = created.information as usize;
     if let Some(ccb) = created.ccb {
         let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));

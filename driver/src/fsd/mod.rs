@@ -14,6 +14,7 @@ mod fsctl;
 pub(crate) mod irp;
 mod mount;
 mod read;
+mod services;
 mod volinfo;
 pub(crate) mod volume;
 mod write;

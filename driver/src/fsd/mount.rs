@@ -152,7 +152,8 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         uuid,
         ..Default::default()
     };
-    let m = Mount { vcb: fsd::Vcb::new(Volume::new(vfs, gopts)), mounted, disk: ldisk, kernel };
+    let m =
+        Mount { vcb: fsd::Vcb::new(Volume::new(vfs, gopts)), mounted, disk: ldisk, kernel, shares: Default::default() };
     // SAFETY: the request's live driver, VPB and target device.
     match unsafe { create_volume_device(t, m, vol) } {
         Ok(()) => nt::STATUS_SUCCESS,

@@ -29,6 +29,8 @@ pub(crate) struct Mount {
     pub mounted: Mounted,
     pub disk: Disk,
     pub kernel: Arc<Kernel>,
+    /// The Windows share-access records of its files (product build).
+    pub shares: super::services::Shares,
 }
 
 /// The volume device's extension.
@@ -93,7 +95,7 @@ pub(crate) fn count() -> usize {
 /// Unmounts `m` from Linux (on a worker thread): the volume's handles
 /// close, umount2 writes back every dirty block, the disk goes.
 pub(crate) fn unmount(m: Mount) -> NTSTATUS {
-    let Mount { vcb, mounted, disk, kernel } = m;
+    let Mount { vcb, mounted, disk, kernel, shares: _ } = m;
     drop(vcb.into_volume());
     match kernel.unmount(&mounted) {
         Ok(()) => match kernel.remove_disk(disk) {

@@ -256,6 +256,18 @@ crate::nt_structs! {
         pub Reserved: *mut c_void,
     }
 
+    /// `SHARE_ACCESS`: the share-access counts of one file (its FCB's),
+    /// kept by `IoCheckShareAccess` and `IoRemoveShareAccess`.
+    pub struct SHARE_ACCESS {
+        pub OpenCount: u32,
+        pub Readers: u32,
+        pub Writers: u32,
+        pub Deleters: u32,
+        pub SharedRead: u32,
+        pub SharedWrite: u32,
+        pub SharedDelete: u32,
+    }
+
     /// `MDL`: the pages behind a direct-I/O buffer.
     pub struct MDL {
         pub Next: *mut MDL,
@@ -566,6 +578,22 @@ unsafe extern "system" {
         BugCheckOnFailure: u32,
         Priority: u32,
     ) -> *mut c_void;
+    /// `IoCheckShareAccess`: whether an open with `DesiredAccess` and
+    /// `DesiredShareAccess` may join the file's opens; with `Update` it also
+    /// records it (and sets the file object's access flags). Any IRQL up to
+    /// APC_LEVEL; the caller serialises the record. A Wine stub that kills
+    /// the process: the product build only.
+    pub fn IoCheckShareAccess(
+        DesiredAccess: u32,
+        DesiredShareAccess: u32,
+        FileObject: *mut FILE_OBJECT,
+        ShareAccess: *mut SHARE_ACCESS,
+        Update: u8,
+    ) -> NTSTATUS;
+    /// `IoRemoveShareAccess`: the file object's open leaves the record
+    /// (at cleanup). A Wine stub that kills the process: the product build
+    /// only.
+    pub fn IoRemoveShareAccess(FileObject: *mut FILE_OBJECT, ShareAccess: *mut SHARE_ACCESS);
     /// `IoGetStackLimits`.
     pub fn IoGetStackLimits(LowLimit: *mut usize, HighLimit: *mut usize);
     /// `IoRegisterFileSystem`: adds a file system's control device to the

@@ -1,0 +1,97 @@
+//! The Windows services behind `fsd::Services`, one implementation per
+//! build. The product's calls the NT kernel: each file's share-access
+//! record (the FCB's SHARE_ACCESS) is kept with IoCheckShareAccess and
+//! IoRemoveShareAccess, which also set the file object's access flags that
+//! other kernel components read. Under Wine 8 both are stubs that kill
+//! winedevice, so the test build uses the project's own rules (fs-glue's,
+//! which every open already passes) and must import neither: suite 20's
+//! import report checks that the test build imports no Wine stub at all.
+
+#[cfg(not(feature = "testing"))]
+use alloc::boxed::Box;
+#[cfg(not(feature = "testing"))]
+use alloc::collections::BTreeMap;
+
+#[cfg(not(feature = "testing"))]
+use fs_glue::NtStatus;
+use nt::FILE_OBJECT;
+
+/// The volume's share-access records, by file (under the volume's lock).
+#[cfg(not(feature = "testing"))]
+#[derive(Default)]
+pub(crate) struct Shares(BTreeMap<u64, Box<Record>>);
+
+/// The test build keeps none.
+#[cfg(feature = "testing")]
+#[derive(Default)]
+pub(crate) struct Shares;
+
+/// One file's SHARE_ACCESS and how many opens went through it (the record
+/// goes with the last; boxed so its address is stable while the kernel
+/// holds it across a call).
+#[cfg(not(feature = "testing"))]
+struct Record {
+    access: nt::SHARE_ACCESS,
+    opens: u32,
+}
+
+/// The services for one request on `fo`.
+#[cfg(not(feature = "testing"))]
+pub(crate) fn of(fo: *mut FILE_OBJECT, shares: &mut Shares) -> Windows<'_> {
+    Windows { fo, shares }
+}
+
+/// The services for one request: the project's own.
+#[cfg(feature = "testing")]
+pub(crate) fn of(_fo: *mut FILE_OBJECT, _shares: &mut Shares) -> fsd::OwnServices {
+    fsd::OwnServices
+}
+
+/// The product's services for one request on a file object.
+#[cfg(not(feature = "testing"))]
+pub(crate) struct Windows<'a> {
+    fo: *mut FILE_OBJECT,
+    shares: &'a mut Shares,
+}
+
+#[cfg(not(feature = "testing"))]
+impl fsd::Services for Windows<'_> {
+    fn share_open(&mut self, file: u64, access: u32, share: u32) -> Result<(), NtStatus> {
+        let rec = self.shares.0.entry(file).or_insert_with(|| {
+            Box::new(Record {
+                access: nt::SHARE_ACCESS {
+                    OpenCount: 0,
+                    Readers: 0,
+                    Writers: 0,
+                    Deleters: 0,
+                    SharedRead: 0,
+                    SharedWrite: 0,
+                    SharedDelete: 0,
+                },
+                opens: 0,
+            })
+        });
+        // SAFETY: the request's live file object and the file's record,
+        // serialised by the volume lock the caller holds; PASSIVE_LEVEL.
+        let status = unsafe { nt::IoCheckShareAccess(access, share, self.fo, &mut rec.access, 1) };
+        if nt::nt_success(status) {
+            rec.opens += 1;
+            return Ok(());
+        }
+        if rec.opens == 0 {
+            self.shares.0.remove(&file);
+        }
+        Err(NtStatus(status as u32))
+    }
+
+    fn share_close(&mut self, file: u64) {
+        let Some(rec) = self.shares.0.get_mut(&file) else { return };
+        // SAFETY: as in `share_open`; the file object's flags say what it
+        // counted.
+        unsafe { nt::IoRemoveShareAccess(self.fo, &mut rec.access) };
+        rec.opens = rec.opens.saturating_sub(1);
+        if rec.opens == 0 {
+            self.shares.0.remove(&file);
+        }
+    }
+}
