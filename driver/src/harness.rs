@@ -24,7 +24,7 @@ use core::ffi::c_void;
 use core::mem::{size_of, zeroed};
 use core::ptr;
 
-use driver_ioctl::fsops::{FsRequest, Op};
+use driver_ioctl::fsops::{self, FsRequest, Op};
 use lkl_abi::Host;
 use lkl_ntk_host::sync::{Event, Mutex};
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
@@ -38,18 +38,24 @@ const IO_TYPE_VPB: i16 = 10;
 /// FileDispositionInformation and FileRenameInformation.
 const DISPOSITION_CLASS: u32 = 13;
 const RENAME_CLASS: u32 = 10;
-/// Share access of every harness create (the file IOCTL never locked
-/// others out) and its attributes.
+/// Share access of a harness create that names none (the file IOCTL's
+/// default never locks others out), and the attributes of every create.
 const SHARE_ALL: u16 = 7;
 const ATTRIBUTE_NORMAL: u16 = 0x80;
 /// FILE_WRITE_DATA | SYNCHRONIZE: what the I/O manager asks of a rename's
 /// target directory.
 const TARGET_DIR_ACCESS: u32 = 0x0010_0002;
+/// The DELETE right.
+const DELETE: u32 = 0x0001_0000;
 
 /// A harness file object and the name buffer its FileName points into.
 struct HFile {
     fo: FILE_OBJECT,
     name: Vec<u16>,
+    /// The access the create asked for, generic rights mapped (all for
+    /// MAXIMUM_ALLOWED): what the I/O manager holds against a handle before
+    /// a request reaches the file system.
+    access: u32,
 }
 
 impl HFile {
@@ -57,7 +63,7 @@ impl HFile {
         // SAFETY: FILE_OBJECT is plain data (integers, pointers, events that
         // nobody waits on); all-zero is its state before the I/O manager
         // fills it.
-        let mut f = Box::new(HFile { fo: unsafe { zeroed() }, name: name.to_vec() });
+        let mut f = Box::new(HFile { fo: unsafe { zeroed() }, name: name.to_vec(), access: u32::MAX });
         f.fo.Type = IO_TYPE_FILE;
         f.fo.Size = size_of::<FILE_OBJECT>() as i16;
         f.fo.DeviceObject = real;
@@ -262,7 +268,7 @@ fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> NTSTATUS {
         }
         let mut vf = HFile::new(&[], vpb_ptr, real as *mut DEVICE_OBJECT);
         // SAFETY: the new volume device, and our file object.
-        let (status, _) = unsafe { create(volume, &mut vf, 0x0012_019F, 1, 0, 0) };
+        let (status, _) = unsafe { create(volume, &mut vf, 0x0012_019F, 1, 0, SHARE_ALL, 0) };
         if !nt::nt_success(status) {
             return Err(status);
         }
@@ -291,6 +297,7 @@ unsafe fn create(
     access: u32,
     disposition: u32,
     options: u32,
+    share: u16,
     sl_flags: u8,
 ) -> (NTSTATUS, usize) {
     let mut sc = IO_SECURITY_CONTEXT {
@@ -308,7 +315,7 @@ unsafe fn create(
             c.SecurityContext = sc_ptr.cast();
             c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
             c.FileAttributes = ATTRIBUTE_NORMAL;
-            c.ShareAccess = SHARE_ALL;
+            c.ShareAccess = share;
             c.EaLength = 0;
         })
     }
@@ -449,8 +456,13 @@ fn run_op(
     let r = |(s, i): (NTSTATUS, usize)| (s as u32, i as u64);
     if op == Op::Create {
         let mut f = HFile::new(name, vpb, real);
+        let share = if offset & fsops::CREATE_SHARE_GIVEN != 0 { (offset & 7) as u16 } else { SHARE_ALL };
+        let asked = fs_glue::Access::from_bits_retain(args[2]);
+        if !asked.contains(fs_glue::Access::MAXIMUM_ALLOWED) {
+            f.access = asked.map_generic().bits();
+        }
         // SAFETY: the live volume and our new file object.
-        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], 0) };
+        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], share, 0) };
         if nt::nt_success(status) {
             let slot = m.files.iter().position(Option::is_none).unwrap_or(m.files.len());
             if slot == m.files.len() {
@@ -557,6 +569,9 @@ fn run_op(
             }
             Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
             Op::Delete => set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0),
+            // NtSetInformationFile checks the handle's DELETE right for a
+            // rename before it opens the target directory.
+            Op::Rename if f.access & DELETE == 0 => (nt::STATUS_ACCESS_DENIED as u32, 0),
             Op::Rename => rename(v, vpb, real, fo, name, args[0] & 1 != 0),
             Op::Fsctl => r(fsctl(v, fo, args[0])),
             _ => (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0),
@@ -619,7 +634,8 @@ unsafe fn rename(
     let mut target = HFile::new(name, vpb, real);
     // SAFETY: the caller's contract; `target` is our new file object.
     unsafe {
-        let (status, _) = create(v, &mut target, TARGET_DIR_ACCESS, 1, 0, nt::SL_OPEN_TARGET_DIRECTORY);
+        // The I/O manager shares read and write for the target directory.
+        let (status, _) = create(v, &mut target, TARGET_DIR_ACCESS, 1, 0, 3, nt::SL_OPEN_TARGET_DIRECTORY);
         if !nt::nt_success(status) {
             return (status as u32, 0);
         }

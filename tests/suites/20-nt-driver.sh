@@ -386,6 +386,59 @@ if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
 else
     not_ok "Linux (debugfs) reads the file written before the forced dismount"
 fi
+# The randomized model test as IRPs (modelclient.rs): seeded sequences of
+# Windows-level operations through the file-system driver, compared step by
+# step with the NT reference model; then each image's checker and the host
+# kernel's view of the tree the IRPs left (paths, sizes, contents).
+MODEL_SEEDS=${LKLFS_MODEL_SEEDS:-4}
+MODEL_STEPS=${LKLFS_MODEL_STEPS:-10000}
+MODEL_DIR="$IMG_DIR/model"
+MNT="$TDIR/mnt"
+mkdir -p "$MNT"
+rm -rf "$MODEL_DIR" && mkdir -p "$MODEL_DIR"
+for n in $(seq 1 "$MODEL_SEEDS"); do
+    truncate -s 32M "$MODEL_DIR/model-$n.img"
+    "$MKFS_FIXED" mkfs.ext4 -q -F "$MODEL_DIR/model-$n.img"
+done
+cycle "model C:\lklfs-test\model $MODEL_SEEDS $MODEL_STEPS" "the model sequences as IRPs ($MODEL_SEEDS seeds x $MODEL_STEPS steps)"
+sed -n 's/^manifest: //p' "$TDIR.client.out" >"$TDIR.model-manifest"
+for n in $(seq 1 "$MODEL_SEEDS"); do
+    img="$MODEL_DIR/model-$n.img"
+    checker_clean "$img" e2fsck -fn
+    if mount -o loop,ro "$img" "$MNT" 2>"$TDIR.mount.log"; then
+        if why=$(python3 - "$TDIR.model-manifest" "model-$n" "$MNT" <<'PY'
+import os, sys
+manifest, tag, root = sys.argv[1], sys.argv[2], sys.argv[3]
+want = sorted(l.split(": ", 1)[1].strip() for l in open(manifest) if l.startswith(tag + ": "))
+def fnv(path):
+    h = 0xcbf29ce484222325
+    for b in open(path, "rb").read():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+got = []
+for d, dirs, files in os.walk(root):
+    for name in dirs:
+        got.append(f"{os.path.relpath(os.path.join(d, name), root)} dir")
+    for name in files:
+        p = os.path.join(d, name)
+        got.append(f"{os.path.relpath(p, root)} {os.path.getsize(p)} {fnv(p):016x}")
+got.sort()
+if got != want:
+    print(f"driver {want}; Linux {got}")
+    sys.exit(1)
+print(f"{len(got)} entries")
+PY
+        ); then
+            ok "model seed $n: the host kernel shows the tree the IRPs left ($why)"
+        else
+            not_ok "model seed $n: the host kernel shows the tree the IRPs left ($why)"
+        fi
+        umount "$MNT"
+    else
+        cat "$TDIR.mount.log"
+        not_ok "loop-mount model-$n.img on the host"
+    fi
+done
 # 20 more service lifetimes, each booting, mounting, writing and unmounting
 # (cycle() checks every unload for zero outstanding allocations).
 truncate -s 64M "$IMG_DIR/cycles.img"

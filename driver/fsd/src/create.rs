@@ -191,6 +191,11 @@ impl<V: Vfs> Vcb<V> {
         p.disposition = FILE_OPEN;
         p.options = (c.options | FILE_DIRECTORY_FILE) & !DELETE_ON_CLOSE;
         let r = self.volume.create(&p);
+        // The parent is on the target's path: a missing one, or a file in
+        // its place, is a path not found, as on a walk to any name below.
+        if matches!(r.status, NtStatus::OBJECT_NAME_NOT_FOUND | NtStatus::NOT_A_DIRECTORY) {
+            return Created::failed(NtStatus::OBJECT_PATH_NOT_FOUND);
+        }
         let information = if exists { FILE_EXISTS } else { FILE_DOES_NOT_EXIST };
         self.admit(r.status, information, r.handle, Some(last.len()), c.share, svc)
     }

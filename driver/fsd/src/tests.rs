@@ -284,6 +284,11 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
     // Now the target exists: the directory open says so.
     let t2 = open_target(&mut f.vcb, &target_name);
     assert_eq!(t2.information, FILE_EXISTS);
+    // A target below a file, or below nothing, is a path not found.
+    for bad in ["\\e\\new\\x", "\\nowhere\\x"] {
+        let t = open_target(&mut f.vcb, &w(bad));
+        assert_eq!((t.status, t.ccb.is_none()), (NtStatus::OBJECT_PATH_NOT_FOUND, true), "{bad}");
+    }
     for c in [file, target, dir, t2.ccb.unwrap()] {
         assert!(!done(&mut f.vcb, c));
     }

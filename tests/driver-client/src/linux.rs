@@ -15,6 +15,8 @@
 //!   disk (`ramdiskclient.rs`), halt;
 //! - `fsd DIR`: the file-system driver's mount decision and volume FSCTLs
 //!   (`fsdclient.rs`), then halt;
+//! - `model DIR N STEPS`: the randomized model test as IRPs
+//!   (`modelclient.rs`), then halt;
 //! - `product`: against the product lklfs.sys: the self-test, the forced
 //!   panic and the RAM-disk requests are refused as unknown requests, and
 //!   Linux still boots, answers and halts.
@@ -358,6 +360,10 @@ pub(crate) fn run(mode: &str) -> i32 {
         "cycle" => {
             let n = arg(3).parse().unwrap_or(0);
             booted(dev, &mut r, "the cycle", |r| crate::cyclebench::cycle(dev, r, &arg(2), n));
+        }
+        "model" => {
+            let (seeds, steps) = (arg(3).parse().unwrap_or(0), arg(4).parse().unwrap_or(0));
+            booted(dev, &mut r, "the model sequences", |r| crate::modelclient::run(dev, r, &arg(2), seeds, steps));
         }
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
         "fs-ramdisk" => {

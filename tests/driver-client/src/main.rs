@@ -7,7 +7,7 @@
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
 //! With an argument it runs one Linux scenario instead (`boot-halt`,
-//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`; see
+//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`, `model`; see
 //! `linux.rs`).
 //!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
@@ -23,6 +23,8 @@ mod fsdclient;
 mod fstypes;
 #[cfg(windows)]
 mod linux;
+#[cfg(windows)]
+mod modelclient;
 #[cfg(windows)]
 mod ramdiskclient;
 #[cfg(windows)]

@@ -10,7 +10,7 @@
 
 use fs_glue::{MountOptions, NtStatus, Volume};
 use fs_glue_testbed::HostVfs;
-use fs_glue_testbed::model::{GlueSubject, Op, Outcome, Rng, gen_op};
+use fs_glue_testbed::model::{GlueSubject, Op, Outcome, Rng, Subject as _, gen_op};
 use fs_glue_testbed::scratch::Scratch;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

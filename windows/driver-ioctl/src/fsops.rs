@@ -51,7 +51,8 @@ pub enum Op {
     Unmount = 2,
     /// NtCreateFile: name = path from the volume root (`\dir\file`), arg0 =
     /// CreateDisposition, arg1 = CreateOptions, arg2 = DesiredAccess; share
-    /// access is read|write|delete. Information = FILE_CREATED etc.; the
+    /// access is read|write|delete, or, with [`CREATE_SHARE_GIVEN`] in the
+    /// offset, the offset's low 3 bits. Information = FILE_CREATED etc.; the
     /// handle is in the payload (out_len 4).
     Create = 3,
     /// Close a handle.
@@ -98,6 +99,9 @@ pub enum Op {
 
 /// The handle of [`Op::Fsctl`] that means the open of the volume itself.
 pub const VOLUME_HANDLE: u32 = u32::MAX;
+
+/// Create offset bit 32: the low 3 bits are the ShareAccess.
+pub const CREATE_SHARE_GIVEN: u64 = 1 << 32;
 
 /// Mount arg0 bit 0: read-only.
 pub const MOUNT_READ_ONLY: u32 = 1;
@@ -282,7 +286,11 @@ impl<'a> FsRequest<'a> {
             Op::Unmount | Op::Close | Op::Delete | Op::Fsctl | Op::Verify => {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
-            Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5),
+            Op::Create => (
+                true,
+                data_len == 0,
+                want_out == 4 && r.args[0] <= 5 && (r.offset == 0 || r.offset & !7 == CREATE_SHARE_GIVEN),
+            ),
             Op::Read => (name_len == 0, data_len == 0, want_out > 0),
             Op::Write => (name_len == 0, data_len > 0, want_out == 0),
             Op::QueryDirectory => (true, data_len == 0, want_out > 0 && r.args[1] <= 3),

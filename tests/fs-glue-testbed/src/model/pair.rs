@@ -10,10 +10,9 @@
 //! equal. Inode numbers, times, allocation sizes and getdents order may
 //! differ legitimately and are not compared.
 
-use super::ops::{Op, Outcome, Rng, gen_op};
-use super::reference::Model;
 use super::subject::GlueSubject;
 use fs_glue::Vfs;
+use nt_model::{Model, Op, Outcome, Rng, Subject, gen_op};
 
 /// The handle slot an operation acted on (or opened), if any.
 fn touched(op: &Op, outcome: &Outcome) -> Option<usize> {

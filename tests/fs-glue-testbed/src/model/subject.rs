@@ -1,8 +1,8 @@
 //! The operations run through fs-glue.
 
-use super::ops::{Op, Outcome};
 use fs_glue::nt::*;
 use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, Vfs, Volume, layout};
+use nt_model::{Op, Outcome, Subject};
 
 /// A volume plus the slot table that names its handles like the model does.
 pub struct GlueSubject<V: Vfs> {
@@ -63,8 +63,7 @@ impl<V: Vfs> GlueSubject<V> {
         Some((std, attrs))
     }
 
-    /// Closes every handle left open (and applies their dispositions).
-    pub fn close_all(&mut self) {
+    fn close_all_handles(&mut self) {
         for s in self.slots.iter_mut() {
             if let Some(h) = s.take() {
                 let _ = self.vol.close(h);
@@ -89,8 +88,7 @@ impl<V: Vfs> GlueSubject<V> {
         })
     }
 
-    /// Applies one operation.
-    pub fn apply(&mut self, op: &Op) -> Outcome {
+    fn apply_op(&mut self, op: &Op) -> Outcome {
         let status = |r: Result<(), NtStatus>| match r {
             Ok(()) => Outcome::Status(0, 0),
             Err(s) => Outcome::Status(s.0, 0),
@@ -189,5 +187,15 @@ impl<V: Vfs> GlueSubject<V> {
                 Outcome::Listing(res.map(|()| short))
             }
         }
+    }
+}
+
+impl<V: Vfs> Subject for GlueSubject<V> {
+    fn apply(&mut self, op: &Op) -> Outcome {
+        self.apply_op(op)
+    }
+
+    fn close_all(&mut self) {
+        self.close_all_handles()
     }
 }

@@ -1,6 +1,6 @@
 //! The reference: NT semantics stated directly over an in-memory tree.
 
-use super::ops::{Op, Outcome};
+use crate::ops::{Op, Outcome};
 use fs_glue::NtStatus as S;
 use fs_glue::nt::*;
 use std::collections::BTreeMap;
@@ -28,6 +28,10 @@ pub struct Model {
     nodes: Vec<Node>,
     names: BTreeMap<String, usize>,
     handles: Vec<Option<H>>,
+    /// Renames to a full path first open the target's directory, as the
+    /// I/O manager does before a file system sees the rename (fs-glue
+    /// called directly, like Wine's ntdll, does not).
+    pub open_rename_targets: bool,
 }
 
 fn st(s: S) -> u32 {
@@ -52,7 +56,12 @@ impl Default for Model {
     /// An empty volume: just the root directory, named "".
     fn default() -> Self {
         let root = Node { dir: true, data: Vec::new(), delete_pending: false, delete_path: String::new() };
-        Model { nodes: vec![root], names: BTreeMap::from([(String::new(), 0)]), handles: Vec::new() }
+        Model {
+            nodes: vec![root],
+            names: BTreeMap::from([(String::new(), 0)]),
+            handles: Vec::new(),
+            open_rename_targets: false,
+        }
     }
 }
 
@@ -182,6 +191,19 @@ impl Model {
             if par.is_empty() { target.to_string() } else { format!("{par}/{target}") }
         };
         let dpar = parent(&dst).to_string();
+        if self.open_rename_targets && target.starts_with('\\') {
+            // IopOpenLinkOrRenameTarget: the directory, for FILE_WRITE_DATA
+            // sharing read and write.
+            let Some(&d) = self.names.get(&dpar).filter(|&&n| self.nodes[n].dir) else {
+                return S::OBJECT_PATH_NOT_FOUND;
+            };
+            if self.nodes[d].delete_pending {
+                return S::DELETE_PENDING;
+            }
+            if !self.share_ok(d, FILE_WRITE_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE) {
+                return S::SHARING_VIOLATION;
+            }
+        }
         if dst == h.path {
             return S::SUCCESS;
         }
