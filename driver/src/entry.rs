@@ -180,12 +180,15 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     }
     let host = HOST.mem_outstanding();
     let heap = lkl_ntk_host::mem::heap_outstanding();
-    let mut text = lkl_ntk_host::print::StackText::<160>::new();
+    let posted = crate::fsd::volume::POSTED.load(Ordering::SeqCst);
+    let completed = crate::fsd::volume::COMPLETED.load(Ordering::SeqCst);
+    let mut text = lkl_ntk_host::print::StackText::<200>::new();
     let _ = core::fmt::Write::write_fmt(
         &mut text,
         format_args!(
-            "lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}\n",
-            if host == 0 && heap == 0 { "" } else { " LEAK" }
+            "lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}; IRPs posted {posted}, completed {completed}{}\n",
+            if host == 0 && heap == 0 { "" } else { " LEAK" },
+            if posted == completed { "" } else { " LOST" }
         ),
     );
     lkl_ntk_host::print::print(text.as_bytes());

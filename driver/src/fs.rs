@@ -47,14 +47,14 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         Op::Mount if harness::is_mounted() => return linux::STATUS_WRONG_STATE,
         Op::Mount => {
             let read_only = req.args[0] & fsops::MOUNT_READ_ONLY != 0;
-            let status = if req.args[0] & fsops::MOUNT_LOWER_DEVICE != 0 {
+            let (status, number) = if req.args[0] & fsops::MOUNT_LOWER_DEVICE != 0 {
                 harness::mount(&name, read_only)
             } else {
                 // decode() accepted only known types.
                 let given = fsops::FsType::from_u32(req.args[1]).and_then(|t| t.linux_name());
                 harness::mount_image(&name, read_only, given)
             };
-            (status as u32, 0)
+            (status as u32, number)
         }
         Op::Unmount => match harness::unmount() {
             None => return linux::STATUS_NOT_BOOTED,

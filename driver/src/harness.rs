@@ -209,35 +209,36 @@ pub fn is_mounted() -> bool {
     STATE.lock().is_some()
 }
 
-/// Mounts the RAM disk named `name` through the file-system device.
-pub fn mount(name: &[u16], read_only: bool) -> NTSTATUS {
-    let Some(claim) = ramdisk::claim(name) else { return nt::STATUS_NO_SUCH_DEVICE };
+/// Mounts the RAM disk named `name` through the file-system device; the
+/// status and the volume device's number.
+pub fn mount(name: &[u16], read_only: bool) -> (NTSTATUS, u64) {
+    let Some(claim) = ramdisk::claim(name) else { return (nt::STATUS_NO_SUCH_DEVICE, 0) };
     mount_claimed(claim, read_only, false)
 }
 
 /// Mounts an image file: the harness's image disk over it (opened here, in
 /// the caller's context), then the same mount as a RAM disk's.
-pub fn mount_image(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> NTSTATUS {
+pub fn mount_image(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> (NTSTATUS, u64) {
     if is_mounted() {
-        return crate::linux::STATUS_WRONG_STATE;
+        return (crate::linux::STATUS_WRONG_STATE, 0);
     }
     let claim = match ramdisk::create_image_disk(path, read_only, given_type) {
         Ok(c) => c,
-        Err(s) => return s,
+        Err(s) => return (s, 0),
     };
-    let status = mount_claimed(claim, read_only, true);
+    let (status, number) = mount_claimed(claim, read_only, true);
     if !nt::nt_success(status) {
         ramdisk::delete_image_disk();
     }
-    status
+    (status, number)
 }
 
 /// IRP_MN_MOUNT_VOLUME with a VPB for the claimed disk, then an open of
-/// the volume.
-fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> NTSTATUS {
+/// the volume; the status and the volume device's number.
+fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> (NTSTATUS, u64) {
     let mut state = STATE.lock();
     if state.is_some() {
-        return crate::linux::STATUS_WRONG_STATE;
+        return (crate::linux::STATUS_WRONG_STATE, 0);
     }
     // A read-only mount is a write-protected disk, which the file system
     // finds out through IOCTL_DISK_IS_WRITABLE as on Windows.
@@ -276,14 +277,16 @@ fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> NTSTATUS {
     });
     match result {
         Some(Ok((vpb, volume, volume_file))) => {
+            // SAFETY: the volume device just mounted, registered.
+            let number = unsafe { crate::fsd::volume::volume_of(volume as *mut DEVICE_OBJECT) }.map_or(0, |v| v.number);
             *state = Some(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new() });
-            nt::STATUS_SUCCESS
+            (nt::STATUS_SUCCESS, u64::from(number))
         }
         Some(Err(s)) => {
             claim.set_read_only(false);
-            s
+            (s, 0)
         }
-        None => nt::STATUS_INSUFFICIENT_RESOURCES,
+        None => (nt::STATUS_INSUFFICIENT_RESOURCES, 0),
     }
 }
 

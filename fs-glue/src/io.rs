@@ -25,6 +25,16 @@ impl<V: Vfs> Volume<V> {
             return Ok(0);
         }
         let fd = o.fd;
+        // Linux refuses a read whose end passes the largest offset
+        // (EINVAL); Windows answers one that starts past the end of the
+        // file with STATUS_END_OF_FILE, whatever its length.
+        let end_overflows = off.checked_add(buf.len() as u64).is_none_or(|e| e > i64::MAX as u64);
+        if end_overflows {
+            let size = self.vfs.statx(fd, b"", lkl_abi::sys::AT_EMPTY_PATH, lkl_abi::sys::STATX_BASIC_STATS)?.stx_size;
+            if off >= size {
+                return Err(NtStatus::END_OF_FILE);
+            }
+        }
         let mut done = 0;
         while done < buf.len() {
             let n = self.vfs.pread(fd, &mut buf[done..], off + done as u64)?;

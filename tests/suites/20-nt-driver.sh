@@ -236,8 +236,11 @@ cycle() {
     unloads=$((unloads + 1))
     local unload
     unload=$(grep -ao 'lklfs: unloaded;.*' "$LOG" | sed -n "${unloads}p" || true)
-    if [ "$unload" = "lklfs: unloaded; outstanding allocations: host 0, heap 0" ]; then
-        ok "$label: DriverUnload freed every allocation (host 0, heap 0)"
+    # Every IRP the file system posted was completed once (a lost one
+    # would leave "LOST"; a second completion would crash winedevice).
+    if [[ "$unload" =~ ^"lklfs: unloaded; outstanding allocations: host 0, heap 0; IRPs posted "([0-9]+)", completed "([0-9]+)$ ]] \
+        && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+        ok "$label: DriverUnload freed every allocation (host 0, heap 0), every posted IRP completed (${BASH_REMATCH[1]})"
     else
         not_ok "$label: DriverUnload freed every allocation (${unload:-no unload message})"
     fi
@@ -364,7 +367,7 @@ open(f"{d}/ntfs.img", "wb").write(ntfs)
 PY
 for img in corrupt good; do
     truncate -s 64M "$FSD_DIR/$img.img"
-    "$MKFS_FIXED" mkfs.ext4 -q -F "$FSD_DIR/$img.img"
+    "$MKFS_FIXED" mkfs.ext4 -q -F -L lklfs-fsd "$FSD_DIR/$img.img"
 done
 # The group descriptors follow the superblock (block 1 or 2, whatever the
 # block size): zero 2-8 KiB.
@@ -381,6 +384,13 @@ else
     not_ok "the first mount booted Linux with the Parameters key's MemoryMiB (96)"
 fi
 checker_clean "$FSD_DIR/good.img" e2fsck -fn
+# The serial a program read is the UUID's first eight hex digits.
+want_serial=$(blkid -o value -s UUID "$FSD_DIR/good.img" | tr -d - | cut -c1-8 | tr a-f A-F)
+if grep -q "^volume: label lklfs-fsd serial $want_serial fs ext4" "$TDIR.client.out"; then
+    ok "the volume serial a program read is the UUID's first eight hex digits ($want_serial)"
+else
+    not_ok "the volume serial a program read is the UUID's first eight hex digits (want $want_serial: $(grep '^volume:' "$TDIR.client.out"))"
+fi
 if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
     ok "Linux (debugfs) reads the file written before the forced dismount"
 else

@@ -384,3 +384,32 @@ fn the_windows_share_record_follows_every_open_and_can_refuse_one() {
     assert!(f.vcb.close(v, &mut svc));
     assert_eq!(svc.calls, [format!("close {ino}"), format!("close {ino}")]);
 }
+
+#[test]
+fn a_directory_buffer_shorter_than_its_class_is_a_length_mismatch() {
+    let mut f = mount();
+    std::fs::write(f.dir.path().join("x"), b"").unwrap();
+    let dir = create(&mut f.vcb, "\\", GENERIC_READ, FILE_OPEN, FILE_DIRECTORY_FILE).ccb.unwrap();
+    let q =
+        QueryDirectory { class: FILE_DIRECTORY_INFORMATION, pattern: None, restart: true, single: true, index: None };
+    let mut short = [0u8; 71];
+    assert_eq!(f.vcb.query_directory(&dir, &q, &mut short), Reply::err(NtStatus::INFO_LENGTH_MISMATCH));
+    let mut enough = [0u8; 72];
+    assert_ne!(f.vcb.query_directory(&dir, &q, &mut enough).status, NtStatus::INFO_LENGTH_MISMATCH);
+    assert!(!done(&mut f.vcb, dir));
+}
+
+#[test]
+fn a_read_past_the_largest_offset_is_end_of_file() {
+    let mut f = mount();
+    let mut ccb = create(&mut f.vcb, "\\big", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
+    let mut pos = 0;
+    let r = f.vcb.write(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false }, Offset::At(0), b"abc");
+    assert_eq!(r, Reply::ok(3));
+    for at in [3, 1 << 40, i64::MAX as u64 - 1, i64::MAX as u64] {
+        let mut buf = [0u8; 512];
+        let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false }, Offset::At(at), &mut buf);
+        assert_eq!(r, Reply::err(NtStatus::END_OF_FILE), "read at {at:#x}");
+    }
+    assert!(!done(&mut f.vcb, ccb));
+}

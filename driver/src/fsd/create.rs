@@ -44,13 +44,18 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         None if related.is_null() => None,
         None => return (nt::STATUS_INVALID_PARAMETER, 0),
     };
+    // Windows always supplies a security context. Wine's user-mode opens
+    // of a device come without one, and without their disposition (the
+    // high byte arrives as 0, FILE_SUPERSEDE): an open of an existing
+    // device, i.e. FILE_OPEN.
+    let disposition = if sc.is_null() { 1 } else { p.Options >> 24 };
     let c = fsd::Create {
         name,
         related,
         access,
         attributes: u32::from(p.FileAttributes),
         share: u32::from(p.ShareAccess),
-        disposition: p.Options >> 24,
+        disposition,
         options: p.Options & 0x00FF_FFFF,
         open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
     };

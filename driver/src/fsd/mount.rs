@@ -26,15 +26,23 @@ use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, VPB};
 
 use super::irp::Irp;
 use super::volume::{self, Mount, NODE_VCB, VolumeExt};
+use crate::linux;
 use crate::lowerdisk::LowerDisk;
-use crate::{linux, workers};
 
 /// Addresses of the request's objects, for the worker.
 struct Target {
     driver: usize,
     vpb: usize,
     device: usize,
+    /// The volume's number in this load (the test build names its device
+    /// after it).
+    #[cfg(feature = "testing")]
+    number: u32,
 }
+
+/// Volumes mounted in this load, for the test build's device names.
+#[cfg(feature = "testing")]
+static MOUNTED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
 /// IRP_MN_MOUNT_VOLUME. PASSIVE_LEVEL, on the caller's thread.
 pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
@@ -86,13 +94,17 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         }
         return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
     };
-    irp.mark_pending();
-    let t = Target { driver: driver as usize, vpb: p.Vpb as usize, device: p.DeviceObject as usize };
-    workers::post(Box::new(move || {
+    let t = Target {
+        driver: driver as usize,
+        vpb: p.Vpb as usize,
+        device: p.DeviceObject as usize,
+        #[cfg(feature = "testing")]
+        number: MOUNTED.fetch_add(1, core::sync::atomic::Ordering::SeqCst),
+    };
+    volume::post_irp(irp, move |irp| {
         let status = mount_on_worker(&t, disk, &vol);
-        irp.complete(status, 0);
-    }));
-    nt::STATUS_PENDING
+        volume::complete_posted(irp, status, 0);
+    })
 }
 
 /// The status a failed Linux mount is reported with, after a log line: a
@@ -171,15 +183,31 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
 unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> Result<(), (NTSTATUS, Box<Mount>)> {
     let (driver, vpb, target) = (t.driver as *mut DRIVER_OBJECT, t.vpb as *mut VPB, t.device as *mut DEVICE_OBJECT);
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
-    // SAFETY: our driver object; an unnamed device with room for the
-    // extension.
+    // Volume devices are unnamed (the I/O manager reaches them through the
+    // disk's VPB). The test build names them `\Device\LklfsVolumeN`: under
+    // Wine a program can only reach a driver by a device name, and the
+    // suite opens the volume from user mode that way.
+    #[cfg(feature = "testing")]
+    let mut name16 = widestring::U16String::from_str(&alloc::format!(r"\Device\LklfsVolume{}", t.number));
+    #[cfg(feature = "testing")]
+    let mut uname = nt::UNICODE_STRING {
+        Length: (name16.len() * 2) as u16,
+        MaximumLength: (name16.len() * 2) as u16,
+        Buffer: name16.as_mut_ptr(),
+    };
+    #[cfg(feature = "testing")]
+    let name: *mut nt::UNICODE_STRING = &mut uname;
+    #[cfg(not(feature = "testing"))]
+    let name: *mut nt::UNICODE_STRING = ptr::null_mut();
+    // SAFETY: our driver object; the name (if any) outlives the call; room
+    // for the extension.
     let status = unsafe {
         nt::IoCreateDevice(
             driver,
             size_of::<VolumeExt>() as u32,
-            ptr::null_mut(),
+            name,
             nt::FILE_DEVICE_DISK_FILE_SYSTEM,
-            0,
+            nt::FILE_DEVICE_SECURE_OPEN,
             0,
             &mut device,
         )
@@ -201,6 +229,8 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
                 vpb,
                 device,
                 teardown: AtomicBool::new(false),
+                #[cfg(feature = "testing")]
+                number: t.number,
             },
         );
         (*device).StackSize = (*target).StackSize.saturating_add(1);

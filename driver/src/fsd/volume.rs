@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use fsd::{Ccb, Reply, Vcb};
 use lkl::vfs::KernelVfs;
@@ -49,6 +49,9 @@ pub(crate) struct VolumeExt {
     /// once that IRP is completed the volume is unmounted from Linux and
     /// the device deleted.
     pub teardown: AtomicBool,
+    /// The test build's device name number (`\Device\LklfsVolumeN`).
+    #[cfg(feature = "testing")]
+    pub number: u32,
 }
 
 /// A file object's context block (`FsContext2`); `FsContext` is the
@@ -57,6 +60,25 @@ pub(crate) struct VolumeExt {
 pub(crate) struct CcbBox {
     pub node_type: u16,
     pub ccb: Ccb,
+}
+
+/// IRPs the Fsd entries marked pending and posted, and those the workers
+/// completed: equal at unload, or an IRP was lost (or completed twice).
+pub(crate) static POSTED: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static COMPLETED: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks `irp` pending, counts it, and posts `job`, which completes it.
+pub(crate) fn post_irp(irp: Irp, job: impl FnOnce(Irp) + Send + 'static) -> NTSTATUS {
+    irp.mark_pending();
+    POSTED.fetch_add(1, Ordering::SeqCst);
+    workers::post(Box::new(move || job(irp)));
+    nt::STATUS_PENDING
+}
+
+/// Completes a posted IRP and counts it.
+pub(crate) fn complete_posted(irp: Irp, status: NTSTATUS, information: usize) {
+    irp.complete(status, information);
+    COMPLETED.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Our volume devices, for unload.
@@ -190,9 +212,8 @@ pub(crate) type Common = fn(Irp, &VolumeExt, &mut Mount) -> Done;
 /// The Fsd entry of every volume major: posts the IRP to a worker, where
 /// `common` runs under the volume lock, and returns STATUS_PENDING.
 pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
-    irp.mark_pending();
     let ext = ext as *const VolumeExt as usize;
-    workers::post(Box::new(move || {
+    post_irp(irp, move |irp| {
         // SAFETY: the volume device (and its extension) lives while an IRP
         // on it is outstanding: it is deleted only after its last close.
         let ext = unsafe { &*(ext as *const VolumeExt) };
@@ -216,7 +237,6 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
             // other IRP can reach the device; `ext` is not used after this.
             unsafe { delete(ext.device) };
         }
-        irp.complete(status, information);
-    }));
-    nt::STATUS_PENDING
+        complete_posted(irp, status, information);
+    })
 }

@@ -65,6 +65,59 @@ fn linux_booted(dev: Handle) -> bool {
     crate::win::ioctl(dev, proto::IOCTL_LINUX_INFO, &proto::linux::header(), &mut out).is_ok()
 }
 
+/// What a program sees of the volume: opened by the device name the test
+/// build gives it (Wine routes no path below a device, but a device it
+/// does), then GetVolumeInformationByHandleW, which asks the driver for
+/// FileFsVolumeInformation and FileFsAttributeInformation.
+fn volume_from_user_mode(number: u64) -> Result<(), String> {
+    let path = widestring::U16CString::from_str_truncate(format!("\\\\?\\GLOBALROOT\\Device\\LklfsVolume{number}"));
+    // SAFETY: a NUL-terminated name; no security attributes or template.
+    let h = unsafe {
+        crate::win::CreateFileW(
+            path.as_ptr(),
+            crate::win::GENERIC_READ,
+            3,
+            std::ptr::null_mut(),
+            3,
+            0,
+            std::ptr::null_mut(),
+        )
+    };
+    if h as isize == -1 {
+        // SAFETY: no preconditions.
+        return Err(format!("open LklfsVolume{number}: error {}", unsafe { crate::win::GetLastError() }));
+    }
+    let (mut label, mut fs) = ([0u16; 64], [0u16; 64]);
+    let (mut serial, mut max, mut flags) = (0u32, 0u32, 0u32);
+    // SAFETY: our handle and buffers of the lengths given.
+    let ok = unsafe {
+        crate::win::GetVolumeInformationByHandleW(
+            h,
+            label.as_mut_ptr(),
+            64,
+            &mut serial,
+            &mut max,
+            &mut flags,
+            fs.as_mut_ptr(),
+            64,
+        )
+    };
+    // SAFETY: no preconditions.
+    let err = unsafe { crate::win::GetLastError() };
+    // SAFETY: our handle.
+    unsafe { crate::win::CloseHandle(h) };
+    if ok == 0 {
+        return Err(format!("GetVolumeInformationByHandleW: error {err}"));
+    }
+    let text = |b: &[u16]| String::from_utf16_lossy(&b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]);
+    let (label, fs) = (text(&label), text(&fs));
+    println!("volume: label {label} serial {serial:08X} fs {fs} max {max}");
+    if label != "lklfs-fsd" || fs != "ext4" || max != 255 {
+        return Err(format!("label {label:?}, file system {fs:?}, longest name {max}"));
+    }
+    Ok(())
+}
+
 pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
     let disk = proto::fsops::ramdisk_name(0);
     for name in ["junk", "zero", "ntfs"] {
@@ -94,9 +147,15 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
     };
     r.check("a corrupt ext4 image fails to mount with a status of its own", res);
     let good = format!("{dir}\\good.img");
-    let res = expect("mount", status_of(mount(dev, &good, false)), STATUS_SUCCESS)
+    let mounted = mount(dev, &good, false);
+    let number = mounted.as_ref().map_or(0, |m| m.1);
+    let res = expect("mount", status_of(mounted), STATUS_SUCCESS)
         .and_then(|()| if linux_booted(dev) { Ok(()) } else { Err("Linux did not boot".to_string()) });
     r.check("the next mount works and boots Linux", res);
+    r.check(
+        "a program opens the volume device and reads its volume information (label, serial, file system)",
+        volume_from_user_mode(number),
+    );
 
     let res = (|| {
         let f = open(dev, "\\f", FILE_OVERWRITE_IF, 0)?;
@@ -112,6 +171,9 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
         expect("unlock again", fsctl(dev, VOLUME_HANDLE, nt::FSCTL_UNLOCK_VOLUME), STATUS_NOT_LOCKED)
     })();
     r.check("lock is refused while a file is open, then locks out creates until unlocked; verify, is-mounted", res);
+
+    let res = crate::sweepclient::run(dev).map(|what| println!("# sweep: {what}"));
+    r.check("every information class, volume class and directory class at every buffer length; reads at the offsets' edges; names at the longest component and past it", res);
 
     let res = (|| {
         let g = open(dev, "\\g", FILE_OVERWRITE_IF, 0)?;

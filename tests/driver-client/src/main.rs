@@ -30,6 +30,8 @@ mod ramdiskclient;
 #[cfg(windows)]
 mod status;
 #[cfg(windows)]
+mod sweepclient;
+#[cfg(windows)]
 mod win;
 
 #[cfg(windows)]

@@ -54,6 +54,16 @@ unsafe extern "system" {
         overlapped: *mut c_void,
     ) -> i32;
     pub(crate) fn CloseHandle(h: Handle) -> i32;
+    pub(crate) fn GetVolumeInformationByHandleW(
+        file: Handle,
+        label: *mut u16,
+        label_len: u32,
+        serial: *mut u32,
+        max_component: *mut u32,
+        flags: *mut u32,
+        fs_name: *mut u16,
+        fs_name_len: u32,
+    ) -> i32;
     pub(crate) fn GetLastError() -> u32;
     fn GetCurrentProcess() -> Handle;
     fn GetModuleHandleW(name: *const u16) -> Handle;

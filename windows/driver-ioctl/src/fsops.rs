@@ -44,7 +44,9 @@ pub enum Op {
     /// Opened in the caller's context with access checks forced.
     /// With arg0 bit 1 ([`MOUNT_LOWER_DEVICE`]) the name is a disk device
     /// (`\Device\...`, e.g. a RAM disk of [`ramdisk_name`]) read and
-    /// written with IRPs sent to it: the real mount path.
+    /// written with IRPs sent to it: the real mount path. Information =
+    /// the volume device's number: the test build names it
+    /// `\Device\LklfsVolumeN`.
     Mount = 1,
     /// Unmount (every handle is closed first; every dirty block is on the
     /// image when it succeeds).
