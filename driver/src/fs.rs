@@ -20,6 +20,19 @@ fn utf16(bytes: &[u8]) -> Vec<u16> {
     bytes.chunks_exact(2).filter_map(|c| <[u8; 2]>::try_from(c).ok()).map(u16::from_le_bytes).collect()
 }
 
+/// The `TYPE:PATH` lines of a stress request.
+fn stress_images(name: &[u16]) -> Option<Vec<(Option<&'static str>, Vec<u16>)>> {
+    let mut images = Vec::new();
+    for line in name.split(|&u| u == u16::from(b'\n')).filter(|l| !l.is_empty()) {
+        let colon = line.iter().position(|&u| u == u16::from(b':'))?;
+        let (ty, path) = line.split_at(colon);
+        let ty: alloc::string::String = char::decode_utf16(ty.iter().copied()).collect::<Result<_, _>>().ok()?;
+        let given = ["ext4", "btrfs", "xfs", "vfat"].into_iter().find(|&t| t == ty)?;
+        images.push((Some(given), path.get(1..)?.to_vec()));
+    }
+    (1..=ramdisk::IMAGE_DISKS as usize).contains(&images.len()).then_some(images)
+}
+
 /// Runs one file-system request. `input` is an owned copy of the request
 /// (input and output share the system buffer); `out` is the reply buffer,
 /// exactly `16 + out_len` bytes. PASSIVE_LEVEL, on the caller's thread.
@@ -55,6 +68,11 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
                 harness::mount_image(&name, read_only, given)
             };
             (status as u32, number)
+        }
+        Op::Stress => {
+            let Some(images) = stress_images(&name) else { return nt::STATUS_INVALID_PARAMETER };
+            let (status, irps) = harness::stress(&images, req.args[0], req.args[1]);
+            (status as u32, irps)
         }
         Op::Unmount => match harness::unmount() {
             None => return linux::STATUS_NOT_BOOTED,

@@ -74,12 +74,11 @@ impl Drop for RamDisk {
 /// The published disks by number: each a leaked `Box<RamDisk>`, or null.
 /// A disk is freed only with the table locked and no claim on it, so a
 /// pointer read from the locked table is alive while the lock is held.
-/// Slot [`IMAGE_DISK`], past the client's numbers, is the harness's image
-/// disk.
-struct Slots([*mut RamDisk; RAMDISK_MAX as usize + 1]);
+/// The slots past the client's numbers hold the harness's image disks.
+struct Slots([*mut RamDisk; (RAMDISK_MAX + IMAGE_DISKS) as usize]);
 
-/// The slot of the harness's image disk.
-pub const IMAGE_DISK: u32 = RAMDISK_MAX;
+/// Image disks the harness can hold at once (one per volume it mounts).
+pub const IMAGE_DISKS: u32 = 4;
 
 // SAFETY: a RamDisk is built to be used from any thread (atomic counters, a
 // device object, a data block that IRPs copy in and out of); the table owns
@@ -87,7 +86,7 @@ pub const IMAGE_DISK: u32 = RAMDISK_MAX;
 unsafe impl Send for Slots {}
 
 /// Serialises create, save, delete and claims.
-static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); RAMDISK_MAX as usize + 1]));
+static DISKS: Mutex<Slots> = Mutex::new(Slots([ptr::null_mut(); (RAMDISK_MAX + IMAGE_DISKS) as usize]));
 
 /// Creates RAM disk `index` from the image file `path` (NT path, UTF-16),
 /// read in the caller's context. The reply's (status, size).
@@ -138,15 +137,19 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
     (0, size)
 }
 
-/// Creates the harness's image disk over the image file `path` (NT path,
-/// UTF-16), opened in the caller's context (call on the requesting thread),
-/// write-protected when `read_only`, and claims it.
-pub fn create_image_disk(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> Result<Claim, NTSTATUS> {
+/// Creates an image disk of the harness over the image file `path` (NT
+/// path, UTF-16), opened in the caller's context (call on the requesting
+/// thread), write-protected when `read_only`, in the first free image slot;
+/// the slot's number and the disk, claimed.
+pub fn create_image_disk(
+    path: &[u16],
+    read_only: bool,
+    given_type: Option<&'static str>,
+) -> Result<(u32, Claim), NTSTATUS> {
     let mut disks = DISKS.lock();
-    let Some(slot) = disks.0.get_mut(IMAGE_DISK as usize) else { return Err(nt::STATUS_INVALID_PARAMETER) };
-    if !slot.is_null() {
-        return Err(nt::STATUS_OBJECT_NAME_COLLISION);
-    }
+    let free = (RAMDISK_MAX..RAMDISK_MAX + IMAGE_DISKS).find(|&i| disks.0.get(i as usize).is_some_and(|d| d.is_null()));
+    let Some(index) = free else { return Err(nt::STATUS_TOO_MANY_OPENED_FILES) };
+    let Some(slot) = disks.0.get_mut(index as usize) else { return Err(nt::STATUS_INVALID_PARAMETER) };
     let image = ImageFile::open(path, read_only)?;
     let size = image.size();
     if size == 0 {
@@ -164,20 +167,20 @@ pub fn create_image_disk(path: &[u16], read_only: bool, given_type: Option<&'sta
         flush_irps: AtomicU32::new(0),
     }));
     // SAFETY: `disk` is ours until published below.
-    let status = unsafe { create_device(IMAGE_DISK, disk) };
+    let status = unsafe { create_device(index, disk) };
     if !nt::nt_success(status) {
         // SAFETY: never published; closes the image too.
         drop(unsafe { Box::from_raw(disk) });
         return Err(status);
     }
     *slot = disk;
-    Ok(Claim { disk })
+    Ok((index, Claim { disk }))
 }
 
-/// Deletes the harness's image disk once nothing holds it (after its
-/// volume is unmounted and the harness dropped its claim).
-pub fn delete_image_disk() -> NTSTATUS {
-    delete(IMAGE_DISK).0 as NTSTATUS
+/// Deletes the harness's image disk `index` once nothing holds it (after
+/// its volume is unmounted and the harness dropped its claim).
+pub fn delete_image_disk(index: u32) -> NTSTATUS {
+    delete(index).0 as NTSTATUS
 }
 
 /// The file-system type the user gave for the disk behind `device`, if it

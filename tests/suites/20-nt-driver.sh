@@ -449,6 +449,71 @@ PY
         not_ok "loop-mount model-$n.img on the host"
     fi
 done
+# ext4, btrfs, xfs and vfat (given as vfat) mounted at once, IRPs from four
+# threads interleaved over all of them (stressclient.rs, the harness's
+# stress.rs); then each image's own checker and its tree as the host (or
+# mtools, for FAT) reads it: thread t's file i holds bytes
+# (31t + 7i + k) mod 251, 1000 + 37i of them, renamed to g<i> when 3 | i,
+# deleted when 5 | i.
+STRESS_DIR="$IMG_DIR/stress"
+STRESS_THREADS=4
+STRESS_FILES=${LKLFS_STRESS_FILES:-40}
+rm -rf "$STRESS_DIR" && mkdir -p "$STRESS_DIR"
+declare -A STRESS_MKFS=([ext4]="mkfs.ext4 -q -F" [vfat]="mkfs.vfat" [btrfs]="mkfs.btrfs -q -f" [xfs]="mkfs.xfs -q -f")
+declare -A STRESS_SIZE=([ext4]=64M [vfat]=64M [btrfs]=128M [xfs]=320M)
+for t in ext4 btrfs xfs vfat; do
+    truncate -s "${STRESS_SIZE[$t]}" "$STRESS_DIR/stress-$t.img"
+    # shellcheck disable=SC2086 # the mkfs words
+    "$MKFS_FIXED" ${STRESS_MKFS[$t]} "$STRESS_DIR/stress-$t.img" >/dev/null
+done
+cycle "stress C:\lklfs-test\stress $STRESS_THREADS $STRESS_FILES" "four volumes at once, IRPs from $STRESS_THREADS threads"
+grep '^    # stress' "$TDIR.client.out" || true
+stress_tree_ok() { # ROOT: the tree the stress threads must have left
+    python3 - "$1" "$STRESS_THREADS" "$STRESS_FILES" <<'PY'
+import os, sys
+root, threads, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+bad = []
+for t in range(threads):
+    d = os.path.join(root, f"t{t}")
+    want = {}
+    for i in range(files):
+        if i % 5 == 0:
+            continue
+        want[f"g{i}" if i % 3 == 0 else f"f{i}"] = bytes((t * 31 + i * 7 + k) % 251 for k in range(1000 + 37 * i))
+    got = sorted(os.listdir(d)) if os.path.isdir(d) else None
+    if got is None or sorted(n.lower() for n in got) != sorted(want):
+        bad.append(f"t{t}: {got}")
+        continue
+    for n in got:
+        if open(os.path.join(d, n), "rb").read() != want[n.lower()]:
+            bad.append(f"t{t}/{n}: contents")
+print("; ".join(bad[:4]) if bad else f"{threads} directories, {threads * len(want)} files")
+sys.exit(1 if bad else 0)
+PY
+}
+declare -A STRESS_CHECK=([ext4]="e2fsck -fn" [vfat]="fsck.vfat -n" [btrfs]="btrfs check --readonly" [xfs]="xfs_repair -n")
+for t in ext4 btrfs xfs vfat; do
+    img="$STRESS_DIR/stress-$t.img"
+    # shellcheck disable=SC2086 # the checker's words
+    checker_clean "$img" ${STRESS_CHECK[$t]}
+    if [ "$t" = vfat ]; then
+        rm -rf "$TDIR.stress-vfat" && mkdir -p "$TDIR.stress-vfat"
+        mcopy -n -s -i "$img" '::/*' "$TDIR.stress-vfat/" 2>/dev/null || true
+        root="$TDIR.stress-vfat"
+    elif mount -o loop,ro "$img" "$MNT" 2>"$TDIR.mount.log"; then
+        root="$MNT"
+    else
+        cat "$TDIR.mount.log"
+        not_ok "loop-mount stress-$t.img on the host"
+        continue
+    fi
+    if why=$(stress_tree_ok "$root"); then
+        ok "$t: the tree four threads wrote at once reads back on Linux ($why)"
+    else
+        not_ok "$t: the tree four threads wrote at once reads back on Linux ($why)"
+    fi
+    [ "$root" = "$MNT" ] && umount "$MNT"
+done
 # 20 more service lifetimes, each booting, mounting, writing and unmounting
 # (cycle() checks every unload for zero outstanding allocations).
 truncate -s 64M "$IMG_DIR/cycles.img"

@@ -17,6 +17,8 @@
 //!   (`fsdclient.rs`), then halt;
 //! - `model DIR N STEPS`: the randomized model test as IRPs
 //!   (`modelclient.rs`), then halt;
+//! - `stress DIR THREADS FILES`: four volumes at once, IRPs from several
+//!   threads (`stressclient.rs`), then halt;
 //! - `product`: against the product lklfs.sys: the self-test, the forced
 //!   panic and the RAM-disk requests are refused as unknown requests, and
 //!   Linux still boots, answers and halts.
@@ -364,6 +366,12 @@ pub(crate) fn run(mode: &str) -> i32 {
         "model" => {
             let (seeds, steps) = (arg(3).parse().unwrap_or(0), arg(4).parse().unwrap_or(0));
             booted(dev, &mut r, "the model sequences", |r| crate::modelclient::run(dev, r, &arg(2), seeds, steps));
+        }
+        "stress" => {
+            let (threads, files) = (arg(3).parse().unwrap_or(0), arg(4).parse().unwrap_or(0));
+            booted(dev, &mut r, "the multi-volume stress", |r| {
+                crate::stressclient::run(dev, r, &arg(2), threads, files)
+            });
         }
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
         "fs-ramdisk" => {

@@ -7,7 +7,7 @@
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
 //! With an argument it runs one Linux scenario instead (`boot-halt`,
-//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`, `model`; see
+//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`, `model`, `stress`; see
 //! `linux.rs`).
 //!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
@@ -29,6 +29,8 @@ mod modelclient;
 mod ramdiskclient;
 #[cfg(windows)]
 mod status;
+#[cfg(windows)]
+mod stressclient;
 #[cfg(windows)]
 mod sweepclient;
 #[cfg(windows)]

@@ -97,6 +97,11 @@ pub enum Op {
     Fsctl = 16,
     /// IRP_MN_VERIFY_VOLUME for the mounted volume.
     Verify = 17,
+    /// Test only: mount several images at once and interleave IRPs from
+    /// arg0 threads (1..=8) over all of them, arg1 files each (1..=500) per
+    /// volume; name = `TYPE:PATH` lines (TYPE ext4, btrfs, xfs or vfat; PATH
+    /// an NT path), at most 4. Information = the IRPs sent.
+    Stress = 18,
 }
 
 /// The handle of [`Op::Fsctl`] that means the open of the volume itself.
@@ -181,6 +186,7 @@ impl Op {
             15 => Op::QueryVolumeInformation,
             16 => Op::Fsctl,
             17 => Op::Verify,
+            18 => Op::Stress,
             _ => return None,
         })
     }
@@ -285,6 +291,11 @@ impl<'a> FsRequest<'a> {
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, want_out > 0),
             Op::SetInformation => (name_len == 0, data_len > 0, want_out == 0),
+            Op::Stress => (
+                name_len > 0,
+                data_len == 0,
+                want_out == 0 && (1..=8).contains(&r.args[0]) && (1..=500).contains(&r.args[1]),
+            ),
             Op::Unmount | Op::Close | Op::Delete | Op::Fsctl | Op::Verify => {
                 (name_len == 0, data_len == 0, want_out == 0)
             }

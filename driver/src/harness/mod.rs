@@ -30,7 +30,10 @@ use lkl_ntk_host::sync::{Event, Mutex};
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
 
 use crate::HOST;
+
+mod stress;
 use crate::ramdisk::{self, Claim};
+pub use stress::stress;
 
 /// `IO_TYPE_FILE` and `IO_TYPE_VPB`.
 const IO_TYPE_FILE: i16 = 5;
@@ -82,8 +85,8 @@ impl HFile {
 /// The harness's mounted volume.
 struct Mounted {
     _claim: Claim,
-    /// The disk is the harness's image disk, deleted at unmount.
-    image: bool,
+    /// The harness's image disk it is on, deleted at unmount.
+    image: Option<u32>,
     real: usize,
     vpb: Box<VPB>,
     volume: usize,
@@ -213,33 +216,48 @@ pub fn is_mounted() -> bool {
 /// status and the volume device's number.
 pub fn mount(name: &[u16], read_only: bool) -> (NTSTATUS, u64) {
     let Some(claim) = ramdisk::claim(name) else { return (nt::STATUS_NO_SUCH_DEVICE, 0) };
-    mount_claimed(claim, read_only, false)
+    mount_claimed(claim, read_only, None)
 }
 
-/// Mounts an image file: the harness's image disk over it (opened here, in
-/// the caller's context), then the same mount as a RAM disk's.
+/// Mounts an image file: an image disk over it (opened here, in the
+/// caller's context), then the same mount as a RAM disk's.
 pub fn mount_image(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> (NTSTATUS, u64) {
     if is_mounted() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
-    let claim = match ramdisk::create_image_disk(path, read_only, given_type) {
+    let (index, claim) = match ramdisk::create_image_disk(path, read_only, given_type) {
         Ok(c) => c,
         Err(s) => return (s, 0),
     };
-    let (status, number) = mount_claimed(claim, read_only, true);
+    let (status, number) = mount_claimed(claim, read_only, Some(index));
     if !nt::nt_success(status) {
-        ramdisk::delete_image_disk();
+        ramdisk::delete_image_disk(index);
     }
     (status, number)
 }
 
-/// IRP_MN_MOUNT_VOLUME with a VPB for the claimed disk, then an open of
-/// the volume; the status and the volume device's number.
-fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> (NTSTATUS, u64) {
+/// Mounts the claimed disk as the harness's volume; the status and the
+/// volume device's number.
+fn mount_claimed(claim: Claim, read_only: bool, image: Option<u32>) -> (NTSTATUS, u64) {
     let mut state = STATE.lock();
     if state.is_some() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
+    match mount_disk(claim, read_only, image) {
+        Ok(m) => {
+            // SAFETY: the volume device just mounted, registered.
+            let number =
+                unsafe { crate::fsd::volume::volume_of(m.volume as *mut DEVICE_OBJECT) }.map_or(0, |v| v.number);
+            *state = Some(m);
+            (nt::STATUS_SUCCESS, u64::from(number))
+        }
+        Err(s) => (s, 0),
+    }
+}
+
+/// IRP_MN_MOUNT_VOLUME with a VPB for the claimed disk, then an open of
+/// the volume, on a system thread.
+fn mount_disk(claim: Claim, read_only: bool, image: Option<u32>) -> Result<Mounted, NTSTATUS> {
     // A read-only mount is a write-protected disk, which the file system
     // finds out through IOCTL_DISK_IS_WRITABLE as on Windows.
     claim.set_read_only(read_only);
@@ -277,16 +295,13 @@ fn mount_claimed(claim: Claim, read_only: bool, image: bool) -> (NTSTATUS, u64) 
     });
     match result {
         Some(Ok((vpb, volume, volume_file))) => {
-            // SAFETY: the volume device just mounted, registered.
-            let number = unsafe { crate::fsd::volume::volume_of(volume as *mut DEVICE_OBJECT) }.map_or(0, |v| v.number);
-            *state = Some(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new() });
-            (nt::STATUS_SUCCESS, u64::from(number))
+            Ok(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new() })
         }
         Some(Err(s)) => {
             claim.set_read_only(false);
-            (s, 0)
+            Err(s)
         }
-        None => (nt::STATUS_INSUFFICIENT_RESOURCES, 0),
+        None => Err(nt::STATUS_INSUFFICIENT_RESOURCES),
     }
 }
 
@@ -360,7 +375,13 @@ pub fn unmount() -> Option<NTSTATUS> {
     if m.files.iter().any(Option::is_some) {
         return Some(crate::linux::STATUS_WRONG_STATE);
     }
-    let mut m = state.take()?;
+    let m = state.take()?;
+    Some(unmount_mounted(m))
+}
+
+/// Lock, dismount and the last close of a volume whose files are closed,
+/// on a system thread; then its image disk goes.
+fn unmount_mounted(mut m: Mounted) -> NTSTATUS {
     let (volume, image) = (m.volume, m.image);
     let result = on_system_thread(move || {
         let v = volume as *mut DEVICE_OBJECT;
@@ -382,10 +403,10 @@ pub fn unmount() -> Option<NTSTATUS> {
     });
     // The claim went with the state; the volume's close released the
     // file system's.
-    if image {
-        ramdisk::delete_image_disk();
+    if let Some(index) = image {
+        ramdisk::delete_image_disk(index);
     }
-    Some(result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES))
+    result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES)
 }
 
 /// From DriverUnload, before the volumes go: closes what the harness left

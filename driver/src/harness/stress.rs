@@ -1,0 +1,194 @@
+//! Several volumes at once, with IRPs from several threads interleaved:
+//! each image is mounted through the file-system device on a disk of its
+//! own, then every thread works on every volume in its own directory
+//! (`\tN`): files created, written with a pattern of their own, read back
+//! and compared, some renamed to a full path, some deleted. The workers
+//! interleave the threads' IRPs as they come. Then every volume is
+//! unmounted; the suite checks each image with its own checker and the
+//! host kernel's view of the tree (`files` below says what it must hold).
+
+use alloc::vec::Vec;
+use core::ptr;
+
+use super::{HFile, Handed, Mounted, SHARE_ALL, call, close, create, mount_disk, rename, set_info, unmount_mounted};
+use crate::{HOST, ramdisk};
+use lkl_abi::Host;
+use nt::{DEVICE_OBJECT, NTSTATUS, VPB};
+
+/// FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE.
+const ACCESS: u32 = 0x0012_0089 | 0x0012_0116 | 0x0001_0000;
+const FILE_CREATE: u32 = 2;
+const FILE_OVERWRITE_IF: u32 = 5;
+const FILE_DIRECTORY_FILE: u32 = 1;
+const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
+const DISPOSITION_CLASS: u32 = 13;
+
+/// The bytes thread `t` writes to its file `i` (the suite computes the
+/// same).
+fn content(t: u32, i: u32) -> Vec<u8> {
+    (0..1000 + 37 * i).map(|k| ((t * 31 + i * 7 + k) % 251) as u8).collect()
+}
+
+fn utf16(s: &str) -> Vec<u16> {
+    s.encode_utf16().collect()
+}
+
+/// One volume as the threads see it.
+#[derive(Clone, Copy)]
+struct Target {
+    volume: usize,
+    vpb: usize,
+    real: usize,
+}
+
+/// An IRP on `fo` to the volume; the status.
+fn transfer(v: *mut DEVICE_OBJECT, fo: *mut nt::FILE_OBJECT, write: bool, buf: &mut [u8]) -> (NTSTATUS, usize) {
+    let (p, len) = (buf.as_mut_ptr(), buf.len());
+    let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
+    // SAFETY: the live volume, an open harness file object, and a buffer
+    // that outlives the call.
+    unsafe {
+        call(v, major, 0, fo, 0, None, Some((p, len)), |sp| {
+            sp.Parameters.Read.Length = len as u32;
+            sp.Parameters.Read.ByteOffset = 0;
+        })
+    }
+}
+
+/// Thread `t`'s work on one volume; the IRPs it sent.
+fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
+    let (v, vpb, real) =
+        (target.volume as *mut DEVICE_OBJECT, target.vpb as *mut VPB, target.real as *mut DEVICE_OBJECT);
+    let check = |s: NTSTATUS, step: u32| if nt::nt_success(s) { Ok(()) } else { Err((s, step)) };
+    let mut irps = 0u64;
+    let dir = alloc::format!("\\t{t}");
+    let mut d = HFile::new(&utf16(&dir), vpb, real);
+    // SAFETY: the live volume and our file objects, each used by this
+    // thread only.
+    unsafe {
+        check(create(v, &mut d, ACCESS, FILE_CREATE, FILE_DIRECTORY_FILE, SHARE_ALL, 0).0, 0)?;
+        close(v, &mut d);
+    }
+    irps += 3;
+    for i in 0..files {
+        let step = 1 + i;
+        let mut f = HFile::new(&utf16(&alloc::format!("{dir}\\f{i}")), vpb, real);
+        // SAFETY: as above.
+        unsafe {
+            check(create(v, &mut f, ACCESS, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, SHARE_ALL, 0).0, step)?;
+        }
+        let fo = f.ptr();
+        let mut data = content(t, i);
+        let (s, n) = transfer(v, fo, true, &mut data);
+        check(s, step)?;
+        let mut back = alloc::vec![0u8; data.len()];
+        let (s, m) = transfer(v, fo, false, &mut back);
+        check(s, step)?;
+        irps += 3;
+        if n != data.len() || m != data.len() || back != data {
+            // SAFETY: as above.
+            unsafe { close(v, &mut f) };
+            return Err((nt::STATUS_UNSUCCESSFUL, step));
+        }
+        if i % 3 == 0 {
+            let target = utf16(&alloc::format!("{dir}\\g{i}"));
+            // SAFETY: as above.
+            let (s, _) = unsafe { rename(v, vpb, real, fo, &target, false) };
+            check(s as NTSTATUS, step)?;
+            irps += 4;
+        }
+        if i % 5 == 0 {
+            // SAFETY: as above.
+            let (s, _) = unsafe { set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0) };
+            check(s as NTSTATUS, step)?;
+            irps += 1;
+        }
+        // SAFETY: as above.
+        check(unsafe { close(v, &mut f) }, step)?;
+        irps += 2;
+    }
+    Ok(irps)
+}
+
+/// Mounts every image (type, NT path) on an image disk of its own, runs
+/// `threads` threads over all of them, unmounts them; the status and the
+/// IRPs sent. Call on the requesting thread (the images open in its
+/// context).
+pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: u32) -> (NTSTATUS, u64) {
+    if super::is_mounted() {
+        return (crate::linux::STATUS_WRONG_STATE, 0);
+    }
+    let mut mounted: Vec<Mounted> = Vec::new();
+    let mut status = nt::STATUS_SUCCESS;
+    for (given, path) in images {
+        let (index, claim) = match ramdisk::create_image_disk(path, false, *given) {
+            Ok(c) => c,
+            Err(s) => {
+                status = s;
+                break;
+            }
+        };
+        match mount_disk(claim, false, Some(index)) {
+            Ok(m) => mounted.push(m),
+            Err(s) => {
+                ramdisk::delete_image_disk(index);
+                status = s;
+                break;
+            }
+        }
+    }
+    let mut irps = 0;
+    if nt::nt_success(status) {
+        let targets: Vec<Target> = mounted
+            .iter_mut()
+            .map(|m| Target { volume: m.volume, vpb: &mut *m.vpb as *mut VPB as usize, real: m.real })
+            .collect();
+        let mut running = Vec::new();
+        for t in 0..threads {
+            let slot = alloc::sync::Arc::new(spin::Mutex::new(None));
+            let out = slot.clone();
+            let mine = Handed(targets.clone());
+            let body = move || {
+                let mine = mine;
+                let n = mine.0.len();
+                // Each thread starts on a different volume.
+                let mut result = Ok(0);
+                for k in 0..n {
+                    let Some(&target) = mine.0.get((t as usize + k) % n) else { continue };
+                    result = work(t, target, files).and_then(|a| result.map(|b| a + b));
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                *out.lock() = Some(result);
+            };
+            match HOST.thread_spawn(alloc::boxed::Box::new(body)) {
+                Ok(h) => running.push((h, slot)),
+                Err(_) => status = nt::STATUS_INSUFFICIENT_RESOURCES,
+            }
+        }
+        for (h, slot) in running {
+            let _ = HOST.thread_join(h);
+            let result = slot.lock().take();
+            match result {
+                Some(Ok(n)) => irps += n,
+                Some(Err((s, step))) => {
+                    if nt::nt_success(status) {
+                        status = s;
+                    }
+                    let mut t = lkl_ntk_host::print::StackText::<96>::new();
+                    let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: stress: step {step}: {s:#x}\n"));
+                    lkl_ntk_host::print::print(t.as_bytes());
+                }
+                None => status = nt::STATUS_UNSUCCESSFUL,
+            }
+        }
+    }
+    for m in mounted {
+        let s = unmount_mounted(m);
+        if nt::nt_success(status) && !nt::nt_success(s) {
+            status = s;
+        }
+    }
+    (status, irps)
+}
