@@ -163,7 +163,10 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // Linux, while the pool still runs: halt syncs, powers off, joins every
     // kernel thread and frees its memory.
     #[cfg(feature = "testing")]
-    crate::harness::close_all();
+    {
+        crate::harness::close_all();
+        crate::harness::stop_thread();
+    }
     crate::fsd::unregister();
     let halted = linux::shutdown();
     // With Linux gone no mount holds a RAM disk.

@@ -288,8 +288,8 @@ file_ops_tree_readable() {
 }
 
 # The benchmark (cargo xtask bench, LKLFS_WINE_BENCH=1): boot time and
-# sequential write/cold read of a 256 MiB file through the IOCTL interface
-# under Wine, beside the Linux-native library (lklfs bench-step, the same
+# sequential write/cold read of a 256 MiB file and 10,000 creates and
+# deletes as IRPs through the file-system driver under Wine, beside the Linux-native library (lklfs bench-step, the same
 # 64 MiB of kernel memory) on the same image, in the same run.
 if [ "${LKLFS_WINE_BENCH:-}" = 1 ]; then
     BIMG="$WINEPREFIX/drive_c/lklfs-test/bench.img"
@@ -300,6 +300,8 @@ if [ "${LKLFS_WINE_BENCH:-}" = 1 ]; then
     w_boot=$(sed -n 's/^# boot: errno 0, \([0-9.]*\) ms.*/\1/p' "$TDIR.client.out" | head -1)
     w_write=$(sed -n 's/^bench: write_mbs=//p' "$TDIR.client.out")
     w_read=$(sed -n 's/^bench: cold_read_mbs=//p' "$TDIR.client.out")
+    w_create=$(sed -n 's/^bench: create_s=//p' "$TDIR.client.out")
+    w_delete=$(sed -n 's/^bench: delete_s=//p' "$TDIR.client.out")
     rm -f "$BIMG"
     truncate -s 1G "$BIMG"
     "$MKFS_FIXED" mkfs.ext4 -q -F "$BIMG"
@@ -307,12 +309,17 @@ if [ "${LKLFS_WINE_BENCH:-}" = 1 ]; then
     n_boot=$(./target/release/examples/bench | sed -n 's/^ *boot to first syscall: *\([0-9.]*\) ms.*/\1/p')
     n_write=$(./target/release/lklfs --mem 64 bench-step lib-write "$BIMG" --file-mib 256 | sed -n 's/^write_mbs=//p')
     n_read=$(./target/release/lklfs --mem 64 bench-step lib-read "$BIMG" --file-mib 256 | sed -n 's/^cold_mbs=//p')
+    files=$(./target/release/lklfs --mem 64 bench-step lib-files "$BIMG" --files 10000)
+    n_create=$(sed -n 's/^create_s=//p' <<<"$files")
+    n_delete=$(sed -n 's/^delete_s=//p' <<<"$files")
     rm -f "$BIMG"
     echo "# driver benchmark: 1 GiB ext4 image (mkfs.ext4 defaults), 256 MiB file, 64 MiB kernel memory"
     printf '#                              %16s %16s\n' "driver (Wine)" "Linux library"
     printf '#   boot (ms)                  %16s %16s\n' "${w_boot:-?}" "${n_boot:-?}"
     printf '#   seq write + unmount (MB/s) %16.0f %16.0f\n' "${w_write:-0}" "${n_write:-0}"
     printf '#   cold read (MB/s)           %16.0f %16.0f\n' "${w_read:-0}" "${n_read:-0}"
+    printf '#   10,000 creates + sync (s)  %16.2f %16.2f\n' "${w_create:-0}" "${n_create:-0}"
+    printf '#   10,000 deletes + sync (s)  %16.2f %16.2f\n' "${w_delete:-0}" "${n_delete:-0}"
     sc delete lklfs || true
     "$WINESERVER" -k 2>/dev/null || true
     trap - EXIT

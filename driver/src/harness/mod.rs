@@ -25,14 +25,14 @@ use core::mem::{size_of, zeroed};
 use core::ptr;
 
 use driver_ioctl::fsops::{self, FsRequest, Op};
-use lkl_abi::Host;
 use lkl_ntk_host::sync::{Event, Mutex};
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
 
-use crate::HOST;
-
-mod stress;
 use crate::ramdisk::{self, Claim};
+
+mod runner;
+mod stress;
+pub use runner::stop as stop_thread;
 pub use stress::stress;
 
 /// `IO_TYPE_FILE` and `IO_TYPE_VPB`.
@@ -180,27 +180,27 @@ unsafe fn call(
 }
 
 /// A value handed to the harness thread and back. The requester blocks in
-/// `on_system_thread` until that thread is joined, so the value is used by
-/// one thread at a time, as in a scoped thread.
+/// `on_system_thread` until that thread is done with it, so the value is
+/// used by one thread at a time, as in a scoped thread.
 struct Handed<T>(T);
 // SAFETY: see above: never used by two threads at once.
 unsafe impl<T> Send for Handed<T> {}
 
-/// Runs `f` on a new system thread and waits for it.
+/// Runs `f` on the harness's system thread and waits for it.
 fn on_system_thread<R: 'static>(f: impl FnOnce() -> R + 'static) -> Option<R> {
     let slot: Arc<spin::Mutex<Option<Handed<R>>>> = Arc::new(spin::Mutex::new(None));
     let out = slot.clone();
     let f = Handed(f);
-    let t = HOST
-        .thread_spawn(Box::new(move || {
-            let f = f;
-            let r = Handed((f.0)());
-            let mut g = out.lock();
-            *g = Some(r);
-            drop(g);
-        }))
-        .ok()?;
-    HOST.thread_join(t).ok()?;
+    let ran = runner::run(Box::new(move || {
+        let f = f;
+        let r = Handed((f.0)());
+        let mut g = out.lock();
+        *g = Some(r);
+        drop(g);
+    }));
+    if !ran {
+        return None;
+    }
     let mut g = slot.lock();
     let r = g.take();
     drop(g);
