@@ -77,7 +77,7 @@ impl IrpSubject {
             let (s, n, buf) = self.req(&r);
             match s {
                 STATUS_SUCCESS => parse(&buf[..n as usize], &mut out),
-                0x8000_0006 if !first => break Ok(()), // STATUS_NO_MORE_FILES
+                s if s == fs_glue::NtStatus::NO_MORE_FILES.0 && !first => break Ok(()),
                 s => break Err(s),
             }
             first = false;

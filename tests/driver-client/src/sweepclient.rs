@@ -17,10 +17,10 @@ use crate::fsclient::{Reply, call, create, handle_op, open, wide_bytes, write};
 use crate::status::{STATUS_END_OF_FILE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS};
 use crate::win::Handle;
 
-const STATUS_BUFFER_OVERFLOW: u32 = 0x8000_0005;
-const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC000_0004;
-const STATUS_INVALID_INFO_CLASS: u32 = 0xC000_0003;
-const STATUS_NO_MORE_FILES: u32 = 0x8000_0006;
+const STATUS_BUFFER_OVERFLOW: u32 = fs_glue::NtStatus::BUFFER_OVERFLOW.0;
+const STATUS_INFO_LENGTH_MISMATCH: u32 = fs_glue::NtStatus::INFO_LENGTH_MISMATCH.0;
+const STATUS_INVALID_INFO_CLASS: u32 = fs_glue::NtStatus::INVALID_INFO_CLASS.0;
+const STATUS_NO_MORE_FILES: u32 = fs_glue::NtStatus::NO_MORE_FILES.0;
 const FILE_OVERWRITE_IF: u32 = 5;
 const FILE_CREATE: u32 = 2;
 
