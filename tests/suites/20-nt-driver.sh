@@ -182,11 +182,22 @@ fi
 unloads=0
 cycle() {
     local scenario=$1 label=$2 halted=${3:-}
-    if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG" && grep -q RUNNING "$TDIR.start.out"; then
+    # `sc start` may answer while the service is still START_PENDING (a
+    # busy machine): then its state is asked until it settles.
+    local state=""
+    if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG"; then
+        state=$(grep -o 'STATE *: *[0-9]* *[A-Z_]*' "$TDIR.start.out" | awk '{print $NF}')
+        for _ in $(seq 30); do
+            [ "$state" = START_PENDING ] || break
+            sleep 1
+            state=$(timeout 60 "$WINE" sc query lklfs 2>>"$LOG" | grep -o 'STATE *: *[0-9]* *[A-Z_]*' | awk '{print $NF}')
+        done
+    fi
+    if [ "$state" = RUNNING ]; then
         ok "$label: sc start lklfs: DriverEntry succeeded"
     else
         cat "$TDIR.start.out"
-        not_ok "$label: sc start lklfs"
+        not_ok "$label: sc start lklfs (state ${state:-none})"
         return
     fi
     # The winedevice process hosting the driver: the one that mapped lklfs.sys.
