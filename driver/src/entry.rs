@@ -177,22 +177,15 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // pool or the host.
     unsafe { stop_host() };
     if let Some(errno) = halted {
-        let mut text = lkl_ntk_host::print::StackText::<96>::new();
-        let _ = core::fmt::Write::write_fmt(&mut text, format_args!("lklfs: Linux halted at unload (errno {errno})\n"));
-        lkl_ntk_host::print::print(text.as_bytes());
+        lkl_ntk_host::print::print_fmt(format_args!("lklfs: Linux halted at unload (errno {errno})\n"));
     }
     let host = HOST.mem_outstanding();
     let heap = lkl_ntk_host::mem::heap_outstanding();
     let posted = crate::fsd::volume::POSTED.load(Ordering::SeqCst);
     let completed = crate::fsd::volume::COMPLETED.load(Ordering::SeqCst);
-    let mut text = lkl_ntk_host::print::StackText::<200>::new();
-    let _ = core::fmt::Write::write_fmt(
-        &mut text,
-        format_args!(
-            "lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}; IRPs posted {posted}, completed {completed}{}\n",
-            if host == 0 && heap == 0 { "" } else { " LEAK" },
-            if posted == completed { "" } else { " LOST" }
-        ),
-    );
-    lkl_ntk_host::print::print(text.as_bytes());
+    lkl_ntk_host::print::print_fmt(format_args!(
+        "lklfs: unloaded; outstanding allocations: host {host}, heap {heap}{}; IRPs posted {posted}, completed {completed}{}\n",
+        if host == 0 && heap == 0 { "" } else { " LEAK" },
+        if posted == completed { "" } else { " LOST" }
+    ));
 }

@@ -99,12 +99,10 @@ pub fn kernel_for_mount() -> Result<Arc<Kernel>, NTSTATUS> {
             let config = crate::params::boot_config();
             match Kernel::boot(&HOST, &config) {
                 Ok(k) => {
-                    let mut t = lkl_ntk_host::print::StackText::<96>::new();
-                    let _ = core::fmt::Write::write_fmt(
-                        &mut t,
-                        format_args!("lklfs: Linux booted for the first mount ({} MiB)\n", config.mem_size >> 20),
-                    );
-                    lkl_ntk_host::print::print(t.as_bytes());
+                    lkl_ntk_host::print::print_fmt(format_args!(
+                        "lklfs: Linux booted for the first mount ({} MiB)\n",
+                        config.mem_size >> 20
+                    ));
                     *state = State::Running(Live { kernel: Arc::new(k), stuck: alloc::vec::Vec::new() })
                 }
                 Err(_) => {

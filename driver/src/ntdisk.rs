@@ -36,8 +36,7 @@ impl ImageFile {
     /// synchronous I/O. Call on the requesting caller's thread, at
     /// PASSIVE_LEVEL.
     pub fn open(path: &[u16], read_only: bool) -> Result<ImageFile, NTSTATUS> {
-        let bytes = u16::try_from(path.len() * 2).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
-        let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: path.as_ptr() as *mut u16 };
+        let mut name = UNICODE_STRING::from_units(path).ok_or(nt::STATUS_INVALID_PARAMETER)?;
         let mut attrs = OBJECT_ATTRIBUTES::new(
             &mut name,
             nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE,

@@ -9,12 +9,11 @@
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::fmt::Write;
 use core::ptr;
 
 use driver_ioctl::linux::{CMDLINE_MAX, MEM_MAX, MEM_MIN};
 use lkl::BootConfig;
-use lkl_ntk_host::print::{StackText, print};
+use lkl_ntk_host::print::print_fmt;
 use lkl_ntk_host::sync::Mutex;
 use nt::{HANDLE, OBJECT_ATTRIBUTES, UNICODE_STRING};
 use widestring::{U16Str, u16str};
@@ -40,12 +39,6 @@ pub fn boot_config() -> BootConfig {
 /// zero when the image goes).
 pub fn forget() {
     *CONFIG.lock() = None;
-}
-
-fn say(args: core::fmt::Arguments<'_>) {
-    let mut t = StackText::<200>::new();
-    let _ = t.write_fmt(args);
-    print(t.as_bytes());
 }
 
 /// A value of the open key: (type, data), or None when it is absent.
@@ -94,8 +87,8 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
     };
     let mut path: Vec<u16> = base.to_vec();
     path.extend_from_slice(SUBKEY.as_slice());
-    let bytes = (path.len() * 2) as u16;
-    let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: path.as_mut_ptr() };
+    // A key name too long to count has no key: the defaults.
+    let mut name = UNICODE_STRING::from_units(&path).unwrap_or(UNICODE_STRING::from_static(u16str!("")));
     let mut attrs =
         OBJECT_ATTRIBUTES::new(&mut name, nt::OBJ_KERNEL_HANDLE | nt::OBJ_CASE_INSENSITIVE, ptr::null_mut());
     let mut key: HANDLE = ptr::null_mut();
@@ -109,14 +102,16 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
                 if (MEM_MIN >> 20..=MEM_MAX >> 20).contains(&mib) {
                     config.mem_size = mib << 20;
                 } else {
-                    say(format_args!(
+                    print_fmt(format_args!(
                         "lklfs: Parameters\\MemoryMiB = {mib} is outside {}..={}; using {DEFAULT_MIB}\n",
                         MEM_MIN >> 20,
                         MEM_MAX >> 20
                     ));
                 }
             }
-            Some(_) => say(format_args!("lklfs: Parameters\\MemoryMiB is not a REG_DWORD; using {DEFAULT_MIB}\n")),
+            Some(_) => {
+                print_fmt(format_args!("lklfs: Parameters\\MemoryMiB is not a REG_DWORD; using {DEFAULT_MIB}\n"))
+            }
         }
         match value(key, CMDLINE) {
             None => {}
@@ -128,12 +123,12 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
                 if ok {
                     config.cmdline = text.iter().map(|&u| char::from(u as u8)).collect();
                 } else {
-                    say(format_args!(
+                    print_fmt(format_args!(
                         "lklfs: Parameters\\KernelCommandLine must be printable ASCII of at most {CMDLINE_MAX} characters; ignored\n"
                     ));
                 }
             }
-            Some(_) => say(format_args!("lklfs: Parameters\\KernelCommandLine is not a REG_SZ; ignored\n")),
+            Some(_) => print_fmt(format_args!("lklfs: Parameters\\KernelCommandLine is not a REG_SZ; ignored\n")),
         }
         // SAFETY: our key handle, closed once.
         unsafe { nt::ZwClose(key) };

@@ -193,9 +193,8 @@ pub fn given_type(device: *mut DEVICE_OBJECT) -> Option<&'static str> {
 /// through the published slots (see `hold`), not through the device.
 unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     let Some(driver) = crate::entry::driver() else { return nt::STATUS_DEVICE_NOT_READY };
-    let mut name16 = U16String::from_str(&ramdisk_name(index));
-    let bytes = (name16.len() * 2) as u16;
-    let mut name = UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name16.as_mut_ptr() };
+    let name16 = U16String::from_str(&ramdisk_name(index));
+    let Some(mut name) = UNICODE_STRING::from_units(name16.as_slice()) else { return nt::STATUS_INVALID_PARAMETER };
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
     // SAFETY: the driver object outlives its devices; `name` borrows
     // `name16`, alive across the call (the I/O manager copies the name).

@@ -24,6 +24,14 @@ pub fn print(text: &[u8]) {
     }
 }
 
+/// Formats a line on the stack and prints it ([`print`]); text past 256
+/// bytes is cut. Any IRQL <= DIRQL.
+pub fn print_fmt(args: fmt::Arguments<'_>) {
+    let mut text = StackText::<256>::new();
+    let _ = text.write_fmt(args);
+    print(text.as_bytes());
+}
+
 /// A fixed buffer for formatting without allocation (for panics, where
 /// the heap may be what broke).
 pub struct StackText<const N: usize> {

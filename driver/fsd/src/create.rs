@@ -1,19 +1,14 @@
 //! IRP_MJ_CREATE: opens of the volume, of files and directories, and of a
 //! rename's target directory.
 
-use fs_glue::nt::{FILE_DIRECTORY_FILE, FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED};
+use fs_glue::nt::{
+    FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE, FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_OPEN, FILE_OPEN_IF,
+    FILE_OPEN_REPARSE_POINT, FILE_OPENED, FILE_READ_ATTRIBUTES,
+};
 use fs_glue::{CreateParams, Handle, NtStatus, Vfs};
 
 use crate::services::Services;
 use crate::vcb::{Ccb, Open, Vcb};
-
-/// `FILE_OPEN_REPARSE_POINT`: the existence probe of an open of the target
-/// directory must see a symlink itself.
-const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
-/// `FILE_DELETE_ON_CLOSE`.
-const DELETE_ON_CLOSE: u32 = 0x0000_1000;
-/// `FILE_READ_ATTRIBUTES`.
-const READ_ATTRIBUTES: u32 = 0x80;
 
 /// The parameters of a create, as the I/O manager passes them.
 pub struct Create<'a> {
@@ -130,7 +125,7 @@ impl<V: Vfs> Vcb<V> {
         if c.options & FILE_DIRECTORY_FILE != 0 {
             return Created::failed(NtStatus::NOT_A_DIRECTORY);
         }
-        if c.options & DELETE_ON_CLOSE != 0 {
+        if c.options & FILE_DELETE_ON_CLOSE != 0 {
             return Created::failed(NtStatus::CANNOT_DELETE);
         }
         if c.disposition != FILE_OPEN && c.disposition != FILE_OPEN_IF {
@@ -174,11 +169,12 @@ impl<V: Vfs> Vcb<V> {
         let probe = CreateParams {
             related,
             name,
-            desired_access: READ_ATTRIBUTES,
+            desired_access: FILE_READ_ATTRIBUTES,
             file_attributes: 0,
             share_access: 7,
             disposition: FILE_OPEN,
-            options: OPEN_REPARSE_POINT,
+            // The existence probe sees a symlink itself.
+            options: FILE_OPEN_REPARSE_POINT,
         };
         let exists = {
             let r = self.volume.create(&probe);
@@ -189,7 +185,7 @@ impl<V: Vfs> Vcb<V> {
         };
         let mut p = params(c, related, parent);
         p.disposition = FILE_OPEN;
-        p.options = (c.options | FILE_DIRECTORY_FILE) & !DELETE_ON_CLOSE;
+        p.options = (c.options | FILE_DIRECTORY_FILE) & !FILE_DELETE_ON_CLOSE;
         let r = self.volume.create(&p);
         // The parent is on the target's path: a missing one, or a file in
         // its place, is a path not found, as on a walk to any name below.

@@ -35,7 +35,6 @@ mod volinfo;
 mod write;
 
 pub use create::{Create, Created};
-pub use dirctl::QueryDirectory;
 pub use fileinfo::RenameTarget;
 pub use fs_glue::{Handle, NtStatus};
 pub use read::Offset;

@@ -3,6 +3,7 @@
 //! sequence and checks what Windows would answer.
 
 use super::*;
+use fs_glue::QueryDirParams;
 use fs_glue::nt::*;
 use fs_glue::{MountOptions, Volume};
 use fs_glue_testbed::HostVfs;
@@ -307,7 +308,7 @@ fn directory_query_through_the_common_routine() {
     loop {
         let mut buf = [0u8; 512];
         let q =
-            QueryDirectory { class: FILE_NAMES_INFORMATION, pattern: Some(&pat), restart, single: true, index: None };
+            QueryDirParams { class: FILE_NAMES_INFORMATION, pattern: Some(&pat), restart, single: true, index: None };
         restart = false;
         let r = f.vcb.query_directory(&dir, &q, &mut buf);
         if r.status == NtStatus::NO_MORE_FILES {
@@ -391,7 +392,7 @@ fn a_directory_buffer_shorter_than_its_class_is_a_length_mismatch() {
     std::fs::write(f.dir.path().join("x"), b"").unwrap();
     let dir = create(&mut f.vcb, "\\", GENERIC_READ, FILE_OPEN, FILE_DIRECTORY_FILE).ccb.unwrap();
     let q =
-        QueryDirectory { class: FILE_DIRECTORY_INFORMATION, pattern: None, restart: true, single: true, index: None };
+        QueryDirParams { class: FILE_DIRECTORY_INFORMATION, pattern: None, restart: true, single: true, index: None };
     let mut short = [0u8; 71];
     assert_eq!(f.vcb.query_directory(&dir, &q, &mut short), Reply::err(NtStatus::INFO_LENGTH_MISMATCH));
     let mut enough = [0u8; 72];

@@ -1,7 +1,7 @@
 //! IRP_MJ_DIRECTORY_CONTROL on a volume: IRP_MN_QUERY_DIRECTORY (change
 //! notification is part 2's).
 
-use fsd::QueryDirectory;
+use fs_glue::QueryDirParams;
 
 use super::create::units;
 use super::irp::Irp;
@@ -19,7 +19,7 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     // completion.
     let pattern = if p.FileName.is_null() { None } else { Some(unsafe { units(&*p.FileName) }) };
     let flags = irp.sl_flags();
-    let q = QueryDirectory {
+    let q = QueryDirParams {
         class: p.FileInformationClass as u32,
         pattern,
         restart: flags & nt::SL_RESTART_SCAN != 0,

@@ -57,9 +57,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         Err(s) => {
             #[cfg(feature = "testing")]
             {
-                let mut t = lkl_ntk_host::print::StackText::<96>::new();
-                let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: mount refused: disk: {s:#x}\n"));
-                lkl_ntk_host::print::print(t.as_bytes());
+                lkl_ntk_host::print::print_fmt(format_args!("lklfs: mount refused: disk: {s:#x}\n"));
             }
             let _ = s;
             return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
@@ -85,12 +83,12 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let Some(vol) = recognised.filter(acceptable) else {
         #[cfg(feature = "testing")]
         {
-            let mut t = lkl_ntk_host::print::StackText::<160>::new();
-            let _ = core::fmt::Write::write_fmt(
-                &mut t,
-                format_args!("lklfs: mount refused: {} bytes read, found {:?}, given {:?}\n", head.len(), found, given),
-            );
-            lkl_ntk_host::print::print(t.as_bytes());
+            lkl_ntk_host::print::print_fmt(format_args!(
+                "lklfs: mount refused: {} bytes read, found {:?}, given {:?}\n",
+                head.len(),
+                found,
+                given
+            ));
         }
         return irp.complete(nt::STATUS_UNRECOGNIZED_VOLUME, 0);
     };
@@ -110,9 +108,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
 /// The status a failed Linux mount is reported with, after a log line: a
 /// recognised volume that does not mount is worth one.
 fn mount_status(step: &str, e: lkl::Errno) -> NTSTATUS {
-    let mut t = lkl_ntk_host::print::StackText::<120>::new();
-    let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: mount failed: {step}: errno {}\n", e.0));
-    lkl_ntk_host::print::print(t.as_bytes());
+    lkl_ntk_host::print::print_fmt(format_args!("lklfs: mount failed: {step}: errno {}\n", e.0));
     match e {
         // The kernel's "structure needs cleaning" (EFSCORRUPTED).
         lkl::Errno::EUCLEAN => nt::STATUS_DISK_CORRUPT_ERROR,
@@ -188,15 +184,11 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
     // Wine a program can only reach a driver by a device name, and the
     // suite opens the volume from user mode that way.
     #[cfg(feature = "testing")]
-    let mut name16 = widestring::U16String::from_str(&alloc::format!(r"\Device\LklfsVolume{}", t.number));
+    let name16 = widestring::U16String::from_str(&alloc::format!(r"\Device\LklfsVolume{}", t.number));
     #[cfg(feature = "testing")]
-    let mut uname = nt::UNICODE_STRING {
-        Length: (name16.len() * 2) as u16,
-        MaximumLength: (name16.len() * 2) as u16,
-        Buffer: name16.as_mut_ptr(),
-    };
+    let mut uname = nt::UNICODE_STRING::from_units(name16.as_slice());
     #[cfg(feature = "testing")]
-    let name: *mut nt::UNICODE_STRING = &mut uname;
+    let name: *mut nt::UNICODE_STRING = uname.as_mut().map_or(ptr::null_mut(), |u| u as *mut _);
     #[cfg(not(feature = "testing"))]
     let name: *mut nt::UNICODE_STRING = ptr::null_mut();
     // SAFETY: our driver object; the name (if any) outlives the call; room

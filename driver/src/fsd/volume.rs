@@ -90,6 +90,12 @@ static VOLUMES: Mutex<Devices> = Mutex::new(Devices(Vec::new()));
 /// # Safety
 /// `device` is a live device object of this driver.
 pub(crate) unsafe fn volume_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a VolumeExt> {
+    // Every IRP of every device of ours asks: the disks' I/O need not take
+    // the registry's lock to learn they are no volume.
+    // SAFETY: a live device object of this driver (the caller's contract).
+    if unsafe { (*device).DeviceType } != nt::FILE_DEVICE_DISK_FILE_SYSTEM {
+        return None;
+    }
     // Only a registered volume device: a device made later at the address
     // of a deleted one may see its old extension's bytes (Wine hands out an
     // extension pointer even for a size of 0, and reuses freed memory).

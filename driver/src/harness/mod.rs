@@ -28,6 +28,8 @@ use driver_ioctl::fsops::{self, FsRequest, Op};
 use lkl_ntk_host::sync::{Event, Mutex};
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
 
+use fs_glue::nt::{DELETE, FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_WRITE_DATA, SYNCHRONIZE};
+
 use crate::ramdisk::{self, Claim};
 
 mod runner;
@@ -38,18 +40,12 @@ pub use stress::stress;
 /// `IO_TYPE_FILE` and `IO_TYPE_VPB`.
 const IO_TYPE_FILE: i16 = 5;
 const IO_TYPE_VPB: i16 = 10;
-/// FileDispositionInformation and FileRenameInformation.
-const DISPOSITION_CLASS: u32 = 13;
-const RENAME_CLASS: u32 = 10;
 /// Share access of a harness create that names none (the file IOCTL's
 /// default never locks others out), and the attributes of every create.
 const SHARE_ALL: u16 = 7;
 const ATTRIBUTE_NORMAL: u16 = 0x80;
-/// FILE_WRITE_DATA | SYNCHRONIZE: what the I/O manager asks of a rename's
-/// target directory.
-const TARGET_DIR_ACCESS: u32 = 0x0010_0002;
-/// The DELETE right.
-const DELETE: u32 = 0x0001_0000;
+/// What the I/O manager asks of a rename's target directory.
+const TARGET_DIR_ACCESS: u32 = FILE_WRITE_DATA | SYNCHRONIZE;
 
 /// A harness file object and the name buffer its FileName points into.
 struct HFile {
@@ -592,7 +588,7 @@ fn run_op(
                 }))
             }
             Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
-            Op::Delete => set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0),
+            Op::Delete => set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0),
             // NtSetInformationFile checks the handle's DELETE right for a
             // rename before it opens the target directory.
             Op::Rename if f.access & DELETE == 0 => (nt::STATUS_ACCESS_DENIED as u32, 0),
@@ -653,7 +649,7 @@ unsafe fn rename(
     info.extend(name.iter().flat_map(|u| u.to_le_bytes()));
     if !name.contains(&(b'\\' as u16)) {
         // SAFETY: the caller's contract.
-        return unsafe { set_info(v, fo, RENAME_CLASS, &info, ptr::null_mut(), u8::from(replace)) };
+        return unsafe { set_info(v, fo, FILE_RENAME_INFORMATION, &info, ptr::null_mut(), u8::from(replace)) };
     }
     let mut target = HFile::new(name, vpb, real);
     // SAFETY: the caller's contract; `target` is our new file object.
@@ -663,7 +659,7 @@ unsafe fn rename(
         if !nt::nt_success(status) {
             return (status as u32, 0);
         }
-        let r = set_info(v, fo, RENAME_CLASS, &info, target.ptr(), u8::from(replace));
+        let r = set_info(v, fo, FILE_RENAME_INFORMATION, &info, target.ptr(), u8::from(replace));
         close(v, &mut target);
         r
     }

@@ -12,16 +12,15 @@ use core::ptr;
 
 use super::{HFile, Handed, Mounted, SHARE_ALL, call, close, create, mount_disk, rename, set_info, unmount_mounted};
 use crate::{HOST, ramdisk};
+use fs_glue::nt::{
+    DELETE, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_INFORMATION, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+    FILE_NON_DIRECTORY_FILE, FILE_OVERWRITE_IF,
+};
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, NTSTATUS, VPB};
 
-/// FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE.
-const ACCESS: u32 = 0x0012_0089 | 0x0012_0116 | 0x0001_0000;
-const FILE_CREATE: u32 = 2;
-const FILE_OVERWRITE_IF: u32 = 5;
-const FILE_DIRECTORY_FILE: u32 = 1;
-const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
-const DISPOSITION_CLASS: u32 = 13;
+/// What each thread's opens ask for.
+const ACCESS: u32 = FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE;
 
 /// The bytes thread `t` writes to its file `i` (the suite computes the
 /// same).
@@ -99,7 +98,7 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
         }
         if i % 5 == 0 {
             // SAFETY: as above.
-            let (s, _) = unsafe { set_info(v, fo, DISPOSITION_CLASS, &[1], ptr::null_mut(), 0) };
+            let (s, _) = unsafe { set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0) };
             check(s as NTSTATUS, step)?;
             irps += 1;
         }
@@ -176,9 +175,7 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
                     if nt::nt_success(status) {
                         status = s;
                     }
-                    let mut t = lkl_ntk_host::print::StackText::<96>::new();
-                    let _ = core::fmt::Write::write_fmt(&mut t, format_args!("lklfs: stress: step {step}: {s:#x}\n"));
-                    lkl_ntk_host::print::print(t.as_bytes());
+                    lkl_ntk_host::print::print_fmt(format_args!("lklfs: stress: step {step}: {s:#x}\n"));
                 }
                 None => status = nt::STATUS_UNSUCCESSFUL,
             }

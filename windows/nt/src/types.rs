@@ -179,6 +179,18 @@ impl UNICODE_STRING {
         let bytes = (text.len() * 2) as u16;
         UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: text.as_ptr() as *mut u16 }
     }
+
+    /// A counted string over `units` (no NUL: the length counts), or
+    /// `None` past the 65,534 bytes a `UNICODE_STRING` can count. It
+    /// borrows `units` without a lifetime: pass it only where the kernel
+    /// reads the name (object names, value names) while `units` lives.
+    pub const fn from_units(units: &[u16]) -> Option<UNICODE_STRING> {
+        if units.len() > (u16::MAX / 2) as usize {
+            return None;
+        }
+        let bytes = (units.len() * 2) as u16;
+        Some(UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: units.as_ptr() as *mut u16 })
+    }
 }
 
 impl OBJECT_ATTRIBUTES {
