@@ -3,7 +3,7 @@
 
 use crate::HostVfs;
 use crate::scratch::Scratch;
-use crate::suite::{Case, Env};
+use nt_suite::{Case, Env};
 use fs_glue::{MountOptions, Volume};
 
 /// Volumes on scratch directories of the host kernel.
@@ -13,14 +13,21 @@ pub struct HostEnv {
 }
 
 impl Env for HostEnv {
-    type V = HostVfs;
+    type V = Volume<HostVfs>;
 
     fn mount(&mut self, opts: MountOptions) -> Volume<HostVfs> {
         self.dirs.push(Scratch::new("suite"));
-        self.remount(opts)
+        self.reopen(opts)
     }
 
-    fn remount(&mut self, opts: MountOptions) -> Volume<HostVfs> {
+    fn remount(&mut self, old: Volume<HostVfs>, opts: MountOptions) -> Volume<HostVfs> {
+        drop(old);
+        self.reopen(opts)
+    }
+}
+
+impl HostEnv {
+    fn reopen(&mut self, opts: MountOptions) -> Volume<HostVfs> {
         let dir = self.dirs.last().expect("mount before remount");
         Volume::new(HostVfs::new(dir.path()).expect("open scratch dir"), opts)
     }
@@ -31,7 +38,7 @@ impl Env for HostEnv {
 pub fn run_cases<E: Env>(mut make_env: impl FnMut() -> E, filter: &str) -> (usize, Vec<(String, String)>) {
     let mut failures = Vec::new();
     let mut ran = 0;
-    for (name, case) in crate::suite::cases::<E>() {
+    for (name, case) in nt_suite::cases::<E>() {
         if !name.contains(filter) {
             continue;
         }

@@ -15,7 +15,6 @@ pub mod host_env;
 pub mod lkl_env;
 pub mod model;
 pub mod scratch;
-pub mod suite;
 
 use fs_glue::Vfs;
 use lkl_abi::Errno;

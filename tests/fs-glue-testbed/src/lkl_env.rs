@@ -7,7 +7,7 @@
 //! of stack: everything here is meant to run in an `lkl-test-runner` case
 //! body (see `tests/embedded.rs`), never on libtest's threads.
 
-use crate::suite::Env;
+use nt_suite::Env;
 use fs_glue::{MountOptions, Volume};
 use lkl::vfs::KernelVfs;
 use lkl::{BootConfig, Disk, Kernel, Mounted};
@@ -48,15 +48,22 @@ impl LklEnv {
 }
 
 impl Env for LklEnv {
-    type V = KernelVfs;
+    type V = Volume<KernelVfs>;
 
     fn mount(&mut self, opts: MountOptions) -> Volume<KernelVfs> {
         let dir = fresh_dir(&self.k, &self.parent, "suite").expect("make the volume's directory");
         self.dirs.push(dir);
-        self.remount(opts)
+        self.reopen(opts)
     }
 
-    fn remount(&mut self, opts: MountOptions) -> Volume<KernelVfs> {
+    fn remount(&mut self, old: Volume<KernelVfs>, opts: MountOptions) -> Volume<KernelVfs> {
+        drop(old);
+        self.reopen(opts)
+    }
+}
+
+impl LklEnv {
+    fn reopen(&mut self, opts: MountOptions) -> Volume<KernelVfs> {
         let dir = self.dirs.last().expect("mount before remount");
         Volume::new(KernelVfs::new(self.k.clone(), dir).expect("open the volume's directory"), opts)
     }

@@ -96,7 +96,7 @@ fn same_tree<A: Vfs, B: Vfs>(a: &mut GlueSubject<A>, b: &mut GlueSubject<B>) -> 
             .map(|(n, _, _)| if dir == "\\" { format!("\\{n}") } else { format!("{dir}\\{n}") })
             .collect();
         for f in files {
-            if crate::suite::read_all(&mut a.vol, &f) != crate::suite::read_all(&mut b.vol, &f) {
+            if nt_suite::read_all(&mut a.vol, &f) != nt_suite::read_all(&mut b.vol, &f) {
                 return Err(format!("contents of {f} differ"));
             }
         }

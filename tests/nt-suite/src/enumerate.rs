@@ -59,7 +59,7 @@ pub fn q(class: u32, pattern: Option<&[u16]>, restart: bool, single: bool) -> Qu
 }
 
 /// Lists a directory's names (pattern optional), in one or more queries.
-pub fn list<V: Vfs>(v: &mut Volume<V>, dir: &str, pattern: Option<&str>) -> Result<Vec<String>, NtStatus> {
+pub fn list(v: &mut impl Vol, dir: &str, pattern: Option<&str>) -> Result<Vec<String>, NtStatus> {
     let h = open_ok(v, dir, FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     let pat = pattern.map(w);
     let mut names = Vec::new();
@@ -178,7 +178,7 @@ fn patterns<E: Env>(env: &mut E) {
     for n in ["a.txt", "b.TXT", "c.txt.bak", "noext", "x.y.txt", "readme.md"] {
         make_file(&mut v, &format!("\\d\\{n}"), b"");
     }
-    let l = |v: &mut Volume<E::V>, p: &str| list(v, "\\d", Some(p)).map(sorted);
+    let l = |v: &mut E::V, p: &str| list(v, "\\d", Some(p)).map(sorted);
     assert_eq!(l(&mut v, "*.txt").unwrap(), strs(&["a.txt", "x.y.txt"]));
     assert_eq!(l(&mut v, "?.txt").unwrap(), strs(&["a.txt"]));
     assert_eq!(l(&mut v, "*.*").unwrap(), strs(&[".", "..", "a.txt", "b.TXT", "c.txt.bak", "x.y.txt", "readme.md"]));
@@ -190,7 +190,7 @@ fn patterns<E: Env>(env: &mut E) {
     assert_eq!(l(&mut v, ">.txt").unwrap(), strs(&["a.txt"]));
     assert_eq!(l(&mut v, "noext"), Ok(strs(&["noext"])));
     assert_eq!(l(&mut v, "NOEXT"), Err(NtStatus::NO_SUCH_FILE), "case-sensitive by default");
-    let mut ci = env.remount(MountOptions { case_insensitive: true, ..MountOptions::default() });
+    let mut ci = env.remount(v, MountOptions { case_insensitive: true, ..MountOptions::default() });
     assert_eq!(list(&mut ci, "\\d", Some("*.TXT")).map(sorted).unwrap(), strs(&["a.txt", "b.TXT", "x.y.txt"]));
     assert_eq!(list(&mut ci, "\\D", Some("NOEXT")).unwrap(), ["noext"], "case-insensitive lookup and match");
     // Case-insensitive open finds the on-disk name, and reports it.
@@ -201,7 +201,7 @@ fn patterns<E: Env>(env: &mut E) {
     ci.close(h).unwrap();
     // New names keep the case they were given.
     make_file(&mut ci, "\\d\\NEW.txt", b"");
-    assert!(lstat(&ci, b"d/NEW.txt").is_some());
+    assert!(lstat(&mut ci, b"d/NEW.txt").is_some());
 }
 
 fn restart_single_and_index<E: Env>(env: &mut E) {
@@ -293,7 +293,7 @@ fn directory_buffer_rules<E: Env>(env: &mut E) {
     make_file(&mut v, "\\d\\longer-name", b"");
     for (class, name_off, len_off) in CLASSES {
         let open =
-            |v: &mut Volume<E::V>| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
+            |v: &mut E::V| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
         // Shorter than the fixed part: INFO_LENGTH_MISMATCH, nothing consumed.
         let d = open(&mut v);
         let mut buf = vec![0x55u8; name_off - 1];
@@ -335,9 +335,8 @@ fn symlinks_and_hidden_files_in_listings<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     make_dir(&mut v, "\\d\\target");
     make_file(&mut v, "\\d\\.hidden", b"");
-    let root = v.vfs().root();
-    v.vfs().symlinkat(b"target", root, b"d/dirlink").unwrap();
-    v.vfs().symlinkat(b"missing", root, b"d/dangling").unwrap();
+    v.symlink(b"target", b"d/dirlink").unwrap();
+    v.symlink(b"missing", b"d/dangling").unwrap();
     let d = open_ok(&mut v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     let mut buf = vec![0u8; 4096];
     let r = v.query_directory(d, &q(FILE_FULL_DIRECTORY_INFORMATION, None, false, false), &mut buf).unwrap();

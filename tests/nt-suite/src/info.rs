@@ -23,7 +23,7 @@ fn nt(ts: &sys::StatxTimestamp) -> i64 {
     linux_to_nt(ts.tv_sec, ts.tv_nsec)
 }
 
-fn query<V: Vfs>(v: &mut Volume<V>, h: Handle, class: u32, len: usize) -> (Vec<u8>, fs_glue::Written) {
+fn query(v: &mut impl Vol, h: Handle, class: u32, len: usize) -> (Vec<u8>, fs_glue::Written) {
     let mut b = vec![0x55u8; len];
     let r = v.query_information(h, class, &mut b).unwrap_or_else(|e| panic!("query class {class}: {e:?}"));
     (b, r)
@@ -33,7 +33,7 @@ fn query_information_classes<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_dir(&mut v, "\\dir");
     make_file(&mut v, "\\dir\\f.txt", &[1u8; 10000]);
-    let st = lstat(&v, b"dir/f.txt").unwrap();
+    let st = lstat(&mut v, b"dir/f.txt").unwrap();
     let h = open_ok(&mut v, "\\dir\\f.txt", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT);
     let (b, r) = query(&mut v, h, FILE_BASIC_INFORMATION, 40);
     assert_eq!(r.len, 40);
@@ -109,7 +109,7 @@ fn set_basic_times_and_attributes<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_file(&mut v, "\\f", b"x");
     let h = open_ok(&mut v, "\\f", FILE_GENERIC_READ | FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0);
-    let before = lstat(&v, b"f").unwrap();
+    let before = lstat(&mut v, b"f").unwrap();
     // 1990-01-01, a pre-1970 time and a far-future one (ext4 stores 1901..2446).
     for t in [
         linux_to_nt(631_152_000, 123_456_700),
@@ -120,25 +120,25 @@ fn set_basic_times_and_attributes<E: Env>(env: &mut E) {
         basic[8..16].copy_from_slice(&t.to_le_bytes());
         basic[16..24].copy_from_slice(&(t + 10_000_000).to_le_bytes());
         v.set_information(h, FILE_BASIC_INFORMATION, &basic).unwrap();
-        let st = lstat(&v, b"f").unwrap();
+        let st = lstat(&mut v, b"f").unwrap();
         assert_eq!((nt(&st.stx_atime), nt(&st.stx_mtime)), (t, t + 10_000_000), "time {t}");
         let mut q = [0u8; 40];
         v.query_information(h, FILE_BASIC_INFORMATION, &mut q).unwrap();
         assert_eq!((i64_at(&q, 8), i64_at(&q, 16)), (t, t + 10_000_000));
     }
     // 0 and -1 leave times alone; below -2 is invalid.
-    let st1 = lstat(&v, b"f").unwrap();
+    let st1 = lstat(&mut v, b"f").unwrap();
     v.set_basic(h, [0, -1, 0, -2], 0).unwrap();
-    assert_eq!(nt(&lstat(&v, b"f").unwrap().stx_mtime), nt(&st1.stx_mtime));
+    assert_eq!(nt(&lstat(&mut v, b"f").unwrap().stx_mtime), nt(&st1.stx_mtime));
     assert_eq!(v.set_basic(h, [0, -3, 0, 0], 0), Err(NtStatus::INVALID_PARAMETER));
     // READONLY clears every write bit; clearing it restores the owner's.
     v.set_basic(h, [0; 4], FILE_ATTRIBUTE_READONLY).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_mode as u32 & 0o222, 0);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_mode as u32 & 0o222, 0);
     let mut q = [0u8; 40];
     v.query_information(h, FILE_BASIC_INFORMATION, &mut q).unwrap();
     assert_eq!(u32_at(&q, 32), FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
     v.set_basic(h, [0; 4], FILE_ATTRIBUTE_NORMAL).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_mode as u32 & 0o777, before.stx_mode as u32 & 0o777);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_mode as u32 & 0o777, before.stx_mode as u32 & 0o777);
     v.close(h).unwrap();
     let mut short = [0u8; 39];
     let h = open_ok(&mut v, "\\f", FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0);
@@ -152,20 +152,20 @@ fn end_of_file_and_allocation<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     let h = open_ok(&mut v, "\\f", FILE_GENERIC_READ | FILE_GENERIC_WRITE, 0, FILE_CREATE, 0);
     v.set_information(h, FILE_END_OF_FILE_INFORMATION, &100_000i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_size, 100_000);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 100_000);
     v.set_information(h, FILE_END_OF_FILE_INFORMATION, &10i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_size, 10);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 10);
     assert_eq!(
         v.set_information(h, FILE_END_OF_FILE_INFORMATION, &(-1i64).to_le_bytes()),
         Err(NtStatus::INVALID_PARAMETER)
     );
     // Allocation above the size preallocates and keeps the size.
     v.set_information(h, FILE_ALLOCATION_INFORMATION, &(1i64 << 20).to_le_bytes()).unwrap();
-    let st = lstat(&v, b"f").unwrap();
+    let st = lstat(&mut v, b"f").unwrap();
     assert_eq!(st.stx_size, 10);
     // Allocation below the size truncates.
     v.set_information(h, FILE_ALLOCATION_INFORMATION, &4i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_size, 4);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 4);
     v.close(h).unwrap();
 }
 
@@ -182,12 +182,12 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     v.set_information(h, FILE_DISPOSITION_INFORMATION, &[1]).unwrap();
     v.close(h).unwrap();
     v.close(h3).unwrap();
-    assert!(lstat(&v, b"a").is_some(), "classic delete waits for the last handle");
+    assert!(lstat(&mut v, b"a").is_some(), "classic delete waits for the last handle");
     let mut b = [0u8; 1];
     assert_eq!(v.read(h2, Some(0), &mut b), Ok(1));
     v.close(h2).unwrap();
     assert_eq!(v.open_handles(), 0);
-    assert!(lstat(&v, b"a").is_none());
+    assert!(lstat(&mut v, b"a").is_none());
     // POSIX semantics: the name goes when the deleting handle closes.
     make_file(&mut v, "\\p", b"p");
     let h = open_ok(&mut v, "\\p", DELETE, SHARE_ALL, FILE_OPEN, 0);
@@ -199,20 +199,20 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     )
     .unwrap();
     v.close(h).unwrap();
-    assert!(lstat(&v, b"p").is_none(), "POSIX delete removes the name at once");
+    assert!(lstat(&mut v, b"p").is_none(), "POSIX delete removes the name at once");
     assert_eq!(v.read(h2, Some(0), &mut b), Ok(1), "open handles keep the data");
     make_file(&mut v, "\\p", b"new");
     v.close(h2).unwrap();
     assert_eq!(read_all(&mut v, "\\p"), b"new");
     // Read-only files resist unless told to ignore the attribute.
     make_file(&mut v, "\\ro", b"");
-    v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
+    v.chmod(b"ro", 0o444).unwrap();
     let h = open_ok(&mut v, "\\ro", DELETE, SHARE_ALL, FILE_OPEN, 0);
     assert_eq!(v.set_information(h, FILE_DISPOSITION_INFORMATION, &[1]), Err(NtStatus::CANNOT_DELETE));
     let flags = FILE_DISPOSITION_DELETE | FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE;
     v.set_information(h, FILE_DISPOSITION_INFORMATION_EX, &flags.to_le_bytes()).unwrap();
     v.close(h).unwrap();
-    assert!(lstat(&v, b"ro").is_none());
+    assert!(lstat(&mut v, b"ro").is_none());
     // Directories must be empty; the root cannot go.
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\x", b"");
@@ -249,7 +249,7 @@ fn rename_rules<E: Env>(env: &mut E) {
     let h = open_ok(&mut v, "\\d\\a", DELETE | FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
     // A bare name renames within the directory.
     v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "a2")).unwrap();
-    assert!(lstat(&v, b"d/a2").is_some() && lstat(&v, b"d/a").is_none());
+    assert!(lstat(&mut v, b"d/a2").is_some() && lstat(&mut v, b"d/a").is_none());
     // The handle follows its file.
     let (mut nb, mut len) = ([0u8; 64], 0);
     if let Ok(r) = v.query_information(h, FILE_NAME_INFORMATION, &mut nb) {
@@ -285,7 +285,7 @@ fn rename_rules<E: Env>(env: &mut E) {
         Err(NtStatus::ACCESS_DENIED)
     );
     make_file(&mut v, "\\ro", b"R");
-    v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
+    v.chmod(b"ro", 0o444).unwrap();
     assert_eq!(
         v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(1, false, "\\ro")),
         Err(NtStatus::ACCESS_DENIED)
@@ -320,7 +320,7 @@ fn rename_rules<E: Env>(env: &mut E) {
         Err(NtStatus::INVALID_PARAMETER)
     );
     v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "e")).unwrap();
-    assert!(lstat(&v, b"e/c").is_some());
+    assert!(lstat(&mut v, b"e/c").is_some());
     v.close(hd).unwrap();
 }
 
@@ -331,7 +331,7 @@ fn hard_links<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     let h = open_ok(&mut v, "\\a", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
     v.set_information(h, FILE_LINK_INFORMATION, &rename_buf(0, false, "\\d\\a")).unwrap();
-    assert_eq!(lstat(&v, b"d/a").unwrap().stx_ino, lstat(&v, b"a").unwrap().stx_ino);
+    assert_eq!(lstat(&mut v, b"d/a").unwrap().stx_ino, lstat(&mut v, b"a").unwrap().stx_ino);
     let mut std = [0u8; 24];
     v.query_information(h, FILE_STANDARD_INFORMATION, &mut std).unwrap();
     assert_eq!(u32_at(&std, 16), 2, "NumberOfLinks");
@@ -354,26 +354,32 @@ fn volume_information_classes<E: Env>(env: &mut E) {
     let uuid = [0x12, 0x34, 0xab, 0xcd, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
     let opts = MountOptions { label: "DATA".into(), uuid, sector_size: 4096, ..MountOptions::default() };
     let mut v = env.mount(opts);
+    // What the volume is (an environment mounting a real disk reports the
+    // disk's own label, UUID and sector size).
+    let o = v.options().clone();
+    let (label, sector) = (w(&o.label), o.sector_size);
+    let serial = u32::from_be_bytes([o.uuid[0], o.uuid[1], o.uuid[2], o.uuid[3]]);
     let mut b = vec![0x55u8; 128];
     let r = v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut b).unwrap();
-    assert_eq!((r.status, r.len), (NtStatus::SUCCESS, 18 + 8));
-    assert_eq!((u32_at(&b, 8), u32_at(&b, 12), b[16]), (0x1234_abcd, 8, 0));
-    assert_eq!(utf16_at(&b, 18, 8), "DATA");
+    assert_eq!((r.status, r.len), (NtStatus::SUCCESS, 18 + 2 * label.len()));
+    assert_eq!((u32_at(&b, 8), u32_at(&b, 12), b[16]), (serial, 2 * label.len() as u32, 0));
+    assert_eq!(utf16_at(&b, 18, 2 * label.len()), o.label);
     let r = v.query_volume_information(FILE_FS_ATTRIBUTE_INFORMATION, &mut b).unwrap();
-    assert_eq!(r.len, 12 + 8);
+    let fs_name = w(&o.fs_name);
+    assert_eq!(r.len, 12 + 2 * fs_name.len());
     let attrs = u32_at(&b, 0);
     for a in [FILE_CASE_SENSITIVE_SEARCH, FILE_CASE_PRESERVED_NAMES, FILE_UNICODE_ON_DISK, FILE_SUPPORTS_REPARSE_POINTS]
     {
         assert_ne!(attrs & a, 0, "{a:#x}");
     }
-    assert_eq!((u32_at(&b, 4), u32_at(&b, 8)), (255, 8));
-    assert_eq!(utf16_at(&b, 12, 8), "ext4");
-    let statfs = v.vfs().fstatfs(v.vfs().root()).unwrap();
+    assert_eq!((u32_at(&b, 4), u32_at(&b, 8)), (255, 2 * fs_name.len() as u32));
+    assert_eq!(utf16_at(&b, 12, 2 * fs_name.len()), "ext4");
+    let statfs = v.statfs().unwrap();
     let r = v.query_volume_information(FILE_FS_SIZE_INFORMATION, &mut b).unwrap();
     assert_eq!(r.len, 24);
     assert_eq!(i64_at(&b, 0) as u64, statfs.f_blocks);
-    assert_eq!(u32_at(&b, 16) as i64 * u32_at(&b, 20) as i64, statfs.f_bsize.max(4096));
-    assert_eq!(u32_at(&b, 20), 4096);
+    assert_eq!(u32_at(&b, 16) as i64 * u32_at(&b, 20) as i64, statfs.f_bsize.max(i64::from(sector)));
+    assert_eq!(u32_at(&b, 20), sector);
     let r = v.query_volume_information(FILE_FS_FULL_SIZE_INFORMATION, &mut b).unwrap();
     assert_eq!(r.len, 32);
     assert_eq!(i64_at(&b, 0) as u64, statfs.f_blocks);
@@ -382,11 +388,12 @@ fn volume_information_classes<E: Env>(env: &mut E) {
     assert_eq!((r.len, u32_at(&b, 0), u32_at(&b, 4)), (8, FILE_DEVICE_DISK, 0));
     let r = v.query_volume_information(FILE_FS_SECTOR_SIZE_INFORMATION, &mut b).unwrap();
     assert_eq!(r.len, 28);
-    assert_eq!((u32_at(&b, 0), u32_at(&b, 4), u32_at(&b, 8), u32_at(&b, 12)), (4096, 4096, 4096, 4096));
+    assert_eq!((u32_at(&b, 0), u32_at(&b, 4), u32_at(&b, 8), u32_at(&b, 12)), (sector, sector, sector, sector));
     // Short buffers: the fixed part, then cut names.
+    assert!(label.len() >= 4, "the label {:?} is too short to cut", o.label);
     let mut s = vec![0u8; 24];
     let r = v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut s).unwrap();
-    assert_eq!((r.status, r.len, u32_at(&s, 12)), (NtStatus::BUFFER_OVERFLOW, 24, 8));
+    assert_eq!((r.status, r.len, u32_at(&s, 12)), (NtStatus::BUFFER_OVERFLOW, 24, 2 * label.len() as u32));
     assert_eq!(
         v.query_volume_information(FILE_FS_VOLUME_INFORMATION, &mut s[..23]),
         Err(NtStatus::INFO_LENGTH_MISMATCH)
@@ -398,9 +405,8 @@ fn symlinks_as_reparse_points<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions { link_root: "\\??\\E:".into(), ..MountOptions::default() });
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\t", b"target");
-    let root = v.vfs().root();
-    v.vfs().symlinkat(b"../d/t", root, b"d/rel").unwrap();
-    v.vfs().symlinkat(b"/abs/x", root, b"abs").unwrap();
+    v.symlink(b"../d/t", b"d/rel").unwrap();
+    v.symlink(b"/abs/x", b"abs").unwrap();
     // Without FILE_OPEN_REPARSE_POINT the link is followed.
     assert_eq!(read_all(&mut v, "\\d\\rel"), b"target");
     // With it, the link itself: attributes and reparse data.
@@ -433,16 +439,14 @@ fn symlinks_as_reparse_points<E: Env>(env: &mut E) {
     let h = open_ok(&mut v, "\\newlink", FILE_WRITE_ATTRIBUTES | FILE_READ_ATTRIBUTES, 0, FILE_OPEN, 0);
     let data = fs_glue::reparse::build(&w("d\\t"), &w("d\\t"), SYMLINK_FLAG_RELATIVE);
     v.set_reparse_point(h, &data).unwrap();
-    let mut t = [0u8; 64];
-    let n = v.vfs().readlinkat(root, b"newlink", &mut t).unwrap();
-    assert_eq!(&t[..n], b"d/t");
+    assert_eq!(v.readlink(b"newlink").unwrap(), b"d/t");
     v.query_information(h, FILE_ATTRIBUTE_TAG_INFORMATION, &mut b).unwrap();
     assert_eq!(u32_at(&b, 4), IO_REPARSE_TAG_SYMLINK);
     assert_eq!(v.set_reparse_point(h, &data[..data.len() - 1]), Err(NtStatus::IO_REPARSE_DATA_INVALID));
     v.close(h).unwrap();
     assert_eq!(read_all(&mut v, "\\newlink"), b"target");
     // Dangling links cannot be followed.
-    v.vfs().symlinkat(b"nowhere", root, b"dang").unwrap();
+    v.symlink(b"nowhere", b"dang").unwrap();
     let r = create(&mut v, "\\dang", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
     assert_eq!((r.status, r.information), (NtStatus::OBJECT_NAME_NOT_FOUND, FILE_DOES_NOT_EXIST));
 }

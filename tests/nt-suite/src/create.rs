@@ -35,13 +35,13 @@ fn dispositions_on_missing_files<E: Env>(env: &mut E) {
         let name = format!("\\f{disp}");
         let r = create(&mut v, &name, rw, 0, disp, 0);
         assert_eq!((r.status, r.information), (status, info), "disposition {disp} on a missing file");
-        let on_disk = lstat(&v, &name.as_bytes()[1..]);
+        let on_disk = lstat(&mut v, &name.as_bytes()[1..]);
         assert_eq!(on_disk.is_some(), status == NtStatus::SUCCESS, "disposition {disp} created a file?");
         if let Some(h) = r.handle {
             v.close(h).unwrap();
         }
     }
-    assert_eq!(v.vfs().statx(v.vfs().root(), b"f2", 0, 0).map(|s| s.stx_mode as u32 & sys::S_IFMT), Ok(sys::S_IFREG));
+    assert_eq!(v.lstat(b"f2").map(|s| s.stx_mode as u32 & sys::S_IFMT), Some(sys::S_IFREG));
 }
 
 fn dispositions_on_existing_files<E: Env>(env: &mut E) {
@@ -57,10 +57,10 @@ fn dispositions_on_existing_files<E: Env>(env: &mut E) {
     ] {
         let name = format!("\\e{disp}");
         make_file(&mut v, &name, b"hello");
-        let ino = lstat(&v, &name.as_bytes()[1..]).unwrap().stx_ino;
+        let ino = lstat(&mut v, &name.as_bytes()[1..]).unwrap().stx_ino;
         let r = create(&mut v, &name, rw, 0, disp, 0);
         assert_eq!((r.status, r.information), (status, info), "disposition {disp} on an existing file");
-        let st = lstat(&v, &name.as_bytes()[1..]).unwrap();
+        let st = lstat(&mut v, &name.as_bytes()[1..]).unwrap();
         assert_eq!(st.stx_size, size_after, "size after disposition {disp}");
         assert_eq!(st.stx_ino, ino, "disposition {disp} keeps the file");
         if let Some(h) = r.handle {
@@ -76,7 +76,7 @@ fn dispositions_on_existing_files<E: Env>(env: &mut E) {
     // Invalid dispositions and share modes never reach the disk.
     assert_eq!(create(&mut v, "\\x", rw, 0, 6, 0).status, NtStatus::INVALID_PARAMETER);
     assert_eq!(create(&mut v, "\\x", rw, 8, FILE_CREATE, 0).status, NtStatus::INVALID_PARAMETER);
-    assert!(lstat(&v, b"x").is_none());
+    assert!(lstat(&mut v, b"x").is_none());
 }
 
 fn directory_options<E: Env>(env: &mut E) {
@@ -107,7 +107,7 @@ fn directory_options<E: Env>(env: &mut E) {
     let res = create(&mut v, "\\newdir", r, SHARE_ALL, FILE_OPEN_IF, FILE_DIRECTORY_FILE);
     assert_eq!((res.status, res.information), (NtStatus::SUCCESS, FILE_CREATED));
     v.close(res.handle.unwrap()).unwrap();
-    assert_eq!(lstat(&v, b"newdir").unwrap().stx_mode as u32 & sys::S_IFMT, sys::S_IFDIR);
+    assert_eq!(lstat(&mut v, b"newdir").unwrap().stx_mode as u32 & sys::S_IFMT, sys::S_IFDIR);
     // A trailing backslash names a directory.
     let h = open_ok(&mut v, "\\dir\\", r, SHARE_ALL, FILE_OPEN, 0);
     v.close(h).unwrap();
@@ -151,7 +151,7 @@ fn delete_on_close<E: Env>(env: &mut E) {
     let rwd = FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE;
     // A new file with FILE_DELETE_ON_CLOSE is gone after its last handle.
     let h = open_ok(&mut v, "\\tmp", rwd, FILE_SHARE_READ | FILE_SHARE_DELETE, FILE_CREATE, FILE_DELETE_ON_CLOSE);
-    assert!(lstat(&v, b"tmp").is_some());
+    assert!(lstat(&mut v, b"tmp").is_some());
     // Others may still open it while the handle is open, sharing delete.
     assert_eq!(
         create(&mut v, "\\tmp", FILE_GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0).status,
@@ -160,13 +160,13 @@ fn delete_on_close<E: Env>(env: &mut E) {
     let h2 = open_ok(&mut v, "\\tmp", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
     v.close(h).unwrap();
     // Cleanup of the delete-on-close handle made the file delete-pending.
-    assert!(lstat(&v, b"tmp").is_some(), "still there while a handle is open");
+    assert!(lstat(&mut v, b"tmp").is_some(), "still there while a handle is open");
     assert_eq!(create(&mut v, "\\tmp", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0).status, NtStatus::DELETE_PENDING);
     let mut std = [0u8; 24];
     v.query_information(h2, FILE_STANDARD_INFORMATION, &mut std).unwrap();
     assert_eq!(std[20], 1, "DeletePending");
     v.close(h2).unwrap();
-    assert!(lstat(&v, b"tmp").is_none(), "deleted with the last handle");
+    assert!(lstat(&mut v, b"tmp").is_none(), "deleted with the last handle");
 
     // FILE_DELETE_ON_CLOSE needs DELETE access.
     make_file(&mut v, "\\keep", b"x");
@@ -177,7 +177,7 @@ fn delete_on_close<E: Env>(env: &mut E) {
     // A read-only file cannot be deleted.
     let ro = "\\ro";
     make_file(&mut v, ro, b"");
-    v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
+    v.chmod(b"ro", 0o444).unwrap();
     assert_eq!(create(&mut v, ro, DELETE, SHARE_ALL, FILE_OPEN, FILE_DELETE_ON_CLOSE).status, NtStatus::CANNOT_DELETE);
     // Nor a directory that has entries; an empty one goes.
     make_dir(&mut v, "\\full");
@@ -189,15 +189,15 @@ fn delete_on_close<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\empty");
     let h = open_ok(&mut v, "\\empty", DELETE, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE);
     v.close(h).unwrap();
-    assert!(lstat(&v, b"empty").is_none());
+    assert!(lstat(&mut v, b"empty").is_none());
     // Nothing may be created in a delete-pending directory.
     make_dir(&mut v, "\\pend");
     let hd = open_ok(&mut v, "\\pend", DELETE | FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     v.set_disposition(hd, FILE_DISPOSITION_DELETE).unwrap();
     assert_eq!(create(&mut v, "\\pend\\n", FILE_GENERIC_WRITE, 0, FILE_CREATE, 0).status, NtStatus::DELETE_PENDING);
     v.close(hd).unwrap();
-    assert!(lstat(&v, b"pend").is_none());
-    assert_eq!(v.vfs().statx(v.vfs().root(), b"keep", 0, 0).map(|s| s.stx_size), Ok(1));
+    assert!(lstat(&mut v, b"pend").is_none());
+    assert_eq!(v.lstat(b"keep").map(|s| s.stx_size), Some(1));
 }
 
 fn share_access<E: Env>(env: &mut E) {
@@ -256,7 +256,7 @@ fn share_access<E: Env>(env: &mut E) {
 fn desired_access<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_file(&mut v, "\\ro", b"abc");
-    v.vfs().fchmodat(v.vfs().root(), b"ro", 0o444).unwrap();
+    v.chmod(b"ro", 0o444).unwrap();
     for access in [FILE_WRITE_DATA, FILE_APPEND_DATA, GENERIC_WRITE, GENERIC_ALL] {
         assert_eq!(
             create(&mut v, "\\ro", access, SHARE_ALL, FILE_OPEN, 0).status,
@@ -302,9 +302,8 @@ fn read_only_volume<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_file(&mut v, "\\f", b"data");
     make_dir(&mut v, "\\d");
-    let wh = open_ok(&mut v, "\\f", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
     // The same tree, mounted read-only.
-    let mut ro = env.remount(MountOptions { read_only: true, ..MountOptions::default() });
+    let mut ro = env.remount(v, MountOptions { read_only: true, ..MountOptions::default() });
     for access in [FILE_WRITE_DATA, FILE_APPEND_DATA, DELETE, FILE_WRITE_ATTRIBUTES, FILE_WRITE_EA, GENERIC_WRITE] {
         assert_eq!(
             create(&mut ro, "\\f", access, SHARE_ALL, FILE_OPEN, 0).status,
@@ -322,7 +321,7 @@ fn read_only_volume<E: Env>(env: &mut E) {
         );
     }
     assert_eq!(create(&mut ro, "\\new", FILE_READ_DATA, 0, FILE_OPEN, 0).status, NtStatus::OBJECT_NAME_NOT_FOUND);
-    assert!(lstat(&ro, b"new").is_none());
+    assert!(lstat(&mut ro, b"new").is_none());
     assert_eq!(read_all(&mut ro, "\\f"), b"data");
     // MAXIMUM_ALLOWED grants no write rights, and the handle cannot write.
     let h = open_ok(&mut ro, "\\f", MAXIMUM_ALLOWED, SHARE_ALL, FILE_OPEN, 0);
@@ -334,10 +333,12 @@ fn read_only_volume<E: Env>(env: &mut E) {
     let mut a = [0u8; 64];
     ro.query_volume_information(FILE_FS_ATTRIBUTE_INFORMATION, &mut a).unwrap();
     assert_ne!(u32_at(&a, 0) & FILE_READ_ONLY_VOLUME, 0);
+    // Writable again, with nothing changed.
+    let mut v = env.remount(ro, MountOptions::default());
     v.query_volume_information(FILE_FS_ATTRIBUTE_INFORMATION, &mut a).unwrap();
     assert_eq!(u32_at(&a, 0) & FILE_READ_ONLY_VOLUME, 0);
-    v.close(wh).unwrap();
-    assert_eq!(lstat(&v, b"f").unwrap().stx_size, 4);
+    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 4);
+    assert!(lstat(&mut v, b"new").is_none());
 }
 
 fn read_and_write<E: Env>(env: &mut E) {
@@ -373,8 +374,8 @@ fn owner_and_umask_of_new_files<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions { umask: 0o027, uid: Some(1234), gid: Some(5678), ..MountOptions::default() });
     make_file(&mut v, "\\f", b"");
     make_dir(&mut v, "\\d");
-    let f = lstat(&v, b"f").unwrap();
-    let d = lstat(&v, b"d").unwrap();
+    let f = lstat(&mut v, b"f").unwrap();
+    let d = lstat(&mut v, b"d").unwrap();
     assert_eq!(f.stx_mode as u32 & 0o777, 0o640);
     assert_eq!(d.stx_mode as u32 & 0o777, 0o750);
     assert_eq!((f.stx_uid, f.stx_gid), (1234, 5678));
@@ -394,7 +395,7 @@ fn owner_and_umask_of_new_files<E: Env>(env: &mut E) {
     // The creating handle may still write.
     assert_eq!(v.write(res.handle.unwrap(), Some(0), b"x"), Ok(1));
     v.close(res.handle.unwrap()).unwrap();
-    assert_eq!(lstat(&v, b"r").unwrap().stx_mode as u32 & 0o777, 0o440);
+    assert_eq!(lstat(&mut v, b"r").unwrap().stx_mode as u32 & 0o777, 0o440);
 }
 
 fn related_handles<E: Env>(env: &mut E) {
@@ -402,7 +403,7 @@ fn related_handles<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\f", b"x");
     let d = open_ok(&mut v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
-    let rel = |v: &mut Volume<E::V>, name: &str, disp: u32| {
+    let rel = |v: &mut E::V, name: &str, disp: u32| {
         let n = w(name);
         v.create(&CreateParams {
             related: Some(d),
@@ -425,6 +426,6 @@ fn related_handles<E: Env>(env: &mut E) {
     let r = rel(&mut v, "g", FILE_CREATE);
     assert_eq!(r.status, NtStatus::SUCCESS);
     v.close(r.handle.unwrap()).unwrap();
-    assert!(lstat(&v, b"d/g").is_some());
+    assert!(lstat(&mut v, b"d/g").is_some());
     v.close(d).unwrap();
 }
