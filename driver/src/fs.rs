@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 
 use driver_ioctl::fsops::{self, FsRequest, Op};
+use driver_ioctl::mountopts::MountSettings;
 use nt::NTSTATUS;
 
 use crate::{harness, linux, ramdisk};
@@ -65,7 +66,9 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
             } else {
                 // decode() accepted only known types.
                 let given = fsops::FsType::from_u32(req.args[1]).and_then(|t| t.linux_name());
-                harness::mount_image(&name, read_only, given)
+                // decode() accepted the data: none, or valid settings.
+                let settings = MountSettings::decode(req.data);
+                harness::mount_image(&name, read_only, given, settings)
             };
             (status as u32, number)
         }

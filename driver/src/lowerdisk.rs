@@ -33,6 +33,8 @@ pub struct LowerDisk {
     /// `*mut DEVICE_OBJECT`, as an address so the struct is Send + Sync.
     device: usize,
     size: u64,
+    /// Bytes per sector, from IOCTL_DISK_GET_DRIVE_GEOMETRY.
+    sector: u32,
     read_only: bool,
     /// Held for a RAM disk of ours; released after the references above.
     _claim: Option<Claim>,
@@ -52,8 +54,9 @@ impl LowerDisk {
         let claim: Option<Claim> = None;
         // SAFETY: live (caller's contract); released in Drop.
         unsafe { nt::ObfReferenceObject(device.cast()) };
-        let mut disk = LowerDisk { device: device as usize, size: 0, read_only, _claim: claim };
-        disk.size = disk.query_length()? & !(SECTOR - 1);
+        let mut disk = LowerDisk { device: device as usize, size: 0, sector: SECTOR as u32, read_only, _claim: claim };
+        disk.sector = disk.query_sector_size();
+        disk.size = disk.query_length()? & !(u64::from(disk.sector) - 1);
         disk.read_only = read_only || !disk.is_writable();
         Ok(disk)
     }
@@ -117,35 +120,48 @@ impl LowerDisk {
         !matches!(self.call(irp, &event, iosb), Err(nt::STATUS_MEDIA_WRITE_PROTECTED))
     }
 
-    /// IOCTL_DISK_GET_LENGTH_INFO.
-    fn query_length(&self) -> Result<u64, NTSTATUS> {
-        let mut length = [0u8; 8];
+    /// IOCTL_DISK_GET_DRIVE_GEOMETRY's BytesPerSector: 512 or 4096, the
+    /// sizes Linux's block layer is given here; a disk that does not answer,
+    /// or answers another size, is taken as 512 (its I/O will say otherwise).
+    fn query_sector_size(&self) -> u32 {
+        let mut geometry = [0u8; size_of::<nt::DISK_GEOMETRY>()];
+        match self.buffered_ioctl(nt::IOCTL_DISK_GET_DRIVE_GEOMETRY, &mut geometry) {
+            Ok(n) if n == geometry.len() => {
+                let at = core::mem::offset_of!(nt::DISK_GEOMETRY, BytesPerSector);
+                let b = geometry.get(at..at + 4).and_then(|b| b.try_into().ok());
+                match b.map(u32::from_le_bytes) {
+                    Some(4096) => 4096,
+                    _ => SECTOR as u32,
+                }
+            }
+            _ => SECTOR as u32,
+        }
+    }
+
+    /// A METHOD_BUFFERED disk IOCTL with no input and `out` as its output;
+    /// the bytes returned.
+    fn buffered_ioctl(&self, code: u32, out: &mut [u8]) -> Result<usize, NTSTATUS> {
         let event = Event::new();
         // SAFETY: `event` lives on this frame until the IRP completed.
         unsafe { event.init(true, false) };
         let mut iosb = IO_STATUS_BLOCK { Status: 0, Information: 0 };
         let iosb: *mut IO_STATUS_BLOCK = &mut iosb;
-        let out = length.as_mut_ptr().cast::<c_void>();
+        let (p, len) = (out.as_mut_ptr().cast::<c_void>(), out.len() as u32);
         // The output buffer is passed as a zero-length input too: Windows
         // copies a METHOD_BUFFERED reply from its own system buffer into the
         // output buffer, but Wine hands the driver the input pointer as the
-        // system buffer; this way both land in `length`.
+        // system buffer; this way both land in `out`.
         // SAFETY: buffers, event and status block outlive the call below.
         let irp = unsafe {
-            nt::IoBuildDeviceIoControlRequest(
-                nt::IOCTL_DISK_GET_LENGTH_INFO,
-                self.device(),
-                out,
-                0,
-                out,
-                8,
-                0,
-                event.as_object().cast(),
-                iosb,
-            )
+            nt::IoBuildDeviceIoControlRequest(code, self.device(), p, 0, p, len, 0, event.as_object().cast(), iosb)
         };
-        let n = self.call(irp, &event, iosb)?;
-        if n != 8 {
+        self.call(irp, &event, iosb)
+    }
+
+    /// IOCTL_DISK_GET_LENGTH_INFO.
+    fn query_length(&self) -> Result<u64, NTSTATUS> {
+        let mut length = [0u8; 8];
+        if self.buffered_ioctl(nt::IOCTL_DISK_GET_LENGTH_INFO, &mut length)? != 8 {
             return Err(nt::STATUS_INVALID_DEVICE_REQUEST);
         }
         u64::try_from(i64::from_le_bytes(length)).map_err(|_| nt::STATUS_INVALID_DEVICE_REQUEST)
@@ -199,6 +215,10 @@ impl Drop for LowerDisk {
 impl BlockDevice for LowerDisk {
     fn size(&self) -> u64 {
         self.size
+    }
+
+    fn sector_size(&self) -> u32 {
+        self.sector
     }
 
     fn read_only(&self) -> bool {

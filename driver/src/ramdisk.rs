@@ -25,6 +25,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
+use driver_ioctl::mountopts::MountSettings;
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Mutex;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
@@ -51,6 +52,8 @@ pub struct RamDisk {
     /// volume is mounted only on a disk given as vfat (Windows mounts FAT
     /// itself).
     given_type: Option<&'static str>,
+    /// The mount options the user gave for the image.
+    settings: Option<MountSettings>,
     /// Mounts and in-flight IRPs holding the disk (see [`Claim`]).
     users: AtomicUsize,
     /// Write-protected, as a disk with its switch set: IOCTL_DISK_IS_WRITABLE
@@ -120,6 +123,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         len: size as usize,
         file: None,
         given_type: None,
+        settings: None,
         users: AtomicUsize::new(0),
         read_only: AtomicBool::new(false),
         rw_irps: AtomicU32::new(0),
@@ -145,6 +149,7 @@ pub fn create_image_disk(
     path: &[u16],
     read_only: bool,
     given_type: Option<&'static str>,
+    settings: Option<MountSettings>,
 ) -> Result<(u32, Claim), NTSTATUS> {
     let mut disks = DISKS.lock();
     let free = (RAMDISK_MAX..RAMDISK_MAX + IMAGE_DISKS).find(|&i| disks.0.get(i as usize).is_some_and(|d| d.is_null()));
@@ -161,6 +166,7 @@ pub fn create_image_disk(
         len: size as usize,
         file: Some(image),
         given_type,
+        settings,
         users: AtomicUsize::new(1),
         read_only: AtomicBool::new(read_only),
         rw_irps: AtomicU32::new(0),
@@ -187,6 +193,12 @@ pub fn delete_image_disk(index: u32) -> NTSTATUS {
 /// is one of ours and was given one.
 pub fn given_type(device: *mut DEVICE_OBJECT) -> Option<&'static str> {
     hold(device).and_then(|d| d.given_type)
+}
+
+/// The mount options the user gave for the disk behind `device`, if it is
+/// one of ours and was given some.
+pub fn settings(device: *mut DEVICE_OBJECT) -> Option<MountSettings> {
+    hold(device).and_then(|d| d.settings.clone())
 }
 
 /// The disk device, secured like the control device. IRPs find their disk
@@ -477,7 +489,32 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     }
 }
 
-/// IRP_MJ_DEVICE_CONTROL on a RAM disk: IOCTL_DISK_GET_LENGTH_INFO only.
+/// The DISK_GEOMETRY of a fixed disk of `len` bytes in 512-byte sectors
+/// (the usual 255 heads and 63 sectors per track).
+fn geometry(len: u64) -> [u8; size_of::<nt::DISK_GEOMETRY>()] {
+    let mut g = [0u8; size_of::<nt::DISK_GEOMETRY>()];
+    let (heads, per_track) = (255u32, 63u32);
+    let cylinders = len / (SECTOR * u64::from(heads) * u64::from(per_track));
+    let fields: [(usize, &[u8]); 5] = [
+        (core::mem::offset_of!(nt::DISK_GEOMETRY, Cylinders), &cylinders.to_le_bytes()),
+        (core::mem::offset_of!(nt::DISK_GEOMETRY, MediaType), &FIXED_MEDIA.to_le_bytes()),
+        (core::mem::offset_of!(nt::DISK_GEOMETRY, TracksPerCylinder), &heads.to_le_bytes()),
+        (core::mem::offset_of!(nt::DISK_GEOMETRY, SectorsPerTrack), &per_track.to_le_bytes()),
+        (core::mem::offset_of!(nt::DISK_GEOMETRY, BytesPerSector), &(SECTOR as u32).to_le_bytes()),
+    ];
+    for (at, bytes) in fields {
+        if let Some(dst) = g.get_mut(at..at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    }
+    g
+}
+
+/// `MEDIA_TYPE`'s FixedMedia.
+const FIXED_MEDIA: i32 = 12;
+
+/// IRP_MJ_DEVICE_CONTROL on a RAM disk: IOCTL_DISK_IS_WRITABLE,
+/// IOCTL_DISK_GET_DRIVE_GEOMETRY and IOCTL_DISK_GET_LENGTH_INFO.
 ///
 /// # Safety
 /// As [`read_write`].
@@ -491,10 +528,18 @@ pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTA
             let ro = disk.read_only.load(Ordering::SeqCst);
             return complete(irp, if ro { nt::STATUS_MEDIA_WRITE_PROTECTED } else { nt::STATUS_SUCCESS }, 0);
         }
+        let out = (*irp).SystemBuffer.cast::<u8>();
+        if p.IoControlCode == nt::IOCTL_DISK_GET_DRIVE_GEOMETRY {
+            let g = geometry(disk.len as u64);
+            if out.is_null() || (p.OutputBufferLength as usize) < g.len() {
+                return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
+            }
+            ptr::copy_nonoverlapping(g.as_ptr(), out, g.len());
+            return complete(irp, nt::STATUS_SUCCESS, g.len());
+        }
         if p.IoControlCode != nt::IOCTL_DISK_GET_LENGTH_INFO {
             return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
         }
-        let out = (*irp).SystemBuffer.cast::<u8>();
         if out.is_null() || (p.OutputBufferLength as usize) < 8 {
             return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
         }

@@ -42,6 +42,9 @@ pub(crate) struct DirState {
 
 /// Offsets of one directory information class.
 struct ClassLayout {
+    /// The structure's size with its one-unit name, 8-aligned (the DDK's
+    /// sizeof).
+    size: usize,
     name_off: usize,
     name_len_off: usize,
     times: bool,
@@ -54,6 +57,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
     use layout::*;
     Some(match class {
         FILE_DIRECTORY_INFORMATION => ClassLayout {
+            size: dir::SIZE,
             name_off: dir::NAME,
             name_len_off: dir::NAME_LEN,
             times: true,
@@ -62,6 +66,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
             id_off: None,
         },
         FILE_FULL_DIRECTORY_INFORMATION => ClassLayout {
+            size: full_dir::SIZE,
             name_off: full_dir::NAME,
             name_len_off: full_dir::NAME_LEN,
             times: true,
@@ -70,6 +75,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
             id_off: None,
         },
         FILE_BOTH_DIRECTORY_INFORMATION => ClassLayout {
+            size: both_dir::SIZE,
             name_off: both_dir::NAME,
             name_len_off: both_dir::NAME_LEN,
             times: true,
@@ -78,6 +84,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
             id_off: None,
         },
         FILE_ID_BOTH_DIRECTORY_INFORMATION => ClassLayout {
+            size: id_both_dir::SIZE,
             name_off: id_both_dir::NAME,
             name_len_off: id_both_dir::NAME_LEN,
             times: true,
@@ -86,6 +93,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
             id_off: Some(id_both_dir::ID),
         },
         FILE_ID_FULL_DIRECTORY_INFORMATION => ClassLayout {
+            size: id_full_dir::SIZE,
             name_off: id_full_dir::NAME,
             name_len_off: id_full_dir::NAME_LEN,
             times: true,
@@ -94,6 +102,7 @@ fn class_layout(class: u32) -> Option<ClassLayout> {
             id_off: Some(id_full_dir::ID),
         },
         FILE_NAMES_INFORMATION => ClassLayout {
+            size: names::SIZE,
             name_off: names::NAME,
             name_len_off: names::NAME_LEN,
             times: false,
@@ -143,7 +152,10 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::INVALID_PARAMETER);
         }
         let Some(cl) = class_layout(p.class) else { return Err(NtStatus::INVALID_INFO_CLASS) };
-        if buf.len() < cl.name_off {
+        // The I/O manager refuses a buffer shorter than the class's whole
+        // structure (IopQueryOperationLength) before a file system sees it;
+        // the glue holds the same line for every caller.
+        if buf.len() < cl.size {
             return Err(NtStatus::INFO_LENGTH_MISMATCH);
         }
         if !o.granted.contains(Access::LIST_DIRECTORY) {

@@ -20,6 +20,10 @@ pub const UNLOCK_VOLUME: u32 = fs_code(7);
 pub const DISMOUNT_VOLUME: u32 = fs_code(8);
 /// `FSCTL_IS_VOLUME_MOUNTED`.
 pub const IS_VOLUME_MOUNTED: u32 = fs_code(10);
+/// `FSCTL_SET_REPARSE_POINT` (its FILE_SPECIAL_ACCESS is FILE_ANY_ACCESS).
+pub const SET_REPARSE_POINT: u32 = fs_code(41);
+/// `FSCTL_GET_REPARSE_POINT`.
+pub const GET_REPARSE_POINT: u32 = fs_code(42);
 
 /// What an FSCTL did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,10 +36,29 @@ pub struct FsctlDone {
 }
 
 impl<V: Vfs> Vcb<V> {
-    /// A user FSCTL on `ccb`; an unknown code is an invalid device request.
-    pub fn fsctl(&mut self, ccb: &Ccb, code: u32) -> FsctlDone {
+    /// A user FSCTL on `ccb` with its METHOD_BUFFERED input and output
+    /// (the driver copies the input out of the system buffer first, which
+    /// the output then overwrites); an unknown code is an invalid device
+    /// request.
+    pub fn fsctl(&mut self, ccb: &Ccb, code: u32, input: &[u8], output: &mut [u8]) -> FsctlDone {
         let done = |status| FsctlDone { reply: Reply::err(status), dismounted: false };
         match code {
+            GET_REPARSE_POINT | SET_REPARSE_POINT => {
+                let h = match self.handle(ccb) {
+                    Ok(Some(h)) => h,
+                    Ok(None) => return done(NtStatus::INVALID_PARAMETER),
+                    Err(s) => return done(s),
+                };
+                let reply = if code == GET_REPARSE_POINT {
+                    self.volume.get_reparse_point(h, output).into()
+                } else {
+                    match self.volume.set_reparse_point(h, input) {
+                        Ok(()) => Reply::ok(0),
+                        Err(s) => Reply::err(s),
+                    }
+                };
+                FsctlDone { reply, dismounted: false }
+            }
             IS_VOLUME_MOUNTED => match self.handle(ccb) {
                 Ok(_) => done(NtStatus::SUCCESS),
                 Err(s) => done(s),

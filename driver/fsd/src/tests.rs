@@ -153,18 +153,18 @@ fn volume_open_lock_unlock_and_the_lock_keeps_others_out() {
     let vol = open_volume(&mut f.vcb);
     assert!(vol.is_volume_open());
     // Another open exists: no lock.
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME).reply.status, NtStatus::ACCESS_DENIED);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME, &[], &mut []).reply.status, NtStatus::ACCESS_DENIED);
     assert!(!done(&mut f.vcb, file));
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME).reply.status, NtStatus::SUCCESS);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME, &[], &mut []).reply.status, NtStatus::SUCCESS);
     assert!(f.vcb.is_locked());
     assert_eq!(create(&mut f.vcb, "\\f", GENERIC_READ, FILE_OPEN, 0).status, NtStatus::ACCESS_DENIED);
     assert_eq!(create(&mut f.vcb, "", GENERIC_READ, FILE_OPEN, 0).status, NtStatus::ACCESS_DENIED);
     // Only the holder unlocks; a second lock is refused.
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME).reply.status, NtStatus::ACCESS_DENIED);
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::UNLOCK_VOLUME).reply.status, NtStatus::SUCCESS);
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::UNLOCK_VOLUME).reply.status, NtStatus::NOT_LOCKED);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME, &[], &mut []).reply.status, NtStatus::ACCESS_DENIED);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::UNLOCK_VOLUME, &[], &mut []).reply.status, NtStatus::SUCCESS);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::UNLOCK_VOLUME, &[], &mut []).reply.status, NtStatus::NOT_LOCKED);
     // The holder's cleanup unlocks too.
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME).reply.status, NtStatus::SUCCESS);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::LOCK_VOLUME, &[], &mut []).reply.status, NtStatus::SUCCESS);
     assert!(!done(&mut f.vcb, vol));
     assert!(!f.vcb.is_locked());
     let again = create(&mut f.vcb, "\\f", GENERIC_READ, FILE_OPEN, 0);
@@ -173,15 +173,41 @@ fn volume_open_lock_unlock_and_the_lock_keeps_others_out() {
 }
 
 #[test]
+fn reparse_point_fsctls_carry_their_buffers() {
+    let mut f = mount();
+    let link = create(&mut f.vcb, "\\l", GENERIC_WRITE | FILE_READ_ATTRIBUTES, FILE_CREATE, 0).ccb.unwrap();
+    let target: Vec<u16> = "t".encode_utf16().collect();
+    let data = fs_glue::reparse::build(&target, &target, SYMLINK_FLAG_RELATIVE);
+    let set = f.vcb.fsctl(&link, fsctl::SET_REPARSE_POINT, &data, &mut []);
+    assert_eq!(set.reply.status, NtStatus::SUCCESS);
+    // The answer is the buffer that was set; a short one is cut and says so.
+    let mut out = vec![0u8; 256];
+    let got = f.vcb.fsctl(&link, fsctl::GET_REPARSE_POINT, &[], &mut out).reply;
+    assert_eq!((got.status, &out[..got.information as usize]), (NtStatus::SUCCESS, &data[..]));
+    let mut short = vec![0u8; data.len() - 1];
+    let cut = f.vcb.fsctl(&link, fsctl::GET_REPARSE_POINT, &[], &mut short).reply;
+    assert_eq!(cut.status, NtStatus::BUFFER_OVERFLOW);
+    assert!(!done(&mut f.vcb, link));
+    let file = create(&mut f.vcb, "\\f", GENERIC_READ, FILE_CREATE, 0).ccb.unwrap();
+    let plain = f.vcb.fsctl(&file, fsctl::GET_REPARSE_POINT, &[], &mut out).reply.status;
+    assert_eq!(plain, NtStatus::NOT_A_REPARSE_POINT);
+    assert!(!done(&mut f.vcb, file));
+    // Not on the volume itself.
+    let vol = open_volume(&mut f.vcb);
+    let on_volume = f.vcb.fsctl(&vol, fsctl::GET_REPARSE_POINT, &[], &mut out).reply.status;
+    assert_eq!(on_volume, NtStatus::INVALID_PARAMETER);
+}
+
+#[test]
 fn fsctls_check_their_handle_and_unknown_codes_are_invalid() {
     let mut f = mount();
     let file = create(&mut f.vcb, "\\f", GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
     for code in [fsctl::LOCK_VOLUME, fsctl::UNLOCK_VOLUME, fsctl::DISMOUNT_VOLUME] {
-        assert_eq!(f.vcb.fsctl(&file, code).reply.status, NtStatus::INVALID_PARAMETER, "{code:#x}");
+        assert_eq!(f.vcb.fsctl(&file, code, &[], &mut []).reply.status, NtStatus::INVALID_PARAMETER, "{code:#x}");
     }
-    assert_eq!(f.vcb.fsctl(&file, fsctl::IS_VOLUME_MOUNTED).reply.status, NtStatus::SUCCESS);
-    assert_eq!(f.vcb.fsctl(&file, 0x0009_00a8).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
-    assert_eq!(f.vcb.fsctl(&file, 0).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
+    assert_eq!(f.vcb.fsctl(&file, fsctl::IS_VOLUME_MOUNTED, &[], &mut []).reply.status, NtStatus::SUCCESS);
+    assert_eq!(f.vcb.fsctl(&file, 0x0009_0100, &[], &mut []).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
+    assert_eq!(f.vcb.fsctl(&file, 0, &[], &mut []).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
     assert!(!done(&mut f.vcb, file));
 }
 
@@ -194,10 +220,10 @@ fn dismount_with_open_files_closes_them_and_keeps_their_data() {
     let r = f.vcb.write(FileRef { ccb: &mut file, position: &mut pos, synchronous: false }, Offset::At(0), b"data");
     assert_eq!(r, Reply::ok(4));
     let vol = open_volume(&mut f.vcb);
-    let d = f.vcb.fsctl(&vol, fsctl::DISMOUNT_VOLUME);
+    let d = f.vcb.fsctl(&vol, fsctl::DISMOUNT_VOLUME, &[], &mut []);
     assert_eq!((d.reply.status, d.dismounted), (NtStatus::SUCCESS, true));
     assert!(f.vcb.is_dismounted());
-    assert_eq!(f.vcb.fsctl(&vol, fsctl::IS_VOLUME_MOUNTED).reply.status, NtStatus::VOLUME_DISMOUNTED);
+    assert_eq!(f.vcb.fsctl(&vol, fsctl::IS_VOLUME_MOUNTED, &[], &mut []).reply.status, NtStatus::VOLUME_DISMOUNTED);
     let r = f.vcb.write(FileRef { ccb: &mut file, position: &mut pos, synchronous: false }, Offset::At(0), b"late");
     assert_eq!(r, Reply::err(NtStatus::VOLUME_DISMOUNTED));
     assert_eq!(create(&mut f.vcb, "\\kept", GENERIC_READ, FILE_OPEN, 0).status, NtStatus::VOLUME_DISMOUNTED);
@@ -378,7 +404,7 @@ fn the_windows_share_record_follows_every_open_and_can_refuse_one() {
     svc.calls.clear();
     // A forced dismount closes the handles, but each CLEANUP still takes
     // its open off the record.
-    assert!(f.vcb.fsctl(&v, fsctl::DISMOUNT_VOLUME).dismounted);
+    assert!(f.vcb.fsctl(&v, fsctl::DISMOUNT_VOLUME, &[], &mut []).dismounted);
     assert_eq!(f.vcb.cleanup(&mut a, &mut svc), Reply::ok(0));
     assert!(!f.vcb.close(a, &mut svc));
     assert!(!f.vcb.close(attrs, &mut svc));

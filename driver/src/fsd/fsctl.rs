@@ -2,6 +2,8 @@
 //! dismount, is-mounted). Mount and verify arrive at the file-system
 //! device (`mount.rs`).
 
+use alloc::vec::Vec;
+
 use super::irp::Irp;
 use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
 
@@ -10,6 +12,8 @@ const _: () = assert!(fsd::fsctl::LOCK_VOLUME == nt::FSCTL_LOCK_VOLUME);
 const _: () = assert!(fsd::fsctl::UNLOCK_VOLUME == nt::FSCTL_UNLOCK_VOLUME);
 const _: () = assert!(fsd::fsctl::DISMOUNT_VOLUME == nt::FSCTL_DISMOUNT_VOLUME);
 const _: () = assert!(fsd::fsctl::IS_VOLUME_MOUNTED == nt::FSCTL_IS_VOLUME_MOUNTED);
+const _: () = assert!(fsd::fsctl::GET_REPARSE_POINT == nt::FSCTL_GET_REPARSE_POINT);
+const _: () = assert!(fsd::fsctl::SET_REPARSE_POINT == nt::FSCTL_SET_REPARSE_POINT);
 
 pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     if irp.minor() != nt::IRP_MN_USER_FS_REQUEST {
@@ -18,8 +22,25 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(irp.file_object()) }) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
     // SAFETY: FILE_SYSTEM_CONTROL's stack location carries this arm.
-    let code = unsafe { irp.stack().Parameters.FileSystemControl.FsControlCode };
-    let done = m.vcb.fsctl(&c.ccb, code);
+    let p = unsafe { irp.stack().Parameters.FileSystemControl };
+    // Every FSCTL served here is METHOD_BUFFERED: one system buffer holds
+    // the input and receives the output.
+    let (in_len, out_len) = (p.InputBufferLength as usize, p.OutputBufferLength as usize);
+    let mut input = Vec::new();
+    let mut output: &mut [u8] = &mut [];
+    if in_len.max(out_len) > 0 && p.FsControlCode & 3 == nt::METHOD_BUFFERED {
+        match irp.system_buffer(in_len.max(out_len)) {
+            Ok(b) => {
+                if input.try_reserve_exact(in_len).is_err() {
+                    return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+                }
+                input.extend_from_slice(b.get(..in_len).unwrap_or(&[]));
+                output = b.get_mut(..out_len).unwrap_or(&mut []);
+            }
+            Err(s) => return (s, 0),
+        }
+    }
+    let done = m.vcb.fsctl(&c.ccb, p.FsControlCode, &input, output);
     if done.dismounted {
         // The handles are closed; write everything back now (the umount at
         // the last close finds nothing left to do).

@@ -17,6 +17,7 @@ use core::mem::size_of;
 use core::ptr;
 use core::sync::atomic::AtomicBool;
 
+use driver_ioctl::mountopts::{self, MountSettings};
 use fs_glue::Volume;
 use fs_probe::VolumeId;
 use lkl::vfs::KernelVfs;
@@ -38,6 +39,8 @@ struct Target {
     /// after it).
     #[cfg(feature = "testing")]
     number: u32,
+    /// The mount options the user gave for the disk (lklfs made it).
+    settings: Option<MountSettings>,
 }
 
 /// Volumes mounted in this load, for the test build's device names.
@@ -71,9 +74,9 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     // image given with its type) must be the one found; FAT is mounted only
     // on such a disk given as vfat (Windows mounts FAT itself).
     #[cfg(feature = "testing")]
-    let given = crate::ramdisk::given_type(p.DeviceObject);
+    let (given, settings) = (crate::ramdisk::given_type(p.DeviceObject), crate::ramdisk::settings(p.DeviceObject));
     #[cfg(not(feature = "testing"))]
-    let given: Option<&str> = None;
+    let (given, settings): (Option<&str>, Option<MountSettings>) = (None, None);
     let acceptable = |v: &fs_probe::Volume| match given {
         Some(t) => v.kind.linux_driver() == t,
         None => v.kind.mounted_by_default(),
@@ -98,6 +101,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         device: p.DeviceObject as usize,
         #[cfg(feature = "testing")]
         number: MOUNTED.fetch_add(1, core::sync::atomic::Ordering::SeqCst),
+        settings,
     };
     volume::post_irp(irp, move |irp| {
         let status = mount_on_worker(&t, disk, &vol);
@@ -125,6 +129,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     // A write-protected disk is mounted read-only, as Windows' own file
     // systems do.
     let read_only = disk.read_only();
+    let ldisk_sector = disk.sector_size();
     let ldisk = match kernel.add_disk(Arc::new(disk)) {
         Ok(d) => d,
         Err(e) => return mount_status("add the disk", e),
@@ -153,13 +158,17 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
             u
         }
     };
-    let gopts = fs_glue::MountOptions {
+    let mut gopts = fs_glue::MountOptions {
         read_only,
         fs_name: String::from(vol.kind.name()),
         label: vol.label_text(),
         uuid,
+        sector_size: ldisk_sector,
         ..Default::default()
     };
+    if let Some(s) = &t.settings {
+        apply_settings(&mut gopts, s);
+    }
     let m =
         Mount { vcb: fsd::Vcb::new(Volume::new(vfs, gopts)), mounted, disk: ldisk, kernel, shares: Default::default() };
     // SAFETY: the request's live driver, VPB and target device.
@@ -170,6 +179,17 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
             status
         }
     }
+}
+
+/// The user's choices for a volume: case rules, hidden dot files, the
+/// owner and mode of new files, and where absolute symlinks point.
+fn apply_settings(o: &mut fs_glue::MountOptions, s: &MountSettings) {
+    o.case_insensitive = s.flags & mountopts::OPT_CASE_INSENSITIVE != 0;
+    o.hide_dot_files = s.flags & mountopts::OPT_HIDE_DOT_FILES != 0;
+    o.uid = (s.flags & mountopts::OPT_UID != 0).then_some(s.uid);
+    o.gid = (s.flags & mountopts::OPT_GID != 0).then_some(s.gid);
+    o.umask = s.umask;
+    o.link_root = String::from_utf16_lossy(&s.link_root);
 }
 
 /// Creates the volume device for `m` and fills the VPB.

@@ -25,13 +25,18 @@ use core::mem::{size_of, zeroed};
 use core::ptr;
 
 use driver_ioctl::fsops::{self, FsRequest, Op};
+use driver_ioctl::mountopts::MountSettings;
 use lkl_ntk_host::sync::{Event, Mutex};
 use nt::{DEVICE_OBJECT, FILE_OBJECT, IO_SECURITY_CONTEXT, IO_STACK_LOCATION, IRP, NTSTATUS, UNICODE_STRING, VPB};
 
-use fs_glue::nt::{DELETE, FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_WRITE_DATA, SYNCHRONIZE};
+use fs_glue::nt::{
+    DELETE, FILE_DISPOSITION_INFORMATION, FILE_LINK_INFORMATION, FILE_RENAME_INFORMATION, FILE_RENAME_INFORMATION_EX,
+    FILE_RENAME_REPLACE_IF_EXISTS, FILE_WRITE_DATA, SYNCHRONIZE,
+};
 
 use crate::ramdisk::{self, Claim};
 
+mod linuxview;
 mod runner;
 mod stress;
 pub use runner::stop as stop_thread;
@@ -44,6 +49,8 @@ const IO_TYPE_VPB: i16 = 10;
 /// default never locks others out), and the attributes of every create.
 const SHARE_ALL: u16 = 7;
 const ATTRIBUTE_NORMAL: u16 = 0x80;
+/// NtReadFile's "at the current position" offset.
+const FILE_USE_FILE_POINTER_POSITION: i64 = -2;
 /// What the I/O manager asks of a rename's target directory.
 const TARGET_DIR_ACCESS: u32 = FILE_WRITE_DATA | SYNCHRONIZE;
 
@@ -217,11 +224,16 @@ pub fn mount(name: &[u16], read_only: bool) -> (NTSTATUS, u64) {
 
 /// Mounts an image file: an image disk over it (opened here, in the
 /// caller's context), then the same mount as a RAM disk's.
-pub fn mount_image(path: &[u16], read_only: bool, given_type: Option<&'static str>) -> (NTSTATUS, u64) {
+pub fn mount_image(
+    path: &[u16],
+    read_only: bool,
+    given_type: Option<&'static str>,
+    settings: Option<MountSettings>,
+) -> (NTSTATUS, u64) {
     if is_mounted() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
-    let (index, claim) = match ramdisk::create_image_disk(path, read_only, given_type) {
+    let (index, claim) = match ramdisk::create_image_disk(path, read_only, given_type, settings) {
         Ok(c) => c,
         Err(s) => return (s, 0),
     };
@@ -283,7 +295,7 @@ fn mount_disk(claim: Claim, read_only: bool, image: Option<u32>) -> Result<Mount
         }
         let mut vf = HFile::new(&[], vpb_ptr, real as *mut DEVICE_OBJECT);
         // SAFETY: the new volume device, and our file object.
-        let (status, _) = unsafe { create(volume, &mut vf, 0x0012_019F, 1, 0, SHARE_ALL, 0) };
+        let (status, _) = unsafe { create(volume, &mut vf, 0x0012_019F, 1, 0, SHARE_ALL, 0, ATTRIBUTE_NORMAL) };
         if !nt::nt_success(status) {
             return Err(status);
         }
@@ -305,6 +317,7 @@ fn mount_disk(claim: Claim, read_only: bool, image: Option<u32>) -> Result<Mount
 ///
 /// # Safety
 /// `volume` is a live volume device; `f` a live harness file object.
+#[allow(clippy::too_many_arguments)] // the create's own parameters, as NtCreateFile takes them
 unsafe fn create(
     volume: *mut DEVICE_OBJECT,
     f: &mut HFile,
@@ -313,6 +326,7 @@ unsafe fn create(
     options: u32,
     share: u16,
     sl_flags: u8,
+    attributes: u16,
 ) -> (NTSTATUS, usize) {
     let mut sc = IO_SECURITY_CONTEXT {
         SecurityQos: ptr::null_mut(),
@@ -328,7 +342,7 @@ unsafe fn create(
             let c = &mut sp.Parameters.Create;
             c.SecurityContext = sc_ptr.cast();
             c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
-            c.FileAttributes = ATTRIBUTE_NORMAL;
+            c.FileAttributes = attributes;
             c.ShareAccess = share;
             c.EaLength = 0;
         })
@@ -341,11 +355,41 @@ unsafe fn create(
 /// `volume` is live; `fo` a harness file object opened on it.
 unsafe fn fsctl(volume: *mut DEVICE_OBJECT, fo: *mut FILE_OBJECT, code: u32) -> (NTSTATUS, usize) {
     // SAFETY: the caller's contract.
-    unsafe {
-        call(volume, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, None, None, |sp| {
-            sp.Parameters.FileSystemControl.FsControlCode = code;
-        })
+    unsafe { fsctl_buffered(volume, fo, code, &[], &mut []) }
+}
+
+/// A METHOD_BUFFERED user FSCTL on `fo`, as the I/O manager sends it: one
+/// system buffer of the larger length holds `input` and receives up to
+/// `out.len()` bytes of output, copied back into `out`.
+///
+/// # Safety
+/// `volume` is live; `fo` a harness file object opened on it.
+unsafe fn fsctl_buffered(
+    volume: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    code: u32,
+    input: &[u8],
+    out: &mut [u8],
+) -> (NTSTATUS, usize) {
+    let mut system = alloc::vec![0u8; input.len().max(out.len())];
+    for (s, i) in system.iter_mut().zip(input) {
+        *s = *i;
     }
+    let buf = if system.is_empty() { None } else { Some(system.as_mut_ptr()) };
+    let (in_len, out_len) = (input.len() as u32, out.len() as u32);
+    // SAFETY: the caller's contract; `system` lives across the call.
+    let (status, info) = unsafe {
+        call(volume, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, buf, None, |sp| {
+            let p = &mut sp.Parameters.FileSystemControl;
+            p.FsControlCode = code;
+            p.InputBufferLength = in_len;
+            p.OutputBufferLength = out_len;
+        })
+    };
+    for (o, s) in out.iter_mut().zip(&system).take(info) {
+        *o = *s;
+    }
+    (status, info)
 }
 
 /// CLEANUP then CLOSE of `f`, as the last handle and reference go.
@@ -476,13 +520,25 @@ fn run_op(
     let r = |(s, i): (NTSTATUS, usize)| (s as u32, i as u64);
     if op == Op::Create {
         let mut f = HFile::new(name, vpb, real);
+        if offset & fsops::CREATE_RELATED != 0 {
+            match m.files.get_mut(handle as usize).and_then(|s| s.as_mut()) {
+                Some(related) => f.fo.RelatedFileObject = related.ptr(),
+                None => return (fs_glue::NtStatus::INVALID_HANDLE.0, 0),
+            }
+        }
         let share = if offset & fsops::CREATE_SHARE_GIVEN != 0 { (offset & 7) as u16 } else { SHARE_ALL };
+        let attributes = if offset & fsops::CREATE_ATTRIBUTES_GIVEN != 0 {
+            (offset >> fsops::CREATE_ATTRIBUTES_SHIFT) as u16
+        } else {
+            ATTRIBUTE_NORMAL
+        };
         let asked = fs_glue::Access::from_bits_retain(args[2]);
         if !asked.contains(fs_glue::Access::MAXIMUM_ALLOWED) {
             f.access = asked.map_generic().bits();
         }
-        // SAFETY: the live volume and our new file object.
-        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], share, 0) };
+        // SAFETY: the live volume and our new file object (and the related
+        // one, open in `m.files`).
+        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], share, 0, attributes) };
         if nt::nt_success(status) {
             let slot = m.files.iter().position(Option::is_none).unwrap_or(m.files.len());
             if slot == m.files.len() {
@@ -511,7 +567,10 @@ fn run_op(
     if op == Op::Fsctl && handle == driver_ioctl::fsops::VOLUME_HANDLE {
         let fo = m.volume_file.ptr();
         // SAFETY: the live volume and our volume open.
-        return r(unsafe { fsctl(v, fo, args[0]) });
+        return r(unsafe { fsctl_buffered(v, fo, args[0], data, out) });
+    }
+    if op == Op::Linux {
+        return linuxview::run(v, args, data, out);
     }
     if op == Op::QueryVolumeInformation {
         let fo = m.volume_file.ptr();
@@ -541,6 +600,14 @@ fn run_op(
             }
             Op::Read | Op::Write => {
                 let write = op == Op::Write;
+                // NtReadFile/NtWriteFile on a synchronous file object turn
+                // FILE_USE_FILE_POINTER_POSITION into the current offset.
+                let offset =
+                    if offset as i64 == FILE_USE_FILE_POINTER_POSITION && f.fo.Flags & nt::FO_SYNCHRONOUS_IO != 0 {
+                        f.fo.CurrentByteOffset as u64
+                    } else {
+                        offset
+                    };
                 let (p, len) =
                     if write { (data.as_ptr() as *mut u8, data.len()) } else { (out.as_mut_ptr(), out.len()) };
                 let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
@@ -562,6 +629,9 @@ fn run_op(
                 if args[1] & 2 != 0 {
                     flags |= nt::SL_RETURN_SINGLE_ENTRY;
                 }
+                if args[1] & 4 != 0 {
+                    flags |= nt::SL_INDEX_SPECIFIED;
+                }
                 let (p, len) = (out.as_mut_ptr(), out.len());
                 r(call(
                     v,
@@ -576,7 +646,7 @@ fn run_op(
                         q.Length = len as u32;
                         q.FileName = us_ptr;
                         q.FileInformationClass = args[0] as i32;
-                        q.FileIndex = 0;
+                        q.FileIndex = args[2];
                     },
                 ))
             }
@@ -587,13 +657,19 @@ fn run_op(
                     sp.Parameters.QueryFile.FileInformationClass = args[0] as i32;
                 }))
             }
+            Op::SetInformation if is_rename_or_link(args[0]) => {
+                rename_or_link(v, vpb, real, fo, f.access, args[0], data)
+            }
             Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
+            Op::Flush => r(call(v, nt::IRP_MJ_FLUSH_BUFFERS, 0, fo, 0, None, None, |_| {})),
             Op::Delete => set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0),
             // NtSetInformationFile checks the handle's DELETE right for a
             // rename before it opens the target directory.
-            Op::Rename if f.access & DELETE == 0 => (nt::STATUS_ACCESS_DENIED as u32, 0),
-            Op::Rename => rename(v, vpb, real, fo, name, args[0] & 1 != 0),
-            Op::Fsctl => r(fsctl(v, fo, args[0])),
+            Op::Rename => {
+                let info = rename_info(name, args[0] & 1 != 0);
+                rename_or_link(v, vpb, real, fo, f.access, FILE_RENAME_INFORMATION, &info)
+            }
+            Op::Fsctl => r(fsctl_buffered(v, fo, args[0], data, out)),
             _ => (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0),
         }
     }
@@ -627,39 +703,71 @@ unsafe fn set_info(
     (s as u32, i as u64)
 }
 
-/// A rename as the I/O manager does it: a name with a backslash is a full
-/// path, whose directory is opened first with SL_OPEN_TARGET_DIRECTORY and
-/// passed along; a plain name stays in the same directory.
-///
-/// # Safety
-/// As [`set_info`].
-unsafe fn rename(
-    v: *mut DEVICE_OBJECT,
-    vpb: *mut VPB,
-    real: *mut DEVICE_OBJECT,
-    fo: *mut FILE_OBJECT,
-    name: &[u16],
-    replace: bool,
-) -> (u32, u64) {
-    // FILE_RENAME_INFORMATION: ReplaceIfExists, RootDirectory (none),
-    // FileNameLength, FileName.
+/// FILE_RENAME_INFORMATION: ReplaceIfExists, RootDirectory (none),
+/// FileNameLength, FileName.
+fn rename_info(name: &[u16], replace: bool) -> Vec<u8> {
     let mut info = alloc::vec![u8::from(replace), 0, 0, 0, 0, 0, 0, 0];
     info.extend_from_slice(&[0u8; 8]);
     info.extend_from_slice(&((name.len() * 2) as u32).to_le_bytes());
     info.extend(name.iter().flat_map(|u| u.to_le_bytes()));
-    if !name.contains(&(b'\\' as u16)) {
-        // SAFETY: the caller's contract.
-        return unsafe { set_info(v, fo, FILE_RENAME_INFORMATION, &info, ptr::null_mut(), u8::from(replace)) };
+    info
+}
+
+/// FileRenameInformation(Ex) and FileLinkInformation.
+fn is_rename_or_link(class: u32) -> bool {
+    [FILE_RENAME_INFORMATION, FILE_LINK_INFORMATION, FILE_RENAME_INFORMATION_EX].contains(&class)
+}
+
+/// A rename or link as NtSetInformationFile does it: a rename needs the
+/// handle's DELETE right; a target name starting with a backslash is a
+/// full path, whose directory is opened first with SL_OPEN_TARGET_DIRECTORY
+/// and passed along with ReplaceIfExists; a plain name stays in the same
+/// directory. (A RootDirectory handle is not part of the file IOCTL.)
+///
+/// # Safety
+/// As [`set_info`].
+unsafe fn rename_or_link(
+    v: *mut DEVICE_OBJECT,
+    vpb: *mut VPB,
+    real: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    access: u32,
+    class: u32,
+    info: &[u8],
+) -> (u32, u64) {
+    let ex = class == FILE_RENAME_INFORMATION_EX;
+    let is_rename = class == FILE_RENAME_INFORMATION || class == FILE_RENAME_INFORMATION_EX;
+    if is_rename && access & DELETE == 0 {
+        return (nt::STATUS_ACCESS_DENIED as u32, 0);
     }
-    let mut target = HFile::new(name, vpb, real);
+    // ReplaceIfExists (a BOOLEAN) or the EX form's Flags; RootDirectory at
+    // 8, FileNameLength at 16, FileName at 20.
+    let word = |at: usize| info.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let (Some(first), Some(name_len)) = (word(0), word(16)) else {
+        return (fs_glue::NtStatus::INFO_LENGTH_MISMATCH.0, 0);
+    };
+    let replace = if ex { first & FILE_RENAME_REPLACE_IF_EXISTS != 0 } else { first & 0xFF != 0 };
+    let name: Vec<u16> = info
+        .get(20..20 + name_len as usize)
+        .unwrap_or(&[])
+        .chunks_exact(2)
+        .filter_map(|c| c.try_into().ok())
+        .map(u16::from_le_bytes)
+        .collect();
+    if name.first() != Some(&(b'\\' as u16)) {
+        // SAFETY: the caller's contract.
+        return unsafe { set_info(v, fo, class, info, ptr::null_mut(), u8::from(replace)) };
+    }
+    let mut target = HFile::new(&name, vpb, real);
     // SAFETY: the caller's contract; `target` is our new file object.
     unsafe {
         // The I/O manager shares read and write for the target directory.
-        let (status, _) = create(v, &mut target, TARGET_DIR_ACCESS, 1, 0, 3, nt::SL_OPEN_TARGET_DIRECTORY);
+        let (status, _) =
+            create(v, &mut target, TARGET_DIR_ACCESS, 1, 0, 3, nt::SL_OPEN_TARGET_DIRECTORY, ATTRIBUTE_NORMAL);
         if !nt::nt_success(status) {
             return (status as u32, 0);
         }
-        let r = set_info(v, fo, FILE_RENAME_INFORMATION, &info, target.ptr(), u8::from(replace));
+        let r = set_info(v, fo, class, info, target.ptr(), u8::from(replace));
         close(v, &mut target);
         r
     }

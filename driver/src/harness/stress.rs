@@ -10,11 +10,14 @@
 use alloc::vec::Vec;
 use core::ptr;
 
-use super::{HFile, Handed, Mounted, SHARE_ALL, call, close, create, mount_disk, rename, set_info, unmount_mounted};
+use super::{
+    ATTRIBUTE_NORMAL, HFile, Handed, Mounted, SHARE_ALL, call, close, create, mount_disk, rename_info, rename_or_link,
+    set_info, unmount_mounted,
+};
 use crate::{HOST, ramdisk};
 use fs_glue::nt::{
     DELETE, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_INFORMATION, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
-    FILE_NON_DIRECTORY_FILE, FILE_OVERWRITE_IF,
+    FILE_NON_DIRECTORY_FILE, FILE_OVERWRITE_IF, FILE_RENAME_INFORMATION,
 };
 use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, NTSTATUS, VPB};
@@ -65,7 +68,7 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
     // SAFETY: the live volume and our file objects, each used by this
     // thread only.
     unsafe {
-        check(create(v, &mut d, ACCESS, FILE_CREATE, FILE_DIRECTORY_FILE, SHARE_ALL, 0).0, 0)?;
+        check(create(v, &mut d, ACCESS, FILE_CREATE, FILE_DIRECTORY_FILE, SHARE_ALL, 0, ATTRIBUTE_NORMAL).0, 0)?;
         close(v, &mut d);
     }
     irps += 3;
@@ -74,7 +77,10 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
         let mut f = HFile::new(&utf16(&alloc::format!("{dir}\\f{i}")), vpb, real);
         // SAFETY: as above.
         unsafe {
-            check(create(v, &mut f, ACCESS, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, SHARE_ALL, 0).0, step)?;
+            check(
+                create(v, &mut f, ACCESS, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, SHARE_ALL, 0, ATTRIBUTE_NORMAL).0,
+                step,
+            )?;
         }
         let fo = f.ptr();
         let mut data = content(t, i);
@@ -92,7 +98,9 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
         if i % 3 == 0 {
             let target = utf16(&alloc::format!("{dir}\\g{i}"));
             // SAFETY: as above.
-            let (s, _) = unsafe { rename(v, vpb, real, fo, &target, false) };
+            let info = rename_info(&target, false);
+            // SAFETY: as above.
+            let (s, _) = unsafe { rename_or_link(v, vpb, real, fo, f.access, FILE_RENAME_INFORMATION, &info) };
             check(s as NTSTATUS, step)?;
             irps += 4;
         }
@@ -120,7 +128,7 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
     let mut mounted: Vec<Mounted> = Vec::new();
     let mut status = nt::STATUS_SUCCESS;
     for (given, path) in images {
-        let (index, claim) = match ramdisk::create_image_disk(path, false, *given) {
+        let (index, claim) = match ramdisk::create_image_disk(path, false, *given, None) {
             Ok(c) => c,
             Err(s) => {
                 status = s;

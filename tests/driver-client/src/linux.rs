@@ -367,6 +367,9 @@ pub(crate) fn run(mode: &str) -> i32 {
             let (seeds, steps) = (arg(3).parse().unwrap_or(0), arg(4).parse().unwrap_or(0));
             booted(dev, &mut r, "the model sequences", |r| crate::modelclient::run(dev, r, &arg(2), seeds, steps));
         }
+        "suite" => booted(dev, &mut r, "the semantic suite", |r| {
+            crate::suiteclient::run(dev, r, &arg(2), &arg(3), &arg(4), &arg(5))
+        }),
         "stress" => {
             let (threads, files) = (arg(3).parse().unwrap_or(0), arg(4).parse().unwrap_or(0));
             booted(dev, &mut r, "the multi-volume stress", |r| {

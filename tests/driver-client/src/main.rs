@@ -7,7 +7,7 @@
 //! prints each case as its own test result, checks the allocation counters,
 //! and checks that an open without the Administrators group is refused.
 //! With an argument it runs one Linux scenario instead (`boot-halt`,
-//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`, `model`, `stress`; see
+//! `panic`, `boot-leave`, `fs`, `fs-leave`, `fs-type`, `cycle`, `bench`, `fsd`, `model`, `stress`, `suite`; see
 //! `linux.rs`).
 //!
 //! It ends with a plain `N passed, N failed` line and exits non-zero on any
@@ -31,6 +31,8 @@ mod ramdiskclient;
 mod status;
 #[cfg(windows)]
 mod stressclient;
+#[cfg(windows)]
+mod suiteclient;
 #[cfg(windows)]
 mod sweepclient;
 #[cfg(windows)]

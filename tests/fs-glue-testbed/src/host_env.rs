@@ -3,8 +3,8 @@
 
 use crate::HostVfs;
 use crate::scratch::Scratch;
-use nt_suite::{Case, Env};
 use fs_glue::{MountOptions, Volume};
+use nt_suite::{Case, Env};
 
 /// Volumes on scratch directories of the host kernel.
 #[derive(Default)]

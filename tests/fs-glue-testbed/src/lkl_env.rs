@@ -7,11 +7,11 @@
 //! of stack: everything here is meant to run in an `lkl-test-runner` case
 //! body (see `tests/embedded.rs`), never on libtest's threads.
 
-use nt_suite::Env;
 use fs_glue::{MountOptions, Volume};
 use lkl::vfs::KernelVfs;
 use lkl::{BootConfig, Disk, Kernel, Mounted};
 use lkl_std_host::{Console, FileDevice, StdHost};
+use nt_suite::Env;
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 use std::process::Command;

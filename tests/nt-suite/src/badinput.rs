@@ -2,7 +2,7 @@
 //! query class, malformed names and patterns. Clear statuses, no panic, no
 //! write past the buffer.
 
-use super::enumerate::{CLASSES, q};
+use super::enumerate::{CLASSES, q, struct_size};
 use super::*;
 
 /// The cases of this file.
@@ -87,14 +87,15 @@ fn every_buffer_length_for_directory_queries<E: Env>(env: &mut E) {
     for n in ["a", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "c.txt"] {
         make_file(&mut v, &format!("\\d\\{n}"), b"");
     }
-    for (class, name_off, _) in CLASSES {
+    for (class, _, _) in CLASSES {
+        let size = struct_size(class);
         for len in 0..400 {
             let d = open_ok(&mut v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
             let mut names = Vec::new();
             loop {
                 match guarded(len, &mut |b| v.query_directory(d, &q(class, None, false, false), b)) {
                     Err(NtStatus::INFO_LENGTH_MISMATCH) => {
-                        assert!(len < name_off, "class {class} len {len}");
+                        assert!(len < size, "class {class} len {len}");
                         break;
                     }
                     Err(NtStatus::NO_MORE_FILES) => break,
@@ -107,7 +108,7 @@ fn every_buffer_length_for_directory_queries<E: Env>(env: &mut E) {
                 }
                 assert!(names.len() <= 5, "class {class} len {len}: more queries than entries");
             }
-            if len >= name_off {
+            if len >= size {
                 assert!(!names.is_empty(), "class {class} len {len}: nothing returned");
             }
             v.close(d).unwrap();
@@ -203,7 +204,14 @@ fn malformed_patterns_and_handles<E: Env>(env: &mut E) {
     assert_eq!(v.read(bogus, Some(0), &mut b), Err(NtStatus::INVALID_HANDLE));
     assert_eq!(v.set_information(bogus, FILE_POSITION_INFORMATION, &[0; 8]), Err(NtStatus::INVALID_HANDLE));
     assert_eq!(v.close(bogus), Err(NtStatus::INVALID_HANDLE));
-    for name in ["", "f", "\\\\", "\\f\\\\", "\\f:stream", "\\f:", "\\::$DATA"] {
+    // Through the I/O manager an empty name is the volume itself.
+    if v.through_io_manager() {
+        let r = create(&mut v, "", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
+        assert_eq!(r.status, NtStatus::SUCCESS, "the volume");
+        v.close(r.handle.unwrap()).unwrap();
+    }
+    let empty: &[&str] = if v.through_io_manager() { &[] } else { &[""] };
+    for &name in empty.iter().chain(&["f", "\\\\", "\\f\\\\", "\\f:stream", "\\f:", "\\::$DATA"]) {
         let r = create(&mut v, name, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
         assert!(r.status.is_error(), "{name:?}: {:?}", r.status);
         assert!(r.handle.is_none());

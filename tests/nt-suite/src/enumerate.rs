@@ -30,6 +30,20 @@ pub const CLASSES: [(u32, usize, usize); 6] = [
     (FILE_NAMES_INFORMATION, layout::names::NAME, layout::names::NAME_LEN),
 ];
 
+/// The class's structure size (the DDK's sizeof, with its one-unit name):
+/// the shortest buffer the I/O manager lets through.
+pub fn struct_size(class: u32) -> usize {
+    match class {
+        FILE_DIRECTORY_INFORMATION => layout::dir::SIZE,
+        FILE_FULL_DIRECTORY_INFORMATION => layout::full_dir::SIZE,
+        FILE_BOTH_DIRECTORY_INFORMATION => layout::both_dir::SIZE,
+        FILE_ID_BOTH_DIRECTORY_INFORMATION => layout::id_both_dir::SIZE,
+        FILE_ID_FULL_DIRECTORY_INFORMATION => layout::id_full_dir::SIZE,
+        FILE_NAMES_INFORMATION => layout::names::SIZE,
+        _ => panic!("class {class} is no directory class"),
+    }
+}
+
 /// One parsed entry: (offset in buffer, FileIndex, name).
 pub type Entry = (usize, u32, String);
 
@@ -292,17 +306,20 @@ fn directory_buffer_rules<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\longer-name", b"");
     for (class, name_off, len_off) in CLASSES {
-        let open =
-            |v: &mut E::V| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
-        // Shorter than the fixed part: INFO_LENGTH_MISMATCH, nothing consumed.
+        let open = |v: &mut E::V| open_ok(v, "\\d", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
+        // Shorter than the structure: INFO_LENGTH_MISMATCH, nothing
+        // consumed (the I/O manager's rule, IopQueryOperationLength).
         let d = open(&mut v);
-        let mut buf = vec![0x55u8; name_off - 1];
+        let mut buf = vec![0x55u8; struct_size(class) - 1];
         assert_eq!(v.query_directory(d, &q(class, None, false, false), &mut buf), Err(NtStatus::INFO_LENGTH_MISMATCH));
+        let mut buf = vec![0x55u8; 512];
+        let r = v.query_directory(d, &q(class, None, false, true), &mut buf).unwrap();
+        assert_eq!(parse_entries(class, &buf, r.len)[0].2, ".", "the refused query consumed nothing");
         v.close(d).unwrap();
         // The first entry cut short: BUFFER_OVERFLOW, Information = buffer
         // length, FileNameLength of the whole name, the part that fits.
         let pat = w("longer-name");
-        for len in name_off..name_off + 22 {
+        for len in struct_size(class)..name_off + 22 {
             let d = open(&mut v);
             let mut buf = vec![0x55u8; len];
             let r = v.query_directory(d, &q(class, Some(&pat), false, false), &mut buf).unwrap();

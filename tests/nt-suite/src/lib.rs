@@ -10,8 +10,8 @@
 //! actual result, which is what `cargo test` (or the Wine client) reports.
 
 pub mod badinput;
-pub mod direct;
 pub mod create;
+pub mod direct;
 pub mod enumerate;
 pub mod info;
 pub mod names;
@@ -49,6 +49,13 @@ pub trait Vol {
     fn set_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus>;
     /// Handles the file system holds open on this volume.
     fn open_handles(&mut self) -> usize;
+    /// Whether requests reach the file system through the I/O manager (as
+    /// IRPs), which does two things of its own: a rename or link to a full
+    /// path first opens the target's directory (sharing read and write
+    /// only), and an empty name opens the volume itself.
+    fn through_io_manager(&self) -> bool {
+        false
+    }
     /// The options the volume was mounted with. An environment that
     /// cannot choose the volume's identity (label, UUID, sector size,
     /// file-system name: the disk's own) reports what it has.

@@ -31,8 +31,8 @@ use crate::linux::check_header;
 pub const FS_HEADER: usize = 48;
 /// Bytes of the reply header.
 pub const REPLY_HEADER: usize = 16;
-/// Longest name (bytes of UTF-16).
-pub const NAME_MAX: usize = 2048;
+/// Longest name (bytes of UTF-16): a UNICODE_STRING's.
+pub const NAME_MAX: usize = 65534;
 /// Most data one write carries and most payload one reply carries.
 pub const DATA_MAX: usize = 1 << 20;
 
@@ -64,7 +64,8 @@ pub enum Op {
     /// Write the data at offset.
     Write = 6,
     /// NtQueryDirectoryFile: name = pattern (may be empty), arg0 = class,
-    /// arg1 bit 0 = restart, bit 1 = single entry; out_len = buffer size.
+    /// arg1 bit 0 = restart, bit 1 = single entry, bit 2 = resume after the
+    /// entry whose FileIndex is arg2; out_len = buffer size.
     QueryDirectory = 7,
     /// FileRenameInformation: name = new path from the root, arg0 bit 0 =
     /// replace if exists.
@@ -93,7 +94,8 @@ pub enum Op {
     QueryVolumeInformation = 15,
     /// A file-system control request on a handle, or on the harness's own
     /// open of the volume when the handle is [`VOLUME_HANDLE`]: arg0 = the
-    /// FSCTL code (no buffers).
+    /// FSCTL code, data = its input buffer, out_len = its output buffer.
+    /// Information = bytes of output.
     Fsctl = 16,
     /// IRP_MN_VERIFY_VOLUME for the mounted volume.
     Verify = 17,
@@ -102,6 +104,12 @@ pub enum Op {
     /// volume; name = `TYPE:PATH` lines (TYPE ext4, btrfs, xfs or vfat; PATH
     /// an NT path), at most 4. Information = the IRPs sent.
     Stress = 18,
+    /// Test only: Linux's view of the mounted volume's tree, beside the
+    /// IRPs (the semantic suite's checks): arg0 = [`crate::suiteops::LinuxOp`],
+    /// data = a path from the volume root as Linux bytes.
+    Linux = 19,
+    /// NtFlushBuffersFile on a handle (IRP_MJ_FLUSH_BUFFERS).
+    Flush = 20,
 }
 
 /// The handle of [`Op::Fsctl`] that means the open of the volume itself.
@@ -109,6 +117,24 @@ pub const VOLUME_HANDLE: u32 = u32::MAX;
 
 /// Create offset bit 32: the low 3 bits are the ShareAccess.
 pub const CREATE_SHARE_GIVEN: u64 = 1 << 32;
+/// Create offset bit 33: the handle field is the RelatedFileObject's.
+pub const CREATE_RELATED: u64 = 1 << 33;
+/// Create offset bit 34: bits 40..56 are the FileAttributes (otherwise
+/// FILE_ATTRIBUTE_NORMAL).
+pub const CREATE_ATTRIBUTES_GIVEN: u64 = 1 << 34;
+/// Where a create's FileAttributes sit in the offset.
+pub const CREATE_ATTRIBUTES_SHIFT: u32 = 40;
+const CREATE_OFFSET_BITS: u64 =
+    7 | CREATE_SHARE_GIVEN | CREATE_RELATED | CREATE_ATTRIBUTES_GIVEN | (0xFFFF << CREATE_ATTRIBUTES_SHIFT);
+
+/// Whether a create's offset field is well formed: known bits only, share
+/// bits only with [`CREATE_SHARE_GIVEN`], attributes only with
+/// [`CREATE_ATTRIBUTES_GIVEN`].
+fn create_offset_ok(o: u64) -> bool {
+    o & !CREATE_OFFSET_BITS == 0
+        && (o & 7 == 0 || o & CREATE_SHARE_GIVEN != 0)
+        && (o >> CREATE_ATTRIBUTES_SHIFT == 0 || o & CREATE_ATTRIBUTES_GIVEN != 0)
+}
 
 /// Mount arg0 bit 0: read-only.
 pub const MOUNT_READ_ONLY: u32 = 1;
@@ -187,6 +213,8 @@ impl Op {
             16 => Op::Fsctl,
             17 => Op::Verify,
             18 => Op::Stress,
+            19 => Op::Linux,
+            20 => Op::Flush,
             _ => return None,
         })
     }
@@ -280,7 +308,7 @@ impl<'a> FsRequest<'a> {
         let (name_ok, data_ok, out_ok) = match op {
             Op::Mount => (
                 name_len > 0,
-                data_len == 0,
+                data_len == 0 || crate::mountopts::MountSettings::decode(r.data).is_some(),
                 want_out == 0
                     && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE)
                     && FsType::from_u32(r.args[1]).is_some(),
@@ -289,24 +317,40 @@ impl<'a> FsRequest<'a> {
                 (name_len > 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX)
             }
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
-            Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, want_out > 0),
-            Op::SetInformation => (name_len == 0, data_len > 0, want_out == 0),
+            // Zero lengths too: the file system answers them.
+            Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, true),
+            Op::SetInformation => (name_len == 0, true, want_out == 0),
             Op::Stress => (
                 name_len > 0,
                 data_len == 0,
                 want_out == 0 && (1..=8).contains(&r.args[0]) && (1..=500).contains(&r.args[1]),
             ),
-            Op::Unmount | Op::Close | Op::Delete | Op::Fsctl | Op::Verify => {
+            Op::Unmount | Op::Close | Op::Delete | Op::Verify | Op::Flush => {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
-            Op::Create => (
-                true,
-                data_len == 0,
-                want_out == 4 && r.args[0] <= 5 && (r.offset == 0 || r.offset & !7 == CREATE_SHARE_GIVEN),
-            ),
-            Op::Read => (name_len == 0, data_len == 0, want_out > 0),
-            Op::Write => (name_len == 0, data_len > 0, want_out == 0),
-            Op::QueryDirectory => (true, data_len == 0, want_out > 0 && r.args[1] <= 3),
+            Op::Fsctl => (name_len == 0, true, true),
+            Op::Linux => {
+                use crate::suiteops::{LinuxOp, STAT_SIZE, STATFS_SIZE};
+                let path = data_len > 0 && !r.data.contains(&0);
+                match LinuxOp::from_u32(r.args[0]) {
+                    Some(LinuxOp::Lstat) => (name_len == 0, path, want_out == STAT_SIZE),
+                    Some(LinuxOp::Statfs) => (name_len == 0, data_len == 0, want_out == STATFS_SIZE),
+                    Some(LinuxOp::Readlink) => (name_len == 0, path, want_out > 0),
+                    Some(LinuxOp::Chmod) => (name_len == 0, path, want_out == 0 && r.args[1] <= 0o7777),
+                    Some(LinuxOp::MakeFile) => (name_len == 0, path, want_out == 0),
+                    Some(LinuxOp::Symlink) => {
+                        let nul = r.data.iter().position(|&c| c == 0);
+                        let ok = nul.is_some_and(|i| i > 0 && i + 1 < data_len && !r.data[i + 1..].contains(&0));
+                        (name_len == 0, ok, want_out == 0)
+                    }
+                    Some(LinuxOp::OpenHandles) => (name_len == 0, data_len == 0, want_out == 0),
+                    None => (false, false, false),
+                }
+            }
+            Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5 && create_offset_ok(r.offset)),
+            Op::Read => (name_len == 0, data_len == 0, true),
+            Op::Write => (name_len == 0, true, want_out == 0),
+            Op::QueryDirectory => (true, data_len == 0, r.args[1] <= 7 && (r.args[1] & 4 != 0 || r.args[2] == 0)),
             Op::Rename => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= 1),
         };
         if !(name_ok && data_ok && out_ok) {

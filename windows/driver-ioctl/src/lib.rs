@@ -14,6 +14,8 @@ extern crate alloc;
 
 pub mod fsops;
 pub mod linux;
+pub mod mountopts;
+pub mod suiteops;
 
 /// `\\.\` name of the control device for user mode.
 pub const USER_PATH: &str = r"\\.\LklfsControl";
@@ -479,14 +481,61 @@ mod tests {
         let mut r = create.clone();
         r.args[0] = 6;
         bad(&r);
+        let ok = |r: &FsRequest<'_>| assert_eq!(validate(IOCTL_FS, &r.encode(), r.reply_size()), Ok(()), "{r:?}");
+        // Zero-length reads and writes reach the file system, which
+        // answers them.
         let mut r = FsRequest::new(Op::Read);
-        bad(&r);
+        ok(&r);
         r.out_len = fsops::DATA_MAX as u32 + 1;
         bad(&r);
         let mut r = FsRequest::new(Op::Write);
-        bad(&r);
+        ok(&r);
         r.data = &[0; 10];
         r.name = &name[..1];
+        bad(&r);
+        // A create's offset: share, related handle and attributes bits.
+        let mut r = create.clone();
+        for o in [
+            fsops::CREATE_SHARE_GIVEN | 5,
+            fsops::CREATE_RELATED,
+            fsops::CREATE_ATTRIBUTES_GIVEN | (0x21 << fsops::CREATE_ATTRIBUTES_SHIFT),
+        ] {
+            r.offset = o;
+            ok(&r);
+        }
+        for o in [5, 1 << 35, 0x21 << fsops::CREATE_ATTRIBUTES_SHIFT, 1 << 63] {
+            r.offset = o;
+            bad(&r);
+        }
+        // Linux's view: a known operation, a path without NUL, the reply
+        // its record needs.
+        use suiteops::{LinuxOp, STAT_SIZE};
+        let mut r = FsRequest::new(Op::Linux);
+        r.args[0] = LinuxOp::Lstat as u32;
+        r.data = b"a/b";
+        r.out_len = STAT_SIZE as u32;
+        ok(&r);
+        r.out_len = 8;
+        bad(&r);
+        r.out_len = STAT_SIZE as u32;
+        r.data = b"a\x00b";
+        bad(&r);
+        r.args[0] = LinuxOp::Symlink as u32;
+        r.out_len = 0;
+        ok(&r);
+        for d in [&b"a"[..], b"\x00b", b"a\x00", b"a\x00b\x00c"] {
+            r.data = d;
+            bad(&r);
+        }
+        r.args[0] = 8;
+        r.data = b"a";
+        bad(&r);
+        // FSCTLs carry METHOD_BUFFERED input and output.
+        let mut r = FsRequest::new(Op::Fsctl);
+        r.data = &[1; 20];
+        r.out_len = 16;
+        ok(&r);
+        r.name = &name;
         bad(&r);
         let mut g = good.clone();
         g[8] = 99;
@@ -503,14 +552,14 @@ mod tests {
         bad(&r);
         for op in [Op::QueryInformation, Op::QueryVolumeInformation] {
             let mut r = FsRequest::new(op);
-            bad(&r);
+            ok(&r);
             r.out_len = 104;
             sweep_lengths(IOCTL_FS, &r.encode(), r.reply_size());
             r.name = &name;
             bad(&r);
         }
         let mut r = FsRequest::new(Op::SetInformation);
-        bad(&r);
+        ok(&r);
         r.data = &[0; 40];
         sweep_lengths(IOCTL_FS, &r.encode(), r.reply_size());
         r.out_len = 8;
