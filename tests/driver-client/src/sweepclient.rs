@@ -1,13 +1,13 @@
 //! Part of the `fsd` scenario: the edges of the IRPs' parameters and
 //! buffer lengths, through the harness, on a mounted volume. Each
-//! information class is asked with every length from 1 to past its full
+//! information class is asked with every length from 0 to past its full
 //! answer: shorter than the class's fixed part must be
 //! STATUS_INFO_LENGTH_MISMATCH with nothing written, longer must succeed
 //! (or overflow a variable-length name) and agree byte for byte with the
 //! full answer. Directory queries get the same treatment; reads start at
 //! every interesting offset, including the two negative ones the I/O
-//! manager gives meanings to; names go up to and past the longest
-//! component.
+//! manager gives meanings to, and zero-length reads and writes move nothing;
+//! names go up to and past the longest component.
 
 use driver_ioctl::fsops::{FsRequest, Op};
 use fs_glue::layout;
@@ -34,7 +34,7 @@ fn query(dev: Handle, op: Op, h: u32, class: u32, len: u32, name: &[u8], restart
     call(dev, &r)
 }
 
-/// One class swept from 1 byte to `max`: the rules above; the number of
+/// One class swept from 0 bytes to `max`: the rules above; the number of
 /// requests made.
 fn sweep_class(dev: Handle, op: Op, h: u32, class: u32, fixed: usize, name: &[u8]) -> Result<usize, String> {
     let full = query(dev, op, h, class, 4096, name, true)?;
@@ -43,7 +43,7 @@ fn sweep_class(dev: Handle, op: Op, h: u32, class: u32, fixed: usize, name: &[u8
     }
     let full_len = full.1 as usize;
     let mut n = 0;
-    for len in 1..=full_len + 16 {
+    for len in 0..=full_len + 16 {
         let (s, info, data) = query(dev, op, h, class, len as u32, name, true)?;
         n += 1;
         let info = info as usize;
@@ -170,6 +170,29 @@ fn sweep(dev: Handle, f: u32, d: u32, long: &str) -> Result<usize, String> {
     let (s, ..) = call(dev, &r)?;
     if s != STATUS_END_OF_FILE {
         return Err(format!("read at the current offset (the end): {s:#x}, want STATUS_END_OF_FILE"));
+    }
+    // Zero-length transfers arrive without a buffer (no MDL) and move
+    // nothing, even far past the end; the file keeps its 1000 bytes.
+    for offset in [0u64, 1000, 1 << 40] {
+        for op in [Op::Read, Op::Write] {
+            let mut r = FsRequest::new(op);
+            r.handle = f;
+            r.offset = offset;
+            let (s, n, _) = call(dev, &r)?;
+            if (s, n) != (STATUS_SUCCESS, 0) {
+                return Err(format!("zero-length {op:?} at {offset:#x}: {s:#x}, {n} bytes"));
+            }
+            requests += 1;
+        }
+    }
+    for (offset, want) in [(999u64, STATUS_SUCCESS), (1000, STATUS_END_OF_FILE)] {
+        let mut r = FsRequest::new(Op::Read);
+        r.handle = f;
+        r.offset = offset;
+        r.out_len = 16;
+        if call(dev, &r)?.0 != want {
+            return Err(format!("after zero-length writes, read at {offset}: want {want:#x}"));
+        }
     }
     // The longest component Linux takes, and one past it.
     for (len, ok) in [(255, true), (256, false)] {
