@@ -24,6 +24,7 @@ impl<V: Vfs> Vcb<V> {
                 }
             }
             Open::File(h, id) => {
+                self.release_locks(ccb);
                 // A dismount closed every handle already. Otherwise this
                 // fails only for an unknown handle, which a live CCB never
                 // holds; cleanup itself cannot fail on Windows.

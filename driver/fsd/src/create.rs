@@ -108,7 +108,7 @@ impl<V: Vfs> Vcb<V> {
                 Created {
                     status,
                     information,
-                    ccb: Some(Ccb { open: Open::File(h, id), cleaned_up: false }),
+                    ccb: Some(Ccb { id: self.ccb_id(), open: Open::File(h, id), cleaned_up: false }),
                     final_component: last,
                 }
             }
@@ -141,7 +141,7 @@ impl<V: Vfs> Vcb<V> {
         Created {
             status: NtStatus::SUCCESS,
             information: FILE_OPENED,
-            ccb: Some(Ccb { open: Open::Volume(id), cleaned_up: false }),
+            ccb: Some(Ccb { id: self.ccb_id(), open: Open::Volume(id), cleaned_up: false }),
             final_component: None,
         }
     }

@@ -28,6 +28,7 @@ mod dirctl;
 mod fileinfo;
 mod flush;
 pub mod fsctl;
+pub mod lockctl;
 mod read;
 pub mod services;
 mod vcb;
@@ -80,5 +81,7 @@ impl From<Result<(), NtStatus>> for Reply {
     }
 }
 
+#[cfg(test)]
+mod lock_tests;
 #[cfg(test)]
 mod tests;

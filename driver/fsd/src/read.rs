@@ -54,6 +54,9 @@ impl<V: Vfs> Vcb<V> {
             Ok(x) => x,
             Err(s) => return Reply::err(s),
         };
+        if let Err(s) = self.lock_check(&f, at, buf.len(), false) {
+            return Reply::err(s);
+        }
         match self.volume.read(h, Some(at), buf) {
             Ok(n) => {
                 if f.synchronous && !buf.is_empty() {

@@ -9,8 +9,8 @@ use fs_glue::{MountOptions, Volume};
 use fs_glue_testbed::HostVfs;
 use fs_glue_testbed::scratch::Scratch;
 
-const GENERIC_READ: u32 = 0x8000_0000;
-const GENERIC_WRITE: u32 = 0x4000_0000;
+pub(crate) const GENERIC_READ: u32 = 0x8000_0000;
+pub(crate) const GENERIC_WRITE: u32 = 0x4000_0000;
 const DELETE: u32 = 0x0001_0000;
 const SYNC_NONALERT: u32 = 0x20;
 
@@ -18,18 +18,18 @@ fn w(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
 }
 
-struct Fixture {
-    vcb: Vcb<HostVfs>,
-    dir: Scratch,
+pub(crate) struct Fixture {
+    pub(crate) vcb: Vcb<HostVfs>,
+    pub(crate) dir: Scratch,
 }
 
-fn mount() -> Fixture {
+pub(crate) fn mount() -> Fixture {
     let dir = Scratch::new("fsd");
     let vfs = HostVfs::new(dir.path()).unwrap();
     Fixture { vcb: Vcb::new(Volume::new(vfs, MountOptions::default())), dir }
 }
 
-fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, disposition: u32, options: u32) -> Created {
+pub(crate) fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, disposition: u32, options: u32) -> Created {
     let name = w(name);
     vcb.create(
         &mut OwnServices,
@@ -46,7 +46,7 @@ fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, disposition: u32, opt
     )
 }
 
-fn open_volume(vcb: &mut Vcb<HostVfs>) -> Ccb {
+pub(crate) fn open_volume(vcb: &mut Vcb<HostVfs>) -> Ccb {
     let c = create(vcb, "", GENERIC_READ | GENERIC_WRITE, FILE_OPEN, 0);
     assert_eq!(c.status, NtStatus::SUCCESS);
     c.ccb.unwrap()
@@ -69,7 +69,7 @@ fn open_target(vcb: &mut Vcb<HostVfs>, name: &[u16]) -> Created {
     )
 }
 
-fn done(vcb: &mut Vcb<HostVfs>, mut ccb: Ccb) -> bool {
+pub(crate) fn done(vcb: &mut Vcb<HostVfs>, mut ccb: Ccb) -> bool {
     assert_eq!(vcb.cleanup(&mut ccb, &mut OwnServices), Reply::ok(0));
     vcb.close(ccb, &mut OwnServices)
 }
@@ -81,36 +81,64 @@ fn write_read_with_a_synchronous_position_and_append() {
     assert_eq!((c.status, c.information), (NtStatus::SUCCESS, FILE_CREATED));
     let mut ccb = c.ccb.unwrap();
     let mut pos = 0u64;
-    let r = f.vcb.write(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::Current, b"hello");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::Current,
+        b"hello",
+    );
     assert_eq!((r, pos), (Reply::ok(5), 5));
-    let r = f.vcb.write(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::Current, b" world");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::Current,
+        b" world",
+    );
     assert_eq!((r, pos), (Reply::ok(6), 11));
     // Appending moves the position to the new end.
     pos = 0;
-    let r = f.vcb.write(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::EndOfFile, b"!");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::EndOfFile,
+        b"!",
+    );
     assert_eq!((r, pos), (Reply::ok(1), 12));
     let mut buf = [0u8; 32];
-    let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::At(6), &mut buf);
+    let r = f.vcb.read(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::At(6),
+        &mut buf,
+    );
     assert_eq!((r, pos, &buf[..6]), (Reply::ok(6), 12, &b"world!"[..]));
     // At the end: STATUS_END_OF_FILE, and a zero-length read succeeds.
-    let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::Current, &mut buf);
+    let r = f.vcb.read(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::Current,
+        &mut buf,
+    );
     assert_eq!(r, Reply::err(NtStatus::END_OF_FILE));
-    let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true }, Offset::At(99), &mut []);
+    let r = f.vcb.read(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
+        Offset::At(99),
+        &mut [],
+    );
     assert_eq!(r, Reply::ok(0));
     // An asynchronous file object's position stays where it was.
     let mut apos = 3u64;
-    let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut apos, synchronous: false }, Offset::At(0), &mut buf);
+    let r = f.vcb.read(
+        FileRef { ccb: &mut ccb, position: &mut apos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        &mut buf,
+    );
     assert_eq!((r, apos), (Reply::ok(12), 3));
     // FilePositionInformation reports the file object's offset.
     let mut info = [0u8; 8];
     let r = f.vcb.query_information(
-        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true },
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
         FILE_POSITION_INFORMATION,
         &mut info,
     );
     assert_eq!((r, u64::from_le_bytes(info)), (Reply::ok(8), 12));
     let r = f.vcb.set_information(
-        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true },
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: true, process: 0, key: 0 },
         FILE_POSITION_INFORMATION,
         &2u64.to_le_bytes(),
         None,
@@ -138,7 +166,11 @@ fn requests_after_cleanup_fail_and_handles_are_not_confused() {
     // The fs-glue handle number is free again and goes to the next open.
     let b = create(&mut f.vcb, "\\b", GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
     let mut pos = 0;
-    let r = f.vcb.write(FileRef { ccb: &mut a, position: &mut pos, synchronous: false }, Offset::At(0), b"x");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut a, position: &mut pos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        b"x",
+    );
     assert_eq!(r, Reply::err(NtStatus::FILE_CLOSED));
     assert_eq!(f.vcb.cleanup(&mut a, &mut OwnServices), Reply::err(NtStatus::FILE_CLOSED));
     assert!(!f.vcb.close(a, &mut OwnServices));
@@ -217,14 +249,22 @@ fn dismount_with_open_files_closes_them_and_keeps_their_data() {
     let mut file = create(&mut f.vcb, "\\kept", GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
     let gone = create(&mut f.vcb, "\\gone", GENERIC_WRITE | DELETE, FILE_CREATE, 0x1000).ccb.unwrap();
     let mut pos = 0;
-    let r = f.vcb.write(FileRef { ccb: &mut file, position: &mut pos, synchronous: false }, Offset::At(0), b"data");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut file, position: &mut pos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        b"data",
+    );
     assert_eq!(r, Reply::ok(4));
     let vol = open_volume(&mut f.vcb);
     let d = f.vcb.fsctl(&vol, fsctl::DISMOUNT_VOLUME, &[], &mut []);
     assert_eq!((d.reply.status, d.dismounted), (NtStatus::SUCCESS, true));
     assert!(f.vcb.is_dismounted());
     assert_eq!(f.vcb.fsctl(&vol, fsctl::IS_VOLUME_MOUNTED, &[], &mut []).reply.status, NtStatus::VOLUME_DISMOUNTED);
-    let r = f.vcb.write(FileRef { ccb: &mut file, position: &mut pos, synchronous: false }, Offset::At(0), b"late");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut file, position: &mut pos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        b"late",
+    );
     assert_eq!(r, Reply::err(NtStatus::VOLUME_DISMOUNTED));
     assert_eq!(create(&mut f.vcb, "\\kept", GENERIC_READ, FILE_OPEN, 0).status, NtStatus::VOLUME_DISMOUNTED);
     // The file objects still close; the last one says the volume may go.
@@ -244,7 +284,11 @@ fn volume_open_rules() {
     let mut vol = open_volume(&mut f.vcb);
     // No file data on a volume open here; volume information works.
     let mut pos = 0;
-    let r = f.vcb.read(FileRef { ccb: &mut vol, position: &mut pos, synchronous: false }, Offset::At(0), &mut [0; 512]);
+    let r = f.vcb.read(
+        FileRef { ccb: &mut vol, position: &mut pos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        &mut [0; 512],
+    );
     assert_eq!(r, Reply::err(NtStatus::INVALID_DEVICE_REQUEST));
     let mut buf = [0u8; 64];
     assert_eq!(f.vcb.query_volume_information(&vol, FILE_FS_SIZE_INFORMATION, &mut buf).status, NtStatus::SUCCESS);
@@ -301,7 +345,7 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
     let mut pos = 0;
     let new = w("new");
     let r = f.vcb.set_information(
-        FileRef { ccb: &mut file, position: &mut pos, synchronous: false },
+        FileRef { ccb: &mut file, position: &mut pos, synchronous: false, process: 0, key: 0 },
         FILE_RENAME_INFORMATION,
         &info,
         Some(RenameTarget { directory: &target, name: &new }),
@@ -431,11 +475,19 @@ fn a_read_past_the_largest_offset_is_end_of_file() {
     let mut f = mount();
     let mut ccb = create(&mut f.vcb, "\\big", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
     let mut pos = 0;
-    let r = f.vcb.write(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false }, Offset::At(0), b"abc");
+    let r = f.vcb.write(
+        FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false, process: 0, key: 0 },
+        Offset::At(0),
+        b"abc",
+    );
     assert_eq!(r, Reply::ok(3));
     for at in [3, 1 << 40, i64::MAX as u64 - 1, i64::MAX as u64] {
         let mut buf = [0u8; 512];
-        let r = f.vcb.read(FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false }, Offset::At(at), &mut buf);
+        let r = f.vcb.read(
+            FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false, process: 0, key: 0 },
+            Offset::At(at),
+            &mut buf,
+        );
         assert_eq!(r, Reply::err(NtStatus::END_OF_FILE), "read at {at:#x}");
     }
     assert!(!done(&mut f.vcb, ccb));

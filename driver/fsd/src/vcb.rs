@@ -18,6 +18,8 @@ pub(crate) enum Open {
 /// [`Vcb::close`]; the driver owns it in between.
 #[derive(Debug)]
 pub struct Ccb {
+    /// This CCB's number on its volume (the owner of its byte-range locks).
+    pub(crate) id: u64,
     pub(crate) open: Open,
     /// CLEANUP ran: the fs-glue handle is closed (and its number may
     /// already serve another open), so every later request but CLOSE fails.
@@ -45,6 +47,11 @@ pub struct FileRef<'a> {
     pub position: &'a mut u64,
     /// `FO_SYNCHRONOUS_IO`.
     pub synchronous: bool,
+    /// The requesting process (`IoGetRequestorProcess`): with the file
+    /// object, who owns a byte-range lock.
+    pub process: usize,
+    /// `Parameters.Read.Key` / `Parameters.Write.Key`.
+    pub key: u32,
 }
 
 /// The volume control block: the mounted fs-glue volume and what a volume
@@ -62,12 +69,25 @@ pub struct Vcb<V: Vfs> {
     pub(crate) locked_by: Option<u32>,
     /// CCBs handed out and not yet closed.
     pub(crate) ccbs: usize,
+    /// The number the next CCB gets.
+    pub(crate) next_ccb: u64,
+    /// The byte-range locks of the volume's files.
+    pub(crate) locks: crate::lockctl::Locks,
 }
 
 impl<V: Vfs> Vcb<V> {
     /// A freshly mounted volume.
     pub fn new(volume: Volume<V>) -> Self {
-        Vcb { volume, dismounted: false, volume_opens: 0, next_volume_id: 0, locked_by: None, ccbs: 0 }
+        Vcb {
+            volume,
+            dismounted: false,
+            volume_opens: 0,
+            next_volume_id: 0,
+            locked_by: None,
+            ccbs: 0,
+            next_ccb: 0,
+            locks: Default::default(),
+        }
     }
 
     /// The fs-glue volume.
@@ -120,6 +140,12 @@ impl<V: Vfs> Vcb<V> {
     /// of the volume).
     pub(crate) fn file_handle(&self, ccb: &Ccb, on_volume: NtStatus) -> Result<Handle, NtStatus> {
         self.handle(ccb)?.ok_or(on_volume)
+    }
+
+    /// A new CCB's number.
+    pub(crate) fn ccb_id(&mut self) -> u64 {
+        self.next_ccb += 1;
+        self.next_ccb
     }
 
     /// The handle, with fs-glue's position brought in step with the file

@@ -16,6 +16,9 @@ impl<V: Vfs> Vcb<V> {
             Ok(x) => x,
             Err(s) => return Reply::err(s),
         };
+        if let Err(s) = self.lock_check(&f, at, data.len(), true) {
+            return Reply::err(s);
+        }
         match self.volume.write(h, Some(at), data) {
             Ok(n) => {
                 if f.synchronous

@@ -28,7 +28,7 @@ pub(super) fn query(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
         Ok(b) => b,
         Err(s) => return (s, 0),
     };
-    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous };
+    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process: 0, key: 0 };
     reply(m.vcb.query_information(f, p.FileInformationClass as u32, buf))
 }
 
@@ -54,7 +54,7 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         None if target_fo.is_null() => None,
         None => return (fs_glue::NtStatus::NOT_SAME_DEVICE.0 as i32, 0),
     };
-    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous };
+    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process: 0, key: 0 };
     let r = m.vcb.set_information(f, p.FileInformationClass as u32, buf, target);
     set_position(irp, position);
     reply(r)

@@ -71,6 +71,13 @@ impl Irp {
         self.stack().Flags
     }
 
+    /// The process that sent the IRP (with the file object, the owner of
+    /// a byte-range lock), as an address.
+    pub(crate) fn requestor_process(&self) -> usize {
+        // SAFETY: a live IRP of ours.
+        unsafe { nt::IoGetRequestorProcess(self.raw()) as usize }
+    }
+
     pub(crate) fn file_object(&self) -> *mut FILE_OBJECT {
         self.stack().FileObject
     }

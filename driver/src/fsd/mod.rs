@@ -12,6 +12,7 @@ mod fileinfo;
 mod flush;
 mod fsctl;
 pub(crate) mod irp;
+mod lockctl;
 mod mount;
 mod read;
 mod services;
@@ -129,6 +130,7 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
         nt::IRP_MJ_DIRECTORY_CONTROL => dirctl::common,
         nt::IRP_MJ_FLUSH_BUFFERS => flush::common,
         nt::IRP_MJ_FILE_SYSTEM_CONTROL => fsctl::common,
+        nt::IRP_MJ_LOCK_CONTROL => lockctl::common,
         _ => return irp.complete(nt::STATUS_INVALID_DEVICE_REQUEST, 0),
     };
     volume::post(irp, ext, common)

@@ -238,6 +238,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
             VolumeExt {
                 node_type: NODE_VCB,
                 mount: Mutex::new(Some(m)),
+                waiting: spin::Mutex::new(alloc::vec::Vec::new()),
                 vpb,
                 device,
                 teardown: AtomicBool::new(false),

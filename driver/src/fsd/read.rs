@@ -23,7 +23,8 @@ pub(super) fn transfer(irp: Irp, m: &mut Mount, write: bool) -> Done {
         Ok(b) => b,
         Err(s) => return (s, 0),
     };
-    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous };
+    let (process, key) = (irp.requestor_process(), p.Key);
+    let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process, key };
     let r = if write { m.vcb.write(f, offset, buf) } else { m.vcb.read(f, offset, buf) };
     // SAFETY: as above; only this request moves the offset now.
     unsafe { (*fo).CurrentByteOffset = position as i64 };

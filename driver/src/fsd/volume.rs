@@ -6,14 +6,15 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::ffi::c_void;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use fsd::{Ccb, Reply, Vcb};
 use lkl::vfs::KernelVfs;
 use lkl::{Disk, Kernel, Mounted};
 use lkl_ntk_host::sync::Mutex;
-use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, VPB};
+use nt::{DEVICE_OBJECT, FILE_OBJECT, IRP, NTSTATUS, VPB};
 
 use super::irp::Irp;
 use crate::workers;
@@ -52,6 +53,18 @@ pub(crate) struct VolumeExt {
     /// The test build's device name number (`\Device\LklfsVolumeN`).
     #[cfg(feature = "testing")]
     pub number: u32,
+    /// Lock requests pending until their range is free. A spin lock: the
+    /// cancel routine looks here too.
+    pub waiting: spin::Mutex<Vec<Waiting>>,
+}
+
+/// A pending lock request: its IRP, its token in the VCB, and its status
+/// once it finished while its cancel routine was already running (which
+/// then completes it).
+pub(crate) struct Waiting {
+    irp: usize,
+    token: u64,
+    finished: Option<NTSTATUS>,
 }
 
 /// A file object's context block (`FsContext2`); `FsContext` is the
@@ -174,6 +187,7 @@ pub(crate) fn unmount_all() {
         let mount = ext.mount.lock().take();
         if let Some(mut m) = mount {
             m.vcb.force_dismount();
+            finish_waiting(ext, &mut m);
             let mut m = Some(m);
             workers::run(|| {
                 if let Some(m) = m.take() {
@@ -186,6 +200,89 @@ pub(crate) fn unmount_all() {
     }
     // Empty now; its buffer is heap that unload counts.
     *VOLUMES.lock() = Devices(Vec::new());
+}
+
+/// `IoSetCancelRoutine`: swaps the IRP's cancel routine; the previous one.
+///
+/// # Safety
+/// `irp` is a live IRP of ours.
+unsafe fn set_cancel_routine(irp: *mut IRP, routine: Option<nt::DRIVER_CANCEL>) -> *mut c_void {
+    let new = routine.map_or(ptr::null_mut(), |r| r as *mut c_void);
+    // SAFETY: the caller's contract; the I/O manager swaps the field
+    // atomically too (IoCancelIrp), so it is only accessed atomically.
+    let slot = unsafe { AtomicPtr::from_ptr(ptr::addr_of_mut!((*irp).CancelRoutine)) };
+    slot.swap(new, Ordering::SeqCst)
+}
+
+/// Keeps a lock request that must wait pending under `token`, cancellable.
+/// Under the volume lock.
+fn keep_waiting(irp: Irp, ext: &VolumeExt, m: &mut Mount, token: u64) {
+    ext.waiting.lock().push(Waiting { irp: irp.raw() as usize, token, finished: None });
+    // SAFETY: the pending IRP is ours until completed.
+    unsafe {
+        set_cancel_routine(irp.raw(), Some(cancel_waiting));
+        // Cancelled before the routine was set: nobody else will end it.
+        if (*irp.raw()).Cancel != 0 && !set_cancel_routine(irp.raw(), None).is_null() {
+            m.vcb.cancel_waiter(token);
+            ext.waiting.lock().retain(|w| w.token != token);
+            complete_posted(irp, nt::STATUS_CANCELLED, 0);
+        }
+    }
+}
+
+/// Completes the lock requests the VCB finished (granted, or ended by a
+/// cleanup or a dismount), unless a cancel routine already holds one: that
+/// one completes it with the status left here. Under the volume lock.
+pub(crate) fn finish_waiting(ext: &VolumeExt, m: &mut Mount) {
+    for (token, status) in m.vcb.take_finished() {
+        let status = status.0 as NTSTATUS;
+        let irp = {
+            let mut w = ext.waiting.lock();
+            let Some(e) = w.iter_mut().find(|e| e.token == token) else { continue };
+            e.finished = Some(status);
+            e.irp as *mut IRP
+        };
+        // SAFETY: still pending (its entry was on the list), ours.
+        if unsafe { !set_cancel_routine(irp, None).is_null() } {
+            ext.waiting.lock().retain(|e| e.token != token);
+            // SAFETY: as above; its cancel routine can no longer run.
+            complete_posted(unsafe { Irp::new(irp) }, status, 0);
+        }
+    }
+}
+
+/// The cancel routine of a waiting lock request: called with the cancel
+/// spin lock held, so it only hands the work to a worker, which takes the
+/// volume lock, takes the request out of the VCB and completes it
+/// (STATUS_CANCELLED, or the status it finished with meanwhile).
+unsafe extern "system" fn cancel_waiting(device: *mut DEVICE_OBJECT, irp: *mut IRP) {
+    // SAFETY: a cancel routine's first duty, with the IRP's CancelIrql.
+    unsafe { nt::IoReleaseCancelSpinLock((*irp).CancelIrql) };
+    // SAFETY: the IRP was dispatched to this volume device, which lives
+    // while the IRP is outstanding.
+    let Some(ext) = (unsafe { volume_of(device) }) else { return };
+    let (ext, irp) = (ext as *const VolumeExt as usize, irp as usize);
+    workers::post(Box::new(move || {
+        // SAFETY: as above; the IRP stays pending until this job ends it.
+        let ext = unsafe { &*(ext as *const VolumeExt) };
+        let mut mount = ext.mount.lock();
+        let entry = {
+            let mut w = ext.waiting.lock();
+            w.iter().position(|e| e.irp == irp).map(|i| w.remove(i))
+        };
+        let Some(e) = entry else { return };
+        let status = match (e.finished, mount.as_mut()) {
+            (Some(s), _) => s,
+            (None, Some(m)) => {
+                m.vcb.cancel_waiter(e.token);
+                nt::STATUS_CANCELLED
+            }
+            (None, None) => nt::STATUS_CANCELLED,
+        };
+        drop(mount);
+        // SAFETY: pending and ours: its entry was still on the list.
+        complete_posted(unsafe { Irp::new(irp as *mut IRP) }, status, 0);
+    }));
 }
 
 /// What a common routine returns.
@@ -226,10 +323,22 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
         let (status, information) = {
             let mut mount = ext.mount.lock();
             match mount.as_mut() {
-                Some(m) => common(irp, ext, m),
+                Some(m) => {
+                    let done = common(irp, ext, m);
+                    if done.0 == nt::STATUS_PENDING {
+                        keep_waiting(irp, ext, m, done.1 as u64);
+                    }
+                    // An unlock, a cleanup or a dismount may have ended
+                    // waiting lock requests.
+                    finish_waiting(ext, m);
+                    done
+                }
                 None => (nt::STATUS_VOLUME_DISMOUNTED, 0),
             }
         };
+        if status == nt::STATUS_PENDING {
+            return;
+        }
         // The last close of a dismounted volume: unmount and delete the
         // device before completing, so that whoever waits for this close
         // finds the disk released (the I/O manager's reference keeps the

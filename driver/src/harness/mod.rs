@@ -37,6 +37,7 @@ use fs_glue::nt::{
 use crate::ramdisk::{self, Claim};
 
 mod linuxview;
+mod locks;
 mod runner;
 mod stress;
 pub use runner::stop as stop_thread;
@@ -97,6 +98,8 @@ struct Mounted {
     /// dismount).
     volume_file: Box<HFile>,
     files: Vec<Option<Box<HFile>>>,
+    /// Lock requests sent without waiting, by ticket.
+    tickets: Vec<Option<locks::Ticket>>,
 }
 
 // SAFETY: the harness's objects are used by one harness thread at a time
@@ -110,6 +113,50 @@ unsafe extern "system" fn completed(_device: *mut DEVICE_OBJECT, _irp: *mut IRP,
     // SAFETY: `context` is the Event of the `call` that waits for this IRP.
     unsafe { (*context.cast::<Event>()).set() };
     nt::STATUS_MORE_PROCESSING_REQUIRED
+}
+
+/// An IRP sent and not yet freed: its MDL, and the event its completion
+/// routine sets (boxed: the routine holds its address).
+pub(super) struct Sent {
+    irp: *mut IRP,
+    mdl: *mut nt::MDL,
+    event: Box<Event>,
+}
+
+impl Sent {
+    /// Waits up to `ms` milliseconds for the completion; whether it came.
+    pub(super) fn wait_ms(&self, ms: u32) -> bool {
+        let timer = Box::new(lkl_ntk_host::sync::KernelTimer::new());
+        // SAFETY: boxed, so pinned until dropped below; cancelled first.
+        unsafe { timer.init() };
+        timer.set_relative(i64::from(ms) * 10_000);
+        // SAFETY: both objects are initialised and outlive the wait.
+        let which = unsafe { lkl_ntk_host::sync::wait_any2(self.event.as_object(), timer.as_object()) };
+        timer.cancel();
+        which == 0
+    }
+
+    /// Waits for the completion, then frees the IRP (clearing `MdlAddress`
+    /// first: Wine's IoFreeIrp also frees MDLs); the IO_STATUS_BLOCK.
+    pub(super) fn finish(self) -> (NTSTATUS, usize) {
+        self.event.wait();
+        // SAFETY: completed (the routine returned MORE_PROCESSING_REQUIRED,
+        // so the IRP is still ours to free).
+        unsafe {
+            let result = ((*self.irp).IoStatus.Status, (*self.irp).IoStatus.Information);
+            (*self.irp).MdlAddress = ptr::null_mut();
+            if !self.mdl.is_null() {
+                nt::IoFreeMdl(self.mdl);
+            }
+            nt::IoFreeIrp(self.irp);
+            result
+        }
+    }
+
+    /// The IRP, for IoCancelIrp.
+    pub(super) fn irp(&self) -> *mut IRP {
+        self.irp
+    }
 }
 
 /// Sends one IRP of `major`/`minor` on `fo` to `device` and waits for its
@@ -131,19 +178,41 @@ unsafe fn call(
     direct: Option<(*mut u8, usize)>,
     setup: impl FnOnce(&mut IO_STACK_LOCATION),
 ) -> (NTSTATUS, usize) {
+    // SAFETY: the caller's contract.
+    match unsafe { send(device, major, minor, fo, sl_flags, system, direct, setup) } {
+        Ok(sent) => sent.finish(),
+        Err(s) => (s, 0),
+    }
+}
+
+/// Sends one IRP as [`call`] does, without waiting for it.
+///
+/// # Safety
+/// As [`call`], with the buffers alive until [`Sent::finish`].
+#[allow(clippy::too_many_arguments)] // the IRP's own fields, as IoBuild* take them
+pub(super) unsafe fn send(
+    device: *mut DEVICE_OBJECT,
+    major: u8,
+    minor: u8,
+    fo: *mut FILE_OBJECT,
+    sl_flags: u8,
+    system: Option<*mut u8>,
+    direct: Option<(*mut u8, usize)>,
+    setup: impl FnOnce(&mut IO_STACK_LOCATION),
+) -> Result<Sent, NTSTATUS> {
     // SAFETY: the caller's contract; every pointer written below is to the
     // new IRP, its next stack location, or the caller's objects.
     unsafe {
         let irp = nt::IoAllocateIrp((*device).StackSize, 0);
         if irp.is_null() {
-            return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+            return Err(nt::STATUS_INSUFFICIENT_RESOURCES);
         }
         let mut mdl = ptr::null_mut();
         if let Some((buf, len)) = direct.filter(|d| d.1 > 0) {
             mdl = nt::IoAllocateMdl(buf.cast(), len as u32, 0, 0, ptr::null_mut());
             if mdl.is_null() {
                 nt::IoFreeIrp(irp);
-                return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+                return Err(nt::STATUS_INSUFFICIENT_RESOURCES);
             }
             // What MmBuildMdlForNonPagedPool records for the FSD's mapping:
             // the buffer is Rust heap, i.e. nonpaged pool, mapped already.
@@ -155,7 +224,7 @@ unsafe fn call(
         (*irp).Thread = nt::PsGetCurrentThread();
         (*irp).RequestorMode = nt::KernelMode;
         (*irp).OriginalFileObject = fo;
-        let event = Event::new();
+        let event = Box::new(Event::new());
         event.init(true, false);
         let sp = &mut *(*irp).CurrentStackLocation.sub(1);
         sp.MajorFunction = major;
@@ -164,21 +233,14 @@ unsafe fn call(
         sp.FileObject = fo;
         sp.DeviceObject = device;
         sp.CompletionRoutine = completed as *mut c_void;
-        sp.Context = (&event as *const Event).cast_mut().cast();
+        sp.Context = (&*event as *const Event).cast_mut().cast();
         sp.Control = nt::SL_INVOKE_ON_SUCCESS | nt::SL_INVOKE_ON_ERROR | nt::SL_INVOKE_ON_CANCEL;
         sp.Parameters = zeroed();
         setup(sp);
-        nt::IofCallDriver(device, irp);
         // The completion routine runs whether the FSD completed at once or
         // later from a worker.
-        event.wait();
-        let result = ((*irp).IoStatus.Status, (*irp).IoStatus.Information);
-        (*irp).MdlAddress = ptr::null_mut();
-        if !mdl.is_null() {
-            nt::IoFreeMdl(mdl);
-        }
-        nt::IoFreeIrp(irp);
-        result
+        nt::IofCallDriver(device, irp);
+        Ok(Sent { irp, mdl: mdl.cast(), event })
     }
 }
 
@@ -303,7 +365,7 @@ fn mount_disk(claim: Claim, read_only: bool, image: Option<u32>) -> Result<Mount
     });
     match result {
         Some(Ok((vpb, volume, volume_file))) => {
-            Ok(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new() })
+            Ok(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new(), tickets: Vec::new() })
         }
         Some(Err(s)) => {
             claim.set_read_only(false);
@@ -462,6 +524,8 @@ pub fn close_all() {
             // SAFETY: the live volume and our open file objects.
             unsafe { close(v, f) };
         }
+        // Their cleanups ended every waiting lock request.
+        locks::settle_all(&mut m);
         let fo = m.volume_file.ptr();
         // SAFETY: as above; the close of the last file object of the
         // dismounted volume unmounts it and deletes its device.
@@ -572,6 +636,9 @@ fn run_op(
     if op == Op::Linux {
         return linuxview::run(v, args, data, out);
     }
+    if op == Op::Ticket {
+        return locks::ticket(m, args);
+    }
     if op == Op::QueryVolumeInformation {
         let fo = m.volume_file.ptr();
         let (p, len) = (out.as_mut_ptr(), out.len() as u32);
@@ -596,8 +663,11 @@ fn run_op(
                 if let Some(s) = m.files.get_mut(handle as usize) {
                     *s = None;
                 }
+                // Its cleanup ended its waiting lock requests.
+                locks::settle(m, handle);
                 (status as u32, 0)
             }
+            Op::Lock => locks::lock(m, handle, offset, args, data),
             Op::Read | Op::Write => {
                 let write = op == Op::Write;
                 // NtReadFile/NtWriteFile on a synchronous file object turn

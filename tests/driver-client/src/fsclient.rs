@@ -76,7 +76,7 @@ pub(crate) fn create(dev: Handle, path: &str, disposition: u32, options: u32) ->
     create_with(dev, path, disposition, options, FILE_ALL_ACCESS)
 }
 
-fn create_with(
+pub(crate) fn create_with(
     dev: Handle,
     path: &str,
     disposition: u32,

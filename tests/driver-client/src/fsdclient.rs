@@ -172,6 +172,12 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
     })();
     r.check("lock is refused while a file is open, then locks out creates until unlocked; verify, is-mounted", res);
 
+    let res = crate::lockclient::run(dev).map(|what| println!("# {what}"));
+    r.check(
+        "byte-range locks as IRPs: conflicts, refused I/O, waiting locks granted, cancelled and ended by a close",
+        res,
+    );
+
     let res = crate::sweepclient::run(dev).map(|what| println!("# sweep: {what}"));
     r.check("every information class, volume class and directory class at every buffer length; reads at the offsets' edges; names at the longest component and past it", res);
 

@@ -24,6 +24,8 @@ mod fstypes;
 #[cfg(windows)]
 mod linux;
 #[cfg(windows)]
+mod lockclient;
+#[cfg(windows)]
 mod modelclient;
 #[cfg(windows)]
 mod ramdiskclient;

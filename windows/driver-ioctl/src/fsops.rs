@@ -110,7 +110,24 @@ pub enum Op {
     Linux = 19,
     /// NtFlushBuffersFile on a handle (IRP_MJ_FLUSH_BUFFERS).
     Flush = 20,
+    /// NtLockFile / NtUnlockFile (IRP_MJ_LOCK_CONTROL) on a handle: offset =
+    /// ByteOffset, arg0 = the minor function (bits 0..8), the stack flags
+    /// SL_FAIL_IMMEDIATELY and SL_EXCLUSIVE_LOCK (bits 8..10) and
+    /// [`LOCK_ASYNC`]; arg1/arg2 = Length (low, high); data = the Key (4
+    /// bytes) or nothing. With [`LOCK_ASYNC`] the reply is STATUS_PENDING
+    /// and a ticket ([`Op::Ticket`]) in the information.
+    Lock = 21,
+    /// Test only: a lock request sent with [`LOCK_ASYNC`]: arg0 = the
+    /// ticket, arg1 = 0 to collect it or 1 to cancel it (IoCancelIrp)
+    /// first, arg2 = milliseconds to wait (at most [`TICKET_WAIT_MAX_MS`]).
+    /// The request's status, or STATUS_TIMEOUT while it is outstanding.
+    Ticket = 22,
 }
+
+/// Lock arg0 bit 16: send without waiting; reply with a ticket.
+pub const LOCK_ASYNC: u32 = 1 << 16;
+/// Longest wait of [`Op::Ticket`].
+pub const TICKET_WAIT_MAX_MS: u32 = 10_000;
 
 /// The handle of [`Op::Fsctl`] that means the open of the volume itself.
 pub const VOLUME_HANDLE: u32 = u32::MAX;
@@ -215,6 +232,8 @@ impl Op {
             18 => Op::Stress,
             19 => Op::Linux,
             20 => Op::Flush,
+            21 => Op::Lock,
+            22 => Op::Ticket,
             _ => return None,
         })
     }
@@ -329,6 +348,14 @@ impl<'a> FsRequest<'a> {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
             Op::Fsctl => (name_len == 0, true, true),
+            Op::Lock => (
+                name_len == 0,
+                data_len == 0 || data_len == 4,
+                want_out == 0 && (1..=4).contains(&(r.args[0] & 0xFF)) && r.args[0] & !(0x3FF | LOCK_ASYNC) == 0,
+            ),
+            Op::Ticket => {
+                (name_len == 0, data_len == 0, want_out == 0 && r.args[1] <= 1 && r.args[2] <= TICKET_WAIT_MAX_MS)
+            }
             Op::Linux => {
                 use crate::suiteops::{LinuxOp, STAT_SIZE, STATFS_SIZE};
                 let path = data_len > 0 && !r.data.contains(&0);

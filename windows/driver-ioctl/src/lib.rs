@@ -530,6 +530,27 @@ mod tests {
         r.args[0] = 8;
         r.data = b"a";
         bad(&r);
+        // Lock requests: a known minor, the two stack flags and async, a
+        // key or nothing; tickets with a bounded wait.
+        let mut r = FsRequest::new(Op::Lock);
+        r.args = [1 | 3 << 8 | fsops::LOCK_ASYNC, 10, 0];
+        ok(&r);
+        r.data = &[1, 2, 3, 4];
+        ok(&r);
+        r.data = &[1, 2];
+        bad(&r);
+        r.data = &[];
+        for a in [0, 5, 1 | 4 << 8, 1 | 1 << 17] {
+            r.args[0] = a;
+            bad(&r);
+        }
+        let mut r = FsRequest::new(Op::Ticket);
+        r.args = [3, 1, fsops::TICKET_WAIT_MAX_MS];
+        ok(&r);
+        r.args = [3, 2, 0];
+        bad(&r);
+        r.args = [3, 0, fsops::TICKET_WAIT_MAX_MS + 1];
+        bad(&r);
         // FSCTLs carry METHOD_BUFFERED input and output.
         let mut r = FsRequest::new(Op::Fsctl);
         r.data = &[1; 20];

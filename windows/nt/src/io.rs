@@ -404,6 +404,18 @@ crate::nt_consts! {
     pub const IRP_MN_NOTIFY_CHANGE_DIRECTORY: u8 = 0x02;
     /// `IRP_MN_USER_FS_REQUEST` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
     pub const IRP_MN_USER_FS_REQUEST: u8 = 0x00;
+    /// `IRP_MN_LOCK` (under `IRP_MJ_LOCK_CONTROL`).
+    pub const IRP_MN_LOCK: u8 = 0x01;
+    /// `IRP_MN_UNLOCK_SINGLE`.
+    pub const IRP_MN_UNLOCK_SINGLE: u8 = 0x02;
+    /// `IRP_MN_UNLOCK_ALL`.
+    pub const IRP_MN_UNLOCK_ALL: u8 = 0x03;
+    /// `IRP_MN_UNLOCK_ALL_BY_KEY`.
+    pub const IRP_MN_UNLOCK_ALL_BY_KEY: u8 = 0x04;
+    /// `SL_FAIL_IMMEDIATELY` (`Flags` of a lock request).
+    pub const SL_FAIL_IMMEDIATELY: u8 = 0x01;
+    /// `SL_EXCLUSIVE_LOCK`.
+    pub const SL_EXCLUSIVE_LOCK: u8 = 0x02;
     /// `IRP_MN_MOUNT_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
     pub const IRP_MN_MOUNT_VOLUME: u8 = 0x01;
     /// `IRP_MN_VERIFY_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
@@ -626,7 +638,19 @@ unsafe extern "system" {
     pub fn MmBuildMdlForNonPagedPool(MemoryDescriptorList: *mut MDL);
     /// `IoGetCurrentProcess`: the current `PEPROCESS`. Any IRQL.
     pub fn IoGetCurrentProcess() -> *mut c_void;
+    /// `IoGetRequestorProcess`: the process that sent the IRP (its
+    /// thread's). <= DISPATCH_LEVEL.
+    pub fn IoGetRequestorProcess(Irp: *mut IRP) -> *mut c_void;
+    /// `IoCancelIrp`: sets `Cancel` and calls the IRP's cancel routine, if
+    /// it has one, with the cancel spin lock held. <= DISPATCH_LEVEL.
+    pub fn IoCancelIrp(Irp: *mut IRP) -> u8;
+    /// `IoReleaseCancelSpinLock`: what a cancel routine calls first, with
+    /// the IRP's `CancelIrql`.
+    pub fn IoReleaseCancelSpinLock(Irql: u8);
 }
+
+/// A cancel routine (`DRIVER_CANCEL`).
+pub type DRIVER_CANCEL = unsafe extern "system" fn(DeviceObject: *mut DEVICE_OBJECT, Irp: *mut IRP);
 
 /// The handle type `IoCreateDevice` callers receive nothing of; kept so that
 /// signatures elsewhere read like the DDK.
