@@ -277,12 +277,23 @@ impl<V: Vfs> Volume<V> {
     /// disposition takes effect when the file's last handle closes. Fails
     /// only for an unknown handle.
     pub fn close(&mut self, h: Handle) -> Result<(), NtStatus> {
+        self.close_reporting(h).map(|_| ())
+    }
+
+    /// [`Volume::close`], saying what the close deleted, if it deleted
+    /// anything: its NT path and whether it was a directory (for change
+    /// notification).
+    pub fn close_reporting(&mut self, h: Handle) -> Result<Option<(Vec<u16>, bool)>, NtStatus> {
         let o = self.opens.remove(h).ok_or(NtStatus::INVALID_HANDLE)?;
         let _ = self.vfs.close(o.fd);
         let root = self.vfs.root();
+        let mut deleted = None;
         if o.posix_delete {
-            let flags = if o.kind == Kind::Dir { sys::AT_REMOVEDIR } else { 0 };
-            let _ = self.vfs.unlinkat(root, &o.path, flags);
+            let dir = o.kind == Kind::Dir;
+            let flags = if dir { sys::AT_REMOVEDIR } else { 0 };
+            if self.vfs.unlinkat(root, &o.path, flags).is_ok() {
+                deleted = Some((Self::windows_path(&o.path), dir));
+            }
         }
         let node = self.opens.node_mut(o.ino);
         if o.delete_on_close && !o.posix_delete {
@@ -302,10 +313,12 @@ impl<V: Vfs> Volume<V> {
                 // Closing cannot fail on Windows: a directory that gained
                 // entries since its delete disposition simply stays.
                 let flags = if dir { sys::AT_REMOVEDIR } else { 0 };
-                let _ = self.vfs.unlinkat(root, &dpath, flags);
+                if self.vfs.unlinkat(root, &dpath, flags).is_ok() {
+                    deleted = Some((Self::windows_path(&dpath), dir));
+                }
             }
         }
-        Ok(())
+        Ok(deleted)
     }
 
     pub(crate) fn dir_is_empty(&self, path: &[u8]) -> Result<bool, NtStatus> {

@@ -1,5 +1,6 @@
 //! IRP_MJ_CLEANUP: the last handle to a file object is gone.
 
+use fs_glue::nt::FILE_ACTION_REMOVED;
 use fs_glue::{NtStatus, Vfs};
 
 use crate::Reply;
@@ -25,11 +26,15 @@ impl<V: Vfs> Vcb<V> {
             }
             Open::File(h, id) => {
                 self.release_locks(ccb);
+                self.end_watch(ccb);
                 // A dismount closed every handle already. Otherwise this
                 // fails only for an unknown handle, which a live CCB never
                 // holds; cleanup itself cannot fail on Windows.
-                if !self.dismounted {
-                    let _ = self.volume.close(h);
+                if !self.dismounted
+                    && let Ok(Some((path, is_dir))) = self.volume.close_reporting(h)
+                    && self.watched()
+                {
+                    self.report(&path, FILE_ACTION_REMOVED, Self::name_filter(is_dir));
                 }
                 svc.share_close(id);
             }

@@ -2,8 +2,10 @@
 //! rename's target directory.
 
 use fs_glue::nt::{
-    FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE, FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_OPEN, FILE_OPEN_IF,
-    FILE_OPEN_REPARSE_POINT, FILE_OPENED, FILE_READ_ATTRIBUTES,
+    FILE_ACTION_ADDED, FILE_ACTION_MODIFIED, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE,
+    FILE_DOES_NOT_EXIST, FILE_EXISTS, FILE_NOTIFY_CHANGE_ATTRIBUTES, FILE_NOTIFY_CHANGE_LAST_WRITE,
+    FILE_NOTIFY_CHANGE_SIZE, FILE_OPEN, FILE_OPEN_IF, FILE_OPEN_REPARSE_POINT, FILE_OPENED, FILE_OVERWRITTEN,
+    FILE_READ_ATTRIBUTES, FILE_SUPERSEDED,
 };
 use fs_glue::{CreateParams, Handle, NtStatus, Vfs};
 
@@ -82,7 +84,27 @@ impl<V: Vfs> Vcb<V> {
             return self.open_target_directory(c, related, svc);
         }
         let r = self.volume.create(&params(c, related, c.name));
+        if let Some(h) = r.handle.filter(|_| r.status.is_success()) {
+            self.report_created(h, r.information);
+        }
         self.admit(r.status, r.information, r.handle, None, c.share, svc)
+    }
+
+    /// A create that made a file, or replaced one's contents.
+    fn report_created(&mut self, h: Handle, information: u64) {
+        if !self.watched() {
+            return;
+        }
+        let is_dir = self.volume.is_directory(h).unwrap_or(false);
+        match information {
+            FILE_CREATED => self.report_handle(h, FILE_ACTION_ADDED, Self::name_filter(is_dir)),
+            FILE_SUPERSEDED | FILE_OVERWRITTEN => self.report_handle(
+                h,
+                FILE_ACTION_MODIFIED,
+                FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_ATTRIBUTES,
+            ),
+            _ => {}
+        }
     }
 
     fn admit(

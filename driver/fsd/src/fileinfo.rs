@@ -3,8 +3,12 @@
 use alloc::vec::Vec;
 use fs_glue::layout::rename;
 use fs_glue::nt::{
-    FILE_LINK_INFORMATION, FILE_POSITION_INFORMATION, FILE_RENAME_IGNORE_READONLY_ATTRIBUTE, FILE_RENAME_INFORMATION,
-    FILE_RENAME_INFORMATION_EX, FILE_RENAME_POSIX_SEMANTICS, FILE_RENAME_REPLACE_IF_EXISTS,
+    FILE_ACTION_ADDED, FILE_ACTION_MODIFIED, FILE_ACTION_RENAMED_NEW_NAME, FILE_ACTION_RENAMED_OLD_NAME,
+    FILE_ALLOCATION_INFORMATION, FILE_BASIC_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_LINK_INFORMATION,
+    FILE_NOTIFY_CHANGE_ATTRIBUTES, FILE_NOTIFY_CHANGE_CREATION, FILE_NOTIFY_CHANGE_LAST_ACCESS,
+    FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE, FILE_POSITION_INFORMATION,
+    FILE_RENAME_IGNORE_READONLY_ATTRIBUTE, FILE_RENAME_INFORMATION, FILE_RENAME_INFORMATION_EX,
+    FILE_RENAME_POSIX_SEMANTICS, FILE_RENAME_REPLACE_IF_EXISTS,
 };
 use fs_glue::{NtStatus, RenameFlags, Vfs};
 
@@ -46,10 +50,16 @@ impl<V: Vfs> Vcb<V> {
             Err(s) => return Reply::err(s),
         };
         let is_rename = matches!(class, FILE_RENAME_INFORMATION | FILE_LINK_INFORMATION | FILE_RENAME_INFORMATION_EX);
-        if let (true, Some(t)) = (is_rename, target) {
-            return self.rename_into(h, class, buf, t).into();
+        // Names before a rename or link, for change notification.
+        let before = if self.watched() { self.volume.name_of(h).ok() } else { None };
+        let r = match (is_rename, target) {
+            (true, Some(t)) => self.rename_into(h, class, buf, t).map(Some),
+            _ => self.volume.set_information(h, class, buf).map(|()| None),
+        };
+        if let (Ok(full), Some(before)) = (&r, before) {
+            self.report_set(h, class, buf, before, full.clone());
         }
-        let r = self.volume.set_information(h, class, buf);
+        let r = r.map(|_| ());
         if r.is_ok()
             && class == FILE_POSITION_INFORMATION
             && let Ok(p) = self.volume.position(h)
@@ -59,7 +69,59 @@ impl<V: Vfs> Vcb<V> {
         r.into()
     }
 
-    fn rename_into(&mut self, h: fs_glue::Handle, class: u32, buf: &[u8], t: RenameTarget<'_>) -> Result<(), NtStatus> {
+    /// Reports what a SET_INFORMATION changed: a rename's old and new name,
+    /// a link's new name (`full` when the I/O manager opened its directory,
+    /// else the plain name beside the file), times and attributes, the size.
+    fn report_set(&mut self, h: fs_glue::Handle, class: u32, buf: &[u8], before: Vec<u16>, full: Option<Vec<u16>>) {
+        let is_dir = self.volume.is_directory(h).unwrap_or(false);
+        match class {
+            FILE_RENAME_INFORMATION | FILE_RENAME_INFORMATION_EX => {
+                let Ok(after) = self.volume.name_of(h) else { return };
+                if after != before {
+                    let f = Self::name_filter(is_dir);
+                    self.report(&before, FILE_ACTION_RENAMED_OLD_NAME, f);
+                    self.report(&after, FILE_ACTION_RENAMED_NEW_NAME, f);
+                }
+            }
+            FILE_LINK_INFORMATION => {
+                let sep = b'\\' as u16;
+                let path = full.unwrap_or_else(|| {
+                    let len = buf.get(16..20).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes) as usize;
+                    let name = buf.get(20..20 + len).unwrap_or(&[]);
+                    let parent = before.iter().rposition(|&u| u == sep).unwrap_or(0);
+                    let mut p: Vec<u16> = before.get(..parent.max(1)).unwrap_or(&[]).to_vec();
+                    if p.last() != Some(&sep) {
+                        p.push(sep);
+                    }
+                    p.extend(name.chunks_exact(2).filter_map(|c| c.try_into().ok()).map(u16::from_le_bytes));
+                    p
+                });
+                self.report(&path, FILE_ACTION_ADDED, Self::name_filter(is_dir));
+            }
+            FILE_BASIC_INFORMATION => self.report(
+                &before,
+                FILE_ACTION_MODIFIED,
+                FILE_NOTIFY_CHANGE_ATTRIBUTES
+                    | FILE_NOTIFY_CHANGE_LAST_WRITE
+                    | FILE_NOTIFY_CHANGE_LAST_ACCESS
+                    | FILE_NOTIFY_CHANGE_CREATION,
+            ),
+            FILE_END_OF_FILE_INFORMATION | FILE_ALLOCATION_INFORMATION => {
+                self.report(&before, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_SIZE)
+            }
+            _ => {}
+        }
+    }
+
+    /// A rename or link into the I/O manager's target directory; the full
+    /// new path.
+    fn rename_into(
+        &mut self,
+        h: fs_glue::Handle,
+        class: u32,
+        buf: &[u8],
+        t: RenameTarget<'_>,
+    ) -> Result<Vec<u16>, NtStatus> {
         if buf.len() < rename::SIZE {
             return Err(NtStatus::INFO_LENGTH_MISMATCH);
         }
@@ -85,6 +147,11 @@ impl<V: Vfs> Vcb<V> {
             posix: flags & FILE_RENAME_POSIX_SEMANTICS != 0,
             ignore_readonly: flags & FILE_RENAME_IGNORE_READONLY_ATTRIBUTE != 0,
         };
-        if class == FILE_LINK_INFORMATION { self.volume.link(h, &full, f) } else { self.volume.rename(h, &full, f) }
+        if class == FILE_LINK_INFORMATION {
+            self.volume.link(h, &full, f)?;
+        } else {
+            self.volume.rename(h, &full, f)?;
+        }
+        Ok(full)
     }
 }

@@ -113,5 +113,6 @@ impl<V: Vfs> Vcb<V> {
         self.dismounted = true;
         self.locked_by = None;
         self.drop_all_locks();
+        self.end_all_watches();
     }
 }

@@ -29,6 +29,8 @@ mod fileinfo;
 mod flush;
 pub mod fsctl;
 pub mod lockctl;
+pub mod notify;
+pub mod pending;
 mod read;
 pub mod services;
 mod vcb;
@@ -83,5 +85,7 @@ impl From<Result<(), NtStatus>> for Reply {
 
 #[cfg(test)]
 mod lock_tests;
+#[cfg(test)]
+mod notify_tests;
 #[cfg(test)]
 mod tests;

@@ -33,6 +33,7 @@ use alloc::vec::Vec;
 use fs_glue::{NtStatus, Vfs};
 
 use crate::Reply;
+use crate::pending::Finished;
 use crate::vcb::{Ccb, FileRef, Open, Vcb};
 
 /// Who holds a lock: a file object (its CCB) in a process.
@@ -116,25 +117,14 @@ pub enum LockOp {
     UnlockAllByKey(usize, u32),
 }
 
-/// How a lock-control request ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockDone {
-    /// Complete it now.
-    Now(Reply),
-    /// It waits: keep the IRP pending under this token until
-    /// [`Vcb::take_finished`] names it or [`Vcb::cancel_waiter`] takes it.
-    Waiting(u64),
-}
+pub use crate::pending::Pending as LockDone;
 
 /// The volume's byte-range locks: per file id, the granted locks; the
-/// waiting requests in arrival order; the waiting requests finished since
-/// the driver last asked.
+/// waiting requests in arrival order.
 #[derive(Debug, Default)]
 pub struct Locks {
     granted: BTreeMap<u64, Vec<Lock>>,
     waiting: Vec<Waiter>,
-    next_token: u64,
-    finished: Vec<(u64, NtStatus)>,
 }
 
 impl Locks {
@@ -146,8 +136,8 @@ impl Locks {
         self.granted.entry(file).or_default().push(l);
     }
 
-    /// Grants what waits and now fits, in arrival order.
-    fn wake(&mut self) {
+    /// Grants what waits and now fits, in arrival order, into `finished`.
+    fn wake(&mut self, finished: &mut Vec<Finished>) {
         let mut i = 0;
         while let Some(w) = self.waiting.get(i) {
             if self.conflicts(w.file, &w.lock) {
@@ -156,7 +146,7 @@ impl Locks {
             }
             let w = self.waiting.remove(i);
             self.grant(w.file, w.lock);
-            self.finished.push((w.token, NtStatus::SUCCESS));
+            finished.push(Finished::status(w.token, NtStatus::SUCCESS));
         }
     }
 
@@ -181,7 +171,7 @@ impl<V: Vfs> Vcb<V> {
             },
             (Ok(None), Open::File(..)) => return now(NtStatus::INVALID_HANDLE),
         };
-        let l = &mut self.locks;
+        let (l, finished) = (&mut self.locks, &mut self.finished);
         match op {
             LockOp::Lock(r) => {
                 let lock = Lock {
@@ -201,9 +191,9 @@ impl<V: Vfs> Vcb<V> {
                 if r.fail_immediately {
                     return now(NtStatus::LOCK_NOT_GRANTED);
                 }
-                l.next_token += 1;
-                let token = l.next_token;
-                l.waiting.push(Waiter { token, file, lock });
+                self.next_token += 1;
+                let token = self.next_token;
+                self.locks.waiting.push(Waiter { token, file, lock });
                 LockDone::Waiting(token)
             }
             LockOp::UnlockSingle(offset, length, key, process) => {
@@ -219,7 +209,7 @@ impl<V: Vfs> Vcb<V> {
                     None => NtStatus::RANGE_NOT_LOCKED,
                 };
                 l.drop_empty(file);
-                l.wake();
+                l.wake(finished);
                 now(status)
             }
             LockOp::UnlockAll(process) => {
@@ -238,7 +228,7 @@ impl<V: Vfs> Vcb<V> {
             list.retain(|g| !gone(g));
         }
         self.locks.drop_empty(file);
-        self.locks.wake();
+        self.locks.wake(&mut self.finished);
     }
 
     /// At CLEANUP of `ccb`: its locks go, and its waiting requests finish
@@ -250,7 +240,7 @@ impl<V: Vfs> Vcb<V> {
         while let Some(w) = l.waiting.get(i) {
             if w.lock.owner.ccb == id {
                 let w = l.waiting.remove(i);
-                l.finished.push((w.token, NtStatus::CANCELLED));
+                self.finished.push(Finished::status(w.token, NtStatus::CANCELLED));
             } else {
                 i += 1;
             }
@@ -264,20 +254,12 @@ impl<V: Vfs> Vcb<V> {
         let l = &mut self.locks;
         l.granted.clear();
         for w in core::mem::take(&mut l.waiting) {
-            l.finished.push((w.token, NtStatus::VOLUME_DISMOUNTED));
+            self.finished.push(Finished::status(w.token, NtStatus::VOLUME_DISMOUNTED));
         }
     }
 
-    /// The waiting requests that finished (granted, or ended by a cleanup
-    /// or a dismount) since the last call: the driver completes each IRP
-    /// with its status.
-    pub fn take_finished(&mut self) -> Vec<(u64, NtStatus)> {
-        core::mem::take(&mut self.locks.finished)
-    }
-
-    /// Takes a waiting request out (its IRP was cancelled); false when it
-    /// has finished already (its completion is in [`Vcb::take_finished`]).
-    pub fn cancel_waiter(&mut self, token: u64) -> bool {
+    /// Takes a waiting lock request out; whether it was waiting.
+    pub(crate) fn cancel_lock_waiter(&mut self, token: u64) -> bool {
         let before = self.locks.waiting.len();
         self.locks.waiting.retain(|w| w.token != token);
         before != self.locks.waiting.len()

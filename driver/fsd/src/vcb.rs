@@ -73,6 +73,12 @@ pub struct Vcb<V: Vfs> {
     pub(crate) next_ccb: u64,
     /// The byte-range locks of the volume's files.
     pub(crate) locks: crate::lockctl::Locks,
+    /// The change notifications watching its directories.
+    pub(crate) watches: crate::notify::Watches,
+    /// The last token a waiting request got.
+    pub(crate) next_token: u64,
+    /// Waiting requests finished and not yet handed to the driver.
+    pub(crate) finished: alloc::vec::Vec<crate::pending::Finished>,
 }
 
 impl<V: Vfs> Vcb<V> {
@@ -87,6 +93,9 @@ impl<V: Vfs> Vcb<V> {
             ccbs: 0,
             next_ccb: 0,
             locks: Default::default(),
+            watches: Default::default(),
+            next_token: 0,
+            finished: alloc::vec::Vec::new(),
         }
     }
 

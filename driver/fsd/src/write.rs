@@ -1,6 +1,7 @@
 //! IRP_MJ_WRITE (non-cached: every write goes to Linux).
 
 use fs_glue::Vfs;
+use fs_glue::nt::{FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE};
 
 use crate::Reply;
 use crate::read::Offset;
@@ -21,6 +22,13 @@ impl<V: Vfs> Vcb<V> {
         }
         match self.volume.write(h, Some(at), data) {
             Ok(n) => {
+                if n > 0 {
+                    self.report_handle(
+                        h,
+                        FILE_ACTION_MODIFIED,
+                        FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE,
+                    );
+                }
                 if f.synchronous
                     && !data.is_empty()
                     && let Ok(p) = self.volume.position(h)

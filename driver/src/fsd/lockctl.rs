@@ -37,6 +37,7 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     };
     match m.vcb.lock_control(&c.ccb, op) {
         LockDone::Now(r) => reply(r),
+        LockDone::Output(s, _) => (s.0 as i32, 0),
         // `post` keeps the IRP pending under the token.
         LockDone::Waiting(token) => (nt::STATUS_PENDING, token as usize),
     }

@@ -53,18 +53,18 @@ pub(crate) struct VolumeExt {
     /// The test build's device name number (`\Device\LklfsVolumeN`).
     #[cfg(feature = "testing")]
     pub number: u32,
-    /// Lock requests pending until their range is free. A spin lock: the
-    /// cancel routine looks here too.
+    /// Requests pending until their range is free or a change comes. A spin
+    /// lock: the cancel routine looks here too.
     pub waiting: spin::Mutex<Vec<Waiting>>,
 }
 
-/// A pending lock request: its IRP, its token in the VCB, and its status
-/// once it finished while its cancel routine was already running (which
-/// then completes it).
+/// A pending request: its IRP, its token in the VCB, and its status and
+/// output once it finished while its cancel routine was already running
+/// (which then completes it).
 pub(crate) struct Waiting {
     irp: usize,
     token: u64,
-    finished: Option<NTSTATUS>,
+    finished: Option<(NTSTATUS, Vec<u8>)>,
 }
 
 /// A file object's context block (`FsContext2`); `FsContext` is the
@@ -214,7 +214,7 @@ unsafe fn set_cancel_routine(irp: *mut IRP, routine: Option<nt::DRIVER_CANCEL>) 
     slot.swap(new, Ordering::SeqCst)
 }
 
-/// Keeps a lock request that must wait pending under `token`, cancellable.
+/// Keeps a request that must wait pending under `token`, cancellable.
 /// Under the volume lock.
 fn keep_waiting(irp: Irp, ext: &VolumeExt, m: &mut Mount, token: u64) {
     ext.waiting.lock().push(Waiting { irp: irp.raw() as usize, token, finished: None });
@@ -230,28 +230,40 @@ fn keep_waiting(irp: Irp, ext: &VolumeExt, m: &mut Mount, token: u64) {
     }
 }
 
-/// Completes the lock requests the VCB finished (granted, or ended by a
-/// cleanup or a dismount), unless a cancel routine already holds one: that
-/// one completes it with the status left here. Under the volume lock.
+/// Completes the waiting requests the VCB finished (a lock granted, a
+/// change, or ended by a cleanup or a dismount), unless a cancel routine
+/// already holds one: that one completes it with the status and output left
+/// here. Under the volume lock.
 pub(crate) fn finish_waiting(ext: &VolumeExt, m: &mut Mount) {
-    for (token, status) in m.vcb.take_finished() {
-        let status = status.0 as NTSTATUS;
+    for f in m.vcb.take_finished() {
+        let (token, status) = (f.token, f.status.0 as NTSTATUS);
         let irp = {
             let mut w = ext.waiting.lock();
             let Some(e) = w.iter_mut().find(|e| e.token == token) else { continue };
-            e.finished = Some(status);
+            e.finished = Some((status, f.data));
             e.irp as *mut IRP
         };
         // SAFETY: still pending (its entry was on the list), ours.
         if unsafe { !set_cancel_routine(irp, None).is_null() } {
-            ext.waiting.lock().retain(|e| e.token != token);
-            // SAFETY: as above; its cancel routine can no longer run.
-            complete_posted(unsafe { Irp::new(irp) }, status, 0);
+            let entry = {
+                let mut w = ext.waiting.lock();
+                w.iter().position(|e| e.token == token).map(|i| w.remove(i))
+            };
+            if let Some(Waiting { finished: Some((status, data)), .. }) = entry {
+                // SAFETY: as above; its cancel routine can no longer run.
+                complete_with(unsafe { Irp::new(irp) }, status, &data);
+            }
         }
     }
 }
 
-/// The cancel routine of a waiting lock request: called with the cancel
+/// Completes a waiting request with its output, copied into its buffer.
+fn complete_with(irp: Irp, status: NTSTATUS, data: &[u8]) {
+    let (status, information) = super::dirctl::output(irp, status, data);
+    complete_posted(irp, status, information);
+}
+
+/// The cancel routine of a waiting request: called with the cancel
 /// spin lock held, so it only hands the work to a worker, which takes the
 /// volume lock, takes the request out of the VCB and completes it
 /// (STATUS_CANCELLED, or the status it finished with meanwhile).
@@ -271,17 +283,17 @@ unsafe extern "system" fn cancel_waiting(device: *mut DEVICE_OBJECT, irp: *mut I
             w.iter().position(|e| e.irp == irp).map(|i| w.remove(i))
         };
         let Some(e) = entry else { return };
-        let status = match (e.finished, mount.as_mut()) {
-            (Some(s), _) => s,
+        let (status, data) = match (e.finished, mount.as_mut()) {
+            (Some(f), _) => f,
             (None, Some(m)) => {
                 m.vcb.cancel_waiter(e.token);
-                nt::STATUS_CANCELLED
+                (nt::STATUS_CANCELLED, Vec::new())
             }
-            (None, None) => nt::STATUS_CANCELLED,
+            (None, None) => (nt::STATUS_CANCELLED, Vec::new()),
         };
         drop(mount);
         // SAFETY: pending and ours: its entry was still on the list.
-        complete_posted(unsafe { Irp::new(irp as *mut IRP) }, status, 0);
+        complete_with(unsafe { Irp::new(irp as *mut IRP) }, status, &data);
     }));
 }
 

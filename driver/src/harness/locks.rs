@@ -1,13 +1,16 @@
-//! Test build only: byte-range lock requests (NtLockFile, NtUnlockFile) as
-//! IRP_MJ_LOCK_CONTROL, with the I/O manager's access check. A request the
-//! client sends without waiting gets a ticket: the IRP stays outstanding
-//! until the client collects it (waiting a bounded time) or cancels it with
-//! IoCancelIrp, or its file's close ends it.
+//! Test build only: the requests that may wait, sent as IRPs with the I/O
+//! manager's checks: byte-range locks (NtLockFile, NtUnlockFile) as
+//! IRP_MJ_LOCK_CONTROL, and change notifications (NtNotifyChangeDirectoryFile)
+//! as IRP_MN_NOTIFY_CHANGE_DIRECTORY. A request the client sends without
+//! waiting gets a ticket: the IRP stays outstanding until the client
+//! collects it (waiting a bounded time) or cancels it with IoCancelIrp, or
+//! its file's close ends it.
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 
 use driver_ioctl::fsops;
-use fs_glue::nt::{FILE_READ_DATA, FILE_WRITE_DATA};
+use fs_glue::nt::{FILE_LIST_DIRECTORY, FILE_NOTIFY_VALID_MASK, FILE_READ_DATA, FILE_WRITE_DATA};
 use nt::{DEVICE_OBJECT, NTSTATUS};
 
 use super::{Mounted, Sent, send};
@@ -24,8 +27,11 @@ enum State {
         sent: Sent,
         /// `Parameters.LockControl.Length` points here until completion.
         _length: Box<i64>,
+        /// A notification's buffer (its MDL's pages).
+        buffer: Vec<u8>,
     },
-    Finished(NTSTATUS),
+    /// The IO_STATUS_BLOCK and the output.
+    Finished(NTSTATUS, Vec<u8>),
 }
 
 /// `Op::Lock` on the file of `handle`.
@@ -60,7 +66,11 @@ pub(super) fn lock(m: &mut Mounted, handle: u32, offset: u64, args: [u32; 3], da
     if args[0] & fsops::LOCK_ASYNC == 0 {
         return (sent.finish().0 as u32, 0);
     }
-    let t = Ticket { file: handle, state: State::Outstanding { sent, _length: length } };
+    issue(m, Ticket { file: handle, state: State::Outstanding { sent, _length: length, buffer: Vec::new() } })
+}
+
+/// Files `t`; the reply that names its ticket.
+fn issue(m: &mut Mounted, t: Ticket) -> (u32, u64) {
     let slot = m.tickets.iter().position(Option::is_none).unwrap_or(m.tickets.len());
     if slot == m.tickets.len() {
         m.tickets.push(None);
@@ -71,10 +81,54 @@ pub(super) fn lock(m: &mut Mounted, handle: u32, offset: u64, args: [u32; 3], da
     (nt::STATUS_PENDING as u32, slot as u64)
 }
 
+/// `Op::Notify` on the directory of `handle`: arg0 the filter, arg1 watch
+/// the tree, arg2 the buffer's length; always a ticket, as NtNotifyChange-
+/// DirectoryFile always answers STATUS_PENDING.
+pub(super) fn notify(m: &mut Mounted, handle: u32, args: [u32; 3]) -> (u32, u64) {
+    let Some(f) = m.files.get_mut(handle as usize).and_then(|s| s.as_mut()) else {
+        return (fs_glue::NtStatus::INVALID_HANDLE.0, 0);
+    };
+    // NtNotifyChangeDirectoryFile's own checks.
+    if args[0] == 0 || args[0] & !FILE_NOTIFY_VALID_MASK != 0 {
+        return (nt::STATUS_INVALID_PARAMETER as u32, 0);
+    }
+    if f.access & FILE_LIST_DIRECTORY == 0 {
+        return (nt::STATUS_ACCESS_DENIED as u32, 0);
+    }
+    let mut buffer = alloc::vec![0u8; args[2] as usize];
+    let (p, len) = (buffer.as_mut_ptr(), buffer.len());
+    let (v, fo) = (m.volume as *mut DEVICE_OBJECT, f.ptr());
+    let flags = if args[1] != 0 { nt::SL_WATCH_TREE } else { 0 };
+    let (filter, length) = (args[0], args[2]);
+    // SAFETY: the live volume and our open file object; the buffer moves
+    // into the ticket (its heap block stays put) until the IRP is finished.
+    let sent = unsafe {
+        send(
+            v,
+            nt::IRP_MJ_DIRECTORY_CONTROL,
+            nt::IRP_MN_NOTIFY_CHANGE_DIRECTORY,
+            fo,
+            flags,
+            None,
+            Some((p, len)),
+            |sp| {
+                let n = &mut sp.Parameters.NotifyDirectory;
+                n.Length = length;
+                n.CompletionFilter = filter;
+            },
+        )
+    };
+    match sent {
+        Ok(sent) => issue(m, Ticket { file: handle, state: State::Outstanding { sent, _length: Box::new(0), buffer } }),
+        Err(s) => (s as u32, 0),
+    }
+}
+
 /// `Op::Ticket`: collect ticket arg0 (arg1 0), or cancel it first (arg1
-/// 1), waiting up to arg2 milliseconds; the request's final status (the
-/// ticket is then gone), or STATUS_TIMEOUT while it is still outstanding.
-pub(super) fn ticket(m: &mut Mounted, args: [u32; 3]) -> (u32, u64) {
+/// 1), waiting up to arg2 milliseconds; the request's final status and
+/// Information with its output in `out` (the ticket is then gone), or
+/// STATUS_TIMEOUT while it is still outstanding.
+pub(super) fn ticket(m: &mut Mounted, args: [u32; 3], out: &mut [u8]) -> (u32, u64) {
     let Some(slot) = m.tickets.get_mut(args[0] as usize) else { return (fs_glue::NtStatus::INVALID_HANDLE.0, 0) };
     let Some(t) = slot.as_ref() else { return (fs_glue::NtStatus::INVALID_HANDLE.0, 0) };
     if let State::Outstanding { sent, .. } = &t.state {
@@ -86,11 +140,22 @@ pub(super) fn ticket(m: &mut Mounted, args: [u32; 3]) -> (u32, u64) {
             return (nt::STATUS_TIMEOUT as u32, 0);
         }
     }
-    match slot.take().map(|t| t.state) {
-        Some(State::Outstanding { sent, _length }) => (sent.finish().0 as u32, 0),
-        Some(State::Finished(s)) => (s as u32, 0),
-        None => (fs_glue::NtStatus::INVALID_HANDLE.0, 0),
+    let (status, data) = match slot.take().map(|t| t.state) {
+        Some(State::Outstanding { sent, _length, buffer }) => finished(sent, buffer),
+        Some(State::Finished(s, data)) => (s, data),
+        None => return (fs_glue::NtStatus::INVALID_HANDLE.0, 0),
+    };
+    for (o, d) in out.iter_mut().zip(&data) {
+        *o = *d;
     }
+    (status as u32, data.len() as u64)
+}
+
+/// A completed request's status and output (its buffer up to Information).
+fn finished(sent: Sent, mut buffer: Vec<u8>) -> (NTSTATUS, Vec<u8>) {
+    let (status, information) = sent.finish();
+    buffer.truncate(information);
+    (status, buffer)
 }
 
 /// After the close of `file`: its cleanup ended its outstanding requests;
@@ -114,7 +179,10 @@ pub(super) fn settle_all(m: &mut Mounted) {
 fn finish(slot: &mut Option<Ticket>) {
     let Some(t) = slot.take() else { return };
     let state = match t.state {
-        State::Outstanding { sent, _length } => State::Finished(sent.finish().0),
+        State::Outstanding { sent, _length, buffer } => {
+            let (s, data) = finished(sent, buffer);
+            State::Finished(s, data)
+        }
         done => done,
     };
     *slot = Some(Ticket { file: t.file, state });

@@ -637,7 +637,7 @@ fn run_op(
         return linuxview::run(v, args, data, out);
     }
     if op == Op::Ticket {
-        return locks::ticket(m, args);
+        return locks::ticket(m, args, out);
     }
     if op == Op::QueryVolumeInformation {
         let fo = m.volume_file.ptr();
@@ -668,6 +668,7 @@ fn run_op(
                 (status as u32, 0)
             }
             Op::Lock => locks::lock(m, handle, offset, args, data),
+            Op::Notify => locks::notify(m, handle, args),
             Op::Read | Op::Write => {
                 let write = op == Op::Write;
                 // NtReadFile/NtWriteFile on a synchronous file object turn

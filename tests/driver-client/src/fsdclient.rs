@@ -178,6 +178,9 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
         res,
     );
 
+    let res = crate::notifyclient::run(dev).map(|what| println!("# {what}"));
+    r.check("change notification as IRPs: changes through other handles complete it with Windows' records; a subtree, a zero-length buffer, a cancel, the watcher's close", res);
+
     let res = crate::sweepclient::run(dev).map(|what| println!("# sweep: {what}"));
     r.check("every information class, volume class and directory class at every buffer length; reads at the offsets' edges; names at the longest component and past it", res);
 

@@ -28,6 +28,8 @@ mod lockclient;
 #[cfg(windows)]
 mod modelclient;
 #[cfg(windows)]
+mod notifyclient;
+#[cfg(windows)]
 mod ramdiskclient;
 #[cfg(windows)]
 mod status;

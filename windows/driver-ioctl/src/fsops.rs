@@ -117,11 +117,18 @@ pub enum Op {
     /// bytes) or nothing. With [`LOCK_ASYNC`] the reply is STATUS_PENDING
     /// and a ticket ([`Op::Ticket`]) in the information.
     Lock = 21,
-    /// Test only: a lock request sent with [`LOCK_ASYNC`]: arg0 = the
-    /// ticket, arg1 = 0 to collect it or 1 to cancel it (IoCancelIrp)
-    /// first, arg2 = milliseconds to wait (at most [`TICKET_WAIT_MAX_MS`]).
-    /// The request's status, or STATUS_TIMEOUT while it is outstanding.
+    /// Test only: a request sent without waiting (a lock with
+    /// [`LOCK_ASYNC`], a notification): arg0 = the ticket, arg1 = 0 to
+    /// collect it or 1 to cancel it (IoCancelIrp) first, arg2 =
+    /// milliseconds to wait (at most [`TICKET_WAIT_MAX_MS`]). The request's
+    /// status and Information with its output in the payload (out_len at
+    /// most), or STATUS_TIMEOUT while it is outstanding.
     Ticket = 22,
+    /// NtNotifyChangeDirectoryFile on a directory handle
+    /// (IRP_MN_NOTIFY_CHANGE_DIRECTORY): arg0 = CompletionFilter, arg1 = 1
+    /// to watch the subtree, arg2 = the buffer's length (at most
+    /// [`DATA_MAX`]). The reply is STATUS_PENDING with a ticket.
+    Notify = 23,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -234,6 +241,7 @@ impl Op {
             20 => Op::Flush,
             21 => Op::Lock,
             22 => Op::Ticket,
+            23 => Op::Notify,
             _ => return None,
         })
     }
@@ -353,8 +361,9 @@ impl<'a> FsRequest<'a> {
                 data_len == 0 || data_len == 4,
                 want_out == 0 && (1..=4).contains(&(r.args[0] & 0xFF)) && r.args[0] & !(0x3FF | LOCK_ASYNC) == 0,
             ),
-            Op::Ticket => {
-                (name_len == 0, data_len == 0, want_out == 0 && r.args[1] <= 1 && r.args[2] <= TICKET_WAIT_MAX_MS)
+            Op::Ticket => (name_len == 0, data_len == 0, r.args[1] <= 1 && r.args[2] <= TICKET_WAIT_MAX_MS),
+            Op::Notify => {
+                (name_len == 0, data_len == 0, want_out == 0 && r.args[1] <= 1 && r.args[2] as usize <= DATA_MAX)
             }
             Op::Linux => {
                 use crate::suiteops::{LinuxOp, STAT_SIZE, STATFS_SIZE};

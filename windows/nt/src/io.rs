@@ -457,6 +457,8 @@ crate::nt_consts! {
     pub const SL_RETURN_SINGLE_ENTRY: u8 = 0x02;
     /// `SL_INDEX_SPECIFIED` (`Flags` of a directory query).
     pub const SL_INDEX_SPECIFIED: u8 = 0x04;
+    /// `SL_WATCH_TREE` (`Flags` of a change notification).
+    pub const SL_WATCH_TREE: u8 = 0x01;
     /// `SL_OPEN_PAGING_FILE` (`Flags` of a create).
     pub const SL_OPEN_PAGING_FILE: u8 = 0x02;
     /// `SL_OPEN_TARGET_DIRECTORY` (`Flags` of a create).
