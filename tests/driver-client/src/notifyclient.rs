@@ -3,17 +3,19 @@
 //! by a create, a write, a rename and a delete made through other handles,
 //! with FILE_NOTIFY_INFORMATION records as Windows writes them (Wine's
 //! ntdll tests: "hoo" added is Information 0x12); a whole subtree; a
-//! zero-length buffer (STATUS_NOTIFY_ENUM_DIR); a cancel; the watching
-//! handle's close (STATUS_NOTIFY_CLEANUP); the I/O manager's checks.
+//! zero-length buffer (STATUS_NOTIFY_ENUM_DIR); changes kept while nobody
+//! waited; a cancel; the watching handle's close (STATUS_NOTIFY_CLEANUP);
+//! the I/O manager's checks.
 
 use driver_ioctl::fsops::{FsRequest, Op};
 use fs_glue::nt::*;
 
-use crate::fsclient::{call, handle_op, open, wide_bytes, write};
+use crate::fsclient::{call, create_with, handle_op, open, wide_bytes, write};
 use crate::status::STATUS_SUCCESS;
 use crate::win::Handle;
 
 const STATUS_PENDING: u32 = 0x103;
+const WATCH: u32 = FILE_LIST_DIRECTORY | SYNCHRONIZE;
 const STATUS_TIMEOUT: u32 = 0x102;
 const ALL: u32 = FILE_NOTIFY_CHANGE_FILE_NAME
     | FILE_NOTIFY_CHANGE_DIR_NAME
@@ -76,8 +78,16 @@ fn expect<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result
 }
 
 pub(crate) fn run(dev: Handle) -> Result<String, String> {
-    let dir = open(dev, "\\watch", FILE_CREATE, FILE_DIRECTORY_FILE)?;
-    let root = open(dev, "\\", FILE_OPEN, FILE_DIRECTORY_FILE)?;
+    // Watchers open for listing only, as Explorer does: a handle with
+    // DELETE access would refuse the I/O manager's open of a rename's
+    // target directory.
+    let listing = |path: &str, disposition| match create_with(dev, path, disposition, FILE_DIRECTORY_FILE, WATCH) {
+        Ok((STATUS_SUCCESS, _, h)) => Ok(h),
+        Ok((s, ..)) => Err(format!("open {path}: status {s:#x}")),
+        Err(e) => Err(e),
+    };
+    let dir = listing("\\watch", FILE_CREATE)?;
+    let root = listing("\\", FILE_OPEN)?;
     // The I/O manager refuses no filter and an unknown bit; the file
     // system refuses a file.
     for (h, filter) in [(dir, 0), (dir, 0x1000)] {
@@ -119,6 +129,11 @@ pub(crate) fn run(dev: Handle) -> Result<String, String> {
     let t = watch(dev, sub, ALL, false, 0)?;
     let x = open(dev, "\\watch\\sub\\x", FILE_CREATE, FILE_NON_DIRECTORY_FILE)?;
     expect("a zero-length buffer", collect(dev, t, false, 5000)?, (st(fs_glue::NtStatus::NOTIFY_ENUM_DIR), 0, vec![]))?;
+    // What changed in \watch while nobody waited there was kept: the next
+    // request takes it at once.
+    let t = watch(dev, dir, ALL, false, 4096)?;
+    let got = collect(dev, t, false, 5000)?;
+    expect("kept while nobody waited", (got.0, got.2), (STATUS_SUCCESS, vec![(FILE_ACTION_ADDED, "sub".into())]))?;
     // Cancelled, then ended by the watching handle's close.
     let t = watch(dev, dir, ALL, false, 4096)?;
     expect("a cancel", collect(dev, t, true, 5000)?.0, st(fs_glue::NtStatus::CANCELLED))?;
