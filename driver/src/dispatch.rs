@@ -39,6 +39,7 @@ pub unsafe extern "system" fn any(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> 
         match major {
             nt::IRP_MJ_CREATE | nt::IRP_MJ_CLOSE | nt::IRP_MJ_CLEANUP => create_close(device, irp),
             nt::IRP_MJ_DEVICE_CONTROL => device_control(device, irp),
+            nt::IRP_MJ_SHUTDOWN if crate::entry::is_control(device) => shutdown(irp),
             #[cfg(feature = "testing")]
             nt::IRP_MJ_READ | nt::IRP_MJ_WRITE => read_write(device, irp),
             #[cfg(feature = "testing")]
@@ -51,6 +52,15 @@ pub unsafe extern "system" fn any(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> 
 /// CREATE, CLOSE and CLEANUP: nothing per handle yet. Access was checked by
 /// the I/O manager against the device's DACL.
 pub unsafe extern "system" fn create_close(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    complete(irp, nt::STATUS_SUCCESS, 0)
+}
+
+/// IRP_MJ_SHUTDOWN (registered for the control device): every volume is
+/// dismounted, written back and unmounted from Linux, on a worker (Linux is
+/// entered only from host threads). Linux itself stays up, idle: it boots
+/// once per load.
+fn shutdown(irp: *mut IRP) -> NTSTATUS {
+    crate::workers::run(crate::fsd::volume::shut_down_all);
     complete(irp, nt::STATUS_SUCCESS, 0)
 }
 

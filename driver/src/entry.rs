@@ -108,6 +108,13 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
     }
     CONTROL_DEVICE.store(device, Ordering::SeqCst);
+    // At shutdown every volume is flushed and unmounted from Linux
+    // (dispatch::shutdown). Without it the volumes are still written back
+    // by the next mount's journal replay, so a failure is only logged.
+    // SAFETY: our live control device, PASSIVE_LEVEL.
+    if !nt::nt_success(unsafe { nt::IoRegisterShutdownNotification(device) }) {
+        say("lklfs: could not register for the shutdown notification\n");
+    }
     // SAFETY: our live driver object, at PASSIVE_LEVEL.
     let status = unsafe { crate::fsd::register(driver) };
     if !nt::nt_success(status) {
@@ -115,6 +122,7 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         CONTROL_DEVICE.store(ptr::null_mut(), Ordering::SeqCst);
         // SAFETY: ours, created above.
         unsafe {
+            nt::IoUnregisterShutdownNotification(device);
             nt::IoDeleteSymbolicLink(&mut link);
             nt::IoDeleteDevice(device);
         }
@@ -127,6 +135,12 @@ unsafe fn create_control_device(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
 /// RAM disk of the test build).
 pub fn is_control(device: *mut DEVICE_OBJECT) -> bool {
     device == CONTROL_DEVICE.load(Ordering::SeqCst)
+}
+
+/// The control device, for the harness's IRP_MJ_SHUTDOWN.
+#[cfg(feature = "testing")]
+pub fn control_device() -> *mut DEVICE_OBJECT {
+    CONTROL_DEVICE.load(Ordering::SeqCst)
 }
 
 /// Our driver object, for creating more devices (the test build's RAM
@@ -156,6 +170,7 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
         nt::IoDeleteSymbolicLink(&mut link);
         let device = CONTROL_DEVICE.swap(ptr::null_mut(), Ordering::SeqCst);
         if !device.is_null() {
+            nt::IoUnregisterShutdownNotification(device);
             nt::IoDeleteDevice(device);
         }
     }

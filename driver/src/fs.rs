@@ -77,6 +77,7 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
             let (status, irps) = harness::stress(&images, req.args[0], req.args[1]);
             (status as u32, irps)
         }
+        Op::Shutdown => (harness::shutdown() as u32, 0),
         Op::Unmount => match harness::unmount() {
             None => return linux::STATUS_NOT_BOOTED,
             Some(s) if s == linux::STATUS_WRONG_STATE => return s,

@@ -391,7 +391,7 @@ ntfs[0:11] = b"\xebR\x90NTFS    "
 ntfs[510:512] = b"\x55\xaa"
 open(f"{d}/ntfs.img", "wb").write(ntfs)
 PY
-for img in corrupt good; do
+for img in corrupt good shutdown; do
     truncate -s 64M "$FSD_DIR/$img.img"
     "$MKFS_FIXED" mkfs.ext4 -q -F -L lklfs-fsd "$FSD_DIR/$img.img"
 done
@@ -416,6 +416,16 @@ if grep -q "^volume: label lklfs-fsd serial $want_serial fs ext4" "$TDIR.client.
     ok "the volume serial a program read is the UUID's first eight hex digits ($want_serial)"
 else
     not_ok "the volume serial a program read is the UUID's first eight hex digits (want $want_serial: $(grep '^volume:' "$TDIR.client.out"))"
+fi
+# IRP_MJ_SHUTDOWN unmounted the volume: clean without a journal replay,
+# and both files are there, the one still open at the shutdown too.
+checker_clean "$FSD_DIR/shutdown.img" e2fsck -fn
+if [ "$(debugfs -R "cat /kept.txt" "$FSD_DIR/shutdown.img" 2>/dev/null)" = "written before the shutdown" ] \
+    && [ "$(debugfs -R "cat /open.txt" "$FSD_DIR/shutdown.img" 2>/dev/null)" = "still open" ] \
+    && ! dumpe2fs -h "$FSD_DIR/shutdown.img" 2>/dev/null | grep -q needs_recovery; then
+    ok "after IRP_MJ_SHUTDOWN the image needs no journal replay and holds what was written (debugfs)"
+else
+    not_ok "after IRP_MJ_SHUTDOWN the image needs no journal replay and holds what was written (debugfs)"
 fi
 if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
     ok "Linux (debugfs) reads the file written before the forced dismount"

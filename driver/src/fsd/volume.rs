@@ -56,6 +56,9 @@ pub(crate) struct VolumeExt {
     /// Requests pending until their range is free or a change comes. A spin
     /// lock: the cancel routine looks here too.
     pub waiting: spin::Mutex<Vec<Waiting>>,
+    /// After a shutdown took the mount away: the file objects still to be
+    /// closed; the last close deletes the device.
+    pub orphans: AtomicUsize,
 }
 
 /// A pending request: its IRP, its token in the VCB, and its status and
@@ -120,6 +123,58 @@ pub(crate) unsafe fn volume_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a Vol
     unsafe {
         let ext = (*device).DeviceExtension.cast::<VolumeExt>();
         if ext.is_null() || (*ext).node_type != NODE_VCB { None } else { Some(&*ext) }
+    }
+}
+
+/// A request on a volume that a shutdown unmounted: its file objects can
+/// still be cleaned up and closed (the last close lets the device go);
+/// anything else finds the volume dismounted.
+fn orphaned(irp: Irp, ext: &VolumeExt) -> Done {
+    let fo = irp.file_object();
+    match irp.major() {
+        nt::IRP_MJ_CLEANUP => {
+            if !fo.is_null() {
+                // SAFETY: the IRP's file object, live until completion.
+                unsafe { (*fo).Flags |= nt::FO_CLEANUP_COMPLETE };
+            }
+            (nt::STATUS_SUCCESS, 0)
+        }
+        nt::IRP_MJ_CLOSE => {
+            // SAFETY: as above.
+            if let Some(c) = unsafe { ccb_of(fo) } {
+                // SAFETY: the CCB was made by create with Box::into_raw and
+                // is taken back once, here; the file object forgets it first.
+                unsafe {
+                    (*fo).FsContext2 = ptr::null_mut();
+                    (*fo).FsContext = ptr::null_mut();
+                    drop(Box::from_raw(c as *mut CcbBox));
+                }
+                if ext.orphans.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    ext.teardown.store(true, Ordering::SeqCst);
+                }
+            }
+            (nt::STATUS_SUCCESS, 0)
+        }
+        _ => (nt::STATUS_VOLUME_DISMOUNTED, 0),
+    }
+}
+
+/// IRP_MJ_SHUTDOWN: each volume is dismounted (its handles closed, its
+/// waiting requests ended), written back and unmounted from Linux; its
+/// device stays until its file objects are closed. On a worker.
+pub(crate) fn shut_down_all() {
+    let devices = VOLUMES.lock().0.clone();
+    for d in devices {
+        // SAFETY: registered volume devices live until `delete`.
+        let Some(ext) = (unsafe { volume_of(d as *mut DEVICE_OBJECT) }) else { continue };
+        let mut mount = ext.mount.lock();
+        let Some(mut m) = mount.take() else { continue };
+        m.vcb.force_dismount();
+        finish_waiting(ext, &mut m);
+        ext.orphans.store(m.vcb.open_ccbs(), Ordering::SeqCst);
+        let status = unmount(m);
+        drop(mount);
+        lkl_ntk_host::print::print_fmt(format_args!("lklfs: shutdown: volume unmounted ({status:#x})\n"));
     }
 }
 
@@ -345,7 +400,7 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
                     finish_waiting(ext, m);
                     done
                 }
-                None => (nt::STATUS_VOLUME_DISMOUNTED, 0),
+                None => orphaned(irp, ext),
             }
         };
         if status == nt::STATUS_PENDING {

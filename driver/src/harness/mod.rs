@@ -272,6 +272,20 @@ fn on_system_thread<R: 'static>(f: impl FnOnce() -> R + 'static) -> Option<R> {
     r.map(|h| h.0)
 }
 
+/// IRP_MJ_SHUTDOWN to the control device, from the harness thread; its
+/// status.
+pub fn shutdown() -> NTSTATUS {
+    let result = on_system_thread(|| {
+        let control = crate::entry::control_device();
+        if control.is_null() {
+            return nt::STATUS_DEVICE_NOT_READY;
+        }
+        // SAFETY: the control device lives until unload; no file object.
+        unsafe { call(control, nt::IRP_MJ_SHUTDOWN, 0, ptr::null_mut(), 0, None, None, |_| {}) }.0
+    });
+    result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES)
+}
+
 /// Whether a volume is mounted through the harness.
 pub fn is_mounted() -> bool {
     STATE.lock().is_some()

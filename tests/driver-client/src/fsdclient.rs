@@ -17,11 +17,14 @@
 //!    is-mounted and verify say so, and the unmount finishes. The suite
 //!    then checks the image (e2fsck, and the file written before the
 //!    dismount).
+//! 4. IRP_MJ_SHUTDOWN with a file open on a third image: later requests
+//!    find the volume dismounted, the file still closes, and the suite finds
+//!    the image clean, unmounted, with both files.
 
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op, VOLUME_HANDLE};
 
-use crate::fsclient::{Reply, call, create, handle_op, mount, mount_device, open, unmount, wide_bytes, write};
+use crate::fsclient::{Reply, call, create, handle_op, mount, mount_device, open, unmount, want, wide_bytes, write};
 use crate::status::{
     STATUS_ACCESS_DENIED, STATUS_INVALID_DEVICE_REQUEST, STATUS_NOT_LOCKED, STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
     STATUS_VOLUME_DISMOUNTED, STATUS_WRONG_VOLUME,
@@ -198,4 +201,23 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
         expect("unmount", status_of(unmount(dev)), STATUS_SUCCESS)
     })();
     r.check("a forced dismount with a file open: its requests fail with STATUS_VOLUME_DISMOUNTED; unmount", res);
+
+    let res = (|| {
+        want(mount(dev, &format!("{dir}\\shutdown.img"), false)?, STATUS_SUCCESS, "mount")?;
+        let a = open(dev, "\\kept.txt", FILE_OVERWRITE_IF, 0)?;
+        write(dev, a, 0, b"written before the shutdown")?;
+        handle_op(dev, Op::Close, a)?;
+        let b = open(dev, "\\open.txt", FILE_OVERWRITE_IF, 0)?;
+        write(dev, b, 0, b"still open")?;
+        expect("shutdown", status_of(call(dev, &FsRequest::new(Op::Shutdown))), STATUS_SUCCESS)?;
+        let mut req = FsRequest::new(Op::Read);
+        req.handle = b;
+        req.out_len = 4;
+        expect("read after the shutdown", status_of(call(dev, &req)), STATUS_VOLUME_DISMOUNTED)?;
+        let (s, ..) = create(dev, "\\late.txt", FILE_OVERWRITE_IF, 0)?;
+        expect("create after the shutdown", Ok(s), STATUS_VOLUME_DISMOUNTED)?;
+        handle_op(dev, Op::Close, b)?;
+        expect("unmount", status_of(unmount(dev)), STATUS_SUCCESS)
+    })();
+    r.check("IRP_MJ_SHUTDOWN with a file open: the volume is written back and unmounted, later requests find it dismounted, its file objects still close", res);
 }

@@ -129,6 +129,9 @@ pub enum Op {
     /// to watch the subtree, arg2 = the buffer's length (at most
     /// [`DATA_MAX`]). The reply is STATUS_PENDING with a ticket.
     Notify = 23,
+    /// Test only: IRP_MJ_SHUTDOWN to the control device, as the system
+    /// sends it at shutdown (every volume written back and unmounted).
+    Shutdown = 24,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -242,6 +245,7 @@ impl Op {
             21 => Op::Lock,
             22 => Op::Ticket,
             23 => Op::Notify,
+            24 => Op::Shutdown,
             _ => return None,
         })
     }
@@ -352,7 +356,7 @@ impl<'a> FsRequest<'a> {
                 data_len == 0,
                 want_out == 0 && (1..=8).contains(&r.args[0]) && (1..=500).contains(&r.args[1]),
             ),
-            Op::Unmount | Op::Close | Op::Delete | Op::Verify | Op::Flush => {
+            Op::Unmount | Op::Close | Op::Delete | Op::Verify | Op::Flush | Op::Shutdown => {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
             Op::Fsctl => (name_len == 0, true, true),

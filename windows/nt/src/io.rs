@@ -649,6 +649,11 @@ unsafe extern "system" {
     /// `IoReleaseCancelSpinLock`: what a cancel routine calls first, with
     /// the IRP's `CancelIrql`.
     pub fn IoReleaseCancelSpinLock(Irql: u8);
+    /// `IoRegisterShutdownNotification`: the device gets IRP_MJ_SHUTDOWN
+    /// when the system shuts down. PASSIVE_LEVEL.
+    pub fn IoRegisterShutdownNotification(DeviceObject: *mut DEVICE_OBJECT) -> NTSTATUS;
+    /// `IoUnregisterShutdownNotification`. PASSIVE_LEVEL.
+    pub fn IoUnregisterShutdownNotification(DeviceObject: *mut DEVICE_OBJECT);
 }
 
 /// A cancel routine (`DRIVER_CANCEL`).
