@@ -44,6 +44,8 @@ pub unsafe extern "system" fn any(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> 
             nt::IRP_MJ_READ | nt::IRP_MJ_WRITE => read_write(device, irp),
             #[cfg(feature = "testing")]
             nt::IRP_MJ_FLUSH_BUFFERS => flush(device, irp),
+            #[cfg(feature = "testing")]
+            nt::IRP_MJ_PNP if !crate::entry::is_control(device) => crate::ramdisk::pnp(device, irp),
             _ => unsupported(device, irp),
         }
     }

@@ -59,6 +59,9 @@ pub struct RamDisk {
     /// Write-protected, as a disk with its switch set: IOCTL_DISK_IS_WRITABLE
     /// says so and writes fail (the harness sets it for a read-only mount).
     read_only: AtomicBool,
+    /// Pulled out (a surprise removal): every transfer fails as a disk
+    /// that is gone fails it.
+    pulled: AtomicBool,
     rw_irps: AtomicU32,
     flush_irps: AtomicU32,
 }
@@ -126,6 +129,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         settings: None,
         users: AtomicUsize::new(0),
         read_only: AtomicBool::new(false),
+        pulled: AtomicBool::new(false),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     });
@@ -169,6 +173,7 @@ pub fn create_image_disk(
         settings,
         users: AtomicUsize::new(1),
         read_only: AtomicBool::new(read_only),
+        pulled: AtomicBool::new(false),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     }));
@@ -340,6 +345,13 @@ impl Claim {
         unsafe { (*self.disk).read_only.store(read_only, Ordering::SeqCst) };
     }
 
+    /// Pulls the disk out: from now on every transfer fails with
+    /// STATUS_NO_SUCH_DEVICE.
+    pub fn pull(&self) {
+        // SAFETY: alive while claimed.
+        unsafe { (*self.disk).pulled.store(true, Ordering::SeqCst) };
+    }
+
     /// The RAM disk's device object.
     pub fn device(&self) -> *mut DEVICE_OBJECT {
         // SAFETY: alive while claimed.
@@ -414,6 +426,9 @@ impl core::ops::Deref for Claim {
 /// A dispatch routine's arguments, `device` being a RAM disk device.
 pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     let Some(disk) = hold(device) else { return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0) };
+    if disk.pulled.load(Ordering::SeqCst) {
+        return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0);
+    }
     // SAFETY: a dispatch routine's IRP has a current stack location; Read
     // and Write parameters share one layout.
     let (major, length, offset, mdl) = unsafe {
@@ -478,6 +493,7 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
 /// As [`read_write`].
 pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     match hold(device) {
+        Some(disk) if disk.pulled.load(Ordering::SeqCst) => complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0),
         Some(disk) => {
             disk.flush_irps.fetch_add(1, Ordering::Relaxed);
             match disk.file.as_ref().map_or(Ok(()), |f| f.flush()) {
@@ -486,6 +502,24 @@ pub unsafe fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
             }
         }
         None => complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0),
+    }
+}
+
+/// IRP_MJ_PNP on a test disk: the removal requests succeed (nothing of a
+/// test disk holds it back); other minor functions are not supported, and
+/// keep the status they came with, as PnP drivers leave them.
+///
+/// # Safety
+/// As [`read_write`].
+pub unsafe fn pnp(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
+    // SAFETY: a dispatch routine's IRP.
+    let (minor, status) = unsafe { ((*(*irp).CurrentStackLocation).MinorFunction, (*irp).IoStatus.Status) };
+    match minor {
+        nt::IRP_MN_QUERY_REMOVE_DEVICE
+        | nt::IRP_MN_REMOVE_DEVICE
+        | nt::IRP_MN_CANCEL_REMOVE_DEVICE
+        | nt::IRP_MN_SURPRISE_REMOVAL => complete(irp, nt::STATUS_SUCCESS, 0),
+        _ => complete(irp, status, 0),
     }
 }
 

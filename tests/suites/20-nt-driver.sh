@@ -391,7 +391,7 @@ ntfs[0:11] = b"\xebR\x90NTFS    "
 ntfs[510:512] = b"\x55\xaa"
 open(f"{d}/ntfs.img", "wb").write(ntfs)
 PY
-for img in corrupt good shutdown; do
+for img in corrupt good shutdown removal; do
     truncate -s 64M "$FSD_DIR/$img.img"
     "$MKFS_FIXED" mkfs.ext4 -q -F -L lklfs-fsd "$FSD_DIR/$img.img"
 done
@@ -427,6 +427,18 @@ if [ "$(debugfs -R "cat /kept.txt" "$FSD_DIR/shutdown.img" 2>/dev/null)" = "writ
 else
     not_ok "after IRP_MJ_SHUTDOWN the image needs no journal replay and holds what was written (debugfs)"
 fi
+# The pulled disk: consistent to its last flush once its journal is
+# replayed (on a copy), with the file flushed before the removal.
+cp "$FSD_DIR/removal.img" "$TDIR.removal.img"
+e2fsck -fy "$TDIR.removal.img" >"$TDIR.fsck.log" 2>&1 && replay=0 || replay=$?
+if [ "$replay" -le 1 ] && e2fsck -fn "$TDIR.removal.img" >>"$TDIR.fsck.log" 2>&1 \
+    && [ "$(debugfs -R "cat /flushed.txt" "$TDIR.removal.img" 2>/dev/null)" = "on the disk" ]; then
+    ok "after the surprise removal the image is consistent to its last flush (journal replayed, e2fsck clean, the flushed file there)"
+else
+    cat "$TDIR.fsck.log"
+    not_ok "after the surprise removal the image is consistent to its last flush (e2fsck -fy exit $replay)"
+fi
+rm -f "$TDIR.removal.img"
 if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
     ok "Linux (debugfs) reads the file written before the forced dismount"
 else

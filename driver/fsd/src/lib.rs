@@ -31,6 +31,7 @@ pub mod fsctl;
 pub mod lockctl;
 pub mod notify;
 pub mod pending;
+pub mod pnp;
 mod read;
 pub mod services;
 mod vcb;
@@ -87,5 +88,7 @@ impl From<Result<(), NtStatus>> for Reply {
 mod lock_tests;
 #[cfg(test)]
 mod notify_tests;
+#[cfg(test)]
+mod pnp_tests;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ mod fsctl;
 pub(crate) mod irp;
 mod lockctl;
 mod mount;
+mod pnp;
 mod read;
 mod services;
 mod volinfo;
@@ -131,6 +132,7 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
         nt::IRP_MJ_FLUSH_BUFFERS => flush::common,
         nt::IRP_MJ_FILE_SYSTEM_CONTROL => fsctl::common,
         nt::IRP_MJ_LOCK_CONTROL => lockctl::common,
+        nt::IRP_MJ_PNP => pnp::common,
         _ => return irp.complete(nt::STATUS_INVALID_DEVICE_REQUEST, 0),
     };
     volume::post(irp, ext, common)

@@ -242,6 +242,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
                 orphans: core::sync::atomic::AtomicUsize::new(0),
                 vpb,
                 device,
+                target,
                 teardown: AtomicBool::new(false),
                 #[cfg(feature = "testing")]
                 number: t.number,

@@ -46,6 +46,8 @@ pub(crate) struct VolumeExt {
     pub vpb: *mut VPB,
     /// This device.
     pub device: *mut DEVICE_OBJECT,
+    /// The disk device the volume was mounted on (the top of its stack).
+    pub target: *mut DEVICE_OBJECT,
     /// Set by the CLOSE of the last file object of a dismounted volume:
     /// once that IRP is completed the volume is unmounted from Linux and
     /// the device deleted.
@@ -155,6 +157,8 @@ fn orphaned(irp: Irp, ext: &VolumeExt) -> Done {
             }
             (nt::STATUS_SUCCESS, 0)
         }
+        // The disk below still hears of its removal.
+        nt::IRP_MJ_PNP => (super::pnp::pass_on(irp, ext.target), 0),
         _ => (nt::STATUS_VOLUME_DISMOUNTED, 0),
     }
 }

@@ -88,7 +88,7 @@ impl HFile {
 
 /// The harness's mounted volume.
 struct Mounted {
-    _claim: Claim,
+    claim: Claim,
     /// The harness's image disk it is on, deleted at unmount.
     image: Option<u32>,
     real: usize,
@@ -97,6 +97,13 @@ struct Mounted {
     /// The harness's own open of the volume (volume information, lock,
     /// dismount).
     volume_file: Box<HFile>,
+    /// Whether `volume_file` is open (a query-remove closes it: the PnP
+    /// manager holds no open of the volume; it is opened again when next
+    /// needed).
+    volume_open: bool,
+    /// A remove took the volume while the harness held no open of it: no
+    /// IRP may go to its device any more.
+    volume_gone: bool,
     files: Vec<Option<Box<HFile>>>,
     /// Lock requests sent without waiting, by ticket.
     tickets: Vec<Option<locks::Ticket>>,
@@ -378,9 +385,18 @@ fn mount_disk(claim: Claim, read_only: bool, image: Option<u32>) -> Result<Mount
         Ok((vpb, volume as usize, vf))
     });
     match result {
-        Some(Ok((vpb, volume, volume_file))) => {
-            Ok(Mounted { _claim: claim, image, real, vpb, volume, volume_file, files: Vec::new(), tickets: Vec::new() })
-        }
+        Some(Ok((vpb, volume, volume_file))) => Ok(Mounted {
+            claim,
+            image,
+            real,
+            vpb,
+            volume,
+            volume_file,
+            volume_open: true,
+            volume_gone: false,
+            files: Vec::new(),
+            tickets: Vec::new(),
+        }),
         Some(Err(s)) => {
             claim.set_read_only(false);
             Err(s)
@@ -495,13 +511,40 @@ pub fn unmount() -> Option<NTSTATUS> {
     Some(unmount_mounted(m))
 }
 
+/// The harness's open of the volume, opened again if a query-remove closed
+/// it (refused while the removal holds the volume, as any volume open is).
+fn volume_fo(m: &mut Mounted) -> Result<*mut FILE_OBJECT, NTSTATUS> {
+    if m.volume_gone {
+        return Err(nt::STATUS_VOLUME_DISMOUNTED);
+    }
+    if !m.volume_open {
+        let (v, vpb, real) = (m.volume as *mut DEVICE_OBJECT, &mut *m.vpb as *mut VPB, m.real as *mut DEVICE_OBJECT);
+        let mut vf = HFile::new(&[], vpb, real);
+        // SAFETY: the live volume and our new file object.
+        let (status, _) = unsafe { create(v, &mut vf, 0x0012_019F, 1, 0, SHARE_ALL, 0, ATTRIBUTE_NORMAL) };
+        if !nt::nt_success(status) {
+            return Err(status);
+        }
+        m.volume_file = vf;
+        m.volume_open = true;
+    }
+    Ok(m.volume_file.ptr())
+}
+
 /// Lock, dismount and the last close of a volume whose files are closed,
 /// on a system thread; then its image disk goes.
 fn unmount_mounted(mut m: Mounted) -> NTSTATUS {
     let (volume, image) = (m.volume, m.image);
     let result = on_system_thread(move || {
         let v = volume as *mut DEVICE_OBJECT;
-        let fo = m.volume_file.ptr();
+        if m.volume_gone {
+            // Removed: the device went with its last file object.
+            return nt::STATUS_SUCCESS;
+        }
+        let fo = match volume_fo(&mut m) {
+            Ok(fo) => fo,
+            Err(s) => return s,
+        };
         // SAFETY: the live volume and our volume open.
         let mut status = unsafe { fsctl(v, fo, nt::FSCTL_LOCK_VOLUME) }.0;
         if nt::nt_success(status) {
@@ -540,12 +583,15 @@ pub fn close_all() {
         }
         // Their cleanups ended every waiting lock request.
         locks::settle_all(&mut m);
-        let fo = m.volume_file.ptr();
-        // SAFETY: as above; the close of the last file object of the
-        // dismounted volume unmounts it and deletes its device.
-        unsafe {
-            fsctl(v, fo, nt::FSCTL_DISMOUNT_VOLUME);
-            close(v, &mut m.volume_file);
+        // Without a volume open, DriverUnload's own unmount takes the
+        // volume.
+        if let Ok(fo) = volume_fo(&mut m) {
+            // SAFETY: as above; the close of the last file object of the
+            // dismounted volume unmounts it and deletes its device.
+            unsafe {
+                fsctl(v, fo, nt::FSCTL_DISMOUNT_VOLUME);
+                close(v, &mut m.volume_file);
+            }
         }
         drop(m);
     });
@@ -643,7 +689,10 @@ fn run_op(
         });
     }
     if op == Op::Fsctl && handle == driver_ioctl::fsops::VOLUME_HANDLE {
-        let fo = m.volume_file.ptr();
+        let fo = match volume_fo(m) {
+            Ok(fo) => fo,
+            Err(s) => return (s as u32, 0),
+        };
         // SAFETY: the live volume and our volume open.
         return r(unsafe { fsctl_buffered(v, fo, args[0], data, out) });
     }
@@ -653,8 +702,35 @@ fn run_op(
     if op == Op::Ticket {
         return locks::ticket(m, args, out);
     }
+    if op == Op::Pnp {
+        if args[1] == 1 {
+            m.claim.pull();
+        }
+        let minor = args[0] as u8;
+        // The PnP manager holds no open of the volume, and a query-remove
+        // counts every open: the harness's own goes first.
+        if minor == nt::IRP_MN_QUERY_REMOVE_DEVICE && m.volume_open {
+            // SAFETY: the live volume and our volume open.
+            unsafe { close(v, &mut m.volume_file) };
+            m.volume_open = false;
+        }
+        // SAFETY: the live volume; PnP requests carry no file object.
+        let status = r(unsafe { call(v, nt::IRP_MJ_PNP, minor, ptr::null_mut(), 0, None, None, |_| {}) });
+        if minor == nt::IRP_MN_CANCEL_REMOVE_DEVICE {
+            // The volume is the harness's again.
+            let _ = volume_fo(m);
+        } else if !m.volume_open && matches!(minor, nt::IRP_MN_REMOVE_DEVICE | nt::IRP_MN_SURPRISE_REMOVAL) {
+            // Nothing of the harness held the volume: it went with the
+            // remove (or goes with the last file's close).
+            m.volume_gone = true;
+        }
+        return status;
+    }
     if op == Op::QueryVolumeInformation {
-        let fo = m.volume_file.ptr();
+        let fo = match volume_fo(m) {
+            Ok(fo) => fo,
+            Err(s) => return (s as u32, 0),
+        };
         let (p, len) = (out.as_mut_ptr(), out.len() as u32);
         // SAFETY: the live volume, our volume open and `out`.
         return r(unsafe {

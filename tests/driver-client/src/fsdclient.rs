@@ -20,6 +20,9 @@
 //! 4. IRP_MJ_SHUTDOWN with a file open on a third image: later requests
 //!    find the volume dismounted, the file still closes, and the suite finds
 //!    the image clean, unmounted, with both files.
+//! 5. Removal (IRP_MJ_PNP) on a fourth: query-remove, cancel-remove, and a
+//!    surprise removal of a disk pulled out with a file open; the suite
+//!    finds the image consistent to its last flush.
 
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, Op, VOLUME_HANDLE};
@@ -220,4 +223,51 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
         expect("unmount", status_of(unmount(dev)), STATUS_SUCCESS)
     })();
     r.check("IRP_MJ_SHUTDOWN with a file open: the volume is written back and unmounted, later requests find it dismounted, its file objects still close", res);
+
+    let pnp = |minor: u32, pull: bool| {
+        let mut req = FsRequest::new(Op::Pnp);
+        req.args = [minor, u32::from(pull), 0];
+        status_of(call(dev, &req))
+    };
+    let res = (|| {
+        want(mount(dev, &format!("{dir}\\removal.img"), false)?, STATUS_SUCCESS, "mount")?;
+        let a = open(dev, "\\flushed.txt", FILE_OVERWRITE_IF, 0)?;
+        write(dev, a, 0, b"on the disk")?;
+        handle_op(dev, Op::Flush, a)?;
+        expect("query-remove with a file open", pnp(1, false), STATUS_ACCESS_DENIED)?;
+        handle_op(dev, Op::Close, a)?;
+        expect("query-remove", pnp(1, false), STATUS_SUCCESS)?;
+        expect(
+            "a create while the removal is pending",
+            Ok(create(dev, "\\x", FILE_OVERWRITE_IF, 0)?.0),
+            STATUS_ACCESS_DENIED,
+        )?;
+        expect("cancel-remove", pnp(3, false), STATUS_SUCCESS)?;
+        let b = open(dev, "\\late.txt", FILE_OVERWRITE_IF, 0)?;
+        write(dev, b, 0, b"lost with the disk")?;
+        expect("surprise removal of the pulled disk", pnp(0x17, true), STATUS_SUCCESS)?;
+        let mut req = FsRequest::new(Op::Write);
+        req.handle = b;
+        req.data = b"after";
+        expect("a write after the removal", status_of(call(dev, &req)), STATUS_VOLUME_DISMOUNTED)?;
+        handle_op(dev, Op::Close, b)?;
+        expect("unmount", status_of(unmount(dev)), STATUS_SUCCESS)?;
+        // Linux goes on serving the other volumes.
+        want(mount(dev, &format!("{dir}\\good.img"), false)?, STATUS_SUCCESS, "mount another volume")?;
+        let g = open(dev, "\\g", FILE_OPEN, 0)?;
+        let mut req = FsRequest::new(Op::Read);
+        req.handle = g;
+        req.out_len = 4;
+        match call(dev, &req)? {
+            (STATUS_SUCCESS, 4, data) if data == b"kept" => {}
+            other => return Err(format!("read of the other volume: {other:?}")),
+        }
+        handle_op(dev, Op::Close, g)?;
+        // A safe removal: nothing open, so the query holds it and the
+        // remove takes it.
+        expect("query-remove of the other volume", pnp(1, false), STATUS_SUCCESS)?;
+        expect("remove", pnp(2, false), STATUS_SUCCESS)?;
+        expect("unmount after the remove", status_of(unmount(dev)), STATUS_SUCCESS)
+    })();
+    r.check("removal: query-remove refused with a file open, then held and cancelled; a surprise removal of a pulled disk with a file open: later requests find the volume dismounted, it unmounts, and Linux serves the next volume, which a query-remove and a remove take", res);
 }

@@ -132,6 +132,11 @@ pub enum Op {
     /// Test only: IRP_MJ_SHUTDOWN to the control device, as the system
     /// sends it at shutdown (every volume written back and unmounted).
     Shutdown = 24,
+    /// Test only: IRP_MJ_PNP to the mounted volume, as the PnP manager
+    /// sends a removal: arg0 = the minor function (QUERY_REMOVE 1, REMOVE
+    /// 2, CANCEL_REMOVE 3, SURPRISE_REMOVAL 0x17); arg1 = 1 to pull the
+    /// disk out first (its transfers then fail).
+    Pnp = 25,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -246,6 +251,7 @@ impl Op {
             22 => Op::Ticket,
             23 => Op::Notify,
             24 => Op::Shutdown,
+            25 => Op::Pnp,
             _ => return None,
         })
     }
@@ -360,6 +366,9 @@ impl<'a> FsRequest<'a> {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
             Op::Fsctl => (name_len == 0, true, true),
+            Op::Pnp => {
+                (name_len == 0, data_len == 0, want_out == 0 && matches!(r.args[0], 1..=3 | 0x17) && r.args[1] <= 1)
+            }
             Op::Lock => (
                 name_len == 0,
                 data_len == 0 || data_len == 4,

@@ -404,6 +404,16 @@ crate::nt_consts! {
     pub const IRP_MN_NOTIFY_CHANGE_DIRECTORY: u8 = 0x02;
     /// `IRP_MN_USER_FS_REQUEST` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
     pub const IRP_MN_USER_FS_REQUEST: u8 = 0x00;
+    /// `IRP_MJ_PNP`.
+    pub const IRP_MJ_PNP: u8 = 0x1b;
+    /// `IRP_MN_QUERY_REMOVE_DEVICE` (under `IRP_MJ_PNP`).
+    pub const IRP_MN_QUERY_REMOVE_DEVICE: u8 = 0x01;
+    /// `IRP_MN_REMOVE_DEVICE`.
+    pub const IRP_MN_REMOVE_DEVICE: u8 = 0x02;
+    /// `IRP_MN_CANCEL_REMOVE_DEVICE`.
+    pub const IRP_MN_CANCEL_REMOVE_DEVICE: u8 = 0x03;
+    /// `IRP_MN_SURPRISE_REMOVAL`.
+    pub const IRP_MN_SURPRISE_REMOVAL: u8 = 0x17;
     /// `IRP_MN_LOCK` (under `IRP_MJ_LOCK_CONTROL`).
     pub const IRP_MN_LOCK: u8 = 0x01;
     /// `IRP_MN_UNLOCK_SINGLE`.
