@@ -1,7 +1,7 @@
 //! The operations run through fs-glue.
 
 use fs_glue::nt::*;
-use fs_glue::{CreateParams, Handle, NtStatus, QueryDirParams, Vfs, Volume, layout};
+use fs_glue::{Handle, NtStatus, QueryDirParams, Vfs, Volume, layout};
 use nt_model::{Op, Outcome, Subject};
 
 /// A volume plus the slot table that names its handles like the model does.
@@ -72,20 +72,8 @@ impl<V: Vfs> GlueSubject<V> {
     }
 
     fn create(&mut self, name: &str, access: u32, share: u32, disp: u32, opts: u32) -> fs_glue::CreateResult {
-        let n: Vec<u16> = if name.starts_with('\\') {
-            name.encode_utf16().collect()
-        } else {
-            format!("\\{name}").encode_utf16().collect()
-        };
-        self.vol.create(&CreateParams {
-            related: None,
-            name: &n,
-            desired_access: access,
-            file_attributes: 0,
-            share_access: share,
-            disposition: disp,
-            options: opts,
-        })
+        let path = if name.starts_with('\\') { name.to_string() } else { format!("\\{name}") };
+        nt_suite::create(&mut self.vol, &path, access, share, disp, opts)
     }
 
     fn apply_op(&mut self, op: &Op) -> Outcome {
