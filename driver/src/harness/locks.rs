@@ -13,7 +13,8 @@ use driver_ioctl::fsops;
 use fs_glue::nt::{FILE_LIST_DIRECTORY, FILE_NOTIFY_VALID_MASK, FILE_READ_DATA, FILE_WRITE_DATA};
 use nt::{DEVICE_OBJECT, NTSTATUS};
 
-use super::{Mounted, Sent, send};
+use super::Mounted;
+use super::irp::{Sent, send};
 
 /// A lock request sent without waiting.
 pub(super) struct Ticket {

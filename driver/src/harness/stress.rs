@@ -10,10 +10,9 @@
 use alloc::vec::Vec;
 use core::ptr;
 
-use super::{
-    ATTRIBUTE_NORMAL, HFile, Handed, Mounted, SHARE_ALL, call, close, create, mount_disk, rename_info, rename_or_link,
-    set_info, unmount_mounted,
-};
+use super::irp::{call, close, create};
+use super::ops::{rename_info, rename_or_link, set_info};
+use super::{ATTRIBUTE_NORMAL, HFile, Handed, Mounted, SHARE_ALL, mount_disk, unmount_mounted};
 use crate::{HOST, ramdisk};
 use fs_glue::nt::{
     DELETE, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_INFORMATION, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
