@@ -194,16 +194,10 @@ pub fn delete_image_disk(index: u32) -> NTSTATUS {
     delete(index).0 as NTSTATUS
 }
 
-/// The file-system type the user gave for the disk behind `device`, if it
-/// is one of ours and was given one.
-pub fn given_type(device: *mut DEVICE_OBJECT) -> Option<&'static str> {
-    hold(device).and_then(|d| d.given_type)
-}
-
-/// The mount options the user gave for the disk behind `device`, if it is
-/// one of ours and was given some.
-pub fn settings(device: *mut DEVICE_OBJECT) -> Option<MountSettings> {
-    hold(device).and_then(|d| d.settings.clone())
+/// What the user gave for the disk behind `device`, if it is one of ours:
+/// its file-system type and its mount options, each if given.
+pub fn given(device: *mut DEVICE_OBJECT) -> (Option<&'static str>, Option<MountSettings>) {
+    hold(device).map_or((None, None), |d| (d.given_type, d.settings.clone()))
 }
 
 /// The disk device, secured like the control device. IRPs find their disk

@@ -74,7 +74,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     // image given with its type) must be the one found; FAT is mounted only
     // on such a disk given as vfat (Windows mounts FAT itself).
     #[cfg(feature = "testing")]
-    let (given, settings) = (crate::ramdisk::given_type(p.DeviceObject), crate::ramdisk::settings(p.DeviceObject));
+    let (given, settings) = crate::ramdisk::given(p.DeviceObject);
     #[cfg(not(feature = "testing"))]
     let (given, settings): (Option<&str>, Option<MountSettings>) = (None, None);
     let acceptable = |v: &fs_probe::Volume| match given {

@@ -142,18 +142,9 @@ fn orphaned(irp: Irp, ext: &VolumeExt) -> Done {
             (nt::STATUS_SUCCESS, 0)
         }
         nt::IRP_MJ_CLOSE => {
-            // SAFETY: as above.
-            if let Some(c) = unsafe { ccb_of(fo) } {
-                // SAFETY: the CCB was made by create with Box::into_raw and
-                // is taken back once, here; the file object forgets it first.
-                unsafe {
-                    (*fo).FsContext2 = ptr::null_mut();
-                    (*fo).FsContext = ptr::null_mut();
-                    drop(Box::from_raw(c as *mut CcbBox));
-                }
-                if ext.orphans.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    ext.teardown.store(true, Ordering::SeqCst);
-                }
+            // SAFETY: as above; this is its CLOSE.
+            if unsafe { take_ccb(fo) }.is_some() && ext.orphans.fetch_sub(1, Ordering::SeqCst) == 1 {
+                ext.teardown.store(true, Ordering::SeqCst);
             }
             (nt::STATUS_SUCCESS, 0)
         }
@@ -376,6 +367,22 @@ pub(crate) unsafe fn ccb_of<'a>(fo: *mut FILE_OBJECT) -> Option<&'a mut CcbBox> 
     unsafe {
         let c = (*fo).FsContext2.cast::<CcbBox>();
         if c.is_null() || (*c).node_type != NODE_CCB { None } else { Some(&mut *c) }
+    }
+}
+
+/// Takes the CCB of a file object of ours back at its CLOSE: the file object
+/// forgets it, and the caller owns it.
+///
+/// # Safety
+/// As [`ccb_of`]; at most once per file object (its CLOSE).
+pub(crate) unsafe fn take_ccb(fo: *mut FILE_OBJECT) -> Option<Box<CcbBox>> {
+    // SAFETY: the caller's contract.
+    let c = unsafe { ccb_of(fo) }?;
+    // SAFETY: made by create with Box::into_raw and taken back once, here.
+    unsafe {
+        (*fo).FsContext2 = ptr::null_mut();
+        (*fo).FsContext = ptr::null_mut();
+        Some(Box::from_raw(c as *mut CcbBox))
     }
 }
 

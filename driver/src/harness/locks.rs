@@ -13,8 +13,8 @@ use driver_ioctl::fsops;
 use fs_glue::nt::{FILE_LIST_DIRECTORY, FILE_NOTIFY_VALID_MASK, FILE_READ_DATA, FILE_WRITE_DATA};
 use nt::{DEVICE_OBJECT, NTSTATUS};
 
-use super::Mounted;
 use super::irp::{Sent, send};
+use super::{Mounted, fill_slot};
 
 /// A lock request sent without waiting.
 pub(super) struct Ticket {
@@ -72,14 +72,7 @@ pub(super) fn lock(m: &mut Mounted, handle: u32, offset: u64, args: [u32; 3], da
 
 /// Files `t`; the reply that names its ticket.
 fn issue(m: &mut Mounted, t: Ticket) -> (u32, u64) {
-    let slot = m.tickets.iter().position(Option::is_none).unwrap_or(m.tickets.len());
-    if slot == m.tickets.len() {
-        m.tickets.push(None);
-    }
-    if let Some(s) = m.tickets.get_mut(slot) {
-        *s = Some(t);
-    }
-    (nt::STATUS_PENDING as u32, slot as u64)
+    (nt::STATUS_PENDING as u32, fill_slot(&mut m.tickets, t) as u64)
 }
 
 /// `Op::Notify` on the directory of `handle`: arg0 the filter, arg1 watch

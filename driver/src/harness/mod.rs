@@ -283,6 +283,21 @@ pub fn unmount() -> Option<NTSTATUS> {
     Some(unmount_mounted(m))
 }
 
+/// Puts `item` in the first free slot of `slots` (a new one at the end if
+/// none is free); its index, the number the client knows it by.
+fn fill_slot<T>(slots: &mut Vec<Option<T>>, item: T) -> usize {
+    match slots.iter_mut().enumerate().find(|(_, s)| s.is_none()) {
+        Some((i, s)) => {
+            *s = Some(item);
+            i
+        }
+        None => {
+            slots.push(Some(item));
+            slots.len() - 1
+        }
+    }
+}
+
 /// The harness's open of the volume, opened again if a query-remove closed
 /// it (refused while the removal holds the volume, as any volume open is).
 fn volume_fo(m: &mut Mounted) -> Result<*mut FILE_OBJECT, NTSTATUS> {

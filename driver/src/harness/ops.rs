@@ -15,8 +15,8 @@ use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 
 use super::irp::{call, close, create, fsctl_buffered};
 use super::{
-    ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, linuxview, locks,
-    volume_fo,
+    ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, fill_slot,
+    linuxview, locks, volume_fo,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -56,13 +56,7 @@ pub(super) fn run_op(
         // one, open in `m.files`).
         let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], share, 0, attributes) };
         if nt::nt_success(status) {
-            let slot = m.files.iter().position(Option::is_none).unwrap_or(m.files.len());
-            if slot == m.files.len() {
-                m.files.push(None);
-            }
-            if let Some(s) = m.files.get_mut(slot) {
-                *s = Some(f);
-            }
+            let slot = fill_slot(&mut m.files, f);
             let n = out.len().min(4);
             if let (Some(dst), Some(src)) = (out.get_mut(..n), (slot as u32).to_le_bytes().get(..n)) {
                 dst.copy_from_slice(src);
