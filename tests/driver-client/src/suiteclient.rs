@@ -16,7 +16,7 @@ use driver_ioctl as proto;
 use fs_glue::nt::*;
 use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, Written};
 use lkl_abi::{Errno, sys};
-use nt_suite::{Env, Vol};
+use nt_suite::{Env, Vol, w};
 use proto::fsops::{self, FsRequest, Op as Req};
 use proto::mountopts::{self, MountSettings};
 use proto::suiteops::{self, LinuxOp, Stat, StatFs};
@@ -70,9 +70,11 @@ fn written(s: u32, information: u64, payload: &[u8], buf: &mut [u8]) -> Result<W
 }
 
 impl IrpVol {
-    fn linux(&self, op: LinuxOp, path: &[u8], out_len: usize) -> Result<(u64, Vec<u8>), Errno> {
+    /// `Op::Linux`: `op` with its argument (a chmod's mode) on `path`; the
+    /// information and payload, or Linux's errno.
+    fn linux(&self, op: LinuxOp, arg: u32, path: &[u8], out_len: usize) -> Result<(u64, Vec<u8>), Errno> {
         let mut r = FsRequest::new(Req::Linux);
-        r.args[0] = op as u32;
+        r.args = [op as u32, arg, 0];
         r.data = path;
         r.out_len = out_len as u32;
         match send(self.dev, &r) {
@@ -198,7 +200,7 @@ impl Vol for IrpVol {
     }
 
     fn open_handles(&mut self) -> usize {
-        self.linux(LinuxOp::OpenHandles, &[], 0).map_or(usize::MAX, |(n, _)| n as usize)
+        self.linux(LinuxOp::OpenHandles, 0, &[], 0).map_or(usize::MAX, |(n, _)| n as usize)
     }
 
     fn through_io_manager(&self) -> bool {
@@ -210,7 +212,7 @@ impl Vol for IrpVol {
     }
 
     fn lstat(&mut self, path: &[u8]) -> Option<sys::Statx> {
-        let (_, p) = self.linux(LinuxOp::Lstat, path, suiteops::STAT_SIZE).ok()?;
+        let (_, p) = self.linux(LinuxOp::Lstat, 0, path, suiteops::STAT_SIZE).ok()?;
         let st = Stat::decode(&p).expect("a stat record");
         let ts = |(tv_sec, tv_nsec): (i64, u32)| sys::StatxTimestamp { tv_sec, tv_nsec, __reserved: 0 };
         Some(sys::Statx {
@@ -231,29 +233,22 @@ impl Vol for IrpVol {
     }
 
     fn chmod(&mut self, path: &[u8], mode: u32) -> Result<(), Errno> {
-        let mut r = FsRequest::new(Req::Linux);
-        r.args = [LinuxOp::Chmod as u32, mode, 0];
-        r.data = path;
-        match send(self.dev, &r) {
-            (STATUS_SUCCESS, _, _) => Ok(()),
-            (suiteops::LINUX_ERRNO, e, _) => Err(Errno(e as i32)),
-            (s, _, _) => panic!("Linux chmod: status {s:#x}"),
-        }
+        self.linux(LinuxOp::Chmod, mode, path, 0).map(|_| ())
     }
 
     fn symlink(&mut self, target: &[u8], path: &[u8]) -> Result<(), Errno> {
         let data = [path, &[0], target].concat();
-        self.linux(LinuxOp::Symlink, &data, 0).map(|_| ())
+        self.linux(LinuxOp::Symlink, 0, &data, 0).map(|_| ())
     }
 
     fn readlink(&mut self, path: &[u8]) -> Result<Vec<u8>, Errno> {
-        let (n, mut p) = self.linux(LinuxOp::Readlink, path, 4096)?;
+        let (n, mut p) = self.linux(LinuxOp::Readlink, 0, path, 4096)?;
         p.truncate(n as usize);
         Ok(p)
     }
 
     fn statfs(&mut self) -> Result<sys::Statfs, Errno> {
-        let (_, p) = self.linux(LinuxOp::Statfs, &[], suiteops::STATFS_SIZE)?;
+        let (_, p) = self.linux(LinuxOp::Statfs, 0, &[], suiteops::STATFS_SIZE)?;
         let s = StatFs::decode(&p).expect("a statfs record");
         Ok(sys::Statfs {
             f_bsize: s.bsize,
@@ -265,7 +260,7 @@ impl Vol for IrpVol {
     }
 
     fn make_linux_file(&mut self, path: &[u8]) -> Result<(), Errno> {
-        self.linux(LinuxOp::MakeFile, path, 0).map(|_| ())
+        self.linux(LinuxOp::MakeFile, 0, path, 0).map(|_| ())
     }
 }
 
@@ -372,10 +367,6 @@ impl Env for IrpEnv {
         drop(old);
         self.mount_image(&image, opts)
     }
-}
-
-fn w(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
 }
 
 /// `1234abcd-0506-...` as 16 bytes.

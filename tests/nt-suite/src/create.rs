@@ -35,7 +35,7 @@ fn dispositions_on_missing_files<E: Env>(env: &mut E) {
         let name = format!("\\f{disp}");
         let r = create(&mut v, &name, rw, 0, disp, 0);
         assert_eq!((r.status, r.information), (status, info), "disposition {disp} on a missing file");
-        let on_disk = lstat(&mut v, &name.as_bytes()[1..]);
+        let on_disk = v.lstat(&name.as_bytes()[1..]);
         assert_eq!(on_disk.is_some(), status == NtStatus::SUCCESS, "disposition {disp} created a file?");
         if let Some(h) = r.handle {
             v.close(h).unwrap();
@@ -57,10 +57,10 @@ fn dispositions_on_existing_files<E: Env>(env: &mut E) {
     ] {
         let name = format!("\\e{disp}");
         make_file(&mut v, &name, b"hello");
-        let ino = lstat(&mut v, &name.as_bytes()[1..]).unwrap().stx_ino;
+        let ino = v.lstat(&name.as_bytes()[1..]).unwrap().stx_ino;
         let r = create(&mut v, &name, rw, 0, disp, 0);
         assert_eq!((r.status, r.information), (status, info), "disposition {disp} on an existing file");
-        let st = lstat(&mut v, &name.as_bytes()[1..]).unwrap();
+        let st = v.lstat(&name.as_bytes()[1..]).unwrap();
         assert_eq!(st.stx_size, size_after, "size after disposition {disp}");
         assert_eq!(st.stx_ino, ino, "disposition {disp} keeps the file");
         if let Some(h) = r.handle {
@@ -76,7 +76,7 @@ fn dispositions_on_existing_files<E: Env>(env: &mut E) {
     // Invalid dispositions and share modes never reach the disk.
     assert_eq!(create(&mut v, "\\x", rw, 0, 6, 0).status, NtStatus::INVALID_PARAMETER);
     assert_eq!(create(&mut v, "\\x", rw, 8, FILE_CREATE, 0).status, NtStatus::INVALID_PARAMETER);
-    assert!(lstat(&mut v, b"x").is_none());
+    assert!(v.lstat(b"x").is_none());
 }
 
 fn directory_options<E: Env>(env: &mut E) {
@@ -107,7 +107,7 @@ fn directory_options<E: Env>(env: &mut E) {
     let res = create(&mut v, "\\newdir", r, SHARE_ALL, FILE_OPEN_IF, FILE_DIRECTORY_FILE);
     assert_eq!((res.status, res.information), (NtStatus::SUCCESS, FILE_CREATED));
     v.close(res.handle.unwrap()).unwrap();
-    assert_eq!(lstat(&mut v, b"newdir").unwrap().stx_mode as u32 & sys::S_IFMT, sys::S_IFDIR);
+    assert_eq!(v.lstat(b"newdir").unwrap().stx_mode as u32 & sys::S_IFMT, sys::S_IFDIR);
     // A trailing backslash names a directory.
     let h = open_ok(&mut v, "\\dir\\", r, SHARE_ALL, FILE_OPEN, 0);
     v.close(h).unwrap();
@@ -151,7 +151,7 @@ fn delete_on_close<E: Env>(env: &mut E) {
     let rwd = FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE;
     // A new file with FILE_DELETE_ON_CLOSE is gone after its last handle.
     let h = open_ok(&mut v, "\\tmp", rwd, FILE_SHARE_READ | FILE_SHARE_DELETE, FILE_CREATE, FILE_DELETE_ON_CLOSE);
-    assert!(lstat(&mut v, b"tmp").is_some());
+    assert!(v.lstat(b"tmp").is_some());
     // Others may still open it while the handle is open, sharing delete.
     assert_eq!(
         create(&mut v, "\\tmp", FILE_GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0).status,
@@ -160,13 +160,13 @@ fn delete_on_close<E: Env>(env: &mut E) {
     let h2 = open_ok(&mut v, "\\tmp", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
     v.close(h).unwrap();
     // Cleanup of the delete-on-close handle made the file delete-pending.
-    assert!(lstat(&mut v, b"tmp").is_some(), "still there while a handle is open");
+    assert!(v.lstat(b"tmp").is_some(), "still there while a handle is open");
     assert_eq!(create(&mut v, "\\tmp", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0).status, NtStatus::DELETE_PENDING);
     let mut std = [0u8; 24];
     v.query_information(h2, FILE_STANDARD_INFORMATION, &mut std).unwrap();
     assert_eq!(std[20], 1, "DeletePending");
     v.close(h2).unwrap();
-    assert!(lstat(&mut v, b"tmp").is_none(), "deleted with the last handle");
+    assert!(v.lstat(b"tmp").is_none(), "deleted with the last handle");
 
     // FILE_DELETE_ON_CLOSE needs DELETE access.
     make_file(&mut v, "\\keep", b"x");
@@ -189,14 +189,14 @@ fn delete_on_close<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\empty");
     let h = open_ok(&mut v, "\\empty", DELETE, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE);
     v.close(h).unwrap();
-    assert!(lstat(&mut v, b"empty").is_none());
+    assert!(v.lstat(b"empty").is_none());
     // Nothing may be created in a delete-pending directory.
     make_dir(&mut v, "\\pend");
     let hd = open_ok(&mut v, "\\pend", DELETE | FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE);
     v.set_disposition(hd, FILE_DISPOSITION_DELETE).unwrap();
     assert_eq!(create(&mut v, "\\pend\\n", FILE_GENERIC_WRITE, 0, FILE_CREATE, 0).status, NtStatus::DELETE_PENDING);
     v.close(hd).unwrap();
-    assert!(lstat(&mut v, b"pend").is_none());
+    assert!(v.lstat(b"pend").is_none());
     assert_eq!(v.lstat(b"keep").map(|s| s.stx_size), Some(1));
 }
 
@@ -321,7 +321,7 @@ fn read_only_volume<E: Env>(env: &mut E) {
         );
     }
     assert_eq!(create(&mut ro, "\\new", FILE_READ_DATA, 0, FILE_OPEN, 0).status, NtStatus::OBJECT_NAME_NOT_FOUND);
-    assert!(lstat(&mut ro, b"new").is_none());
+    assert!(ro.lstat(b"new").is_none());
     assert_eq!(read_all(&mut ro, "\\f"), b"data");
     // MAXIMUM_ALLOWED grants no write rights, and the handle cannot write.
     let h = open_ok(&mut ro, "\\f", MAXIMUM_ALLOWED, SHARE_ALL, FILE_OPEN, 0);
@@ -337,8 +337,8 @@ fn read_only_volume<E: Env>(env: &mut E) {
     let mut v = env.remount(ro, MountOptions::default());
     v.query_volume_information(FILE_FS_ATTRIBUTE_INFORMATION, &mut a).unwrap();
     assert_eq!(u32_at(&a, 0) & FILE_READ_ONLY_VOLUME, 0);
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 4);
-    assert!(lstat(&mut v, b"new").is_none());
+    assert_eq!(v.lstat(b"f").unwrap().stx_size, 4);
+    assert!(v.lstat(b"new").is_none());
 }
 
 fn read_and_write<E: Env>(env: &mut E) {
@@ -374,8 +374,8 @@ fn owner_and_umask_of_new_files<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions { umask: 0o027, uid: Some(1234), gid: Some(5678), ..MountOptions::default() });
     make_file(&mut v, "\\f", b"");
     make_dir(&mut v, "\\d");
-    let f = lstat(&mut v, b"f").unwrap();
-    let d = lstat(&mut v, b"d").unwrap();
+    let f = v.lstat(b"f").unwrap();
+    let d = v.lstat(b"d").unwrap();
     assert_eq!(f.stx_mode as u32 & 0o777, 0o640);
     assert_eq!(d.stx_mode as u32 & 0o777, 0o750);
     assert_eq!((f.stx_uid, f.stx_gid), (1234, 5678));
@@ -395,7 +395,7 @@ fn owner_and_umask_of_new_files<E: Env>(env: &mut E) {
     // The creating handle may still write.
     assert_eq!(v.write(res.handle.unwrap(), Some(0), b"x"), Ok(1));
     v.close(res.handle.unwrap()).unwrap();
-    assert_eq!(lstat(&mut v, b"r").unwrap().stx_mode as u32 & 0o777, 0o440);
+    assert_eq!(v.lstat(b"r").unwrap().stx_mode as u32 & 0o777, 0o440);
 }
 
 fn related_handles<E: Env>(env: &mut E) {
@@ -426,6 +426,6 @@ fn related_handles<E: Env>(env: &mut E) {
     let r = rel(&mut v, "g", FILE_CREATE);
     assert_eq!(r.status, NtStatus::SUCCESS);
     v.close(r.handle.unwrap()).unwrap();
-    assert!(lstat(&mut v, b"d/g").is_some());
+    assert!(v.lstat(b"d/g").is_some());
     v.close(d).unwrap();
 }

@@ -215,7 +215,7 @@ fn patterns<E: Env>(env: &mut E) {
     ci.close(h).unwrap();
     // New names keep the case they were given.
     make_file(&mut ci, "\\d\\NEW.txt", b"");
-    assert!(lstat(&mut ci, b"d/NEW.txt").is_some());
+    assert!(ci.lstat(b"d/NEW.txt").is_some());
 }
 
 fn restart_single_and_index<E: Env>(env: &mut E) {

@@ -33,7 +33,7 @@ fn query_information_classes<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_dir(&mut v, "\\dir");
     make_file(&mut v, "\\dir\\f.txt", &[1u8; 10000]);
-    let st = lstat(&mut v, b"dir/f.txt").unwrap();
+    let st = v.lstat(b"dir/f.txt").unwrap();
     let h = open_ok(&mut v, "\\dir\\f.txt", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT);
     let (b, r) = query(&mut v, h, FILE_BASIC_INFORMATION, 40);
     assert_eq!(r.len, 40);
@@ -109,7 +109,7 @@ fn set_basic_times_and_attributes<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     make_file(&mut v, "\\f", b"x");
     let h = open_ok(&mut v, "\\f", FILE_GENERIC_READ | FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0);
-    let before = lstat(&mut v, b"f").unwrap();
+    let before = v.lstat(b"f").unwrap();
     // 1990-01-01, a pre-1970 time and a far-future one (ext4 stores 1901..2446).
     for t in [
         linux_to_nt(631_152_000, 123_456_700),
@@ -120,25 +120,25 @@ fn set_basic_times_and_attributes<E: Env>(env: &mut E) {
         basic[8..16].copy_from_slice(&t.to_le_bytes());
         basic[16..24].copy_from_slice(&(t + 10_000_000).to_le_bytes());
         v.set_information(h, FILE_BASIC_INFORMATION, &basic).unwrap();
-        let st = lstat(&mut v, b"f").unwrap();
+        let st = v.lstat(b"f").unwrap();
         assert_eq!((nt(&st.stx_atime), nt(&st.stx_mtime)), (t, t + 10_000_000), "time {t}");
         let mut q = [0u8; 40];
         v.query_information(h, FILE_BASIC_INFORMATION, &mut q).unwrap();
         assert_eq!((i64_at(&q, 8), i64_at(&q, 16)), (t, t + 10_000_000));
     }
     // 0 and -1 leave times alone; below -2 is invalid.
-    let st1 = lstat(&mut v, b"f").unwrap();
+    let st1 = v.lstat(b"f").unwrap();
     v.set_basic(h, [0, -1, 0, -2], 0).unwrap();
-    assert_eq!(nt(&lstat(&mut v, b"f").unwrap().stx_mtime), nt(&st1.stx_mtime));
+    assert_eq!(nt(&v.lstat(b"f").unwrap().stx_mtime), nt(&st1.stx_mtime));
     assert_eq!(v.set_basic(h, [0, -3, 0, 0], 0), Err(NtStatus::INVALID_PARAMETER));
     // READONLY clears every write bit; clearing it restores the owner's.
     v.set_basic(h, [0; 4], FILE_ATTRIBUTE_READONLY).unwrap();
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_mode as u32 & 0o222, 0);
+    assert_eq!(v.lstat(b"f").unwrap().stx_mode as u32 & 0o222, 0);
     let mut q = [0u8; 40];
     v.query_information(h, FILE_BASIC_INFORMATION, &mut q).unwrap();
     assert_eq!(u32_at(&q, 32), FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
     v.set_basic(h, [0; 4], FILE_ATTRIBUTE_NORMAL).unwrap();
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_mode as u32 & 0o777, before.stx_mode as u32 & 0o777);
+    assert_eq!(v.lstat(b"f").unwrap().stx_mode as u32 & 0o777, before.stx_mode as u32 & 0o777);
     v.close(h).unwrap();
     let mut short = [0u8; 39];
     let h = open_ok(&mut v, "\\f", FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0);
@@ -152,20 +152,20 @@ fn end_of_file_and_allocation<E: Env>(env: &mut E) {
     let mut v = env.mount(MountOptions::default());
     let h = open_ok(&mut v, "\\f", FILE_GENERIC_READ | FILE_GENERIC_WRITE, 0, FILE_CREATE, 0);
     v.set_information(h, FILE_END_OF_FILE_INFORMATION, &100_000i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 100_000);
+    assert_eq!(v.lstat(b"f").unwrap().stx_size, 100_000);
     v.set_information(h, FILE_END_OF_FILE_INFORMATION, &10i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 10);
+    assert_eq!(v.lstat(b"f").unwrap().stx_size, 10);
     assert_eq!(
         v.set_information(h, FILE_END_OF_FILE_INFORMATION, &(-1i64).to_le_bytes()),
         Err(NtStatus::INVALID_PARAMETER)
     );
     // Allocation above the size preallocates and keeps the size.
     v.set_information(h, FILE_ALLOCATION_INFORMATION, &(1i64 << 20).to_le_bytes()).unwrap();
-    let st = lstat(&mut v, b"f").unwrap();
+    let st = v.lstat(b"f").unwrap();
     assert_eq!(st.stx_size, 10);
     // Allocation below the size truncates.
     v.set_information(h, FILE_ALLOCATION_INFORMATION, &4i64.to_le_bytes()).unwrap();
-    assert_eq!(lstat(&mut v, b"f").unwrap().stx_size, 4);
+    assert_eq!(v.lstat(b"f").unwrap().stx_size, 4);
     v.close(h).unwrap();
 }
 
@@ -182,12 +182,12 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     v.set_information(h, FILE_DISPOSITION_INFORMATION, &[1]).unwrap();
     v.close(h).unwrap();
     v.close(h3).unwrap();
-    assert!(lstat(&mut v, b"a").is_some(), "classic delete waits for the last handle");
+    assert!(v.lstat(b"a").is_some(), "classic delete waits for the last handle");
     let mut b = [0u8; 1];
     assert_eq!(v.read(h2, Some(0), &mut b), Ok(1));
     v.close(h2).unwrap();
     assert_eq!(v.open_handles(), 0);
-    assert!(lstat(&mut v, b"a").is_none());
+    assert!(v.lstat(b"a").is_none());
     // POSIX semantics: the name goes when the deleting handle closes.
     make_file(&mut v, "\\p", b"p");
     let h = open_ok(&mut v, "\\p", DELETE, SHARE_ALL, FILE_OPEN, 0);
@@ -199,7 +199,7 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     )
     .unwrap();
     v.close(h).unwrap();
-    assert!(lstat(&mut v, b"p").is_none(), "POSIX delete removes the name at once");
+    assert!(v.lstat(b"p").is_none(), "POSIX delete removes the name at once");
     assert_eq!(v.read(h2, Some(0), &mut b), Ok(1), "open handles keep the data");
     make_file(&mut v, "\\p", b"new");
     v.close(h2).unwrap();
@@ -212,7 +212,7 @@ fn disposition_classic_and_posix<E: Env>(env: &mut E) {
     let flags = FILE_DISPOSITION_DELETE | FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE;
     v.set_information(h, FILE_DISPOSITION_INFORMATION_EX, &flags.to_le_bytes()).unwrap();
     v.close(h).unwrap();
-    assert!(lstat(&mut v, b"ro").is_none());
+    assert!(v.lstat(b"ro").is_none());
     // Directories must be empty; the root cannot go.
     make_dir(&mut v, "\\d");
     make_file(&mut v, "\\d\\x", b"");
@@ -249,7 +249,7 @@ fn rename_rules<E: Env>(env: &mut E) {
     let h = open_ok(&mut v, "\\d\\a", DELETE | FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
     // A bare name renames within the directory.
     v.set_information(h, FILE_RENAME_INFORMATION, &rename_buf(0, false, "a2")).unwrap();
-    assert!(lstat(&mut v, b"d/a2").is_some() && lstat(&mut v, b"d/a").is_none());
+    assert!(v.lstat(b"d/a2").is_some() && v.lstat(b"d/a").is_none());
     // The handle follows its file.
     let (mut nb, mut len) = ([0u8; 64], 0);
     if let Ok(r) = v.query_information(h, FILE_NAME_INFORMATION, &mut nb) {
@@ -325,7 +325,7 @@ fn rename_rules<E: Env>(env: &mut E) {
         Err(NtStatus::INVALID_PARAMETER)
     );
     v.set_information(hd, FILE_RENAME_INFORMATION, &rename_buf(0, false, "e")).unwrap();
-    assert!(lstat(&mut v, b"e/c").is_some());
+    assert!(v.lstat(b"e/c").is_some());
     v.close(hd).unwrap();
 }
 
@@ -336,7 +336,7 @@ fn hard_links<E: Env>(env: &mut E) {
     make_dir(&mut v, "\\d");
     let h = open_ok(&mut v, "\\a", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, 0);
     v.set_information(h, FILE_LINK_INFORMATION, &rename_buf(0, false, "\\d\\a")).unwrap();
-    assert_eq!(lstat(&mut v, b"d/a").unwrap().stx_ino, lstat(&mut v, b"a").unwrap().stx_ino);
+    assert_eq!(v.lstat(b"d/a").unwrap().stx_ino, v.lstat(b"a").unwrap().stx_ino);
     let mut std = [0u8; 24];
     v.query_information(h, FILE_STANDARD_INFORMATION, &mut std).unwrap();
     assert_eq!(u32_at(&std, 16), 2, "NumberOfLinks");

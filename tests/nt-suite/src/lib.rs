@@ -168,11 +168,6 @@ pub fn make_dir(v: &mut impl Vol, name: &str) {
     v.close(h).unwrap();
 }
 
-/// Linux's view: the lstat of a path from the root, if it exists.
-pub fn lstat(v: &mut impl Vol, path: &[u8]) -> Option<sys::Statx> {
-    v.lstat(path)
-}
-
 /// Reads a whole file through a fresh handle.
 pub fn read_all(v: &mut impl Vol, name: &str) -> Vec<u8> {
     let h = open_ok(v, name, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0);
