@@ -156,6 +156,14 @@ layouts! {
         CREATION "VolumeCreationTime" 0, SERIAL "VolumeSerialNumber" 8, LABEL_LEN "VolumeLabelLength" 12,
         OBJECTS "SupportsObjects" 16, LABEL "VolumeLabel" 18,
     }
+    /// `FILE_FS_LABEL_INFORMATION`.
+    fs_label = "FILE_FS_LABEL_INFORMATION", size 8, mingw true {
+        LABEL_LEN "VolumeLabelLength" 0, LABEL "VolumeLabel" 4,
+    }
+    /// `FILE_FS_OBJECTID_INFORMATION`.
+    fs_object_id = "FILE_FS_OBJECTID_INFORMATION", size 64, mingw true {
+        OBJECT_ID "ObjectId" 0, EXTENDED "ExtendedInfo" 16,
+    }
     /// `FILE_FS_SIZE_INFORMATION`.
     fs_size = "FILE_FS_SIZE_INFORMATION", size 24, mingw true {
         TOTAL "TotalAllocationUnits" 0, AVAIL "AvailableAllocationUnits" 8,

@@ -135,10 +135,12 @@ nt_consts! {
 
     // FS_INFORMATION_CLASS.
     FILE_FS_VOLUME_INFORMATION: u32 = 1 => "enum FileFsVolumeInformation";
+    FILE_FS_LABEL_INFORMATION: u32 = 2 => "enum FileFsLabelInformation";
     FILE_FS_SIZE_INFORMATION: u32 = 3 => "enum FileFsSizeInformation";
     FILE_FS_DEVICE_INFORMATION: u32 = 4 => "enum FileFsDeviceInformation";
     FILE_FS_ATTRIBUTE_INFORMATION: u32 = 5 => "enum FileFsAttributeInformation";
     FILE_FS_FULL_SIZE_INFORMATION: u32 = 7 => "enum FileFsFullSizeInformation";
+    FILE_FS_OBJECTID_INFORMATION: u32 = 8 => "enum FileFsObjectIdInformation";
     FILE_FS_SECTOR_SIZE_INFORMATION: u32 = 11 => "enum FileFsSectorSizeInformation";
 
     // NtNotifyChangeDirectoryFile's CompletionFilter.

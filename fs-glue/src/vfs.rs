@@ -12,7 +12,7 @@
 //! its own state behind `&mut Volume`.
 
 use lkl_abi::Errno;
-use lkl_abi::sys::{Statfs, Statx, Timespec};
+use lkl_abi::sys::{self, Statfs, Statx, Timespec};
 
 /// A kernel the glue can drive.
 pub trait Vfs {
@@ -60,6 +60,12 @@ pub trait Vfs {
     fn fallocate(&self, fd: Self::Fd, mode: i32, offset: u64, len: u64) -> Result<(), Errno>;
     /// `fstatfs(2)`.
     fn fstatfs(&self, fd: Self::Fd) -> Result<Statfs, Errno>;
+    /// `ioctl(FS_IOC_GETFSLABEL)`: the file system's label, NUL-padded
+    /// (ENOTTY where the file system has no label ioctl).
+    fn get_fs_label(&self, fd: Self::Fd, buf: &mut [u8; sys::FSLABEL_MAX]) -> Result<(), Errno>;
+    /// `ioctl(FS_IOC_SETFSLABEL)`: `label` up to its first NUL becomes the
+    /// label (EINVAL when the file system's limit is shorter).
+    fn set_fs_label(&self, fd: Self::Fd, label: &[u8; sys::FSLABEL_MAX]) -> Result<(), Errno>;
     /// `utimensat(2)`: `times` are atime, mtime; `UTIME_OMIT`/`UTIME_NOW`
     /// in `tv_nsec` as Linux defines them.
     fn utimensat(&self, dir: Self::Fd, path: &[u8], times: &[Timespec; 2], flags: i32) -> Result<(), Errno>;

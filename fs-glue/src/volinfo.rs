@@ -5,7 +5,9 @@ use crate::names::NAME_MAX;
 use crate::nt::*;
 use crate::wire::*;
 use crate::{FsAttributes, NtStatus, Vfs, Volume, Written};
+use alloc::string::String;
 use alloc::vec::Vec;
+use lkl_abi::{Errno, sys};
 
 impl<V: Vfs> Volume<V> {
     /// FileSystemAttributes this volume reports.
@@ -36,6 +38,9 @@ impl<V: Vfs> Volume<V> {
             FILE_FS_ATTRIBUTE_INFORMATION => layout::fs_attribute::SIZE,
             FILE_FS_FULL_SIZE_INFORMATION => layout::fs_full_size::SIZE,
             FILE_FS_SECTOR_SIZE_INFORMATION => layout::fs_sector_size::SIZE,
+            FILE_FS_OBJECTID_INFORMATION if self.opts.object_id => layout::fs_object_id::SIZE,
+            // What fastfat answers for a class its file system cannot give.
+            FILE_FS_OBJECTID_INFORMATION => return Err(NtStatus::INVALID_PARAMETER),
             _ => return Err(NtStatus::INVALID_INFO_CLASS),
         };
         if buf.len() < size {
@@ -101,7 +106,66 @@ impl<V: Vfs> Volume<V> {
                 put_u32(buf, PARTITION_ALIGN, 0);
                 Written::ok(SIZE)
             }
+            FILE_FS_OBJECTID_INFORMATION => {
+                use layout::fs_object_id::*;
+                put_bytes(buf, OBJECT_ID, &self.opts.uuid);
+                put_bytes(buf, EXTENDED, &[0; SIZE - EXTENDED]);
+                Written::ok(SIZE)
+            }
             _ => return Err(NtStatus::INVALID_INFO_CLASS),
         })
+    }
+
+    /// Sets one FS_INFORMATION_CLASS from `buf`. Only the label can be
+    /// set: through Linux's own label ioctl, so the file system's limits
+    /// (16 bytes for ext4, 12 for xfs) and its journal apply; a file
+    /// system without the ioctl (vfat) answers STATUS_NOT_SUPPORTED.
+    pub fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus> {
+        if class != FILE_FS_LABEL_INFORMATION {
+            // fastfat's answer for a class it does not set.
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+        if buf.len() < layout::fs_label::SIZE {
+            return Err(NtStatus::INFO_LENGTH_MISMATCH);
+        }
+        let len = get_u32(buf, layout::fs_label::LABEL_LEN)? as usize;
+        if !len.is_multiple_of(2) {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+        let units = get_utf16(buf, layout::fs_label::LABEL, len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+        let label = String::from_utf16(&units).map_err(|_| NtStatus::INVALID_VOLUME_LABEL)?;
+        let mut raw = [0u8; sys::FSLABEL_MAX];
+        // The ioctl's buffer ends in a NUL, and a NUL inside would cut it.
+        if label.len() >= raw.len() || label.contains('\0') {
+            return Err(NtStatus::INVALID_VOLUME_LABEL);
+        }
+        if self.opts.read_only {
+            return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+        }
+        raw[..label.len()].copy_from_slice(label.as_bytes());
+        let root = self.vfs.root();
+        match self.vfs.set_fs_label(root, &raw) {
+            Ok(()) => {}
+            Err(Errno::EINVAL) => return Err(NtStatus::INVALID_VOLUME_LABEL),
+            Err(Errno::ENOTTY | Errno::EOPNOTSUPP) => return Err(NtStatus::NOT_SUPPORTED),
+            Err(e) => return Err(e.into()),
+        }
+        // What the file system now holds, in case it stores the label in
+        // another form than it was given.
+        let mut back = [0u8; sys::FSLABEL_MAX];
+        self.opts.label = match self.vfs.get_fs_label(root, &mut back) {
+            Ok(()) => {
+                let n = back.iter().position(|&b| b == 0).unwrap_or(back.len());
+                String::from_utf8_lossy(&back[..n]).into_owned()
+            }
+            Err(_) => label,
+        };
+        Ok(())
+    }
+
+    /// The label the volume reports (after a successful set, the file
+    /// system's new one): the driver keeps the VPB's copy in step.
+    pub fn label(&self) -> &str {
+        &self.opts.label
     }
 }

@@ -33,6 +33,9 @@ pub struct MountOptions {
     /// File-system UUID; the volume serial number is its first four bytes
     /// read big-endian, so `vol` shows the UUID's first eight hex digits.
     pub uuid: [u8; 16],
+    /// Report `uuid` as the volume's object ID (FileFsObjectIdInformation).
+    /// False for FAT, which has only a serial number.
+    pub object_id: bool,
     /// NT path that Linux `/` stands for in absolute symlink targets
     /// (e.g. `\??\E:` when the volume root is mounted at E:).
     pub link_root: String,
@@ -52,6 +55,7 @@ impl Default for MountOptions {
             fs_name: String::from("ext4"),
             label: String::new(),
             uuid: [0; 16],
+            object_id: true,
             link_root: String::new(),
             sector_size: 512,
         }

@@ -163,6 +163,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         fs_name: String::from(vol.kind.name()),
         label: vol.label_text(),
         uuid,
+        object_id: matches!(vol.id, VolumeId::Uuid(_)),
         sector_size: ldisk_sector,
         ..Default::default()
     };
@@ -256,17 +257,23 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
         (*device).Flags |= nt::DO_DIRECT_IO;
         let v = &mut *vpb;
         v.SerialNumber = vol.serial();
-        let n = label.len().min(v.VolumeLabel.len());
-        for (dst, src) in v.VolumeLabel.iter_mut().zip(label.as_slice()) {
-            *dst = *src;
-        }
-        v.VolumeLabelLength = (n * 2) as u16;
+        set_vpb_label(v, label.as_slice());
         v.DeviceObject = device;
         v.Flags |= nt::VPB_MOUNTED;
         (*device).Flags &= !nt::DO_DEVICE_INITIALIZING;
     }
     volume::register(device);
     Ok(())
+}
+
+/// Copies `label` (at most the VPB's 32 units, cut by
+/// [`fs_probe::vpb_label`]) into the VPB.
+pub(super) fn set_vpb_label(v: &mut VPB, label: &[u16]) {
+    let n = label.len().min(v.VolumeLabel.len());
+    for (dst, src) in v.VolumeLabel.iter_mut().zip(label) {
+        *dst = *src;
+    }
+    v.VolumeLabelLength = (n * 2) as u16;
 }
 
 /// IRP_MN_VERIFY_VOLUME: the volume is still the one mounted when its

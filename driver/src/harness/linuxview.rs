@@ -51,6 +51,13 @@ pub(super) fn run(volume: *mut DEVICE_OBJECT, args: [u32; 3], data: &[u8], out: 
             .openat(root, data, sys::O_CREAT | sys::O_EXCL | sys::O_WRONLY, 0o644)
             .and_then(|fd| vfs.close(fd))
             .map(|()| 0),
+        LinuxOp::Label => {
+            let mut label = [0u8; sys::FSLABEL_MAX];
+            vfs.get_fs_label(root, &mut label).map(|()| {
+                let n = label.iter().position(|&c| c == 0).unwrap_or(label.len());
+                put(out, label.get(..n).unwrap_or(&[]))
+            })
+        }
         LinuxOp::OpenHandles => Ok(0),
     };
     match result {

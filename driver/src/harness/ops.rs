@@ -112,6 +112,22 @@ pub(super) fn run_op(
         }
         return status;
     }
+    if op == Op::SetVolumeInformation {
+        let fo = match volume_fo(m) {
+            Ok(fo) => fo,
+            Err(s) => return (s as u32, 0),
+        };
+        let mut copy = data.to_vec();
+        let (p, len) = (copy.as_mut_ptr(), copy.len() as u32);
+        // SAFETY: the live volume, our volume open and `copy`, the
+        // request's system buffer as the I/O manager would allocate it.
+        return r(unsafe {
+            call(v, nt::IRP_MJ_SET_VOLUME_INFORMATION, 0, fo, 0, Some(p), None, |sp| {
+                sp.Parameters.SetVolume.Length = len;
+                sp.Parameters.SetVolume.FsInformationClass = args[0] as i32;
+            })
+        });
+    }
     if op == Op::QueryVolumeInformation {
         let fo = match volume_fo(m) {
             Ok(fo) => fo,

@@ -26,7 +26,7 @@ mod xfs;
 
 pub use ext::is_ext_superblock;
 pub use fat::{FatType, fat_type};
-pub use volume::{Kind, VPB_LABEL_UNITS, Volume, VolumeId};
+pub use volume::{Kind, VPB_LABEL_UNITS, Volume, VolumeId, vpb_label};
 
 /// Bytes of the device head [`identify`] needs: through the end of the
 /// btrfs superblock at 64 KiB. A shorter head is read as far as it goes.

@@ -131,17 +131,23 @@ impl Volume {
     /// volume information query instead). A character whose surrogate pair
     /// would straddle the limit is left out whole rather than split.
     pub fn vpb_label(&self) -> U16String {
-        let mut units = Vec::with_capacity(VPB_LABEL_UNITS);
-        for c in self.label_text().chars() {
-            let mut pair = [0u16; 2];
-            let encoded = c.encode_utf16(&mut pair);
-            if units.len() + encoded.len() > VPB_LABEL_UNITS {
-                break;
-            }
-            units.extend_from_slice(encoded);
-        }
-        U16String::from_vec(units)
+        vpb_label(&self.label_text())
     }
+}
+
+/// `label` cut for the VPB as [`Volume::vpb_label`] cuts it (also for a
+/// label set after the mount).
+pub fn vpb_label(label: &str) -> U16String {
+    let mut units = Vec::with_capacity(VPB_LABEL_UNITS);
+    for c in label.chars() {
+        let mut pair = [0u16; 2];
+        let encoded = c.encode_utf16(&mut pair);
+        if units.len() + encoded.len() > VPB_LABEL_UNITS {
+            break;
+        }
+        units.extend_from_slice(encoded);
+    }
+    U16String::from_vec(units)
 }
 
 #[cfg(test)]

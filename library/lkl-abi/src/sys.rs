@@ -128,6 +128,13 @@ pub const FALLOC_FL_PUNCH_HOLE: i32 = 2;
 pub const XATTR_CREATE: i32 = 1;
 pub const XATTR_REPLACE: i32 = 2;
 
+/// Bytes of the label buffer of the label ioctls (the label plus its NUL).
+pub const FSLABEL_MAX: usize = 256;
+/// `_IOR(0x94, 49, char[FSLABEL_MAX])`.
+pub const FS_IOC_GETFSLABEL: u32 = 0x8100_9431;
+/// `_IOW(0x94, 50, char[FSLABEL_MAX])`.
+pub const FS_IOC_SETFSLABEL: u32 = 0x4100_9432;
+
 pub const UTIME_NOW: i64 = (1 << 30) - 1;
 pub const UTIME_OMIT: i64 = (1 << 30) - 2;
 

@@ -312,6 +312,12 @@ impl Kernel {
             .collect())
     }
 
+    /// `ioctl(fd, cmd, buf)` for a command whose argument is a buffer of
+    /// `buf.len()` bytes (the label ioctls).
+    pub fn ioctl_buf(&self, fd: Fd, cmd: u32, buf: &mut [u8]) -> Result<i64, Errno> {
+        self.call(nr::IOCTL, [fd as i64, cmd as i64, pm(buf.as_mut_ptr()), 0, 0, 0])
+    }
+
     /// `fstatfs(fd)`.
     pub fn fstatfs(&self, fd: Fd) -> Result<Statfs, Errno> {
         let mut st = Statfs::default();

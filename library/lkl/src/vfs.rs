@@ -144,6 +144,15 @@ impl Vfs for KernelVfs {
     fn fstatfs(&self, fd: VfsFd) -> Result<Statfs, Errno> {
         self.k.fstatfs(self.fd(fd)?)
     }
+    fn get_fs_label(&self, fd: VfsFd, buf: &mut [u8; sys::FSLABEL_MAX]) -> Result<(), Errno> {
+        self.k.ioctl_buf(self.fd(fd)?, sys::FS_IOC_GETFSLABEL, buf).map(|_| ())
+    }
+    fn set_fs_label(&self, fd: VfsFd, label: &[u8; sys::FSLABEL_MAX]) -> Result<(), Errno> {
+        // The kernel only reads the buffer; the copy gives the shared
+        // wrapper the mutable pointer it takes.
+        let mut b = *label;
+        self.k.ioctl_buf(self.fd(fd)?, sys::FS_IOC_SETFSLABEL, &mut b).map(|_| ())
+    }
     fn utimensat(&self, dir: VfsFd, path: &[u8], times: &[Timespec; 2], flags: i32) -> Result<(), Errno> {
         self.k.utimensat(self.fd(dir)?, &cpath(path)?, Some(times), flags)
     }

@@ -184,6 +184,13 @@ impl Vol for IrpVol {
         written(s, n, &p, buf)
     }
 
+    fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus> {
+        let mut r = FsRequest::new(Req::SetVolumeInformation);
+        r.args[0] = class;
+        r.data = buf;
+        status(send(self.dev, &r).0)
+    }
+
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         let mut r = on(Req::Fsctl, h);
         r.args[0] = nt::FSCTL_GET_REPARSE_POINT;
@@ -243,6 +250,12 @@ impl Vol for IrpVol {
 
     fn readlink(&mut self, path: &[u8]) -> Result<Vec<u8>, Errno> {
         let (n, mut p) = self.linux(LinuxOp::Readlink, 0, path, 4096)?;
+        p.truncate(n as usize);
+        Ok(p)
+    }
+
+    fn fs_label(&mut self) -> Result<Vec<u8>, Errno> {
+        let (n, mut p) = self.linux(LinuxOp::Label, 0, &[], sys::FSLABEL_MAX)?;
         p.truncate(n as usize);
         Ok(p)
     }

@@ -287,4 +287,18 @@ impl Vfs for HostVfs {
     fn fremovexattr(&self, fd: HostFd, name: &[u8]) -> Result<(), Errno> {
         rfs::fremovexattr(&*self.get(fd)?, p(name)).map_err(errno)
     }
+
+    // The test bed's volume is a directory of a host file system: that
+    // file system's label is not the volume's, and changing it would
+    // relabel the host's disk. Both answer as a file system without a
+    // label ioctl does.
+    fn get_fs_label(&self, fd: HostFd, _buf: &mut [u8; sys::FSLABEL_MAX]) -> Result<(), Errno> {
+        self.get(fd)?;
+        Err(Errno::ENOTTY)
+    }
+
+    fn set_fs_label(&self, fd: HostFd, _label: &[u8; sys::FSLABEL_MAX]) -> Result<(), Errno> {
+        self.get(fd)?;
+        Err(Errno::ENOTTY)
+    }
 }

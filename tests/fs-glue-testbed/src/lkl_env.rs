@@ -7,7 +7,7 @@
 //! of stack: everything here is meant to run in an `lkl-test-runner` case
 //! body (see `tests/embedded.rs`), never on libtest's threads.
 
-use fs_glue::{MountOptions, Volume};
+use fs_glue::{MountOptions, Vfs, Volume};
 use lkl::vfs::KernelVfs;
 use lkl::{BootConfig, Disk, Kernel, Mounted};
 use lkl_std_host::{Console, FileDevice, StdHost};
@@ -63,9 +63,16 @@ impl Env for LklEnv {
 }
 
 impl LklEnv {
-    fn reopen(&mut self, opts: MountOptions) -> Volume<KernelVfs> {
+    fn reopen(&mut self, mut opts: MountOptions) -> Volume<KernelVfs> {
         let dir = self.dirs.last().expect("mount before remount");
-        Volume::new(KernelVfs::new(self.k.clone(), dir).expect("open the volume's directory"), opts)
+        let vfs = KernelVfs::new(self.k.clone(), dir).expect("open the volume's directory");
+        // Every volume is a directory of one file system, whose label is
+        // the one the volume has (as the driver reads it from the disk).
+        let mut label = [0u8; lkl_abi::sys::FSLABEL_MAX];
+        vfs.get_fs_label(vfs.root(), &mut label).expect("FS_IOC_GETFSLABEL");
+        let n = label.iter().position(|&c| c == 0).unwrap_or(label.len());
+        opts.label = String::from_utf8_lossy(&label[..n]).into_owned();
+        Volume::new(vfs, opts)
     }
 }
 
@@ -78,14 +85,17 @@ fn tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// An ext4 image made with `mkfs.ext4`'s defaults in a fresh temporary
-/// directory, removed on drop.
+/// An ext4 image made with `mkfs.ext4`'s defaults and the label
+/// [`Ext4Image::LABEL`] in a fresh temporary directory, removed on drop.
 pub struct Ext4Image {
     dir: PathBuf,
     path: PathBuf,
 }
 
 impl Ext4Image {
+    /// The label of every image.
+    pub const LABEL: &str = "DATA";
+
     /// Makes a `size_mb` MiB image.
     pub fn new(tag: &str, size_mb: u64) -> Result<Ext4Image, String> {
         let dir = std::env::temp_dir().join(format!("fs-glue-lkl-{}-{tag}", std::process::id()));
@@ -95,7 +105,7 @@ impl Ext4Image {
         let img = Ext4Image { dir, path };
         let f = std::fs::File::create(&img.path).map_err(|e| format!("create {}: {e}", img.path.display()))?;
         f.set_len(size_mb << 20).map_err(|e| e.to_string())?;
-        let out = lkl_test_runner::mkfs_command(&["mkfs.ext4", "-q", "-F"])
+        let out = lkl_test_runner::mkfs_command(&["mkfs.ext4", "-q", "-F", "-L", Ext4Image::LABEL])
             .arg(&img.path)
             .output()
             .map_err(|e| format!("mkfs.ext4: {e}"))?;

@@ -35,6 +35,9 @@ impl<V: Vfs> Vol for Volume<V> {
     fn query_volume_information(&mut self, class: u32, buf: &mut [u8]) -> Result<Written, NtStatus> {
         Volume::query_volume_information(self, class, buf)
     }
+    fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus> {
+        Volume::set_volume_information(self, class, buf)
+    }
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         Volume::get_reparse_point(self, h, buf)
     }
@@ -66,6 +69,11 @@ impl<V: Vfs> Vol for Volume<V> {
     }
     fn statfs(&mut self) -> Result<sys::Statfs, Errno> {
         self.vfs().fstatfs(self.vfs().root())
+    }
+    fn fs_label(&mut self) -> Result<Vec<u8>, Errno> {
+        let mut b = [0u8; sys::FSLABEL_MAX];
+        self.vfs().get_fs_label(self.vfs().root(), &mut b)?;
+        Ok(b.split(|&c| c == 0).next().unwrap_or(&[]).to_vec())
     }
     fn make_linux_file(&mut self, path: &[u8]) -> Result<(), Errno> {
         let fd = self.vfs().openat(self.vfs().root(), path, sys::O_CREAT | sys::O_WRONLY | sys::O_EXCL, 0o644)?;

@@ -15,6 +15,7 @@ pub mod direct;
 pub mod enumerate;
 pub mod info;
 pub mod names;
+pub mod volume;
 
 use fs_glue::nt::*;
 use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, Written};
@@ -43,6 +44,8 @@ pub trait Vol {
     fn query_directory(&mut self, h: Handle, p: &QueryDirParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// NtQueryVolumeInformationFile.
     fn query_volume_information(&mut self, class: u32, buf: &mut [u8]) -> Result<Written, NtStatus>;
+    /// NtSetVolumeInformationFile.
+    fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus>;
     /// FSCTL_GET_REPARSE_POINT.
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// FSCTL_SET_REPARSE_POINT.
@@ -71,6 +74,8 @@ pub trait Vol {
     fn readlink(&mut self, path: &[u8]) -> Result<Vec<u8>, Errno>;
     /// Linux: `statfs` of the volume.
     fn statfs(&mut self) -> Result<sys::Statfs, Errno>;
+    /// Linux: the file system's label (FS_IOC_GETFSLABEL), up to its NUL.
+    fn fs_label(&mut self) -> Result<Vec<u8>, Errno>;
     /// Linux: creates an empty regular file (names Windows cannot spell).
     fn make_linux_file(&mut self, path: &[u8]) -> Result<(), Errno>;
 
@@ -116,6 +121,7 @@ pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
     v.extend(enumerate::cases::<E>());
     v.extend(info::cases::<E>());
     v.extend(names::cases::<E>());
+    v.extend(volume::cases::<E>());
     v.extend(badinput::cases::<E>());
     v
 }

@@ -137,6 +137,9 @@ pub enum Op {
     /// 2, CANCEL_REMOVE 3, SURPRISE_REMOVAL 0x17); arg1 = 1 to pull the
     /// disk out first (its transfers then fail).
     Pnp = 25,
+    /// NtSetVolumeInformationFile on the harness's own open of the volume:
+    /// arg0 = FS_INFORMATION_CLASS, data = the class's structure.
+    SetVolumeInformation = 26,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -252,6 +255,7 @@ impl Op {
             23 => Op::Notify,
             24 => Op::Shutdown,
             25 => Op::Pnp,
+            26 => Op::SetVolumeInformation,
             _ => return None,
         })
     }
@@ -356,7 +360,7 @@ impl<'a> FsRequest<'a> {
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             // Zero lengths too: the file system answers them.
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, true),
-            Op::SetInformation => (name_len == 0, true, want_out == 0),
+            Op::SetInformation | Op::SetVolumeInformation => (name_len == 0, true, want_out == 0),
             Op::Stress => (
                 name_len > 0,
                 data_len == 0,
@@ -393,6 +397,7 @@ impl<'a> FsRequest<'a> {
                         (name_len == 0, ok, want_out == 0)
                     }
                     Some(LinuxOp::OpenHandles) => (name_len == 0, data_len == 0, want_out == 0),
+                    Some(LinuxOp::Label) => (name_len == 0, data_len == 0, want_out > 0),
                     None => (false, false, false),
                 }
             }

@@ -21,6 +21,9 @@ pub enum LinuxOp {
     MakeFile = 6,
     /// The handles fs-glue holds on the volume: information.
     OpenHandles = 7,
+    /// The file system's label (FS_IOC_GETFSLABEL): the payload holds it,
+    /// information its length.
+    Label = 8,
 }
 
 impl LinuxOp {
@@ -34,6 +37,7 @@ impl LinuxOp {
             5 => LinuxOp::Statfs,
             6 => LinuxOp::MakeFile,
             7 => LinuxOp::OpenHandles,
+            8 => LinuxOp::Label,
             _ => return None,
         })
     }
