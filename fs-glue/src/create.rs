@@ -29,10 +29,24 @@ fn fail_info(status: NtStatus, information: u64) -> CreateResult {
 impl<V: Vfs> Volume<V> {
     /// Opens or creates a file, as IRP_MJ_CREATE.
     pub fn create(&mut self, p: &CreateParams<'_>) -> CreateResult {
-        match self.create_inner(p) {
-            Ok(r) => r,
-            Err(s) => fail(s),
+        // The EaBuffer is checked whole before anything is created.
+        if let Err(s) = crate::ea::check_buffer(p.ea) {
+            return fail(s);
         }
+        let r = match self.create_inner(p) {
+            Ok(r) => r,
+            Err(s) => return fail(s),
+        };
+        // A new or overwritten file takes the EaBuffer's EAs (an open
+        // ignores them, as NTFS does).
+        let overwrite = matches!(r.information, FILE_SUPERSEDED | FILE_OVERWRITTEN);
+        if let Some(h) = r.handle.filter(|_| overwrite || r.information == FILE_CREATED)
+            && let Err(s) = self.create_eas(h, p.ea, overwrite)
+        {
+            let _ = self.close(h);
+            return fail(s);
+        }
+        r
     }
 
     fn create_inner(&mut self, p: &CreateParams<'_>) -> Result<CreateResult, NtStatus> {
@@ -269,6 +283,7 @@ impl<V: Vfs> Volume<V> {
             posix_delete: false,
             position: 0,
             dir: None,
+            ea_position: 0,
         });
         CreateResult { status: NtStatus::SUCCESS, information, handle: Some(h) }
     }

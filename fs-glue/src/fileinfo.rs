@@ -110,9 +110,8 @@ impl<V: Vfs> Volume<V> {
                 put_u64(buf, 0, i.ino);
                 Written::ok(8)
             }
-            // Extended attributes are not exposed as EAs.
             FILE_EA_INFORMATION => {
-                put_u32(buf, 0, 0);
+                put_u32(buf, 0, self.ea_size(h)?);
                 Written::ok(4)
             }
             FILE_ACCESS_INFORMATION => {
@@ -140,7 +139,7 @@ impl<V: Vfs> Volume<V> {
                 put_basic(buf, BASIC, &i);
                 put_standard(buf, STANDARD, &i, pending);
                 put_u64(buf, INTERNAL, i.ino);
-                put_u32(buf, EA, 0);
+                put_u32(buf, EA, self.ea_size(h)?);
                 put_u32(buf, ACCESS, o.granted.bits());
                 put_u64(buf, POSITION, o.position);
                 put_u32(buf, MODE, o.options.intersection(CreateOptions::MODE).bits());

@@ -151,6 +151,15 @@ layouts! {
     rename_ex = "FILE_RENAME_INFORMATION_EX", size 24, mingw false {
         FLAGS "Flags" 0, ROOT "RootDirectory" 8, NAME_LEN "FileNameLength" 16, NAME "FileName" 20,
     }
+    /// `FILE_FULL_EA_INFORMATION` (QUERY_EA's output, SET_EA's input).
+    full_ea = "FILE_FULL_EA_INFORMATION", size 12, mingw true {
+        NEXT "NextEntryOffset" 0, FLAGS "Flags" 4, NAME_LEN "EaNameLength" 5, VALUE_LEN "EaValueLength" 6,
+        NAME "EaName" 8,
+    }
+    /// `FILE_GET_EA_INFORMATION` (QUERY_EA's list of names).
+    get_ea = "FILE_GET_EA_INFORMATION", size 8, mingw true {
+        NEXT "NextEntryOffset" 0, NAME_LEN "EaNameLength" 4, NAME "EaName" 5,
+    }
     /// `FILE_FS_VOLUME_INFORMATION`.
     fs_volume = "FILE_FS_VOLUME_INFORMATION", size 24, mingw true {
         CREATION "VolumeCreationTime" 0, SERIAL "VolumeSerialNumber" 8, LABEL_LEN "VolumeLabelLength" 12,

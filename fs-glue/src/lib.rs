@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+pub mod ea;
 pub mod errno_map;
 pub mod flags;
 pub mod layout;
@@ -41,6 +42,7 @@ mod volinfo;
 mod volume;
 mod wire;
 
+pub use ea::QueryEaParams;
 pub use fileinfo::RenameFlags;
 pub use flags::{Access, CreateOptions, DispositionFlags, FileAttributes, FsAttributes, ShareMode};
 pub use status::NtStatus;

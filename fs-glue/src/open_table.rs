@@ -37,6 +37,8 @@ pub(crate) struct Open<Fd> {
     /// CurrentByteOffset.
     pub position: u64,
     pub dir: Option<DirState>,
+    /// Where a QUERY_EA scan without restart or index goes on (0-based).
+    pub ea_position: u32,
 }
 
 /// State shared by the handles of one file (keyed by inode number).

@@ -17,7 +17,8 @@ impl<V: Vfs> Volume<V> {
             | FsAttributes::SUPPORTS_REPARSE_POINTS
             | FsAttributes::SUPPORTS_HARD_LINKS
             | FsAttributes::SUPPORTS_SPARSE_FILES
-            | FsAttributes::SUPPORTS_POSIX_UNLINK_RENAME;
+            | FsAttributes::SUPPORTS_POSIX_UNLINK_RENAME
+            | FsAttributes::SUPPORTS_EXTENDED_ATTRIBUTES;
         a.set(FsAttributes::CASE_SENSITIVE_SEARCH, !self.opts.case_insensitive);
         a.set(FsAttributes::READ_ONLY_VOLUME, self.opts.read_only);
         a

@@ -84,6 +84,9 @@ pub struct CreateParams<'a> {
     pub disposition: u32,
     /// CreateOptions.
     pub options: u32,
+    /// EaBuffer: FILE_FULL_EA_INFORMATION entries for a new or overwritten
+    /// file (empty for none).
+    pub ea: &'a [u8],
 }
 
 // The fields stay the raw IRP values (what every caller has in hand); the

@@ -28,6 +28,9 @@ pub struct Create<'a> {
     pub disposition: u32,
     /// The low 24 bits of `Parameters.Create.Options`.
     pub options: u32,
+    /// The EaBuffer: `AssociatedIrp.SystemBuffer`, `Parameters.Create.
+    /// EaLength` bytes (empty for none).
+    pub ea: &'a [u8],
     /// `SL_OPEN_TARGET_DIRECTORY`: open the directory that holds `name`
     /// (the I/O manager's first step of a rename to a full path).
     pub open_target_directory: bool,
@@ -197,6 +200,7 @@ impl<V: Vfs> Vcb<V> {
             disposition: FILE_OPEN,
             // The existence probe sees a symlink itself.
             options: FILE_OPEN_REPARSE_POINT,
+            ea: &[],
         };
         let exists = {
             let r = self.volume.create(&probe);
@@ -228,6 +232,7 @@ fn params<'a>(c: &Create<'a>, related: Option<Handle>, name: &'a [u16]) -> Creat
         share_access: c.share,
         disposition: c.disposition,
         options: c.options,
+        ea: c.ea,
     }
 }
 

@@ -25,6 +25,7 @@ mod cleanup;
 mod close;
 mod create;
 mod dirctl;
+mod ea;
 mod fileinfo;
 mod flush;
 pub mod fsctl;

@@ -41,6 +41,7 @@ pub(crate) fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, dispositio
             share: 7,
             disposition,
             options,
+            ea: &[],
             open_target_directory: false,
         },
     )
@@ -64,6 +65,7 @@ fn open_target(vcb: &mut Vcb<HostVfs>, name: &[u16]) -> Created {
             share: 3,
             disposition: FILE_OPEN,
             options: 0,
+            ea: &[],
             open_target_directory: true,
         },
     )
@@ -305,6 +307,7 @@ fn volume_open_rules() {
             share: 7,
             disposition: FILE_OPEN_IF,
             options: 0,
+            ea: &[],
             open_target_directory: false,
         },
     );
@@ -330,6 +333,7 @@ fn relative_opens_and_a_rename_through_the_target_directory() {
             share: 7,
             disposition: FILE_OPEN,
             options: 0,
+            ea: &[],
             open_target_directory: false,
         },
     );
@@ -426,6 +430,7 @@ fn the_windows_share_record_follows_every_open_and_can_refuse_one() {
         share: 1,
         disposition: FILE_OPEN_IF,
         options: 0,
+        ea: &[],
         open_target_directory: false,
     };
     let a = f.vcb.create(&mut svc, &mk(GENERIC_READ | GENERIC_WRITE));

@@ -49,6 +49,12 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // high byte arrives as 0, FILE_SUPERSEDE): an open of an existing
     // device, i.e. FILE_OPEN.
     let disposition = if sc.is_null() { 1 } else { p.Options >> 24 };
+    // The EaBuffer: the I/O manager copied (and checked) it into the
+    // system buffer.
+    let ea = match irp.system_buffer(p.EaLength as usize) {
+        Ok(b) => &*b,
+        Err(s) => return (s, 0),
+    };
     let c = fsd::Create {
         name,
         related,
@@ -57,6 +63,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         share: u32::from(p.ShareAccess),
         disposition,
         options: p.Options & 0x00FF_FFFF,
+        ea,
         open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
     };
     let mut svc = super::services::of(fo, &mut m.shares);

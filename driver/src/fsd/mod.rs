@@ -8,6 +8,7 @@ mod cleanup;
 mod close;
 mod create;
 mod dirctl;
+mod ea;
 mod fileinfo;
 mod flush;
 mod fsctl;
@@ -129,6 +130,8 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
         nt::IRP_MJ_SET_INFORMATION => fileinfo::set,
         nt::IRP_MJ_QUERY_VOLUME_INFORMATION => volinfo::query,
         nt::IRP_MJ_SET_VOLUME_INFORMATION => volinfo::set,
+        nt::IRP_MJ_QUERY_EA => ea::query,
+        nt::IRP_MJ_SET_EA => ea::set,
         nt::IRP_MJ_DIRECTORY_CONTROL => dirctl::common,
         nt::IRP_MJ_FLUSH_BUFFERS => flush::common,
         nt::IRP_MJ_FILE_SYSTEM_CONTROL => fsctl::common,

@@ -151,11 +151,52 @@ pub(super) unsafe fn send(
     }
 }
 
-/// IRP_MJ_CREATE of `f` with the given access, disposition and options.
+/// IRP_MJ_CREATE of `f` with the given access, disposition, options and
+/// EaBuffer (empty for none).
 ///
 /// # Safety
 /// `volume` is a live volume device; `f` a live harness file object.
 #[allow(clippy::too_many_arguments)] // the create's own parameters, as NtCreateFile takes them
+pub(super) unsafe fn create_ea(
+    volume: *mut DEVICE_OBJECT,
+    f: &mut HFile,
+    access: u32,
+    disposition: u32,
+    options: u32,
+    share: u16,
+    sl_flags: u8,
+    attributes: u16,
+    ea: &[u8],
+) -> (NTSTATUS, usize) {
+    let mut sc = IO_SECURITY_CONTEXT {
+        SecurityQos: ptr::null_mut(),
+        AccessState: ptr::null_mut(),
+        DesiredAccess: access,
+        FullCreateOptions: options,
+    };
+    let sc_ptr: *mut IO_SECURITY_CONTEXT = &mut sc;
+    let fo = f.ptr();
+    // The I/O manager's pool copy of the EaBuffer.
+    let mut ea_copy = ea.to_vec();
+    let system = (!ea.is_empty()).then_some(ea_copy.as_mut_ptr());
+    // SAFETY: the caller's contract; `sc` and the copy live across the call.
+    unsafe {
+        call(volume, nt::IRP_MJ_CREATE, 0, fo, sl_flags, system, None, |sp| {
+            let c = &mut sp.Parameters.Create;
+            c.SecurityContext = sc_ptr.cast();
+            c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
+            c.FileAttributes = attributes;
+            c.ShareAccess = share;
+            c.EaLength = ea.len() as u32;
+        })
+    }
+}
+
+/// [`create_ea`] without an EaBuffer.
+///
+/// # Safety
+/// As for [`create_ea`].
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn create(
     volume: *mut DEVICE_OBJECT,
     f: &mut HFile,
@@ -166,25 +207,8 @@ pub(super) unsafe fn create(
     sl_flags: u8,
     attributes: u16,
 ) -> (NTSTATUS, usize) {
-    let mut sc = IO_SECURITY_CONTEXT {
-        SecurityQos: ptr::null_mut(),
-        AccessState: ptr::null_mut(),
-        DesiredAccess: access,
-        FullCreateOptions: options,
-    };
-    let sc_ptr: *mut IO_SECURITY_CONTEXT = &mut sc;
-    let fo = f.ptr();
-    // SAFETY: the caller's contract; `sc` lives across the call.
-    unsafe {
-        call(volume, nt::IRP_MJ_CREATE, 0, fo, sl_flags, None, None, |sp| {
-            let c = &mut sp.Parameters.Create;
-            c.SecurityContext = sc_ptr.cast();
-            c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
-            c.FileAttributes = attributes;
-            c.ShareAccess = share;
-            c.EaLength = 0;
-        })
-    }
+    // SAFETY: the caller's contract.
+    unsafe { create_ea(volume, f, access, disposition, options, share, sl_flags, attributes, &[]) }
 }
 
 /// A user FSCTL (no buffers) on `fo`.

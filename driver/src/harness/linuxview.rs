@@ -58,12 +58,29 @@ pub(super) fn run(volume: *mut DEVICE_OBJECT, args: [u32; 3], data: &[u8], out: 
                 put(out, label.get(..n).unwrap_or(&[]))
             })
         }
+        LinuxOp::GetXattr | LinuxOp::SetXattr | LinuxOp::ListXattr => xattr(vfs, op, data, out),
         LinuxOp::OpenHandles => Ok(0),
     };
     match result {
         Ok(n) => (0, n),
         Err(e) => (LINUX_ERRNO, e.0 as u64),
     }
+}
+
+/// The xattr calls, through a descriptor of the path (Linux refuses an
+/// O_PATH one); decode() checked the NULs between path, name and value.
+fn xattr<V: Vfs>(vfs: &V, op: LinuxOp, data: &[u8], out: &mut [u8]) -> Result<u64, Errno> {
+    let mut parts = data.splitn(if op == LinuxOp::SetXattr { 3 } else { 2 }, |&c| c == 0);
+    let path = parts.next().unwrap_or(&[]);
+    let (name, value) = (parts.next().unwrap_or(&[]), parts.next().unwrap_or(&[]));
+    let fd = vfs.openat(vfs.root(), path, sys::O_RDONLY | sys::O_NOFOLLOW | sys::O_NONBLOCK, 0)?;
+    let r = match op {
+        LinuxOp::GetXattr => vfs.fgetxattr(fd, name, out).map(|n| n as u64),
+        LinuxOp::SetXattr => vfs.fsetxattr(fd, name, value, 0).map(|()| 0),
+        _ => vfs.flistxattr(fd, out).map(|n| n as u64),
+    };
+    let _ = vfs.close(fd);
+    r
 }
 
 /// Copies what fits of `bytes` into `out`; the bytes copied.

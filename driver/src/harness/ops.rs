@@ -13,7 +13,7 @@ use fs_glue::nt::{
 };
 use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 
-use super::irp::{call, close, create, fsctl_buffered};
+use super::irp::{call, close, create, create_ea, fsctl_buffered};
 use super::{
     ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, fill_slot,
     linuxview, locks, volume_fo,
@@ -54,7 +54,7 @@ pub(super) fn run_op(
         }
         // SAFETY: the live volume and our new file object (and the related
         // one, open in `m.files`).
-        let (status, info) = unsafe { create(v, &mut f, args[2], args[0], args[1], share, 0, attributes) };
+        let (status, info) = unsafe { create_ea(v, &mut f, args[2], args[0], args[1], share, 0, attributes, data) };
         if nt::nt_success(status) {
             let slot = fill_slot(&mut m.files, f);
             let n = out.len().min(4);
@@ -233,6 +233,26 @@ pub(super) fn run_op(
                 rename_or_link(v, vpb, real, fo, f.access, FILE_RENAME_INFORMATION, &info)
             }
             Op::Fsctl => r(fsctl_buffered(v, fo, args[0], data, out)),
+            Op::QueryEa => {
+                // The I/O manager's kernel copy of the EaList.
+                let mut list = data.to_vec();
+                let (lp, ll) = (if list.is_empty() { ptr::null_mut() } else { list.as_mut_ptr() }, list.len() as u32);
+                let len = out.len();
+                let direct = (len > 0).then_some((out.as_mut_ptr(), len));
+                r(call(v, nt::IRP_MJ_QUERY_EA, 0, fo, args[0] as u8, None, direct, |sp| {
+                    let q = &mut sp.Parameters.QueryEa;
+                    q.Length = len as u32;
+                    q.EaList = lp.cast();
+                    q.EaListLength = ll;
+                    q.EaIndex = args[1];
+                }))
+            }
+            Op::SetEa => {
+                let mut copy = data.to_vec();
+                let len = copy.len();
+                let direct = (len > 0).then_some((copy.as_mut_ptr(), len));
+                r(call(v, nt::IRP_MJ_SET_EA, 0, fo, 0, None, direct, |sp| sp.Parameters.SetEa.Length = len as u32))
+            }
             _ => (nt::STATUS_INVALID_DEVICE_REQUEST as u32, 0),
         }
     }

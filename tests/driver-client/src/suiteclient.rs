@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use driver_ioctl as proto;
 use fs_glue::nt::*;
-use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, Written};
+use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, QueryEaParams, Written};
 use lkl_abi::{Errno, sys};
 use nt_suite::{Env, Vol, w};
 use proto::fsops::{self, FsRequest, Op as Req};
@@ -69,6 +69,18 @@ fn written(s: u32, information: u64, payload: &[u8], buf: &mut [u8]) -> Result<W
     Ok(Written { status: NtStatus(s), len: information as usize })
 }
 
+/// An answer whose warnings (STATUS_NO_MORE_EAS, STATUS_INVALID_EA_NAME,
+/// STATUS_BUFFER_OVERFLOW) still deliver Information, as the I/O manager
+/// delivers it; errors deliver nothing.
+fn warned(s: u32, information: u64, payload: &[u8], buf: &mut [u8]) -> Result<Written, NtStatus> {
+    if NtStatus(s).is_error() {
+        return Err(NtStatus(s));
+    }
+    let n = (information as usize).min(buf.len()).min(payload.len());
+    buf[..n].copy_from_slice(&payload[..n]);
+    Ok(Written { status: NtStatus(s), len: information as usize })
+}
+
 impl IrpVol {
     /// `Op::Linux`: `op` with its argument (a chmod's mode) on `path`; the
     /// information and payload, or Linux's errno.
@@ -105,6 +117,7 @@ impl Vol for IrpVol {
             r.handle = rel.0;
         }
         r.args = [p.disposition, p.options, p.desired_access];
+        r.data = p.ea;
         let (s, information, payload) = send(self.dev, &r);
         let handle = (s == STATUS_SUCCESS)
             .then(|| payload.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes))
@@ -191,6 +204,23 @@ impl Vol for IrpVol {
         status(send(self.dev, &r).0)
     }
 
+    fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus> {
+        let mut r = on(Req::QueryEa, h);
+        r.args[0] = u32::from(p.restart) | u32::from(p.single) << 1 | u32::from(p.index.is_some()) << 2;
+        r.args[1] = p.index.unwrap_or(0);
+        r.data = p.list.unwrap_or(&[]);
+        r.out_len = buf.len() as u32;
+        let (s, n, payload) = send(self.dev, &r);
+        warned(s, n, &payload, buf)
+    }
+
+    fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus> {
+        let mut r = on(Req::SetEa, h);
+        r.data = buf;
+        let (s, n, payload) = send(self.dev, &r);
+        warned(s, n, &payload, &mut [])
+    }
+
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         let mut r = on(Req::Fsctl, h);
         r.args[0] = nt::FSCTL_GET_REPARSE_POINT;
@@ -252,6 +282,21 @@ impl Vol for IrpVol {
         let (n, mut p) = self.linux(LinuxOp::Readlink, 0, path, 4096)?;
         p.truncate(n as usize);
         Ok(p)
+    }
+
+    fn get_xattr(&mut self, path: &[u8], name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let (n, mut p) = self.linux(LinuxOp::GetXattr, 0, &[path, &[0], name].concat(), 65536)?;
+        p.truncate(n as usize);
+        Ok(p)
+    }
+
+    fn set_xattr(&mut self, path: &[u8], name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        self.linux(LinuxOp::SetXattr, 0, &[path, &[0], name, &[0], value].concat(), 0).map(|_| ())
+    }
+
+    fn list_xattr(&mut self, path: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
+        let (n, p) = self.linux(LinuxOp::ListXattr, 0, path, 65536)?;
+        Ok(p[..n as usize].split(|&c| c == 0).filter(|s| !s.is_empty()).map(<[u8]>::to_vec).collect())
     }
 
     fn fs_label(&mut self) -> Result<Vec<u8>, Errno> {
@@ -369,6 +414,7 @@ impl Env for IrpEnv {
             share_access: 0,
             disposition: FILE_OPEN,
             options: FILE_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
+            ea: &[],
         });
         assert_eq!(r.status, NtStatus::SUCCESS, "open lost+found for deletion");
         v.close(r.handle.expect("a handle")).expect("close lost+found");

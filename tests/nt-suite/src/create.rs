@@ -390,6 +390,7 @@ fn owner_and_umask_of_new_files<E: Env>(env: &mut E) {
         share_access: 0,
         disposition: FILE_CREATE,
         options: 0,
+        ea: &[],
     });
     assert_eq!(res.status, NtStatus::SUCCESS);
     // The creating handle may still write.
@@ -413,6 +414,7 @@ fn related_handles<E: Env>(env: &mut E) {
             share_access: SHARE_ALL,
             disposition: disp,
             options: 0,
+            ea: &[],
         })
     };
     let r = rel(&mut v, "f", FILE_OPEN);

@@ -2,7 +2,9 @@
 //! and the host-kernel test bed use it: the NT calls are the glue's own, and
 //! Linux's view goes through the same [`Vfs`].
 
-use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, Vfs, Volume, Written};
+use fs_glue::{
+    CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, QueryEaParams, Vfs, Volume, Written,
+};
 use lkl_abi::{Errno, sys};
 
 use crate::Vol;
@@ -37,6 +39,12 @@ impl<V: Vfs> Vol for Volume<V> {
     }
     fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus> {
         Volume::set_volume_information(self, class, buf)
+    }
+    fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus> {
+        Volume::query_ea(self, h, p, buf)
+    }
+    fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus> {
+        Volume::set_ea(self, h, buf)
     }
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         Volume::get_reparse_point(self, h, buf)
@@ -75,8 +83,42 @@ impl<V: Vfs> Vol for Volume<V> {
         self.vfs().get_fs_label(self.vfs().root(), &mut b)?;
         Ok(b.split(|&c| c == 0).next().unwrap_or(&[]).to_vec())
     }
+    fn get_xattr(&mut self, path: &[u8], name: &[u8]) -> Result<Vec<u8>, Errno> {
+        self.with_linux_fd(path, |vfs, fd| {
+            let mut b = vec![0u8; vfs.fgetxattr(fd, name, &mut [])?];
+            let n = vfs.fgetxattr(fd, name, &mut b)?;
+            b.truncate(n);
+            Ok(b)
+        })
+    }
+    fn set_xattr(&mut self, path: &[u8], name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        self.with_linux_fd(path, |vfs, fd| vfs.fsetxattr(fd, name, value, 0))
+    }
+    fn list_xattr(&mut self, path: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
+        self.with_linux_fd(path, |vfs, fd| {
+            let mut b = vec![0u8; vfs.flistxattr(fd, &mut [])?];
+            let n = vfs.flistxattr(fd, &mut b)?;
+            Ok(b[..n].split(|&c| c == 0).filter(|s| !s.is_empty()).map(<[u8]>::to_vec).collect())
+        })
+    }
     fn make_linux_file(&mut self, path: &[u8]) -> Result<(), Errno> {
         let fd = self.vfs().openat(self.vfs().root(), path, sys::O_CREAT | sys::O_WRONLY | sys::O_EXCL, 0o644)?;
         self.vfs().close(fd)
+    }
+}
+
+/// Linux's view through a descriptor of `path` (xattr calls need one that
+/// is not O_PATH).
+trait LinuxFd<V: Vfs> {
+    fn with_linux_fd<T>(&self, path: &[u8], f: impl FnOnce(&V, V::Fd) -> Result<T, Errno>) -> Result<T, Errno>;
+}
+
+impl<V: Vfs> LinuxFd<V> for Volume<V> {
+    fn with_linux_fd<T>(&self, path: &[u8], f: impl FnOnce(&V, V::Fd) -> Result<T, Errno>) -> Result<T, Errno> {
+        let vfs = self.vfs();
+        let fd = vfs.openat(vfs.root(), path, sys::O_RDONLY | sys::O_NOFOLLOW | sys::O_NONBLOCK, 0)?;
+        let r = f(vfs, fd);
+        let _ = vfs.close(fd);
+        r
     }
 }

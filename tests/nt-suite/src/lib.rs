@@ -12,13 +12,14 @@
 pub mod badinput;
 pub mod create;
 pub mod direct;
+pub mod ea;
 pub mod enumerate;
 pub mod info;
 pub mod names;
 pub mod volume;
 
 use fs_glue::nt::*;
-use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, Written};
+use fs_glue::{CreateParams, CreateResult, Handle, MountOptions, NtStatus, QueryDirParams, QueryEaParams, Written};
 use lkl_abi::{Errno, sys};
 
 /// A volume under test: the NT calls a program makes on it, and Linux's
@@ -46,6 +47,10 @@ pub trait Vol {
     fn query_volume_information(&mut self, class: u32, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// NtSetVolumeInformationFile.
     fn set_volume_information(&mut self, class: u32, buf: &[u8]) -> Result<(), NtStatus>;
+    /// NtQueryEaFile.
+    fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus>;
+    /// NtSetEaFile (a warning's Information in the result).
+    fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus>;
     /// FSCTL_GET_REPARSE_POINT.
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// FSCTL_SET_REPARSE_POINT.
@@ -76,6 +81,12 @@ pub trait Vol {
     fn statfs(&mut self) -> Result<sys::Statfs, Errno>;
     /// Linux: the file system's label (FS_IOC_GETFSLABEL), up to its NUL.
     fn fs_label(&mut self) -> Result<Vec<u8>, Errno>;
+    /// Linux: `getxattr` of a path.
+    fn get_xattr(&mut self, path: &[u8], name: &[u8]) -> Result<Vec<u8>, Errno>;
+    /// Linux: `setxattr` of a path.
+    fn set_xattr(&mut self, path: &[u8], name: &[u8], value: &[u8]) -> Result<(), Errno>;
+    /// Linux: `listxattr` of a path.
+    fn list_xattr(&mut self, path: &[u8]) -> Result<Vec<Vec<u8>>, Errno>;
     /// Linux: creates an empty regular file (names Windows cannot spell).
     fn make_linux_file(&mut self, path: &[u8]) -> Result<(), Errno>;
 
@@ -122,6 +133,7 @@ pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
     v.extend(info::cases::<E>());
     v.extend(names::cases::<E>());
     v.extend(volume::cases::<E>());
+    v.extend(ea::cases::<E>());
     v.extend(badinput::cases::<E>());
     v
 }
@@ -145,6 +157,7 @@ pub fn create(v: &mut impl Vol, name: &str, access: u32, share: u32, disp: u32, 
         share_access: share,
         disposition: disp,
         options: opts,
+        ea: &[],
     })
 }
 

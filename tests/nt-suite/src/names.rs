@@ -59,6 +59,7 @@ fn windows_names_reach_linux_intact<E: Env>(env: &mut E) {
             share_access: 0,
             disposition: FILE_CREATE,
             options: 0,
+            ea: &[],
         });
         assert_eq!(r.status, NtStatus::OBJECT_NAME_INVALID, "{units:x?}");
     }

@@ -52,7 +52,8 @@ pub enum Op {
     /// image when it succeeds).
     Unmount = 2,
     /// NtCreateFile: name = path from the volume root (`\dir\file`), arg0 =
-    /// CreateDisposition, arg1 = CreateOptions, arg2 = DesiredAccess; share
+    /// CreateDisposition, arg1 = CreateOptions, arg2 = DesiredAccess, data
+    /// = the EaBuffer (FILE_FULL_EA_INFORMATION entries, or nothing); share
     /// access is read|write|delete, or, with [`CREATE_SHARE_GIVEN`] in the
     /// offset, the offset's low 3 bits. Information = FILE_CREATED etc.; the
     /// handle is in the payload (out_len 4).
@@ -140,6 +141,14 @@ pub enum Op {
     /// NtSetVolumeInformationFile on the harness's own open of the volume:
     /// arg0 = FS_INFORMATION_CLASS, data = the class's structure.
     SetVolumeInformation = 26,
+    /// NtQueryEaFile: arg0 = the stack flags (SL_RESTART_SCAN 1,
+    /// SL_RETURN_SINGLE_ENTRY 2, SL_INDEX_SPECIFIED 4), arg1 = EaIndex,
+    /// data = the EaList (FILE_GET_EA_INFORMATION entries, or nothing),
+    /// out_len = the buffer's length. Information = bytes written (or a
+    /// bad name's offset with STATUS_INVALID_EA_NAME).
+    QueryEa = 27,
+    /// NtSetEaFile: data = FILE_FULL_EA_INFORMATION entries.
+    SetEa = 28,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -256,6 +265,8 @@ impl Op {
             24 => Op::Shutdown,
             25 => Op::Pnp,
             26 => Op::SetVolumeInformation,
+            27 => Op::QueryEa,
+            28 => Op::SetEa,
             _ => return None,
         })
     }
@@ -360,7 +371,8 @@ impl<'a> FsRequest<'a> {
             Op::RamDiskDelete => (name_len == 0, data_len == 0, want_out == 0 && r.args[0] < RAMDISK_MAX),
             // Zero lengths too: the file system answers them.
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, true),
-            Op::SetInformation | Op::SetVolumeInformation => (name_len == 0, true, want_out == 0),
+            Op::SetInformation | Op::SetVolumeInformation | Op::SetEa => (name_len == 0, true, want_out == 0),
+            Op::QueryEa => (name_len == 0, true, r.args[0] <= 7),
             Op::Stress => (
                 name_len > 0,
                 data_len == 0,
@@ -398,10 +410,21 @@ impl<'a> FsRequest<'a> {
                     }
                     Some(LinuxOp::OpenHandles) => (name_len == 0, data_len == 0, want_out == 0),
                     Some(LinuxOp::Label) => (name_len == 0, data_len == 0, want_out > 0),
+                    Some(LinuxOp::ListXattr) => (name_len == 0, path, want_out > 0),
+                    // Path and name, each non-empty, then (for a set) the value.
+                    Some(op @ (LinuxOp::GetXattr | LinuxOp::SetXattr)) => {
+                        let mut parts = r.data.splitn(3, |&c| c == 0);
+                        let (p, n, rest) = (parts.next(), parts.next(), parts.next());
+                        let named = p.is_some_and(|p| !p.is_empty()) && n.is_some_and(|n| !n.is_empty());
+                        let ok =
+                            if op == LinuxOp::GetXattr { named && rest.is_none() } else { named && rest.is_some() };
+                        (name_len == 0, ok, (op == LinuxOp::GetXattr) == (want_out > 0))
+                    }
                     None => (false, false, false),
                 }
             }
-            Op::Create => (true, data_len == 0, want_out == 4 && r.args[0] <= 5 && create_offset_ok(r.offset)),
+            // The data is the EaBuffer.
+            Op::Create => (true, true, want_out == 4 && r.args[0] <= 5 && create_offset_ok(r.offset)),
             Op::Read => (name_len == 0, data_len == 0, true),
             Op::Write => (name_len == 0, true, want_out == 0),
             Op::QueryDirectory => (true, data_len == 0, r.args[1] <= 7 && (r.args[1] & 4 != 0 || r.args[2] == 0)),

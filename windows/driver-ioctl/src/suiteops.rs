@@ -24,6 +24,14 @@ pub enum LinuxOp {
     /// The file system's label (FS_IOC_GETFSLABEL): the payload holds it,
     /// information its length.
     Label = 8,
+    /// getxattr: data = path, NUL, name; the payload holds the value,
+    /// information its length.
+    GetXattr = 9,
+    /// setxattr: data = path, NUL, name, NUL, value (the rest).
+    SetXattr = 10,
+    /// listxattr(data): the payload holds the NUL-separated names,
+    /// information their length.
+    ListXattr = 11,
 }
 
 impl LinuxOp {
@@ -38,6 +46,9 @@ impl LinuxOp {
             6 => LinuxOp::MakeFile,
             7 => LinuxOp::OpenHandles,
             8 => LinuxOp::Label,
+            9 => LinuxOp::GetXattr,
+            10 => LinuxOp::SetXattr,
+            11 => LinuxOp::ListXattr,
             _ => return None,
         })
     }
@@ -183,10 +194,10 @@ mod tests {
         let fs = StatFs { bsize: 4096, blocks: 100, bfree: 50, bavail: 40 };
         assert_eq!(StatFs::decode(&fs.encode()), Some(fs));
         assert_eq!(StatFs::decode(&[0; STATFS_SIZE + 1]), None);
-        for v in 1..=7 {
+        for v in 1..=11 {
             assert_eq!(LinuxOp::from_u32(v).map(|o| o as u32), Some(v));
         }
         assert_eq!(LinuxOp::from_u32(0), None);
-        assert_eq!(LinuxOp::from_u32(8), None);
+        assert_eq!(LinuxOp::from_u32(12), None);
     }
 }

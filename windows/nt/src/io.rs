@@ -83,6 +83,10 @@ crate::nt_structs! {
         pub MountVolume: MOUNT_VOLUME_PARAMETERS,
         pub VerifyVolume: MOUNT_VOLUME_PARAMETERS,
         pub LockControl: LOCK_CONTROL_PARAMETERS,
+        pub QueryEa: QUERY_EA_PARAMETERS,
+        pub SetEa: SET_EA_PARAMETERS,
+        pub QuerySecurity: QUERY_SECURITY_PARAMETERS,
+        pub SetSecurity: SET_SECURITY_PARAMETERS,
         pub Others: [*mut c_void; 4],
     }
 
@@ -193,6 +197,34 @@ crate::nt_structs! {
         pub Key: u32,
         _pad0: u32,
         pub ByteOffset: i64,
+    }
+
+    /// `Parameters.QueryEa`; `EaIndex` is pointer-aligned in C.
+    pub struct QUERY_EA_PARAMETERS = "IO_STACK_LOCATION::Parameters.QueryEa" {
+        pub Length: u32,
+        pub EaList: *mut c_void,
+        pub EaListLength: u32,
+        _pad0: u32,
+        pub EaIndex: u32,
+    }
+
+    /// `Parameters.SetEa`.
+    pub struct SET_EA_PARAMETERS = "IO_STACK_LOCATION::Parameters.SetEa" {
+        pub Length: u32,
+    }
+
+    /// `Parameters.QuerySecurity`; `Length` is pointer-aligned in C.
+    pub struct QUERY_SECURITY_PARAMETERS = "IO_STACK_LOCATION::Parameters.QuerySecurity" {
+        _align: [u64; 0],
+        pub SecurityInformation: u32,
+        _pad0: u32,
+        pub Length: u32,
+    }
+
+    /// `Parameters.SetSecurity`.
+    pub struct SET_SECURITY_PARAMETERS = "IO_STACK_LOCATION::Parameters.SetSecurity" {
+        pub SecurityInformation: u32,
+        pub SecurityDescriptor: *mut c_void,
     }
 
     /// `VPB`: the volume parameter block linking a disk device to the file
