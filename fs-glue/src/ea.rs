@@ -302,9 +302,11 @@ impl<V: Vfs> Volume<V> {
         if self.opts.read_only {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
+        // A warning: Information is the bad entry's offset, as
+        // IoCheckEaBufferValidity's ErrorOffset.
         let entries = match parse_full(buf) {
             Ok(e) => e,
-            Err((s, _)) => return Err(s),
+            Err((s, off)) => return Ok(warning(s, off)),
         };
         if let Some(w) = check_entries(&entries) {
             return w;
@@ -448,7 +450,10 @@ impl Packer {
 /// QUERY_EA with an EaList: one entry per name asked for, in the list's
 /// order (a name asked twice once), a missing EA as an entry with no value.
 fn query_list(eas: &[Ea], list: &[u8], single: bool, buf: &mut [u8]) -> Result<Written, NtStatus> {
-    let names = parse_get(list).map_err(|(s, _)| s)?;
+    let names = match parse_get(list) {
+        Ok(n) => n,
+        Err((s, off)) => return Ok(warning(s, off)),
+    };
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let mut w = Packer::default();
     for (loff, name) in names {

@@ -513,6 +513,22 @@ echo "# the semantic suite mounted $(echo "$suite_images" | grep -c . || true) f
 for img in $suite_images; do
     checker_clean "$img" e2fsck -fn
 done
+# The EA case's file as e2fsprogs reads it: what IRPs set as EAs is user.
+# xattrs on the disk (eas_at_create in tests/nt-suite/src/ea.rs).
+# (debugfs exits 0 whatever its command met: an image without the file
+# lists nothing.)
+ea_lists=""
+for img in $suite_images; do
+    eas=$(debugfs -R "ea_list /ea-created" "$img" 2>/dev/null | sort)
+    [ -n "$eas" ] && ea_lists+="$eas"$'\n'
+done
+want_eas=$(printf '%s\n' 'Extended attributes:' '  user.not:nt (4) = "kept"' '  user.second (1) = "2"' | sort)
+if [ "$ea_lists" = "$want_eas"$'\n' ]; then
+    ok "EAs set through IRPs are the user. xattrs debugfs reads from the image"
+else
+    printf '%s' "$ea_lists"
+    not_ok "EAs set through IRPs are the user. xattrs debugfs reads from the image"
+fi
 # ext4, btrfs, xfs and vfat (given as vfat) mounted at once, IRPs from four
 # threads interleaved over all of them (stressclient.rs, the harness's
 # stress.rs); then each image's own checker and its tree as the host (or
