@@ -35,6 +35,7 @@ mod params;
 mod ramdisk;
 mod rt;
 mod security;
+mod seh;
 #[cfg(feature = "testing")]
 mod selftest;
 mod workers;

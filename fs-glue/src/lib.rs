@@ -26,6 +26,7 @@ pub mod layout;
 pub mod names;
 pub mod nt;
 pub mod reparse;
+pub mod security;
 pub mod status;
 pub mod time;
 pub mod vfs;

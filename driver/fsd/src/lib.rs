@@ -34,6 +34,7 @@ pub mod notify;
 pub mod pending;
 pub mod pnp;
 mod read;
+mod security;
 pub mod services;
 mod vcb;
 mod volinfo;

@@ -17,6 +17,7 @@ mod lockctl;
 mod mount;
 mod pnp;
 mod read;
+mod security;
 mod services;
 mod volinfo;
 pub(crate) mod volume;
@@ -132,6 +133,8 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
         nt::IRP_MJ_SET_VOLUME_INFORMATION => volinfo::set,
         nt::IRP_MJ_QUERY_EA => ea::query,
         nt::IRP_MJ_SET_EA => ea::set,
+        nt::IRP_MJ_QUERY_SECURITY => security::query,
+        nt::IRP_MJ_SET_SECURITY => security::set,
         nt::IRP_MJ_DIRECTORY_CONTROL => dirctl::common,
         nt::IRP_MJ_FLUSH_BUFFERS => flush::common,
         nt::IRP_MJ_FILE_SYSTEM_CONTROL => fsctl::common,

@@ -128,6 +128,9 @@ pub(super) unsafe fn send(
             (*irp).MdlAddress = mdl.cast();
         }
         (*irp).SystemBuffer = system.map_or(ptr::null_mut(), |b| b.cast());
+        // The caller's own address, as the I/O manager records it beside
+        // the MDL (QUERY_SECURITY gets only this).
+        (*irp).UserBuffer = direct.map_or(ptr::null_mut(), |d| d.0.cast());
         (*irp).Thread = nt::PsGetCurrentThread();
         (*irp).RequestorMode = nt::KernelMode;
         (*irp).OriginalFileObject = fo;

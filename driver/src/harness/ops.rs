@@ -19,6 +19,10 @@ use super::{
     linuxview, locks, volume_fo,
 };
 
+/// An address in the first page, which no process maps: a QUERY_SECURITY
+/// buffer there must fault inside the driver's SEH scope.
+const BAD_USER_ADDRESS: usize = 0x10;
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_op(
     m: &mut Mounted,
@@ -245,6 +249,32 @@ pub(super) fn run_op(
                     q.EaList = lp.cast();
                     q.EaListLength = ll;
                     q.EaIndex = args[1];
+                }))
+            }
+            Op::QuerySecurity => {
+                // The caller's raw buffer (QUERY_SECURITY is neither
+                // buffered nor direct), or with arg1 = 1 an address no
+                // program owns.
+                let len = out.len();
+                let user = if args[1] == 1 { BAD_USER_ADDRESS as *mut u8 } else { out.as_mut_ptr() };
+                r(call(v, nt::IRP_MJ_QUERY_SECURITY, 0, fo, 0, None, Some((user, len)), |sp| {
+                    let q = &mut sp.Parameters.QuerySecurity;
+                    q.SecurityInformation = args[0];
+                    q.Length = len as u32;
+                }))
+            }
+            Op::SetSecurity => {
+                // The I/O manager's captured copy, of a descriptor its
+                // capture accepts.
+                let Some(len) = fs_glue::security::self_relative_len(data) else {
+                    return (nt::STATUS_INVALID_SECURITY_DESCR as u32, 0);
+                };
+                let mut copy = data.get(..len).unwrap_or(&[]).to_vec();
+                let sd = copy.as_mut_ptr();
+                r(call(v, nt::IRP_MJ_SET_SECURITY, 0, fo, 0, None, None, |sp| {
+                    let q = &mut sp.Parameters.SetSecurity;
+                    q.SecurityInformation = args[0];
+                    q.SecurityDescriptor = sd.cast();
                 }))
             }
             Op::SetEa => {

@@ -221,6 +221,39 @@ impl Vol for IrpVol {
         warned(s, n, &payload, &mut [])
     }
 
+    fn query_security(&mut self, h: Handle, info: u32, buf: &mut [u8]) -> Result<Written, NtStatus> {
+        let mut r = on(Req::QuerySecurity, h);
+        r.args[0] = info;
+        r.out_len = buf.len() as u32;
+        let (s, n, payload) = send(self.dev, &r);
+        // With STATUS_BUFFER_OVERFLOW, Information is the length needed and
+        // nothing is copied.
+        let copied = if s == STATUS_SUCCESS { n } else { 0 };
+        warned(s, copied, &payload, buf).map(|w| Written { len: n as usize, ..w })
+    }
+
+    fn set_security(&mut self, h: Handle, info: u32, sd: &[u8]) -> Result<(), NtStatus> {
+        let mut r = on(Req::SetSecurity, h);
+        r.args[0] = info;
+        r.data = sd;
+        status(send(self.dev, &r).0)
+    }
+
+    fn query_security_at_a_bad_address(&mut self, h: Handle) -> Option<NtStatus> {
+        let mut r = on(Req::QuerySecurity, h);
+        r.args = [7, 1, 0];
+        r.out_len = 256;
+        Some(NtStatus(send(self.dev, &r).0))
+    }
+
+    fn sddl_of(&self, sd: &[u8], info: u32) -> Option<String> {
+        Some(crate::win::sd_to_sddl(sd, info).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn descriptor_of(&self, sddl: &str) -> Option<Vec<u8>> {
+        Some(crate::win::sddl_to_sd(sddl).unwrap_or_else(|e| panic!("{e}")))
+    }
+
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         let mut r = on(Req::Fsctl, h);
         r.args[0] = nt::FSCTL_GET_REPARSE_POINT;

@@ -149,12 +149,23 @@ fn device_dacl(dev: Handle) -> Result<String, String> {
         {
             return Err(format!("GetKernelObjectSecurity: error {}", GetLastError()));
         }
-        let mut text: *mut u16 = ptr::null_mut();
-        let mut len = 0u32;
+    }
+    sd_to_sddl(&buf, DACL_SECURITY_INFORMATION)
+}
+
+/// advapi32's SDDL rendering of the parts `info` names of a self-relative
+/// security descriptor (an oracle for descriptors the driver builds).
+pub fn sd_to_sddl(sd: &[u8], info: u32) -> Result<String, String> {
+    let mut copy = sd.to_vec();
+    let mut text: *mut u16 = ptr::null_mut();
+    let mut len = 0u32;
+    // SAFETY: the copy is a live buffer; out-pointers are valid; LocalFree
+    // releases what the conversion allocated.
+    unsafe {
         if ConvertSecurityDescriptorToStringSecurityDescriptorW(
-            buf.as_mut_ptr().cast(),
+            copy.as_mut_ptr().cast(),
             SDDL_REVISION_1,
-            DACL_SECURITY_INFORMATION,
+            info,
             &mut text,
             &mut len,
         ) == 0
@@ -168,6 +179,27 @@ fn device_dacl(dev: Handle) -> Result<String, String> {
         let s = String::from_utf16_lossy(std::slice::from_raw_parts(text, n));
         LocalFree(text.cast());
         Ok(s)
+    }
+}
+
+/// advapi32's self-relative security descriptor for an SDDL string.
+pub fn sddl_to_sd(sddl: &str) -> Result<Vec<u8>, String> {
+    let text = widestring::U16CString::from_str(sddl).map_err(|e| e.to_string())?;
+    let mut sd: *mut c_void = ptr::null_mut();
+    let mut len = 0u32;
+    // SAFETY: a NUL-terminated string and valid out-pointers; the result is
+    // copied out before LocalFree releases it.
+    unsafe {
+        if ConvertStringSecurityDescriptorToSecurityDescriptorW(text.as_ptr(), SDDL_REVISION_1, &mut sd, &mut len) == 0
+        {
+            return Err(format!(
+                "ConvertStringSecurityDescriptorToSecurityDescriptorW({sddl}): error {}",
+                GetLastError()
+            ));
+        }
+        let v = std::slice::from_raw_parts(sd.cast::<u8>(), len as usize).to_vec();
+        LocalFree(sd);
+        Ok(v)
     }
 }
 

@@ -46,6 +46,12 @@ impl<V: Vfs> Vol for Volume<V> {
     fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus> {
         Volume::set_ea(self, h, buf)
     }
+    fn query_security(&mut self, h: Handle, info: u32, buf: &mut [u8]) -> Result<Written, NtStatus> {
+        Volume::query_security(self, h, info, buf)
+    }
+    fn set_security(&mut self, h: Handle, info: u32, sd: &[u8]) -> Result<(), NtStatus> {
+        Volume::set_security(self, h, info, sd)
+    }
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus> {
         Volume::get_reparse_point(self, h, buf)
     }

@@ -16,6 +16,7 @@ pub mod ea;
 pub mod enumerate;
 pub mod info;
 pub mod names;
+pub mod security;
 pub mod volume;
 
 use fs_glue::nt::*;
@@ -51,6 +52,25 @@ pub trait Vol {
     fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// NtSetEaFile (a warning's Information in the result).
     fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus>;
+    /// NtQuerySecurityObject (Information the length, or the length needed
+    /// with STATUS_BUFFER_OVERFLOW).
+    fn query_security(&mut self, h: Handle, info: u32, buf: &mut [u8]) -> Result<Written, NtStatus>;
+    /// NtSetSecurityObject with a self-relative descriptor.
+    fn set_security(&mut self, h: Handle, info: u32, sd: &[u8]) -> Result<(), NtStatus>;
+    /// The status of a query whose buffer is an address no program owns,
+    /// where a request can carry one (through the I/O manager).
+    fn query_security_at_a_bad_address(&mut self, _h: Handle) -> Option<NtStatus> {
+        None
+    }
+    /// The platform's own SDDL of a descriptor's parts `info`, where the
+    /// environment has one (advapi32 under Wine): an oracle for its layout.
+    fn sddl_of(&self, _sd: &[u8], _info: u32) -> Option<String> {
+        None
+    }
+    /// The platform's own descriptor for an SDDL string, where it has one.
+    fn descriptor_of(&self, _sddl: &str) -> Option<Vec<u8>> {
+        None
+    }
     /// FSCTL_GET_REPARSE_POINT.
     fn get_reparse_point(&mut self, h: Handle, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// FSCTL_SET_REPARSE_POINT.
@@ -134,6 +154,7 @@ pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
     v.extend(names::cases::<E>());
     v.extend(volume::cases::<E>());
     v.extend(ea::cases::<E>());
+    v.extend(security::cases::<E>());
     v.extend(badinput::cases::<E>());
     v
 }

@@ -149,6 +149,14 @@ pub enum Op {
     QueryEa = 27,
     /// NtSetEaFile: data = FILE_FULL_EA_INFORMATION entries.
     SetEa = 28,
+    /// NtQuerySecurityObject: arg0 = SECURITY_INFORMATION, out_len = the
+    /// buffer's length (Irp->UserBuffer); with arg1 = 1 the buffer is an
+    /// address no program owns (the driver must survive it). Information
+    /// = the descriptor's length (needed, with STATUS_BUFFER_OVERFLOW).
+    QuerySecurity = 29,
+    /// NtSetSecurityObject: arg0 = SECURITY_INFORMATION, data = a
+    /// self-relative security descriptor.
+    SetSecurity = 30,
 }
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
@@ -267,6 +275,8 @@ impl Op {
             26 => Op::SetVolumeInformation,
             27 => Op::QueryEa,
             28 => Op::SetEa,
+            29 => Op::QuerySecurity,
+            30 => Op::SetSecurity,
             _ => return None,
         })
     }
@@ -373,6 +383,10 @@ impl<'a> FsRequest<'a> {
             Op::QueryInformation | Op::QueryVolumeInformation => (name_len == 0, data_len == 0, true),
             Op::SetInformation | Op::SetVolumeInformation | Op::SetEa => (name_len == 0, true, want_out == 0),
             Op::QueryEa => (name_len == 0, true, r.args[0] <= 7),
+            Op::QuerySecurity => (name_len == 0, data_len == 0, r.args[1] <= 1),
+            // The captured descriptor the driver reads is at least its
+            // 20-byte header.
+            Op::SetSecurity => (name_len == 0, data_len >= 20, want_out == 0),
             Op::Stress => (
                 name_len > 0,
                 data_len == 0,

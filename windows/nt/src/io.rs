@@ -628,6 +628,14 @@ unsafe extern "system" {
     /// `ObfReferenceObject` (the `ObReferenceObject` macro;
     /// `ObfDereferenceObject` is in `ps`).
     pub fn ObfReferenceObject(Object: *mut c_void) -> isize;
+    /// `RtlLengthSecurityDescriptor`: the bytes of a security descriptor
+    /// with everything it points to.
+    pub fn RtlLengthSecurityDescriptor(SecurityDescriptor: *mut c_void) -> u32;
+    /// `ProbeForWrite`: raises STATUS_ACCESS_VIOLATION (or
+    /// STATUS_DATATYPE_MISALIGNMENT) unless `Address..Address+Length` is a
+    /// writable user-mode range; call it only inside structured exception
+    /// handling.
+    pub fn ProbeForWrite(Address: *mut c_void, Length: usize, Alignment: u32);
     /// `MmMapLockedPagesSpecifyCache` (the slow path of the
     /// `MmGetSystemAddressForMdlSafe` macro).
     pub fn MmMapLockedPagesSpecifyCache(
