@@ -348,7 +348,7 @@ fn collision(e: Errno) -> NtStatus {
 /// Linux open flags for a handle of `kind` with rights `want`: the data
 /// access the rights need, or O_PATH when they need none (so a mode-000
 /// file can still be opened for its attributes).
-fn open_flags(kind: Kind, want: Access) -> i32 {
+pub(crate) fn open_flags(kind: Kind, want: Access) -> i32 {
     let (r, w, _) = crate::share::intent(want);
     match kind {
         Kind::Dir => sys::O_RDONLY | sys::O_DIRECTORY,

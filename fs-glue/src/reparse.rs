@@ -174,18 +174,70 @@ impl<V: Vfs> Volume<V> {
         let root = self.vfs.root();
         self.vfs.unlinkat(root, &path, rmflag)?;
         self.vfs.symlinkat(&target, root, &path)?;
-        let _ = self.vfs.close(fd);
-        let nfd = self.vfs.openat(root, &path, sys::O_PATH | sys::O_NOFOLLOW, 0)?;
+        self.retarget(h, fd, ino, Kind::Symlink, &path)
+    }
+
+    /// FSCTL_DELETE_REPARSE_POINT: `data` is a reparse header naming the
+    /// tag, with no data. The handle's symbolic link becomes what NTFS
+    /// leaves when a link's reparse point goes: an empty directory where
+    /// Windows showed a directory link, else an empty file.
+    pub fn delete_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus> {
+        if data.len() != HEADER_SIZE || get_u16(data, DATA_LEN)? != 0 {
+            return Err(NtStatus::IO_REPARSE_DATA_INVALID);
+        }
+        let o = self.open(h)?;
+        if o.kind != Kind::Symlink {
+            return Err(NtStatus::NOT_A_REPARSE_POINT);
+        }
+        if get_u32(data, TAG)? != IO_REPARSE_TAG_SYMLINK {
+            return Err(NtStatus::IO_REPARSE_TAG_MISMATCH);
+        }
+        if self.opts.read_only {
+            return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+        }
+        if !o.granted.intersects(Access::WRITE_DATA | Access::WRITE_ATTRIBUTES) {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        if self.opens.iter().any(|(x, other)| x != h && other.ino == o.ino) {
+            return Err(NtStatus::SHARING_VIOLATION);
+        }
+        let (path, fd, ino) = (o.path.clone(), o.fd, o.ino);
+        let root = self.vfs.root();
+        let is_dir = self
+            .vfs
+            .statx(root, at_path(&path), 0, sys::STATX_BASIC_STATS)
+            .is_ok_and(|t| crate::volume::kind_of(t.stx_mode) == Kind::Dir);
+        self.vfs.unlinkat(root, &path, 0)?;
+        let umask = self.opts.umask & 0o777;
+        let kind = if is_dir {
+            self.vfs.mkdirat(root, &path, 0o777 & !umask)?;
+            Kind::Dir
+        } else {
+            let f = self.vfs.openat(root, &path, sys::O_CREAT | sys::O_EXCL | sys::O_WRONLY, 0o666 & !umask)?;
+            let _ = self.vfs.close(f);
+            Kind::File
+        };
+        self.retarget(h, fd, ino, kind, &path)
+    }
+
+    /// Points handle `h` (whose descriptor `old_fd` and inode `old_ino`
+    /// are gone) at the new `kind` of file at `path`, moving its share
+    /// access along.
+    fn retarget(&mut self, h: Handle, old_fd: V::Fd, old_ino: u64, kind: Kind, path: &[u8]) -> Result<(), NtStatus> {
+        let root = self.vfs.root();
+        let _ = self.vfs.close(old_fd);
+        let granted = self.open(h)?.granted;
+        let nfd = self.vfs.openat(root, path, crate::create::open_flags(kind, granted), 0)?;
         let nst = self.vfs.statx(nfd, b"", sys::AT_EMPTY_PATH, sys::STATX_BASIC_STATS)?;
         let (granted, share) = {
             let o = self.open_mut(h)?;
             o.fd = nfd;
-            o.kind = Kind::Symlink;
+            o.kind = kind;
             o.ino = nst.stx_ino;
             (o.granted, o.share)
         };
-        self.opens.node_mut(ino).share.remove(granted, share);
-        self.opens.remove_node(ino);
+        self.opens.node_mut(old_ino).share.remove(granted, share);
+        self.opens.remove_node(old_ino);
         self.opens.node_mut(nst.stx_ino).share.add(granted, share);
         Ok(())
     }

@@ -24,6 +24,8 @@ pub const IS_VOLUME_MOUNTED: u32 = fs_code(10);
 pub const SET_REPARSE_POINT: u32 = fs_code(41);
 /// `FSCTL_GET_REPARSE_POINT`.
 pub const GET_REPARSE_POINT: u32 = fs_code(42);
+/// `FSCTL_DELETE_REPARSE_POINT` (FILE_SPECIAL_ACCESS).
+pub const DELETE_REPARSE_POINT: u32 = fs_code(43);
 
 /// What an FSCTL did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +45,7 @@ impl<V: Vfs> Vcb<V> {
     pub fn fsctl(&mut self, ccb: &Ccb, code: u32, input: &[u8], output: &mut [u8]) -> FsctlDone {
         let done = |status| FsctlDone { reply: Reply::err(status), dismounted: false };
         match code {
-            GET_REPARSE_POINT | SET_REPARSE_POINT => {
+            GET_REPARSE_POINT | SET_REPARSE_POINT | DELETE_REPARSE_POINT => {
                 let h = match self.handle(ccb) {
                     Ok(Some(h)) => h,
                     Ok(None) => return done(NtStatus::INVALID_PARAMETER),
@@ -52,7 +54,12 @@ impl<V: Vfs> Vcb<V> {
                 let reply = if code == GET_REPARSE_POINT {
                     self.volume.get_reparse_point(h, output).into()
                 } else {
-                    match self.volume.set_reparse_point(h, input) {
+                    let r = if code == SET_REPARSE_POINT {
+                        self.volume.set_reparse_point(h, input)
+                    } else {
+                        self.volume.delete_reparse_point(h, input)
+                    };
+                    match r {
                         Ok(()) => Reply::ok(0),
                         Err(s) => Reply::err(s),
                     }

@@ -14,6 +14,7 @@ const _: () = assert!(fsd::fsctl::DISMOUNT_VOLUME == nt::FSCTL_DISMOUNT_VOLUME);
 const _: () = assert!(fsd::fsctl::IS_VOLUME_MOUNTED == nt::FSCTL_IS_VOLUME_MOUNTED);
 const _: () = assert!(fsd::fsctl::GET_REPARSE_POINT == nt::FSCTL_GET_REPARSE_POINT);
 const _: () = assert!(fsd::fsctl::SET_REPARSE_POINT == nt::FSCTL_SET_REPARSE_POINT);
+const _: () = assert!(fsd::fsctl::DELETE_REPARSE_POINT == nt::FSCTL_DELETE_REPARSE_POINT);
 
 pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     if irp.minor() != nt::IRP_MN_USER_FS_REQUEST {

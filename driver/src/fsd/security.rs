@@ -23,9 +23,13 @@ pub(super) fn query(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     let p = unsafe { irp.stack().Parameters.QuerySecurity };
     let mut sd = vec![0u8; SD_ROOM];
     let (status, len) = reply(m.vcb.query_security(&c.ccb, p.SecurityInformation, &mut sd));
-    // Only a whole descriptor that fits the caller's buffer is copied.
-    if status != nt::STATUS_SUCCESS || len > p.Length as usize {
+    if status != nt::STATUS_SUCCESS {
         return (status, len);
+    }
+    // Only a whole descriptor that fits the caller's buffer is copied;
+    // else the caller learns the length it needs.
+    if len > p.Length as usize {
+        return (nt::STATUS_BUFFER_OVERFLOW, len);
     }
     // SAFETY: a live IRP of ours.
     let (user, mode) = unsafe { ((*irp.raw()).UserBuffer, (*irp.raw()).RequestorMode) };

@@ -221,6 +221,13 @@ impl Vol for IrpVol {
         warned(s, n, &payload, &mut [])
     }
 
+    fn delete_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus> {
+        let mut r = on(Req::Fsctl, h);
+        r.args[0] = nt::FSCTL_DELETE_REPARSE_POINT;
+        r.data = data;
+        status(send(self.dev, &r).0)
+    }
+
     fn query_security(&mut self, h: Handle, info: u32, buf: &mut [u8]) -> Result<Written, NtStatus> {
         let mut r = on(Req::QuerySecurity, h);
         r.args[0] = info;

@@ -16,6 +16,7 @@ pub mod ea;
 pub mod enumerate;
 pub mod info;
 pub mod names;
+pub mod reparse;
 pub mod security;
 pub mod volume;
 
@@ -52,6 +53,8 @@ pub trait Vol {
     fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// NtSetEaFile (a warning's Information in the result).
     fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus>;
+    /// FSCTL_DELETE_REPARSE_POINT.
+    fn delete_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus>;
     /// NtQuerySecurityObject (Information the length, or the length needed
     /// with STATUS_BUFFER_OVERFLOW).
     fn query_security(&mut self, h: Handle, info: u32, buf: &mut [u8]) -> Result<Written, NtStatus>;
@@ -155,6 +158,7 @@ pub fn cases<E: Env>() -> Vec<(&'static str, Case<E>)> {
     v.extend(volume::cases::<E>());
     v.extend(ea::cases::<E>());
     v.extend(security::cases::<E>());
+    v.extend(reparse::cases::<E>());
     v.extend(badinput::cases::<E>());
     v
 }

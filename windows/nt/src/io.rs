@@ -558,6 +558,8 @@ crate::nt_consts! {
     pub const FSCTL_IS_VOLUME_MOUNTED: u32 = ctl_code(0x9, 10, 0, 0);
     /// `FSCTL_SET_REPARSE_POINT` (FILE_SPECIAL_ACCESS, which is 0).
     pub const FSCTL_SET_REPARSE_POINT: u32 = ctl_code(0x9, 41, 0, 0);
+    /// `FSCTL_DELETE_REPARSE_POINT` (FILE_SPECIAL_ACCESS, which is 0).
+    pub const FSCTL_DELETE_REPARSE_POINT: u32 = ctl_code(0x9, 43, 0, 0);
     /// `FSCTL_GET_REPARSE_POINT`.
     pub const FSCTL_GET_REPARSE_POINT: u32 = ctl_code(0x9, 42, 0, 0);
     /// `MDL_MAPPED_TO_SYSTEM_VA`: `MappedSystemVa` is valid.
