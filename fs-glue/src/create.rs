@@ -78,6 +78,12 @@ impl<V: Vfs> Volume<V> {
             None => Vec::new(),
         };
         let parsed = parse(p.name, p.related.is_some())?;
+        self.reparse = None;
+        if self.opts.reparse_links
+            && let Some(r) = self.link_on_the_way(&base, &parsed, opts.contains(CreateOptions::OPEN_REPARSE_POINT))?
+        {
+            return Ok(r);
+        }
 
         // The root (or the related directory itself).
         let Some((last, parents)) = parsed.comps.split_last() else {
@@ -115,6 +121,33 @@ impl<V: Vfs> Volume<V> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// With [`crate::MountOptions::reparse_links`]: the first symbolic link
+    /// the name meets, component by component (its last one only without
+    /// FILE_OPEN_REPARSE_POINT), answered with STATUS_REPARSE. Anything
+    /// else the walk meets (a missing name, a file on the way) is left to
+    /// the create to report.
+    fn link_on_the_way(
+        &mut self,
+        base: &[u8],
+        parsed: &crate::path::ParsedPath,
+        open_link: bool,
+    ) -> Result<Option<CreateResult>, NtStatus> {
+        let mut dir = base.to_vec();
+        let last = parsed.comps.len().saturating_sub(1);
+        for (i, c) in parsed.comps.iter().enumerate() {
+            let Ok((name, st)) = self.lookup(&dir, c) else { return Ok(None) };
+            let path = join(&dir, &[name]);
+            match kind_of(st.stx_mode) {
+                Kind::Symlink if i < last || !open_link => {
+                    return self.reparse_at(&path, parsed.bytes_after(i)).map(Some);
+                }
+                Kind::Dir if i < last => dir = path,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// The file exists (`st` is its lstat).

@@ -20,6 +20,18 @@ pub(crate) struct ParsedPath {
     pub comps: Vec<Vec<u8>>,
     /// The name ended with a backslash: it must be a directory.
     pub trailing_backslash: bool,
+    /// UTF-16 units of each component as the name spelt it (for the
+    /// unparsed rest of a name that meets a symbolic link).
+    pub raw_lens: Vec<usize>,
+}
+
+impl ParsedPath {
+    /// Bytes of the name after component `i`: each later component with
+    /// its backslash, and a trailing backslash.
+    pub fn bytes_after(&self, i: usize) -> usize {
+        let rest: usize = self.raw_lens.iter().skip(i + 1).map(|l| l + 1).sum();
+        2 * (rest + usize::from(self.trailing_backslash))
+    }
 }
 
 /// Splits and converts a Windows name. `relative` names (with a related
@@ -32,6 +44,7 @@ pub(crate) fn parse(name: &[u16], relative: bool) -> Result<ParsedPath, NtStatus
         (true, _) => name,
     };
     let mut comps = Vec::new();
+    let mut raw_lens = Vec::new();
     let mut trailing_backslash = false;
     if !rest.is_empty() {
         let parts: Vec<&[u16]> = rest.split(|&c| c == BACKSLASH).collect();
@@ -44,6 +57,7 @@ pub(crate) fn parse(name: &[u16], relative: bool) -> Result<ParsedPath, NtStatus
                 }
                 return Err(NtStatus::OBJECT_NAME_INVALID);
             }
+            raw_lens.push(part.len());
             let part = if i == last { strip_data_stream(part)? } else { part };
             comps.push(names::windows_to_linux(part)?);
         }
@@ -52,7 +66,7 @@ pub(crate) fn parse(name: &[u16], relative: bool) -> Result<ParsedPath, NtStatus
     if total > PATH_MAX {
         return Err(NtStatus::NAME_TOO_LONG);
     }
-    Ok(ParsedPath { comps, trailing_backslash })
+    Ok(ParsedPath { comps, trailing_backslash, raw_lens })
 }
 
 /// `name::$DATA` names the default stream of `name`; any other stream
@@ -186,6 +200,12 @@ mod tests {
         assert_eq!(parse(&w("\\f:s"), false).unwrap_err(), NtStatus::OBJECT_NAME_INVALID);
         assert_eq!(parse(&w("\\d:x\\f"), false).unwrap_err(), NtStatus::OBJECT_NAME_INVALID);
         assert!(parse(&w(""), true).unwrap().comps.is_empty());
+        let p = parse(&w("\\ab\\c\\def::$DATA\\"), false);
+        assert_eq!(p.unwrap_err(), NtStatus::OBJECT_NAME_INVALID);
+        let p = parse(&w("\\ab\\c\\def\\"), false).unwrap();
+        assert_eq!((p.bytes_after(0), p.bytes_after(1), p.bytes_after(2)), (2 * 7, 2 * 5, 2));
+        let p = parse(&w("\\ab\\f::$DATA"), false).unwrap();
+        assert_eq!((p.bytes_after(0), p.bytes_after(1)), (2 * 9, 0));
         let long = alloc::format!("\\{}", alloc::vec!["x".repeat(200); 21].join("\\"));
         assert_eq!(parse(&w(&long), false).unwrap_err(), NtStatus::NAME_TOO_LONG);
     }

@@ -14,7 +14,7 @@ use crate::nt::*;
 use crate::open_table::Kind;
 use crate::path::at_path;
 use crate::wire::*;
-use crate::{Access, Handle, NtStatus, Vfs, Volume, Written};
+use crate::{Access, CreateResult, Handle, NtStatus, Vfs, Volume, Written};
 use alloc::vec;
 use alloc::vec::Vec;
 use lkl_abi::sys;
@@ -122,6 +122,31 @@ pub fn parse(b: &[u8]) -> Result<(Vec<u16>, u32), NtStatus> {
 }
 
 impl<V: Vfs> Volume<V> {
+    /// The reparse data of the create that was just answered with
+    /// STATUS_REPARSE: an IO_REPARSE_TAG_SYMLINK buffer whose Reserved
+    /// field holds the bytes of the name left unparsed after the link (what
+    /// NTFS hands the I/O manager in Irp->Tail.Overlay.AuxiliaryBuffer).
+    pub fn take_reparse(&mut self) -> Option<Vec<u8>> {
+        self.reparse.take()
+    }
+
+    /// The answer to a create whose name met the symbolic link at `path`
+    /// with `unparsed` bytes of the name after it. An absolute target
+    /// needs the mount's link root to say where Linux's `/` is.
+    pub(crate) fn reparse_at(&mut self, path: &[u8], unparsed: usize) -> Result<CreateResult, NtStatus> {
+        let mut t = vec![0u8; 4096];
+        let n = self.vfs.readlinkat(self.vfs.root(), at_path(path), &mut t)?;
+        let target = t.get(..n).unwrap_or(&[]);
+        if target.first() == Some(&b'/') && self.opts.link_root.is_empty() {
+            return Err(NtStatus::REPARSE_POINT_NOT_RESOLVED);
+        }
+        let (subst, print, flags) = target_to_nt(target, &self.opts.link_root);
+        let mut data = build(&subst, &print, flags);
+        put_u16(&mut data, RESERVED, unparsed as u16);
+        self.reparse = Some(data);
+        Ok(CreateResult { status: NtStatus::REPARSE, information: u64::from(IO_REPARSE_TAG_SYMLINK), handle: None })
+    }
+
     /// FSCTL_GET_REPARSE_POINT on a handle opened with
     /// FILE_OPEN_REPARSE_POINT. STATUS_BUFFER_TOO_SMALL below the header,
     /// STATUS_BUFFER_OVERFLOW with what fits when the data is cut.

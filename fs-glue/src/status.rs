@@ -24,6 +24,7 @@ macro_rules! statuses {
 
 statuses! {
     SUCCESS = 0x0000_0000,
+    REPARSE = 0x0000_0104,
     NOTIFY_CLEANUP = 0x0000_010B,
     NOTIFY_ENUM_DIR = 0x0000_010C,
     BUFFER_OVERFLOW = 0x8000_0005,

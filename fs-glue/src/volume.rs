@@ -41,6 +41,12 @@ pub struct MountOptions {
     pub link_root: String,
     /// Logical sector size of the device.
     pub sector_size: u32,
+    /// A symbolic link a create's name meets (on the way, or at its end
+    /// without FILE_OPEN_REPARSE_POINT) is answered with STATUS_REPARSE
+    /// and its reparse data ([`Volume::take_reparse`]), for the I/O
+    /// manager to follow: the driver's choice. Without it Linux follows
+    /// the link (fs-glue called directly, which has no I/O manager).
+    pub reparse_links: bool,
 }
 
 impl Default for MountOptions {
@@ -56,6 +62,7 @@ impl Default for MountOptions {
             label: String::new(),
             uuid: [0; 16],
             object_id: true,
+            reparse_links: false,
             link_root: String::new(),
             sector_size: 512,
         }
@@ -157,6 +164,8 @@ pub struct Volume<V: Vfs> {
     pub(crate) vfs: V,
     pub(crate) opts: MountOptions,
     pub(crate) opens: OpenTable<V::Fd>,
+    /// The reparse data of the last create answered with STATUS_REPARSE.
+    pub(crate) reparse: Option<Vec<u8>>,
 }
 
 /// The statx fields the glue asks for.
@@ -190,7 +199,7 @@ pub(crate) fn kind_of(mode: u16) -> Kind {
 impl<V: Vfs> Volume<V> {
     /// Mounts `vfs` with `opts`.
     pub fn new(vfs: V, opts: MountOptions) -> Self {
-        Volume { vfs, opts, opens: OpenTable::new() }
+        Volume { vfs, opts, opens: OpenTable::new(), reparse: None }
     }
 
     /// The options the volume was mounted with.

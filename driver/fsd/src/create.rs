@@ -49,11 +49,15 @@ pub struct Created {
     /// end of the name are its final component, which `FileObject->FileName`
     /// must be cut to (the rename that follows reads it there).
     pub final_component: Option<usize>,
+    /// With STATUS_REPARSE: the reparse data the I/O manager follows
+    /// (`Irp->Tail.Overlay.AuxiliaryBuffer`), its Reserved field the bytes
+    /// of `FileObject->FileName` after the link.
+    pub reparse: Option<alloc::vec::Vec<u8>>,
 }
 
 impl Created {
     fn failed(status: NtStatus) -> Created {
-        Created { status, information: 0, ccb: None, final_component: None }
+        Created { status, information: 0, ccb: None, final_component: None, reparse: None }
     }
 }
 
@@ -119,8 +123,12 @@ impl<V: Vfs> Vcb<V> {
         share: u32,
         svc: &mut dyn Services,
     ) -> Created {
+        if status == NtStatus::REPARSE {
+            let reparse = self.volume.take_reparse();
+            return Created { status, information, ccb: None, final_component: None, reparse };
+        }
         let Some(h) = h.filter(|_| status.is_success()) else {
-            return Created { status, information, ccb: None, final_component: None };
+            return Created { status, information, ccb: None, final_component: None, reparse: None };
         };
         let joined = self
             .volume
@@ -135,6 +143,7 @@ impl<V: Vfs> Vcb<V> {
                     information,
                     ccb: Some(Ccb { id: self.ccb_id(), open: Open::File(h, id), cleaned_up: false }),
                     final_component: last,
+                    reparse: None,
                 }
             }
             Err(s) => {
@@ -168,6 +177,7 @@ impl<V: Vfs> Vcb<V> {
             information: FILE_OPENED,
             ccb: Some(Ccb { id: self.ccb_id(), open: Open::Volume(id), cleaned_up: false }),
             final_component: None,
+            reparse: None,
         }
     }
 

@@ -69,6 +69,20 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     let mut svc = super::services::of(fo, &mut m.shares);
     let created = m.vcb.create(&mut svc, &c);
     let information = created.information as usize;
+    if let Some(data) = &created.reparse {
+        // The I/O manager follows the link with this data and frees it
+        // with ExFreePool, so it is a plain pool block.
+        let aux = lkl_ntk_host::mem::pool_alloc(data.len(), 1);
+        if aux.is_null() {
+            return (nt::STATUS_INSUFFICIENT_RESOURCES, 0);
+        }
+        // SAFETY: a fresh block of `data.len()` bytes, handed to the IRP.
+        unsafe {
+            core::ptr::copy_nonoverlapping(data.as_ptr(), aux, data.len());
+            (*irp.raw()).AuxiliaryBuffer = aux.cast();
+        }
+        return (created.status.0 as i32, information);
+    }
     if let Some(ccb) = created.ccb {
         let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));
         // SAFETY: the live file object; the CCB is ours until CLOSE takes

@@ -164,6 +164,9 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         label: vol.label_text(),
         uuid,
         object_id: matches!(vol.id, VolumeId::Uuid(_)),
+        // Windows follows links itself (and applies its symlink policy):
+        // a link in a name comes back to it as STATUS_REPARSE.
+        reparse_links: true,
         sector_size: ldisk_sector,
         ..Default::default()
     };

@@ -46,17 +46,33 @@ impl Sent {
     /// Waits for the completion, then frees the IRP (clearing `MdlAddress`
     /// first: Wine's IoFreeIrp also frees MDLs); the IO_STATUS_BLOCK.
     pub(super) fn finish(self) -> (NTSTATUS, usize) {
+        self.finish_aux().0
+    }
+
+    /// [`Sent::finish`], and the reparse data a create answered with
+    /// STATUS_REPARSE left in `Tail.Overlay.AuxiliaryBuffer` (copied out,
+    /// and the pool block freed as the I/O manager frees it).
+    pub(super) fn finish_aux(self) -> ((NTSTATUS, usize), Option<alloc::vec::Vec<u8>>) {
         self.event.wait();
         // SAFETY: completed (the routine returned MORE_PROCESSING_REQUIRED,
-        // so the IRP is still ours to free).
+        // so the IRP is still ours to free); an auxiliary buffer is a pool
+        // block holding a reparse header and its data.
         unsafe {
             let result = ((*self.irp).IoStatus.Status, (*self.irp).IoStatus.Information);
+            let aux = (*self.irp).AuxiliaryBuffer.cast::<u8>();
+            let data = (!aux.is_null()).then(|| {
+                let len = 8 + usize::from(u16::from_le_bytes([*aux.add(4), *aux.add(5)]));
+                let v = core::slice::from_raw_parts(aux, len).to_vec();
+                lkl_ntk_host::mem::pool_free(aux, 1);
+                v
+            });
+            (*self.irp).AuxiliaryBuffer = ptr::null_mut();
             (*self.irp).MdlAddress = ptr::null_mut();
             if !self.mdl.is_null() {
                 nt::IoFreeMdl(self.mdl);
             }
             nt::IoFreeIrp(self.irp);
-            result
+            (result, data)
         }
     }
 
@@ -184,14 +200,22 @@ pub(super) unsafe fn create_ea(
     let system = (!ea.is_empty()).then_some(ea_copy.as_mut_ptr());
     // SAFETY: the caller's contract; `sc` and the copy live across the call.
     unsafe {
-        call(volume, nt::IRP_MJ_CREATE, 0, fo, sl_flags, system, None, |sp| {
+        let sent = send(volume, nt::IRP_MJ_CREATE, 0, fo, sl_flags, system, None, |sp| {
             let c = &mut sp.Parameters.Create;
             c.SecurityContext = sc_ptr.cast();
             c.Options = (disposition << 24) | (options & 0x00FF_FFFF);
             c.FileAttributes = attributes;
             c.ShareAccess = share;
             c.EaLength = ea.len() as u32;
-        })
+        });
+        match sent {
+            Ok(sent) => {
+                let (result, reparse) = sent.finish_aux();
+                f.reparse = reparse;
+                result
+            }
+            Err(s) => (s, 0),
+        }
     }
 }
 

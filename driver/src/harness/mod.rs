@@ -36,6 +36,7 @@ mod irp;
 mod linuxview;
 mod locks;
 mod ops;
+mod reparse;
 mod runner;
 mod stress;
 use irp::{call, close, create, fsctl};
@@ -63,6 +64,11 @@ struct HFile {
     /// MAXIMUM_ALLOWED): what the I/O manager holds against a handle before
     /// a request reaches the file system.
     access: u32,
+    /// The reparse data of a create answered with STATUS_REPARSE.
+    reparse: Option<Vec<u8>>,
+    /// Its name from the volume root (for a relative open, the related
+    /// file's path joined with the name).
+    path: Vec<u16>,
 }
 
 impl HFile {
@@ -70,7 +76,13 @@ impl HFile {
         // SAFETY: FILE_OBJECT is plain data (integers, pointers, events that
         // nobody waits on); all-zero is its state before the I/O manager
         // fills it.
-        let mut f = Box::new(HFile { fo: unsafe { zeroed() }, name: name.to_vec(), access: u32::MAX });
+        let mut f = Box::new(HFile {
+            fo: unsafe { zeroed() },
+            name: name.to_vec(),
+            access: u32::MAX,
+            reparse: None,
+            path: name.to_vec(),
+        });
         f.fo.Type = IO_TYPE_FILE;
         f.fo.Size = size_of::<FILE_OBJECT>() as i16;
         f.fo.DeviceObject = real;

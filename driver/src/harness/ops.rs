@@ -16,12 +16,89 @@ use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 use super::irp::{call, close, create, create_ea, fsctl_buffered};
 use super::{
     ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, fill_slot,
-    linuxview, locks, volume_fo,
+    linuxview, locks, reparse, volume_fo,
 };
 
 /// An address in the first page, which no process maps: a QUERY_SECURITY
 /// buffer there must fault inside the driver's SEH scope.
 const BAD_USER_ADDRESS: usize = 0x10;
+
+/// `Op::Create` as NtCreateFile does it: the create, and while the file
+/// system answers STATUS_REPARSE for a symbolic link, the create again with
+/// the name the I/O manager makes of it (`reparse::follow`).
+fn create_following(
+    m: &mut Mounted,
+    handle: u32,
+    offset: u64,
+    args: [u32; 3],
+    name: &[u16],
+    data: &[u8],
+    out: &mut [u8],
+) -> (u32, u64) {
+    let v = m.volume as *mut DEVICE_OBJECT;
+    let vpb: *mut VPB = &mut *m.vpb;
+    let real = m.real as *mut DEVICE_OBJECT;
+    let mut related = None;
+    if offset & fsops::CREATE_RELATED != 0 {
+        match m.files.get_mut(handle as usize).and_then(|s| s.as_mut()) {
+            Some(r) => related = Some((r.ptr(), r.path.clone())),
+            None => return (fs_glue::NtStatus::INVALID_HANDLE.0, 0),
+        }
+    }
+    let share = if offset & fsops::CREATE_SHARE_GIVEN != 0 { (offset & 7) as u16 } else { SHARE_ALL };
+    let attributes = if offset & fsops::CREATE_ATTRIBUTES_GIVEN != 0 {
+        (offset >> fsops::CREATE_ATTRIBUTES_SHIFT) as u16
+    } else {
+        ATTRIBUTE_NORMAL
+    };
+    let asked = fs_glue::Access::from_bits_retain(args[2]);
+    let mut name = name.to_vec();
+    for _ in 0..=reparse::MAX_REPARSES {
+        let mut f = HFile::new(&name, vpb, real);
+        if let Some((fo, _)) = &related {
+            f.fo.RelatedFileObject = *fo;
+        }
+        if !asked.contains(fs_glue::Access::MAXIMUM_ALLOWED) {
+            f.access = asked.map_generic().bits();
+        }
+        // The name from the root, for a link met on the way.
+        f.path = match &related {
+            Some((_, base)) if name.is_empty() => base.clone(),
+            Some((_, base)) => [&base[..], &[b'\\' as u16], &name[..]].concat(),
+            None => name.clone(),
+        };
+        // SAFETY: the live volume and our new file object (and the related
+        // one, open in `m.files`).
+        let (status, info) = unsafe { create_ea(v, &mut f, args[2], args[0], args[1], share, 0, attributes, data) };
+        if status == fs_glue::NtStatus::REPARSE.0 as NTSTATUS {
+            let Some(reparse) = f.reparse.take() else { return (nt::STATUS_INVALID_PARAMETER as u32, 0) };
+            match reparse::follow(&f.path, &reparse, &link_root(v)) {
+                Ok(next) => name = next,
+                Err(s) => return (s as u32, 0),
+            }
+            related = None;
+            continue;
+        }
+        if nt::nt_success(status) {
+            let slot = fill_slot(&mut m.files, f);
+            let n = out.len().min(4);
+            if let (Some(dst), Some(src)) = (out.get_mut(..n), (slot as u32).to_le_bytes().get(..n)) {
+                dst.copy_from_slice(src);
+            }
+        }
+        return (status as u32, info as u64);
+    }
+    (fs_glue::NtStatus::REPARSE_POINT_NOT_RESOLVED.0, 0)
+}
+
+/// The volume's link root (`\??\E:`): where the object manager would send
+/// an absolute link's target.
+fn link_root(volume: *mut DEVICE_OBJECT) -> Vec<u16> {
+    // SAFETY: the harness's mounted volume device, alive while mounted.
+    let Some(ext) = (unsafe { crate::fsd::volume::volume_of(volume) }) else { return Vec::new() };
+    let mount = ext.mount.lock();
+    mount.as_ref().map_or_else(Vec::new, |m| m.vcb.volume().options().link_root.encode_utf16().collect())
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_op(
@@ -39,34 +116,7 @@ pub(super) fn run_op(
     let real = m.real as *mut DEVICE_OBJECT;
     let r = |(s, i): (NTSTATUS, usize)| (s as u32, i as u64);
     if op == Op::Create {
-        let mut f = HFile::new(name, vpb, real);
-        if offset & fsops::CREATE_RELATED != 0 {
-            match m.files.get_mut(handle as usize).and_then(|s| s.as_mut()) {
-                Some(related) => f.fo.RelatedFileObject = related.ptr(),
-                None => return (fs_glue::NtStatus::INVALID_HANDLE.0, 0),
-            }
-        }
-        let share = if offset & fsops::CREATE_SHARE_GIVEN != 0 { (offset & 7) as u16 } else { SHARE_ALL };
-        let attributes = if offset & fsops::CREATE_ATTRIBUTES_GIVEN != 0 {
-            (offset >> fsops::CREATE_ATTRIBUTES_SHIFT) as u16
-        } else {
-            ATTRIBUTE_NORMAL
-        };
-        let asked = fs_glue::Access::from_bits_retain(args[2]);
-        if !asked.contains(fs_glue::Access::MAXIMUM_ALLOWED) {
-            f.access = asked.map_generic().bits();
-        }
-        // SAFETY: the live volume and our new file object (and the related
-        // one, open in `m.files`).
-        let (status, info) = unsafe { create_ea(v, &mut f, args[2], args[0], args[1], share, 0, attributes, data) };
-        if nt::nt_success(status) {
-            let slot = fill_slot(&mut m.files, f);
-            let n = out.len().min(4);
-            if let (Some(dst), Some(src)) = (out.get_mut(..n), (slot as u32).to_le_bytes().get(..n)) {
-                dst.copy_from_slice(src);
-            }
-        }
-        return (status as u32, info as u64);
+        return create_following(m, handle, offset, args, name, data, out);
     }
     if op == Op::Verify {
         let Some(fs) = crate::fsd::fs_device_object() else { return (nt::STATUS_DEVICE_NOT_READY as u32, 0) };

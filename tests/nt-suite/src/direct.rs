@@ -46,6 +46,9 @@ impl<V: Vfs> Vol for Volume<V> {
     fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus> {
         Volume::set_ea(self, h, buf)
     }
+    fn take_reparse(&mut self) -> Option<Vec<u8>> {
+        Volume::take_reparse(self)
+    }
     fn delete_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus> {
         Volume::delete_reparse_point(self, h, data)
     }

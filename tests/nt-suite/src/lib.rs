@@ -53,6 +53,11 @@ pub trait Vol {
     fn query_ea(&mut self, h: Handle, p: &QueryEaParams<'_>, buf: &mut [u8]) -> Result<Written, NtStatus>;
     /// NtSetEaFile (a warning's Information in the result).
     fn set_ea(&mut self, h: Handle, buf: &[u8]) -> Result<Written, NtStatus>;
+    /// The reparse data of the last create answered with STATUS_REPARSE
+    /// (fs-glue called directly; the I/O manager consumes its own).
+    fn take_reparse(&mut self) -> Option<Vec<u8>> {
+        None
+    }
     /// FSCTL_DELETE_REPARSE_POINT.
     fn delete_reparse_point(&mut self, h: Handle, data: &[u8]) -> Result<(), NtStatus>;
     /// NtQuerySecurityObject (Information the length, or the length needed
