@@ -182,8 +182,22 @@ fn ea_queries_scan_index_and_list<E: Env>(env: &mut E) {
     }
     let (w, _) = query(&mut v, h, &scan(false, true), 100).unwrap();
     assert_eq!(w.status, NtStatus::NO_MORE_EAS);
-    // Not even the first entry fits; only the first fits.
-    assert_eq!(query(&mut v, h, &scan(true, false), 10).unwrap_err(), NtStatus::BUFFER_TOO_SMALL);
+    // Every buffer length: entries of 11, 13 and 15 bytes at 0, 12 and 28.
+    for len in 0..=48 {
+        match (len, query(&mut v, h, &scan(true, false), len)) {
+            (0..11, r) => assert_eq!(r.unwrap_err(), NtStatus::BUFFER_TOO_SMALL, "{len}"),
+            (_, r) => {
+                let (w, b) = r.unwrap();
+                let want = match len {
+                    11..25 => (NtStatus::BUFFER_OVERFLOW, 11),
+                    25..43 => (NtStatus::BUFFER_OVERFLOW, 25),
+                    _ => (NtStatus::SUCCESS, 43),
+                };
+                assert_eq!((w.status, w.len), want, "{len}");
+                assert_eq!(b[w.len..], vec![0xCC; len - w.len][..], "nothing written past the entries ({len})");
+            }
+        }
+    }
     let (w, b) = query(&mut v, h, &scan(true, false), 16).unwrap();
     assert_eq!((w.status, w.len), (NtStatus::BUFFER_OVERFLOW, 11));
     assert_eq!(parse_eas(&b, w.len), pairs(&[("A", b"1")]));

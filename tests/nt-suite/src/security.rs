@@ -146,10 +146,15 @@ fn security_from_owner_and_mode<E: Env>(env: &mut E) {
     }
     // Only what is asked for; too small a buffer gets the length it needs.
     assert_eq!(parse(&query_sd(&mut v, h, OWNER)), (Some(user.clone()), None, vec![]));
-    for len in [0, 19, sd.len() - 1] {
-        let mut b = vec![0u8; len];
+    for len in 0..=sd.len() + 8 {
+        let mut b = vec![0xCCu8; len];
         let w = v.query_security(h, ALL3, &mut b).unwrap();
-        assert_eq!((w.status, w.len), (NtStatus::BUFFER_OVERFLOW, sd.len()), "{len}");
+        if len < sd.len() {
+            assert_eq!((w.status, w.len), (NtStatus::BUFFER_OVERFLOW, sd.len()), "{len}");
+        } else {
+            assert_eq!((w.status, w.len), (NtStatus::SUCCESS, sd.len()), "{len}");
+            assert_eq!(b[..sd.len()], sd[..], "{len}");
+        }
     }
     if let Some(s) = v.query_security_at_a_bad_address(h) {
         assert_eq!(s, NtStatus::INVALID_USER_BUFFER, "a buffer no program owns");
