@@ -11,6 +11,12 @@
 //! case all but the first in byte order. EAs are listed in byte order of
 //! their NT names (Linux keeps no creation order to follow).
 //!
+//! A scan without restart goes on by position: EAs changed between two
+//! calls may be skipped or seen twice (NTFS answers STATUS_EA_CORRUPT_ERROR
+//! there; Linux keeps no change count to tell). Directory entries report
+//! EaSize 0: knowing it would cost an open and a listxattr per entry of
+//! every listing, and FileEaInformation gives it per file.
+//!
 //! Linux has no place for FILE_NEED_EA: a set that asks for it is refused
 //! (STATUS_NOT_SUPPORTED), every EA reads back with Flags 0, and so
 //! FILE_NO_EA_KNOWLEDGE never finds a file it must refuse.

@@ -336,31 +336,17 @@ impl<V: Vfs> Volume<V> {
         let (path, kind) = (o.path.clone(), o.kind);
         let root = self.vfs.root();
         let at = crate::path::at_path(&path);
+        // A symbolic link has no mode of its own in Linux; checked before
+        // the owner changes, so a refusal changes nothing.
+        if c.bits.is_some() && kind == Kind::Symlink {
+            return Err(NtStatus::NOT_SUPPORTED);
+        }
+        if c.uid.is_some() || c.gid.is_some() {
+            let (u, g) = (c.uid.unwrap_or(u32::MAX), c.gid.unwrap_or(u32::MAX));
+            self.vfs.fchownat(root, at, u, g, sys::AT_SYMLINK_NOFOLLOW)?;
+        }
         if let Some(bits) = c.bits {
-            // A symbolic link has no mode of its own in Linux.
-            if kind == Kind::Symlink {
-                return Err(NtStatus::NOT_SUPPORTED);
-            }
-            // Checked before the owner changes, so a refusal changes nothing.
-            let mode = (u32::from(st.stx_mode) & 0o7000) | bits;
-            if c.uid.is_some() || c.gid.is_some() {
-                self.vfs.fchownat(
-                    root,
-                    at,
-                    c.uid.unwrap_or(u32::MAX),
-                    c.gid.unwrap_or(u32::MAX),
-                    sys::AT_SYMLINK_NOFOLLOW,
-                )?;
-            }
-            self.vfs.fchmodat(root, at, mode)?;
-        } else if c.uid.is_some() || c.gid.is_some() {
-            self.vfs.fchownat(
-                root,
-                at,
-                c.uid.unwrap_or(u32::MAX),
-                c.gid.unwrap_or(u32::MAX),
-                sys::AT_SYMLINK_NOFOLLOW,
-            )?;
+            self.vfs.fchmodat(root, at, (u32::from(st.stx_mode) & 0o7000) | bits)?;
         }
         Ok(())
     }
