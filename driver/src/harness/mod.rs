@@ -76,8 +76,9 @@ impl HFile {
         // SAFETY: FILE_OBJECT is plain data (integers, pointers, events that
         // nobody waits on); all-zero is its state before the I/O manager
         // fills it.
+        let fo = unsafe { zeroed() };
         let mut f = Box::new(HFile {
-            fo: unsafe { zeroed() },
+            fo,
             name: name.to_vec(),
             access: u32::MAX,
             reparse: None,
