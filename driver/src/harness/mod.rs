@@ -77,13 +77,7 @@ impl HFile {
         // nobody waits on); all-zero is its state before the I/O manager
         // fills it.
         let fo = unsafe { zeroed() };
-        let mut f = Box::new(HFile {
-            fo,
-            name: name.to_vec(),
-            access: u32::MAX,
-            reparse: None,
-            path: name.to_vec(),
-        });
+        let mut f = Box::new(HFile { fo, name: name.to_vec(), access: u32::MAX, reparse: None, path: name.to_vec() });
         f.fo.Type = IO_TYPE_FILE;
         f.fo.Size = size_of::<FILE_OBJECT>() as i16;
         f.fo.DeviceObject = real;
