@@ -328,6 +328,18 @@ impl<V: Vfs> Volume<V> {
         self.close_reporting(h).map(|_| ())
     }
 
+    /// Whether closing `h` now deletes its file: a POSIX delete through it,
+    /// or the last handle of a file whose delete is pending or asked for.
+    pub fn close_deletes(&self, h: Handle) -> Result<bool, NtStatus> {
+        let o = self.open(h)?;
+        if o.posix_delete {
+            return Ok(true);
+        }
+        let last = !self.opens.iter().any(|(x, other)| x != h && other.ino == o.ino);
+        let pending = o.delete_on_close || self.opens.node(o.ino).is_some_and(|n| n.delete_pending);
+        Ok(last && pending)
+    }
+
     /// [`Volume::close`], saying what the close deleted, if it deleted
     /// anything: its NT path and whether it was a directory (for change
     /// notification).

@@ -37,6 +37,7 @@ mod dirquery;
 mod fileinfo;
 mod io;
 mod open_table;
+mod paging;
 mod path;
 mod share;
 mod volinfo;

@@ -30,6 +30,9 @@ impl<V: Vfs> Vcb<V> {
                 // A dismount closed every handle already. Otherwise this
                 // fails only for an unknown handle, which a live CCB never
                 // holds; cleanup itself cannot fail on Windows.
+                if !self.dismounted {
+                    self.uninitialize(ccb, h, svc);
+                }
                 if !self.dismounted
                     && let Ok(Some((path, is_dir))) = self.volume.close_reporting(h)
                     && self.watched()

@@ -90,9 +90,21 @@ impl<V: Vfs> Vcb<V> {
         if c.open_target_directory {
             return self.open_target_directory(c, related, svc);
         }
-        let r = self.volume.create(&params(c, related, c.name));
-        if let Some(h) = r.handle.filter(|_| r.status.is_success()) {
+        let p = params(c, related, c.name);
+        // With Windows' cache, the memory manager has its say first.
+        let overwritten = match svc.cache().map(|cache| self.before_create(&p, cache)) {
+            Some(Err(s)) => return Created::failed(s),
+            Some(Ok(file)) => file,
+            None => None,
+        };
+        let r = self.volume.create(&p);
+        if let Some(h) = r.handle.filter(|_| r.status == NtStatus::SUCCESS) {
             self.report_created(h, r.information);
+            if let (Some(file), Some(cache)) = (overwritten, svc.cache())
+                && matches!(r.information, FILE_SUPERSEDED | FILE_OVERWRITTEN)
+            {
+                self.after_overwrite(file, cache);
+            }
         }
         self.admit(r.status, r.information, r.handle, None, c.share, svc)
     }

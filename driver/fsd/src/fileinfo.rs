@@ -45,10 +45,30 @@ impl<V: Vfs> Vcb<V> {
         buf: &[u8],
         target: Option<RenameTarget<'_>>,
     ) -> Reply {
+        self.set_information_with(f, class, buf, target, &mut crate::OwnServices)
+    }
+
+    /// [`Vcb::set_information`] with the build's services: with Windows'
+    /// cache, the memory manager's checks come first and the cache learns
+    /// a new size after (`cache_rules.rs`).
+    pub fn set_information_with(
+        &mut self,
+        f: FileRef<'_>,
+        class: u32,
+        buf: &[u8],
+        target: Option<RenameTarget<'_>>,
+        svc: &mut dyn crate::Services,
+    ) -> Reply {
         let h = match self.synced(&f, NtStatus::INVALID_PARAMETER) {
             Ok(h) => h,
             Err(s) => return Reply::err(s),
         };
+        let file = f.ccb.file();
+        if let (Some(file), Some(cache)) = (file, svc.cache())
+            && let Err(s) = self.before_set(h, file, class, buf, cache)
+        {
+            return Reply::err(s);
+        }
         let is_rename = matches!(class, FILE_RENAME_INFORMATION | FILE_LINK_INFORMATION | FILE_RENAME_INFORMATION_EX);
         // Names before a rename or link, for change notification.
         let before = if self.watched() { self.volume.name_of(h).ok() } else { None };
@@ -60,6 +80,9 @@ impl<V: Vfs> Vcb<V> {
             self.report_set(h, class, buf, before, full.clone());
         }
         let r = r.map(|_| ());
+        if let (true, Some(file), Some(cache)) = (r.is_ok(), file, svc.cache()) {
+            self.after_set(h, file, class, cache);
+        }
         if r.is_ok()
             && class == FILE_POSITION_INFORMATION
             && let Ok(p) = self.volume.position(h)

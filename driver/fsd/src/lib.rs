@@ -21,6 +21,9 @@
 
 extern crate alloc;
 
+pub mod cache;
+mod cache_rules;
+mod cached;
 mod cleanup;
 mod close;
 mod create;
@@ -86,6 +89,10 @@ impl From<Result<(), NtStatus>> for Reply {
     }
 }
 
+#[cfg(test)]
+mod cache_fake;
+#[cfg(test)]
+mod cache_tests;
 #[cfg(test)]
 mod lock_tests;
 #[cfg(test)]

@@ -21,6 +21,12 @@ pub trait Services {
     /// CLEANUP of an open of `file` made through `share_open`: it leaves
     /// the record.
     fn share_close(&mut self, file: u64);
+
+    /// Windows' Cache Manager, where the build caches files (`cache.rs`);
+    /// without one every request goes to Linux as it comes.
+    fn cache(&mut self) -> Option<&mut dyn crate::cache::CacheManager> {
+        None
+    }
 }
 
 /// The test build's services (and the unit tests'): fs-glue's own share

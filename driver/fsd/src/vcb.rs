@@ -36,6 +36,14 @@ impl Ccb {
     pub fn is_cleaned_up(&self) -> bool {
         self.cleaned_up
     }
+
+    /// The file it is open on (its inode), if any.
+    pub(crate) fn file(&self) -> Option<u64> {
+        match self.open {
+            Open::File(_, file) => Some(file),
+            Open::Volume(_) => None,
+        }
+    }
 }
 
 /// One request's view of its file object.

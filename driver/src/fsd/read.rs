@@ -1,5 +1,7 @@
-//! IRP_MJ_READ on a volume (non-cached; paging I/O is part 3's).
+//! IRP_MJ_READ on a volume: paging, cached (where the build has Windows'
+//! cache) or not, as the IRP says (`fsd::cache`).
 
+use fsd::cache::Io;
 use fsd::{FileRef, Offset};
 
 use super::irp::Irp;
@@ -24,8 +26,17 @@ pub(super) fn transfer(irp: Irp, m: &mut Mount, write: bool) -> Done {
         Err(s) => return (s, 0),
     };
     let (process, key) = (irp.requestor_process(), p.Key);
+    // SAFETY: a live IRP of ours and its file object.
+    let (irp_flags, fo_flags) = unsafe { ((*irp.raw()).Flags, (*fo).Flags) };
+    let io = Io {
+        paging: irp_flags & nt::IRP_PAGING_IO != 0,
+        nocache: irp_flags & nt::IRP_NOCACHE != 0,
+        write_through: fo_flags & nt::FO_WRITE_THROUGH != 0 || irp.sl_flags() & nt::SL_WRITE_THROUGH != 0,
+    };
     let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process, key };
-    let r = if write { m.vcb.write(f, offset, buf) } else { m.vcb.read(f, offset, buf) };
+    let mut svc = super::services::of(fo, &mut m.shares);
+    let r =
+        if write { m.vcb.write_io(f, offset, buf, io, &mut svc) } else { m.vcb.read_io(f, offset, buf, io, &mut svc) };
     // SAFETY: as above; only this request moves the offset now.
     unsafe { (*fo).CurrentByteOffset = position as i64 };
     reply(r)

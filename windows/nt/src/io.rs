@@ -493,6 +493,8 @@ crate::nt_consts! {
     pub const SL_INVOKE_ON_SUCCESS: u8 = 0x40;
     /// `SL_INVOKE_ON_ERROR` (`IO_STACK_LOCATION::Control`).
     pub const SL_INVOKE_ON_ERROR: u8 = 0x80;
+    /// `SL_WRITE_THROUGH` (`Flags` of a write): through to the disk.
+    pub const SL_WRITE_THROUGH: u8 = 0x04;
     /// `SL_RESTART_SCAN` (`Flags` of a directory query).
     pub const SL_RESTART_SCAN: u8 = 0x01;
     /// `SL_RETURN_SINGLE_ENTRY` (`Flags` of a directory query).
