@@ -27,6 +27,15 @@ pub const GET_REPARSE_POINT: u32 = fs_code(42);
 /// `FSCTL_DELETE_REPARSE_POINT` (FILE_SPECIAL_ACCESS).
 pub const DELETE_REPARSE_POINT: u32 = fs_code(43);
 
+/// The oplock requests: FSCTL_REQUEST_OPLOCK_LEVEL_1, _LEVEL_2,
+/// FSCTL_REQUEST_BATCH_OPLOCK, FSCTL_REQUEST_FILTER_OPLOCK and
+/// FSCTL_REQUEST_OPLOCK.
+pub const OPLOCK_REQUESTS: [u32; 5] = [fs_code(0), fs_code(1), fs_code(2), fs_code(23), fs_code(144)];
+/// The oplock acknowledgments: FSCTL_OPLOCK_BREAK_ACKNOWLEDGE,
+/// FSCTL_OPBATCH_ACK_CLOSE_PENDING, FSCTL_OPLOCK_BREAK_NOTIFY and
+/// FSCTL_OPLOCK_BREAK_ACK_NO_2.
+pub const OPLOCK_ACKS: [u32; 4] = [fs_code(3), fs_code(4), fs_code(5), fs_code(20)];
+
 /// What an FSCTL did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FsctlDone {
@@ -86,6 +95,22 @@ impl<V: Vfs> Vcb<V> {
                     }
                 }
             }
+            // No oplock is granted (the file system has none yet: part 3
+            // moves the Windows build to FsRtlOplockFsctrl): a request is
+            // not granted, and with nothing granted an acknowledgment is
+            // out of protocol, as FsRtlOplockFsctrl answers. Only a file
+            // takes them (FatOplockRequest).
+            c if OPLOCK_REQUESTS.contains(&c) || OPLOCK_ACKS.contains(&c) => match (self.handle(ccb), ccb.open) {
+                (Err(s), _) => done(s),
+                (Ok(Some(h)), Open::File(..)) if !self.volume.is_directory(h).unwrap_or(true) => {
+                    done(if OPLOCK_REQUESTS.contains(&c) {
+                        NtStatus::OPLOCK_NOT_GRANTED
+                    } else {
+                        NtStatus::INVALID_OPLOCK_PROTOCOL
+                    })
+                }
+                _ => done(NtStatus::INVALID_PARAMETER),
+            },
             _ => done(NtStatus::INVALID_DEVICE_REQUEST),
         }
     }

@@ -242,6 +242,21 @@ fn fsctls_check_their_handle_and_unknown_codes_are_invalid() {
     assert_eq!(f.vcb.fsctl(&file, fsctl::IS_VOLUME_MOUNTED, &[], &mut []).reply.status, NtStatus::SUCCESS);
     assert_eq!(f.vcb.fsctl(&file, 0x0009_0100, &[], &mut []).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
     assert_eq!(f.vcb.fsctl(&file, 0, &[], &mut []).reply.status, NtStatus::INVALID_DEVICE_REQUEST);
+    // No oplocks: requests are not granted, acknowledgments out of
+    // protocol, and neither is a volume's or a directory's request.
+    for code in fsctl::OPLOCK_REQUESTS {
+        assert_eq!(f.vcb.fsctl(&file, code, &[], &mut []).reply.status, NtStatus::OPLOCK_NOT_GRANTED, "{code:#x}");
+    }
+    for code in fsctl::OPLOCK_ACKS {
+        assert_eq!(f.vcb.fsctl(&file, code, &[], &mut []).reply.status, NtStatus::INVALID_OPLOCK_PROTOCOL, "{code:#x}");
+    }
+    let vol = open_volume(&mut f.vcb);
+    let dir = create(&mut f.vcb, "\\d", GENERIC_READ, FILE_CREATE, FILE_DIRECTORY_FILE).ccb.unwrap();
+    for ccb in [&vol, &dir] {
+        assert_eq!(f.vcb.fsctl(ccb, fsctl::OPLOCK_REQUESTS[0], &[], &mut []).reply.status, NtStatus::INVALID_PARAMETER);
+    }
+    assert!(!done(&mut f.vcb, dir));
+    assert!(!done(&mut f.vcb, vol));
     assert!(!done(&mut f.vcb, file));
 }
 

@@ -15,6 +15,15 @@ const _: () = assert!(fsd::fsctl::IS_VOLUME_MOUNTED == nt::FSCTL_IS_VOLUME_MOUNT
 const _: () = assert!(fsd::fsctl::GET_REPARSE_POINT == nt::FSCTL_GET_REPARSE_POINT);
 const _: () = assert!(fsd::fsctl::SET_REPARSE_POINT == nt::FSCTL_SET_REPARSE_POINT);
 const _: () = assert!(fsd::fsctl::DELETE_REPARSE_POINT == nt::FSCTL_DELETE_REPARSE_POINT);
+const _: () = {
+    let r = fsd::fsctl::OPLOCK_REQUESTS;
+    assert!(r[0] == nt::FSCTL_REQUEST_OPLOCK_LEVEL_1 && r[1] == nt::FSCTL_REQUEST_OPLOCK_LEVEL_2);
+    assert!(r[2] == nt::FSCTL_REQUEST_BATCH_OPLOCK && r[3] == nt::FSCTL_REQUEST_FILTER_OPLOCK);
+    assert!(r[4] == nt::FSCTL_REQUEST_OPLOCK);
+    let a = fsd::fsctl::OPLOCK_ACKS;
+    assert!(a[0] == nt::FSCTL_OPLOCK_BREAK_ACKNOWLEDGE && a[1] == nt::FSCTL_OPBATCH_ACK_CLOSE_PENDING);
+    assert!(a[2] == nt::FSCTL_OPLOCK_BREAK_NOTIFY && a[3] == nt::FSCTL_OPLOCK_BREAK_ACK_NO_2);
+};
 
 pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     if irp.minor() != nt::IRP_MN_USER_FS_REQUEST {

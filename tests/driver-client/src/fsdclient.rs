@@ -169,6 +169,15 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
         expect("is-mounted", fsctl(dev, f, nt::FSCTL_IS_VOLUME_MOUNTED), STATUS_SUCCESS)?;
         expect("lock on a file handle", fsctl(dev, f, nt::FSCTL_LOCK_VOLUME), crate::status::STATUS_INVALID_PARAMETER)?;
         expect("an unknown FSCTL", fsctl(dev, VOLUME_HANDLE, 0x0009_0fff), STATUS_INVALID_DEVICE_REQUEST)?;
+        // No oplock is granted; an acknowledgment without one is out of
+        // protocol; the volume takes none.
+        let not_granted = fs_glue::NtStatus::OPLOCK_NOT_GRANTED.0;
+        expect("a batch oplock", fsctl(dev, f, nt::FSCTL_REQUEST_BATCH_OPLOCK), not_granted)?;
+        expect("a level 2 oplock", fsctl(dev, f, nt::FSCTL_REQUEST_OPLOCK_LEVEL_2), not_granted)?;
+        let protocol = fs_glue::NtStatus::INVALID_OPLOCK_PROTOCOL.0;
+        expect("a break acknowledgment", fsctl(dev, f, nt::FSCTL_OPLOCK_BREAK_ACKNOWLEDGE), protocol)?;
+        let invalid = crate::status::STATUS_INVALID_PARAMETER;
+        expect("an oplock on the volume", fsctl(dev, VOLUME_HANDLE, nt::FSCTL_REQUEST_OPLOCK_LEVEL_1), invalid)?;
         expect("verify", verify(dev), STATUS_SUCCESS)?;
         handle_op(dev, Op::Close, f)?;
         expect("lock", fsctl(dev, VOLUME_HANDLE, nt::FSCTL_LOCK_VOLUME), STATUS_SUCCESS)?;

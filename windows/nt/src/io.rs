@@ -556,6 +556,24 @@ crate::nt_consts! {
     pub const FSCTL_UNLOCK_VOLUME: u32 = ctl_code(0x9, 7, 0, 0);
     /// `FSCTL_DISMOUNT_VOLUME`.
     pub const FSCTL_DISMOUNT_VOLUME: u32 = ctl_code(0x9, 8, 0, 0);
+    /// `FSCTL_REQUEST_OPLOCK_LEVEL_1`.
+    pub const FSCTL_REQUEST_OPLOCK_LEVEL_1: u32 = ctl_code(0x9, 0, 0, 0);
+    /// `FSCTL_REQUEST_OPLOCK_LEVEL_2`.
+    pub const FSCTL_REQUEST_OPLOCK_LEVEL_2: u32 = ctl_code(0x9, 1, 0, 0);
+    /// `FSCTL_REQUEST_BATCH_OPLOCK`.
+    pub const FSCTL_REQUEST_BATCH_OPLOCK: u32 = ctl_code(0x9, 2, 0, 0);
+    /// `FSCTL_OPLOCK_BREAK_ACKNOWLEDGE`.
+    pub const FSCTL_OPLOCK_BREAK_ACKNOWLEDGE: u32 = ctl_code(0x9, 3, 0, 0);
+    /// `FSCTL_OPBATCH_ACK_CLOSE_PENDING`.
+    pub const FSCTL_OPBATCH_ACK_CLOSE_PENDING: u32 = ctl_code(0x9, 4, 0, 0);
+    /// `FSCTL_OPLOCK_BREAK_NOTIFY`.
+    pub const FSCTL_OPLOCK_BREAK_NOTIFY: u32 = ctl_code(0x9, 5, 0, 0);
+    /// `FSCTL_OPLOCK_BREAK_ACK_NO_2`.
+    pub const FSCTL_OPLOCK_BREAK_ACK_NO_2: u32 = ctl_code(0x9, 20, 0, 0);
+    /// `FSCTL_REQUEST_FILTER_OPLOCK`.
+    pub const FSCTL_REQUEST_FILTER_OPLOCK: u32 = ctl_code(0x9, 23, 0, 0);
+    /// `FSCTL_REQUEST_OPLOCK` (Windows 7).
+    pub const FSCTL_REQUEST_OPLOCK: u32 = ctl_code(0x9, 144, 0, 0);
     /// `FSCTL_IS_VOLUME_MOUNTED`.
     pub const FSCTL_IS_VOLUME_MOUNTED: u32 = ctl_code(0x9, 10, 0, 0);
     /// `FSCTL_SET_REPARSE_POINT` (FILE_SPECIAL_ACCESS, which is 0).
