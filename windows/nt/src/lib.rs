@@ -22,6 +22,7 @@
 pub mod layout;
 
 pub mod ex;
+pub mod fsrtl;
 pub mod io;
 pub mod ke;
 pub mod ps;
@@ -30,6 +31,7 @@ pub mod types;
 pub mod zw;
 
 pub use ex::*;
+pub use fsrtl::*;
 pub use io::*;
 pub use ke::*;
 pub use ps::*;
@@ -38,10 +40,12 @@ pub use types::*;
 pub use zw::*;
 
 /// Every struct table, one per declaring module.
-pub const STRUCTS: &[&[layout::Struct]] = &[types::STRUCTS, ke::STRUCTS, io::STRUCTS, se::STRUCTS, zw::STRUCTS];
+pub const STRUCTS: &[&[layout::Struct]] =
+    &[types::STRUCTS, ke::STRUCTS, io::STRUCTS, se::STRUCTS, zw::STRUCTS, fsrtl::STRUCTS];
 
 /// Every constant table, one per declaring module.
-pub const CONSTS: &[&[layout::Const]] = &[types::CONSTS, ke::CONSTS, ex::CONSTS, io::CONSTS, se::CONSTS, zw::CONSTS];
+pub const CONSTS: &[&[layout::Const]] =
+    &[types::CONSTS, ke::CONSTS, ex::CONSTS, io::CONSTS, se::CONSTS, zw::CONSTS, fsrtl::CONSTS];
 
 /// Exports the driver resolves at run time with `MmGetSystemRoutineAddress`
 /// instead of importing (Windows 10 has them; mingw's import library and
