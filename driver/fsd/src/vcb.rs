@@ -37,8 +37,17 @@ impl Ccb {
         self.cleaned_up
     }
 
+    /// The fs-glue handle of a file open (None for the volume, and after
+    /// CLEANUP).
+    pub fn handle(&self) -> Option<Handle> {
+        match self.open {
+            Open::File(h, _) if !self.cleaned_up => Some(h),
+            _ => None,
+        }
+    }
+
     /// The file it is open on (its inode), if any.
-    pub(crate) fn file(&self) -> Option<u64> {
+    pub fn file(&self) -> Option<u64> {
         match self.open {
             Open::File(_, file) => Some(file),
             Open::Volume(_) => None,

@@ -39,7 +39,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // CCB, and it must belong to this volume.
     let related = match unsafe { ccb_of(related) } {
         // SAFETY: non-null here (it has a CCB), live for the IRP's life.
-        Some(c) if unsafe { (*related).FsContext } == ext as *const VolumeExt as *mut _ => Some(&c.ccb),
+        Some(c) if core::ptr::eq(unsafe { super::fcb::volume_of_file(related) }, ext) => Some(&c.ccb),
         Some(_) => return (nt::STATUS_INVALID_PARAMETER, 0),
         None if related.is_null() => None,
         None => return (nt::STATUS_INVALID_PARAMETER, 0),
@@ -84,12 +84,24 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         return (created.status.0 as i32, information);
     }
     if let Some(ccb) = created.ccb {
+        // A file's file objects share its FCB; a volume open points at the
+        // volume itself.
+        let fcb = ccb.file().map(|file| {
+            let size = ccb.handle().and_then(|h| m.vcb.volume().file_size(h).ok()).unwrap_or(0);
+            ext.fcbs.lock().open(ext, file, size)
+        });
         let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));
         // SAFETY: the live file object; the CCB is ours until CLOSE takes
         // it back. `final_component` counts units of the name cut above,
         // which lies in the file object's own name buffer.
         unsafe {
-            (*fo).FsContext = (ext as *const VolumeExt).cast_mut().cast();
+            match fcb {
+                Some(f) => {
+                    (*fo).FsContext = f.cast();
+                    (*fo).SectionObjectPointer = (&raw mut (*f).sop).cast();
+                }
+                None => (*fo).FsContext = (ext as *const VolumeExt).cast_mut().cast(),
+            }
             (*fo).FsContext2 = ccb.cast();
             (*fo).Vpb = ext.vpb;
             if let Some(n) = created.final_component {

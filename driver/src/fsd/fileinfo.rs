@@ -46,7 +46,7 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // one of our CCBs of this volume.
     let target = match unsafe { ccb_of(target_fo) } {
         // SAFETY: non-null here (it has a CCB), live for the IRP's life.
-        Some(t) if unsafe { (*target_fo).FsContext } == ext as *const VolumeExt as *mut _ => {
+        Some(t) if core::ptr::eq(unsafe { super::fcb::volume_of_file(target_fo) }, ext) => {
             // SAFETY: its name was cut to the final component at create.
             Some(RenameTarget { directory: &t.ccb, name: unsafe { units(&(*target_fo).FileName) } })
         }

@@ -9,6 +9,7 @@ mod close;
 mod create;
 mod dirctl;
 mod ea;
+mod fcb;
 mod fileinfo;
 mod flush;
 mod fsctl;

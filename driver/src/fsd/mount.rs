@@ -243,6 +243,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
                 node_type: NODE_VCB,
                 mount: Mutex::new(Some(m)),
                 waiting: spin::Mutex::new(alloc::vec::Vec::new()),
+                fcbs: spin::Mutex::new(super::fcb::Fcbs::default()),
                 orphans: core::sync::atomic::AtomicUsize::new(0),
                 vpb,
                 device,

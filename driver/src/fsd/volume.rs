@@ -58,6 +58,9 @@ pub(crate) struct VolumeExt {
     /// Requests pending until their range is free or a change comes. A spin
     /// lock: the cancel routine looks here too.
     pub waiting: spin::Mutex<Vec<Waiting>>,
+    /// The FCBs of its open files (`fcb.rs`): here, not in the mount, so
+    /// that they outlive an unmount while file objects point at them.
+    pub fcbs: spin::Mutex<super::fcb::Fcbs>,
     /// After a shutdown took the mount away: the file objects still to be
     /// closed; the last close deletes the device.
     pub orphans: AtomicUsize,
@@ -143,7 +146,7 @@ fn orphaned(irp: Irp, ext: &VolumeExt) -> Done {
         }
         nt::IRP_MJ_CLOSE => {
             // SAFETY: as above; this is its CLOSE.
-            if unsafe { take_ccb(fo) }.is_some() && ext.orphans.fetch_sub(1, Ordering::SeqCst) == 1 {
+            if unsafe { take_ccb(fo, ext) }.is_some() && ext.orphans.fetch_sub(1, Ordering::SeqCst) == 1 {
                 ext.teardown.store(true, Ordering::SeqCst);
             }
             (nt::STATUS_SUCCESS, 0)
@@ -375,13 +378,19 @@ pub(crate) unsafe fn ccb_of<'a>(fo: *mut FILE_OBJECT) -> Option<&'a mut CcbBox> 
 ///
 /// # Safety
 /// As [`ccb_of`]; at most once per file object (its CLOSE).
-pub(crate) unsafe fn take_ccb(fo: *mut FILE_OBJECT) -> Option<Box<CcbBox>> {
+pub(crate) unsafe fn take_ccb(fo: *mut FILE_OBJECT, ext: &VolumeExt) -> Option<Box<CcbBox>> {
     // SAFETY: the caller's contract.
     let c = unsafe { ccb_of(fo) }?;
+    // SAFETY: a file object with our CCB; its FCB (if any) is one of this
+    // volume's, which this close releases.
+    if let Some(fcb) = unsafe { super::fcb::fcb_of(fo) } {
+        ext.fcbs.lock().release(fcb);
+    }
     // SAFETY: made by create with Box::into_raw and taken back once, here.
     unsafe {
         (*fo).FsContext2 = ptr::null_mut();
         (*fo).FsContext = ptr::null_mut();
+        (*fo).SectionObjectPointer = ptr::null_mut();
         Some(Box::from_raw(c as *mut CcbBox))
     }
 }

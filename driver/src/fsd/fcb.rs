@@ -1,0 +1,170 @@
+//! The file control block: `FileObject->FsContext` of every file object
+//! open on one file (an open of the volume keeps the volume's extension
+//! there; the node type at offset 0 tells them apart). It starts with the
+//! FSRTL_ADVANCED_FCB_HEADER that the Cache Manager, the memory manager
+//! and FsRtl read through FsContext, and holds the file's
+//! SECTION_OBJECT_POINTERS (`FileObject->SectionObjectPointer`), its main
+//! and paging resources and the header's fast mutex, all in nonpaged
+//! memory.
+//!
+//! The volume's FCBs live in its device extension, not in its mount: a
+//! file object, and the Cache Manager's reference to one, may outlive the
+//! volume's unmount from Linux. An FCB goes at the CLOSE of its last file
+//! object.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use core::ffi::c_void;
+use core::mem::{offset_of, size_of, zeroed};
+use core::ptr;
+
+use nt::{ERESOURCE, FAST_MUTEX, FILE_OBJECT, FSRTL_ADVANCED_FCB_HEADER, SECTION_OBJECT_POINTERS};
+
+use super::volume::VolumeExt;
+
+/// The FCB's node type (the VCB's and CCB's are `volume::NODE_*`).
+pub(crate) const NODE_FCB: u16 = 0x4C03;
+
+/// One file's control block. `header` must stay first: FsContext points
+/// at it.
+#[repr(C)]
+pub(crate) struct Fcb {
+    pub header: FSRTL_ADVANCED_FCB_HEADER,
+    pub sop: SECTION_OBJECT_POINTERS,
+    main: ERESOURCE,
+    paging: ERESOURCE,
+    mutex: FAST_MUTEX,
+    /// The file's oplock (FsRtlInitializeOplock's), beside the Vista-layout
+    /// header that has no room for it.
+    pub oplock: *mut c_void,
+    /// The volume the file is on.
+    pub volume: *const VolumeExt,
+    /// The file's id (its inode number).
+    pub file: u64,
+    /// File objects whose FsContext this is.
+    refs: usize,
+}
+
+/// A volume's FCBs by file id; boxed, so each stays where file objects
+/// point until it goes.
+#[derive(Default)]
+pub(crate) struct Fcbs(BTreeMap<u64, Box<Fcb>>);
+
+// SAFETY: the FCBs are reached through the map's lock (and through file
+// objects, whose requests the I/O manager hands to one routine at a time).
+unsafe impl Send for Fcbs {}
+
+impl Fcbs {
+    /// The FCB of `file` for one more file object, made (for a file of
+    /// `size` bytes) if it has none.
+    pub(crate) fn open(&mut self, volume: *const VolumeExt, file: u64, size: u64) -> *mut Fcb {
+        let fcb = self.0.entry(file).or_insert_with(|| Fcb::new(volume, file, size));
+        fcb.refs += 1;
+        &mut **fcb
+    }
+
+    /// The CLOSE of a file object of `fcb`: at the last one the FCB goes.
+    pub(crate) fn release(&mut self, fcb: *mut Fcb) {
+        // SAFETY: a live FCB of this map (the caller read it from a file
+        // object of this volume that is closing now).
+        let file = unsafe { (*fcb).file };
+        if let Some(f) = self.0.get_mut(&file) {
+            f.refs = f.refs.saturating_sub(1);
+            if f.refs == 0 {
+                self.0.remove(&file);
+            }
+        }
+    }
+}
+
+impl Fcb {
+    fn new(volume: *const VolumeExt, file: u64, size: u64) -> Box<Fcb> {
+        // SAFETY: every field is plain data, pointers or the kernel's
+        // structures, whose all-zero state precedes their initialisation
+        // below.
+        let mut b: Box<Fcb> = Box::new(unsafe { zeroed() });
+        b.volume = volume;
+        b.file = file;
+        let size = size.min(i64::MAX as u64) as i64;
+        let h = &mut b.header;
+        h.NodeTypeCode = NODE_FCB as i16;
+        h.NodeByteSize = size_of::<Fcb>() as i16;
+        h.IsFastIoPossible = nt::FastIoIsNotPossible;
+        h.AllocationSize = size.saturating_add(4095) & !4095;
+        h.FileSize = size;
+        h.ValidDataLength = size;
+        // FsRtlSetupAdvancedHeader (a macro of ntifs.h): the flags, the
+        // version (the high nibble of its byte), an empty filter-context
+        // list and the fast mutex.
+        h.Flags |= nt::FSRTL_FLAG_ADVANCED_HEADER;
+        h.Flags2 |= nt::FSRTL_FLAG2_SUPPORTS_FILTER_CONTEXTS;
+        h._reserved_version = nt::FSRTL_FCB_HEADER_V1 << 4;
+        let raw: *mut Fcb = &mut *b;
+        // SAFETY: `raw` is the boxed FCB, which does not move from here on;
+        // the kernel structures are initialised once, in nonpaged memory
+        // (the Rust heap is nonpaged pool).
+        unsafe {
+            let list = &raw mut (*raw).header.FilterContexts;
+            (*list).Flink = list;
+            (*list).Blink = list;
+            // ExInitializeFastMutex (inline in wdm.h).
+            let m = &raw mut (*raw).mutex;
+            (*m).Count = 1;
+            nt::KeInitializeEvent(&raw mut (*m).Event, nt::SynchronizationEvent, 0);
+            (*raw).header.FastMutex = m;
+            nt::ExInitializeResourceLite(&raw mut (*raw).main);
+            nt::ExInitializeResourceLite(&raw mut (*raw).paging);
+            (*raw).header.Resource = &raw mut (*raw).main;
+            (*raw).header.PagingIoResource = &raw mut (*raw).paging;
+        }
+        b
+    }
+}
+
+impl Drop for Fcb {
+    fn drop(&mut self) {
+        // SAFETY: the resources were initialised in `new`, and no file
+        // object refers to this FCB any more.
+        unsafe {
+            #[cfg(not(feature = "testing"))]
+            nt::FsRtlTeardownPerStreamContexts(&mut self.header);
+            nt::ExDeleteResourceLite(&mut self.main);
+            nt::ExDeleteResourceLite(&mut self.paging);
+        }
+    }
+}
+
+/// The volume a file object of ours is on, from its FsContext: the
+/// volume's extension itself (an open of the volume) or an FCB's.
+///
+/// # Safety
+/// `fo` is a live file object whose FsContext2 is one of our CCBs.
+pub(crate) unsafe fn volume_of_file(fo: *mut FILE_OBJECT) -> *const VolumeExt {
+    // SAFETY: the caller's contract: FsContext is a VolumeExt or an Fcb,
+    // both with their node type first.
+    unsafe {
+        let ctx = (*fo).FsContext;
+        if ctx.is_null() {
+            return ptr::null();
+        }
+        match *ctx.cast::<u16>() {
+            NODE_FCB => (*ctx.cast::<Fcb>()).volume,
+            _ => ctx.cast::<VolumeExt>(),
+        }
+    }
+}
+
+/// The FCB a file object of ours points at, if it is open on a file.
+///
+/// # Safety
+/// As [`volume_of_file`].
+pub(crate) unsafe fn fcb_of(fo: *mut FILE_OBJECT) -> Option<*mut Fcb> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let ctx = (*fo).FsContext;
+        (!ctx.is_null() && *ctx.cast::<u16>() == NODE_FCB).then(|| ctx.cast::<Fcb>())
+    }
+}
+
+// The header is FsContext itself.
+const _: () = assert!(offset_of!(Fcb, header) == 0);
