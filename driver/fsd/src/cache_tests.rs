@@ -6,13 +6,9 @@
 use super::*;
 use crate::cache::Io;
 use crate::cache_fake::{Cached, Call, RecordingCache};
-use crate::tests::{Fixture, GENERIC_READ, GENERIC_WRITE, mount};
+use crate::tests::{Fixture, GENERIC_READ, GENERIC_WRITE, create_with, mount};
 use fs_glue::nt::*;
 use fs_glue_testbed::HostVfs;
-
-fn w(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
-}
 
 fn open(
     f: &mut Fixture,
@@ -22,19 +18,7 @@ fn open(
     disposition: u32,
     options: u32,
 ) -> Created {
-    let name = w(name);
-    let c = Create {
-        name: &name,
-        related: None,
-        access,
-        attributes: 0x80,
-        share: 7,
-        disposition,
-        options,
-        ea: &[],
-        open_target_directory: false,
-    };
-    f.vcb.create(&mut Cached(cache), &c)
+    create_with(&mut f.vcb, &mut Cached(cache), name, access, disposition, options)
 }
 
 fn opened(f: &mut Fixture, cache: &mut RecordingCache, name: &str, access: u32, disposition: u32) -> Ccb {

@@ -30,9 +30,21 @@ pub(crate) fn mount() -> Fixture {
 }
 
 pub(crate) fn create(vcb: &mut Vcb<HostVfs>, name: &str, access: u32, disposition: u32, options: u32) -> Created {
+    create_with(vcb, &mut OwnServices, name, access, disposition, options)
+}
+
+/// A create sharing everything, with the build's `svc`.
+pub(crate) fn create_with(
+    vcb: &mut Vcb<HostVfs>,
+    svc: &mut dyn Services,
+    name: &str,
+    access: u32,
+    disposition: u32,
+    options: u32,
+) -> Created {
     let name = w(name);
     vcb.create(
-        &mut OwnServices,
+        svc,
         &Create {
             name: &name,
             related: None,
