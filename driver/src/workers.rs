@@ -1,6 +1,12 @@
-//! A fixed pool of host threads that run requests for the dispatch routines,
+//! Fixed pools of host threads that run requests for the dispatch routines,
 //! so the library is only ever entered on threads the host created (IRPs
 //! arrive on arbitrary threads, which have no thread-local records).
+//!
+//! Two pools: the general one, whose jobs may wait for a volume's lock,
+//! and the paging one, for paging I/O, whose jobs never do. A request
+//! holding a volume's lock may wait for paging I/O (the Cache Manager's
+//! page faults); were that I/O queued behind such requests, nothing would
+//! move.
 
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -43,27 +49,53 @@ struct Pool {
     threads: Mutex<[Option<Thread>; WORKERS]>,
 }
 
-static POOL: Pool = Pool {
-    queue: Mutex::new(Queue { head: ptr::null_mut(), tail: ptr::null_mut() }),
-    pending: RawSemaphore::new(),
-    stopping: AtomicBool::new(false),
-    threads: Mutex::new([const { None }; WORKERS]),
-};
+impl Pool {
+    const fn new() -> Pool {
+        Pool {
+            queue: Mutex::new(Queue { head: ptr::null_mut(), tail: ptr::null_mut() }),
+            pending: RawSemaphore::new(),
+            stopping: AtomicBool::new(false),
+            threads: Mutex::new([const { None }; WORKERS]),
+        }
+    }
+}
 
-/// Starts the workers.
+static POOL: Pool = Pool::new();
+static PAGING: Pool = Pool::new();
+static POOLS: [&Pool; 2] = [&POOL, &PAGING];
+
+/// Starts the workers of both pools.
 ///
 /// # Safety
 /// Once, from DriverEntry, after the host started.
 pub unsafe fn start() -> Result<(), Errno> {
+    for (i, pool) in POOLS.iter().enumerate() {
+        // SAFETY: the caller's contract, for each pool once.
+        if let Err(e) = unsafe { start_pool(pool, i) } {
+            // SAFETY: from DriverEntry; the workers spawned so far are
+            // recorded, so stop joins them.
+            unsafe { stop() };
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Starts `pool` (number `index` of [`POOLS`]).
+///
+/// # Safety
+/// As [`start`].
+unsafe fn start_pool(pool: &'static Pool, index: usize) -> Result<(), Errno> {
     // SAFETY: no worker runs yet and no job was queued (caller's contract:
     // once, from DriverEntry), so nothing waits on the semaphore; it is a
     // static, so it never moves.
-    unsafe { POOL.pending.init(0) };
-    POOL.stopping.store(false, Ordering::SeqCst);
+    unsafe { pool.pending.init(0) };
+    pool.stopping.store(false, Ordering::SeqCst);
     let mut threads = [const { None }; WORKERS];
     let mut failed = None;
     for slot in threads.iter_mut() {
-        match HOST.thread_spawn(alloc::boxed::Box::new(worker)) {
+        let body: fn() = if index == 0 { || worker(&POOL) } else { || worker(&PAGING) };
+        match HOST.thread_spawn(alloc::boxed::Box::new(body)) {
             Ok(t) => *slot = Some(t),
             Err(e) => {
                 failed = Some(e);
@@ -71,42 +103,38 @@ pub unsafe fn start() -> Result<(), Errno> {
             }
         }
     }
-    *POOL.threads.lock() = threads;
-    if let Some(e) = failed {
-        // SAFETY: from DriverEntry, after the pool started; the workers
-        // spawned so far are recorded, so stop joins them.
-        unsafe { stop() };
-        return Err(e);
-    }
-    Ok(())
+    *pool.threads.lock() = threads;
+    failed.map_or(Ok(()), Err)
 }
 
-/// Stops and joins the workers (queued jobs have all completed, because
-/// every submitter blocks until its job is done).
+/// Stops and joins the workers of both pools (queued jobs have all
+/// completed, because every submitter blocks until its job is done).
 ///
 /// # Safety
 /// From DriverUnload (or a failing DriverEntry), once after `start`.
 pub unsafe fn stop() {
-    POOL.stopping.store(true, Ordering::SeqCst);
-    for _ in 0..WORKERS {
-        POOL.pending.up();
-    }
-    // Joined after the lock is released: a worker's exit then cannot depend
-    // on it.
-    let threads = core::mem::replace(&mut *POOL.threads.lock(), [const { None }; WORKERS]);
-    for t in threads.into_iter().flatten() {
-        let _ = HOST.thread_join(t);
+    for pool in POOLS {
+        pool.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..WORKERS {
+            pool.pending.up();
+        }
+        // Joined after the lock is released: a worker's exit then cannot
+        // depend on it.
+        let threads = core::mem::replace(&mut *pool.threads.lock(), [const { None }; WORKERS]);
+        for t in threads.into_iter().flatten() {
+            let _ = HOST.thread_join(t);
+        }
     }
 }
 
-fn worker() {
+fn worker(pool: &'static Pool) {
     loop {
-        POOL.pending.down();
-        if POOL.stopping.load(Ordering::SeqCst) {
+        pool.pending.down();
+        if pool.stopping.load(Ordering::SeqCst) {
             return;
         }
         let job = {
-            let mut q = POOL.queue.lock();
+            let mut q = pool.queue.lock();
             let job = q.head;
             if !job.is_null() {
                 // SAFETY: a queued job is alive until its `done` is set,
@@ -147,7 +175,7 @@ pub fn run<F: FnMut() + Send>(mut f: F) {
     // SAFETY: the job is on this stack frame, which outlives the wait below.
     unsafe { job.done.init(true, false) };
     let p: *mut Job = &mut job;
-    enqueue(p);
+    enqueue(&POOL, p);
     // SAFETY: `p` points to `job`, alive until we return; from here on the
     // job is only reached through `p` (other submitters may link to it).
     unsafe { (*p).done.wait() };
@@ -158,6 +186,15 @@ pub fn run<F: FnMut() + Send>(mut f: F) {
 /// them. Any IRQL up to DISPATCH_LEVEL would do for the queue, but the
 /// allocation wants PASSIVE_LEVEL.
 pub fn post(f: alloc::boxed::Box<dyn FnOnce() + Send>) {
+    post_to(&POOL, f);
+}
+
+/// [`post`] to the paging pool, whose jobs never wait for a volume's lock.
+pub fn post_paging(f: alloc::boxed::Box<dyn FnOnce() + Send>) {
+    post_to(&PAGING, f);
+}
+
+fn post_to(pool: &'static Pool, f: alloc::boxed::Box<dyn FnOnce() + Send>) {
     let mut f = Some(f);
     let call: alloc::boxed::Box<dyn FnMut() + Send> = alloc::boxed::Box::new(move || {
         if let Some(f) = f.take() {
@@ -170,13 +207,13 @@ pub fn post(f: alloc::boxed::Box<dyn FnOnce() + Send>) {
         next: ptr::null_mut(),
         owned: true,
     });
-    enqueue(alloc::boxed::Box::into_raw(job));
+    enqueue(pool, alloc::boxed::Box::into_raw(job));
 }
 
-/// Links `p` at the tail and wakes a worker.
-fn enqueue(p: *mut Job) {
+/// Links `p` at the tail of `pool`'s queue and wakes a worker.
+fn enqueue(pool: &'static Pool, p: *mut Job) {
     {
-        let mut q = POOL.queue.lock();
+        let mut q = pool.queue.lock();
         if q.tail.is_null() {
             q.head = p;
         } else {
@@ -187,5 +224,5 @@ fn enqueue(p: *mut Job) {
         }
         q.tail = p;
     }
-    POOL.pending.up();
+    pool.pending.up();
 }

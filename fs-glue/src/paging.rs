@@ -11,6 +11,12 @@ use crate::{Handle, NtStatus, Vfs, Volume};
 use lkl_abi::sys;
 
 impl<V: Vfs> Volume<V> {
+    /// The Linux path of `h`'s file from the volume root (`a/b`; empty for
+    /// the root), where it was when opened or last renamed through `h`.
+    pub fn linux_path(&self, h: Handle) -> Result<alloc::vec::Vec<u8>, NtStatus> {
+        Ok(self.open(h)?.path.clone())
+    }
+
     /// The file's size as Linux has it (the FCB's FileSize).
     pub fn file_size(&self, h: Handle) -> Result<u64, NtStatus> {
         let o = self.open(h)?;

@@ -87,8 +87,13 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         // A file's file objects share its FCB; a volume open points at the
         // volume itself.
         let fcb = ccb.file().map(|file| {
-            let size = ccb.handle().and_then(|h| m.vcb.volume().file_size(h).ok()).unwrap_or(0);
-            ext.fcbs.lock().open(ext, file, size)
+            let h = ccb.handle();
+            let size = h.and_then(|h| m.vcb.volume().file_size(h).ok()).unwrap_or(0);
+            let paging = match h {
+                Some(h) if !ext.fcbs.lock().contains(file) => paging_fd(m, h),
+                _ => None,
+            };
+            ext.fcbs.lock().open(ext, file, size, paging)
         });
         let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));
         // SAFETY: the live file object; the CCB is ours until CLOSE takes
@@ -115,4 +120,27 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         }
     }
     (created.status.0 as i32, information)
+}
+
+/// A new FCB's own descriptor of the file of `h` for paging I/O: regular
+/// files only, for writing unless the volume is read-only.
+fn paging_fd(m: &Mount, h: fs_glue::Handle) -> Option<super::fcb::PagingFd> {
+    let volume = m.vcb.volume();
+    if volume.is_directory(h).unwrap_or(true) {
+        return None;
+    }
+    let mut path = m.mounted.path.as_bytes().to_vec();
+    path.push(b'/');
+    path.extend_from_slice(&volume.linux_path(h).ok()?);
+    let path = alloc::ffi::CString::new(path).ok()?;
+    let flags = lkl::sys::O_NOFOLLOW | lkl::sys::O_CLOEXEC;
+    // Writable where Linux lets it be (not on a read-only volume, nor for
+    // an immutable file, whose pages then only come in).
+    let rw =
+        (!volume.options().read_only).then(|| m.kernel.openat(lkl::sys::AT_FDCWD, &path, flags | lkl::sys::O_RDWR, 0));
+    let fd = match rw {
+        Some(Ok(fd)) => fd,
+        _ => m.kernel.openat(lkl::sys::AT_FDCWD, &path, flags | lkl::sys::O_RDONLY, 0).ok()?,
+    };
+    Some(super::fcb::PagingFd { kernel: m.kernel.clone(), fd })
 }

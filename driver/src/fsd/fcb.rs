@@ -14,6 +14,7 @@
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use core::ffi::c_void;
 use core::mem::{offset_of, size_of, zeroed};
 use core::ptr;
@@ -43,6 +44,24 @@ pub(crate) struct Fcb {
     pub file: u64,
     /// File objects whose FsContext this is.
     refs: usize,
+    /// The file's own Linux descriptor for paging I/O (`paging.rs`): it
+    /// follows the file through renames and unlinks, and paging I/O needs
+    /// no fs-glue handle (nor the volume's lock) to use it. Closed at the
+    /// FCB's end, or before the volume's unmount.
+    pub paging_fd: spin::Mutex<Option<PagingFd>>,
+}
+
+/// A Linux descriptor of a file, closed when dropped (on a host thread:
+/// every FCB goes on a worker).
+pub(crate) struct PagingFd {
+    pub kernel: Arc<lkl::Kernel>,
+    pub fd: lkl::Fd,
+}
+
+impl Drop for PagingFd {
+    fn drop(&mut self) {
+        let _ = self.kernel.close(self.fd);
+    }
 }
 
 /// A volume's FCBs by file id; boxed, so each stays where file objects
@@ -57,10 +76,50 @@ unsafe impl Send for Fcbs {}
 impl Fcbs {
     /// The FCB of `file` for one more file object, made (for a file of
     /// `size` bytes) if it has none.
-    pub(crate) fn open(&mut self, volume: *const VolumeExt, file: u64, size: u64) -> *mut Fcb {
-        let fcb = self.0.entry(file).or_insert_with(|| Fcb::new(volume, file, size));
+    /// `paging` is the file's descriptor for a new FCB (dropped, so closed,
+    /// when the FCB exists already).
+    pub(crate) fn open(
+        &mut self,
+        volume: *const VolumeExt,
+        file: u64,
+        size: u64,
+        paging: Option<PagingFd>,
+    ) -> *mut Fcb {
+        let fcb = self.0.entry(file).or_insert_with(|| {
+            let f = Fcb::new(volume, file, size);
+            *f.paging_fd.lock() = paging;
+            f
+        });
         fcb.refs += 1;
         &mut **fcb
+    }
+
+    /// Whether `file` has an FCB (a create then needs no new descriptor).
+    pub(crate) fn contains(&self, file: u64) -> bool {
+        self.0.contains_key(&file)
+    }
+
+    /// Closes every FCB's paging descriptor (before the volume's unmount,
+    /// which an open descriptor would keep busy); paging I/O then finds the
+    /// volume dismounted. Each is taken under its FCB's paging resource,
+    /// so no paging request is using it.
+    pub(crate) fn close_paging(&mut self) {
+        for f in self.0.values_mut() {
+            let paging: *mut ERESOURCE = &raw mut f.paging;
+            // SAFETY: the FCB's resource, initialised in `new`; inside a
+            // critical region as resources must be held.
+            unsafe {
+                nt::KeEnterCriticalRegion();
+                nt::ExAcquireResourceExclusiveLite(paging, 1);
+            }
+            let fd = f.paging_fd.lock().take();
+            drop(fd);
+            // SAFETY: acquired above.
+            unsafe {
+                nt::ExReleaseResourceLite(paging);
+                nt::KeLeaveCriticalRegion();
+            }
+        }
     }
 
     /// The CLOSE of a file object of `fcb`: at the last one the FCB goes.
@@ -78,11 +137,24 @@ impl Fcbs {
 }
 
 impl Fcb {
+    /// The paging resource of `fcb`.
+    ///
+    /// # Safety
+    /// `fcb` is a live FCB.
+    pub(crate) unsafe fn paging_resource(fcb: *mut Fcb) -> *mut ERESOURCE {
+        // SAFETY: the caller's contract.
+        unsafe { &raw mut (*fcb).paging }
+    }
+
     fn new(volume: *const VolumeExt, file: u64, size: u64) -> Box<Fcb> {
         // SAFETY: every field is plain data, pointers or the kernel's
         // structures, whose all-zero state precedes their initialisation
         // below.
         let mut b: Box<Fcb> = Box::new(unsafe { zeroed() });
+        // The zeroed bytes are no valid lock or descriptor: written in place,
+        // never dropped.
+        // SAFETY: `paging_fd` is in the box, and its bytes held nothing.
+        unsafe { ptr::write(&raw mut b.paging_fd, spin::Mutex::new(None)) };
         b.volume = volume;
         b.file = file;
         let size = size.min(i64::MAX as u64) as i64;

@@ -16,6 +16,7 @@ mod fsctl;
 pub(crate) mod irp;
 mod lockctl;
 mod mount;
+mod paging;
 mod pnp;
 mod read;
 mod security;
@@ -122,6 +123,12 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
     let Some(ext) = (unsafe { volume::volume_of(device) }) else {
         return irp.complete(nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     };
+    // Paging I/O never waits for the volume's lock (`paging.rs`).
+    // SAFETY: a dispatched IRP of ours.
+    let paging = unsafe { (*irp.raw()).Flags } & nt::IRP_PAGING_IO != 0;
+    if paging && matches!(irp.major(), nt::IRP_MJ_READ | nt::IRP_MJ_WRITE) {
+        return paging::post(irp, ext);
+    }
     let common: volume::Common = match irp.major() {
         nt::IRP_MJ_CREATE => create::common,
         nt::IRP_MJ_CLEANUP => cleanup::common,

@@ -179,7 +179,7 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     match unsafe { create_volume_device(t, m, vol) } {
         Ok(()) => nt::STATUS_SUCCESS,
         Err((status, m)) => {
-            let _ = volume::unmount(*m);
+            let _ = volume::unmount(*m, None);
             status
         }
     }

@@ -96,6 +96,15 @@ pub(crate) fn post_irp(irp: Irp, job: impl FnOnce(Irp) + Send + 'static) -> NTST
     nt::STATUS_PENDING
 }
 
+/// [`post_irp`] to the paging workers, whose jobs never wait for a
+/// volume's lock.
+pub(crate) fn post_paging_irp(irp: Irp, job: impl FnOnce(Irp) + Send + 'static) -> NTSTATUS {
+    irp.mark_pending();
+    POSTED.fetch_add(1, Ordering::SeqCst);
+    workers::post_paging(Box::new(move || job(irp)));
+    nt::STATUS_PENDING
+}
+
 /// Completes a posted IRP and counts it.
 pub(crate) fn complete_posted(irp: Irp, status: NTSTATUS, information: usize) {
     irp.complete(status, information);
@@ -170,7 +179,7 @@ pub(crate) fn shut_down_all() {
         m.vcb.force_dismount();
         finish_waiting(ext, &mut m);
         ext.orphans.store(m.vcb.open_ccbs(), Ordering::SeqCst);
-        let status = unmount(m);
+        let status = unmount(m, Some(ext));
         drop(mount);
         lkl_ntk_host::print::print_fmt(format_args!("lklfs: shutdown: volume unmounted ({status:#x})\n"));
     }
@@ -188,7 +197,11 @@ pub(crate) fn count() -> usize {
 
 /// Unmounts `m` from Linux (on a worker thread): the volume's handles
 /// close, umount2 writes back every dirty block, the disk goes.
-pub(crate) fn unmount(m: Mount) -> NTSTATUS {
+pub(crate) fn unmount(m: Mount, ext: Option<&VolumeExt>) -> NTSTATUS {
+    // The FCBs' own descriptors would keep Linux's mount busy.
+    if let Some(ext) = ext {
+        ext.fcbs.lock().close_paging();
+    }
     let Mount { vcb, mounted, disk, kernel, shares: _ } = m;
     drop(vcb.into_volume());
     match kernel.unmount(&mounted) {
@@ -242,9 +255,13 @@ pub(crate) fn unmount_all() {
             m.vcb.force_dismount();
             finish_waiting(ext, &mut m);
             let mut m = Some(m);
+            let at = ext as *const VolumeExt as usize;
             workers::run(|| {
+                // SAFETY: the extension lives until `delete` below, after
+                // this job is done.
+                let ext = unsafe { &*(at as *const VolumeExt) };
                 if let Some(m) = m.take() {
-                    let _ = unmount(m);
+                    let _ = unmount(m, Some(ext));
                 }
             });
         }
@@ -433,7 +450,7 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
         if ext.teardown.load(Ordering::SeqCst) {
             let mount = ext.mount.lock().take();
             if let Some(m) = mount {
-                let _ = unmount(m);
+                let _ = unmount(m, Some(ext));
             }
             // SAFETY: unmounted, and its last file object is closing, so no
             // other IRP can reach the device; `ext` is not used after this.

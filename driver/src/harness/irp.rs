@@ -123,6 +123,26 @@ pub(super) unsafe fn send(
     direct: Option<(*mut u8, usize)>,
     setup: impl FnOnce(&mut IO_STACK_LOCATION),
 ) -> Result<Sent, NTSTATUS> {
+    // SAFETY: the caller's contract.
+    unsafe { send_flagged(device, major, minor, fo, sl_flags, 0, system, direct, setup) }
+}
+
+/// [`send`] with the IRP's own `Flags` (IRP_PAGING_IO, IRP_NOCACHE).
+///
+/// # Safety
+/// As [`send`].
+#[allow(clippy::too_many_arguments)] // the IRP's own fields, as IoBuild* take them
+pub(super) unsafe fn send_flagged(
+    device: *mut DEVICE_OBJECT,
+    major: u8,
+    minor: u8,
+    fo: *mut FILE_OBJECT,
+    sl_flags: u8,
+    irp_flags: u32,
+    system: Option<*mut u8>,
+    direct: Option<(*mut u8, usize)>,
+    setup: impl FnOnce(&mut IO_STACK_LOCATION),
+) -> Result<Sent, NTSTATUS> {
     // SAFETY: the caller's contract; every pointer written below is to the
     // new IRP, its next stack location, or the caller's objects.
     unsafe {
@@ -149,6 +169,7 @@ pub(super) unsafe fn send(
         (*irp).UserBuffer = direct.map_or(ptr::null_mut(), |d| d.0.cast());
         (*irp).Thread = nt::PsGetCurrentThread();
         (*irp).RequestorMode = nt::KernelMode;
+        (*irp).Flags |= irp_flags;
         (*irp).OriginalFileObject = fo;
         let event = Box::new(Event::new());
         event.init(true, false);

@@ -13,7 +13,7 @@ use fs_glue::nt::{
 };
 use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 
-use super::irp::{call, close, create, create_ea, fsctl_buffered};
+use super::irp::{call, close, create, create_ea, fsctl_buffered, send_flagged};
 use super::{
     ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, fill_slot,
     linuxview, locks, reparse, volume_fo,
@@ -228,11 +228,14 @@ pub(super) fn run_op(
                 let (p, len) =
                     if write { (data.as_ptr() as *mut u8, data.len()) } else { (out.as_mut_ptr(), out.len()) };
                 let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
-                r(call(v, major, 0, fo, 0, None, Some((p, len)), |sp| {
+                // The Cache Manager's and memory manager's page moves.
+                let flags = if args[0] & fsops::IO_PAGING != 0 { nt::IRP_PAGING_IO | nt::IRP_NOCACHE } else { 0 };
+                let sent = send_flagged(v, major, 0, fo, 0, flags, None, Some((p, len)), |sp| {
                     sp.Parameters.Read.Length = len as u32;
                     sp.Parameters.Read.Key = 0;
                     sp.Parameters.Read.ByteOffset = offset as i64;
-                }))
+                });
+                r(sent.map_or_else(|s| (s, 0), |s| s.finish()))
             }
             Op::QueryDirectory => {
                 let mut pattern = name.to_vec();

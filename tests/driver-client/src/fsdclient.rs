@@ -187,6 +187,9 @@ pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str) {
     })();
     r.check("lock is refused while a file is open, then locks out creates until unlocked; verify, is-mounted", res);
 
+    let res = crate::pagingclient::run(dev).map(|what| println!("# {what}"));
+    r.check("paging I/O as IRPs through the file's FCB, past the volume's lock", res);
+
     let res = crate::lockclient::run(dev).map(|what| println!("# {what}"));
     r.check(
         "byte-range locks as IRPs: conflicts, refused I/O, waiting locks granted, cancelled and ended by a close",

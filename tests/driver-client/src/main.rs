@@ -30,6 +30,8 @@ mod modelclient;
 #[cfg(windows)]
 mod notifyclient;
 #[cfg(windows)]
+mod pagingclient;
+#[cfg(windows)]
 mod ramdiskclient;
 #[cfg(windows)]
 mod status;

@@ -60,9 +60,10 @@ pub enum Op {
     Create = 3,
     /// Close a handle.
     Close = 4,
-    /// Read out_len bytes at offset.
+    /// Read out_len bytes at offset; arg0 = [`IO_PAGING`] for a paging
+    /// read.
     Read = 5,
-    /// Write the data at offset.
+    /// Write the data at offset; arg0 = [`IO_PAGING`] for a paging write.
     Write = 6,
     /// NtQueryDirectoryFile: name = pattern (may be empty), arg0 = class,
     /// arg1 bit 0 = restart, bit 1 = single entry, bit 2 = resume after the
@@ -158,6 +159,10 @@ pub enum Op {
     /// self-relative security descriptor.
     SetSecurity = 30,
 }
+
+/// Read and Write arg0: a paging request (IRP_PAGING_IO | IRP_NOCACHE),
+/// as the Cache Manager and the memory manager send them.
+pub const IO_PAGING: u32 = 1;
 
 /// Lock arg0 bit 16: send without waiting; reply with a ticket.
 pub const LOCK_ASYNC: u32 = 1 << 16;
@@ -439,8 +444,8 @@ impl<'a> FsRequest<'a> {
             }
             // The data is the EaBuffer.
             Op::Create => (true, true, want_out == 4 && r.args[0] <= 5 && create_offset_ok(r.offset)),
-            Op::Read => (name_len == 0, data_len == 0, true),
-            Op::Write => (name_len == 0, true, want_out == 0),
+            Op::Read => (name_len == 0, data_len == 0, r.args[0] <= IO_PAGING),
+            Op::Write => (name_len == 0, true, want_out == 0 && r.args[0] <= IO_PAGING),
             Op::QueryDirectory => (true, data_len == 0, r.args[1] <= 7 && (r.args[1] & 4 != 0 || r.args[2] == 0)),
             Op::Rename => (name_len > 0, data_len == 0, want_out == 0 && r.args[0] <= 1),
         };
