@@ -4,9 +4,17 @@
 //! do, writes dirty ones back through it on a flush and on the last
 //! uninitialize (the lazy writer's last pass while it still holds a file
 //! object), drops them on purge and truncation, and records every call.
-//! The tests set which files have a mapped view or an image in use.
+//! The tests set which files have a mapped view or an image in use. Built
+//! for the tests and, with the `fake` feature, for the layering benchmark
+//! (`examples/cachebench.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+// Test support, never built into the driver (which has no `fake`): its
+// indexing stays within the pages it made.
+#![allow(clippy::indexing_slicing)]
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec;
+use alloc::vec::Vec;
 
 use fs_glue::NtStatus;
 
@@ -14,10 +22,13 @@ use crate::Services;
 use crate::cache::{CacheManager, FileSizes, Pager};
 
 const PAGE: u64 = 4096;
+/// Pages one transfer of the fake moves at most (64 KiB).
+const CLUSTER: u64 = 16;
 
 /// One call the common routines made, or one page the fake moved.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Call {
+#[allow(missing_docs)] // each variant is the call of its name, its fields the call's arguments
+pub enum Call {
     Initialize {
         fo: u64,
         file: u64,
@@ -57,13 +68,16 @@ pub(crate) enum Call {
         file: u64,
         for_delete: bool,
     },
-    /// The pager asked for a page (CcCopyRead's or CcCopyWrite's fault).
+    /// The pager asked for pages (CcCopyRead's or CcCopyWrite's fault,
+    /// with read-ahead): `len` bytes at `offset`.
     PageIn {
         offset: u64,
+        len: u64,
     },
-    /// A dirty page written through the pager.
+    /// A run of dirty pages written through the pager.
     PageOut {
         offset: u64,
+        len: u64,
     },
 }
 
@@ -74,15 +88,17 @@ struct File {
     pages: BTreeMap<u64, (Vec<u8>, bool)>,
 }
 
+/// The fake: its pages, its cache maps and the calls it saw.
 #[derive(Default)]
-pub(crate) struct RecordingCache {
-    pub(crate) calls: Vec<Call>,
+pub struct RecordingCache {
+    /// Every call and page move, in order.
+    pub calls: Vec<Call>,
     maps: BTreeMap<u64, u64>,
     files: BTreeMap<u64, File>,
     /// Files with a mapped view (MmCanFileBeTruncated says no).
-    pub(crate) mapped: BTreeSet<u64>,
+    pub mapped: BTreeSet<u64>,
     /// Files with an image section in use (MmFlushImageSection says no).
-    pub(crate) images: BTreeSet<u64>,
+    pub images: BTreeSet<u64>,
 }
 
 /// The pages `offset..offset + len` touch.
@@ -95,36 +111,62 @@ fn overlaps(page: u64, range: Option<(u64, u64)>) -> bool {
 }
 
 impl RecordingCache {
-    /// The page, read in through the pager when the cache lacks it.
+    /// The page, read in through the pager when the cache lacks it, with
+    /// the uncached pages after it up to a [`CLUSTER`] and the end of the
+    /// file (the Cache Manager's fault clustering and read-ahead).
     fn page<'a>(
         calls: &mut Vec<Call>,
         file: &'a mut File,
         n: u64,
         pager: &mut dyn Pager,
     ) -> Result<&'a mut (Vec<u8>, bool), NtStatus> {
-        match file.pages.entry(n) {
-            std::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                let mut b = vec![0u8; PAGE as usize];
-                calls.push(Call::PageIn { offset: n * PAGE });
-                pager.page_in(n * PAGE, &mut b)?;
-                Ok(e.insert((b, false)))
+        if !file.pages.contains_key(&n) {
+            let last = file.size.div_ceil(PAGE).max(n + 1);
+            let mut end = n + 1;
+            while end < (n + CLUSTER).min(last) && !file.pages.contains_key(&end) {
+                end += 1;
+            }
+            let mut b = vec![0u8; ((end - n) * PAGE) as usize];
+            calls.push(Call::PageIn { offset: n * PAGE, len: (end - n) * PAGE });
+            pager.page_in(n * PAGE, &mut b)?;
+            for (i, c) in b.chunks_exact(PAGE as usize).enumerate() {
+                file.pages.insert(n + i as u64, (c.to_vec(), false));
             }
         }
+        file.pages.get_mut(&n).ok_or(NtStatus::UNSUCCESSFUL)
     }
 
+    /// Writes the dirty pages in `range` through the pager, runs of
+    /// adjacent pages together up to a [`CLUSTER`] (as the lazy writer
+    /// and CcFlushCache write).
     fn write_back(
         calls: &mut Vec<Call>,
         file: &mut File,
         range: Option<(u64, u64)>,
         pager: &mut dyn Pager,
     ) -> Result<(), NtStatus> {
-        for (n, (bytes, dirty)) in file.pages.iter_mut() {
-            if *dirty && overlaps(*n, range) {
-                calls.push(Call::PageOut { offset: n * PAGE });
-                pager.page_out(n * PAGE, bytes)?;
-                *dirty = false;
+        let dirty: Vec<u64> = file.pages.iter().filter(|(n, p)| p.1 && overlaps(**n, range)).map(|(n, _)| *n).collect();
+        let mut i = 0;
+        while i < dirty.len() {
+            let start = dirty[i];
+            let mut j = i + 1;
+            while j < dirty.len() && dirty[j] == dirty[j - 1] + 1 && dirty[j] - start < CLUSTER {
+                j += 1;
             }
+            let mut run = Vec::with_capacity((j - i) * PAGE as usize);
+            for n in &dirty[i..j] {
+                if let Some(p) = file.pages.get(n) {
+                    run.extend_from_slice(&p.0);
+                }
+            }
+            calls.push(Call::PageOut { offset: start * PAGE, len: run.len() as u64 });
+            pager.page_out(start * PAGE, &run)?;
+            for n in &dirty[i..j] {
+                if let Some(p) = file.pages.get_mut(n) {
+                    p.1 = false;
+                }
+            }
+            i = j;
         }
         Ok(())
     }
@@ -135,13 +177,13 @@ impl RecordingCache {
     }
 
     /// The bytes the cache holds for `file` at `offset` (dirty or not).
-    pub(crate) fn cached(&self, file: u64, offset: u64) -> Option<u8> {
+    pub fn cached(&self, file: u64, offset: u64) -> Option<u8> {
         let f = self.files.get(&file)?;
         f.pages.get(&(offset / PAGE)).map(|(b, _)| b[(offset % PAGE) as usize])
     }
 
     /// Whether any page of `file` is dirty.
-    pub(crate) fn dirty(&self, file: u64) -> bool {
+    pub fn dirty(&self, file: u64) -> bool {
         self.files.get(&file).is_some_and(|f| f.pages.values().any(|(_, d)| *d))
     }
 }
@@ -167,10 +209,15 @@ impl CacheManager for RecordingCache {
         let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
         let f = self.files.entry(file).or_default();
         assert!(offset + buf.len() as u64 <= f.size, "CcCopyRead past FileSize");
-        for (i, b) in buf.iter_mut().enumerate() {
-            let at = offset + i as u64;
-            let page = Self::page(calls, f, at / PAGE, pager)?;
-            *b = page.0[(at % PAGE) as usize];
+        // Page by page: the part of `buf` each page holds.
+        let mut done = 0usize;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            let (n, within) = (at / PAGE, (at % PAGE) as usize);
+            let take = (PAGE as usize - within).min(buf.len() - done);
+            let page = Self::page(calls, f, n, pager)?;
+            buf[done..done + take].copy_from_slice(&page.0[within..within + take]);
+            done += take;
         }
         Ok(())
     }
@@ -181,19 +228,19 @@ impl CacheManager for RecordingCache {
         let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
         let f = self.files.entry(file).or_default();
         assert!(offset + data.len() as u64 <= f.size, "CcCopyWrite past FileSize");
-        for n in pages(offset, data.len() as u64) {
-            let whole = n * PAGE >= offset && (n + 1) * PAGE <= offset + data.len() as u64;
-            if whole {
+        let mut done = 0usize;
+        while done < data.len() {
+            let at = offset + done as u64;
+            let (n, within) = (at / PAGE, (at % PAGE) as usize);
+            let take = (PAGE as usize - within).min(data.len() - done);
+            // A page the write covers whole is not read in first.
+            if take == PAGE as usize {
                 f.pages.entry(n).or_insert_with(|| (vec![0; PAGE as usize], false));
             }
             let page = Self::page(calls, f, n, pager)?;
-            for i in 0..PAGE {
-                let at = n * PAGE + i;
-                if at >= offset && at < offset + data.len() as u64 {
-                    page.0[i as usize] = data[(at - offset) as usize];
-                }
-            }
+            page.0[within..within + take].copy_from_slice(&data[done..done + take]);
             page.1 = true;
+            done += take;
         }
         Ok(())
     }
@@ -258,7 +305,7 @@ impl CacheManager for RecordingCache {
 }
 
 /// The services of a build with this cache.
-pub(crate) struct Cached<'a>(pub(crate) &'a mut RecordingCache);
+pub struct Cached<'a>(pub &'a mut RecordingCache);
 
 impl Services for Cached<'_> {
     fn share_open(&mut self, _file: u64, _access: u32, _share: u32) -> Result<(), NtStatus> {

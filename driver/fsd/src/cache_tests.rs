@@ -72,7 +72,7 @@ fn cached_writes_reach_linux_through_the_pager() {
         [
             Call::Initialize { fo, file, size: 10_000 },
             Call::CopyWrite { fo, offset: 0, len: 10_000 },
-            Call::PageIn { offset: 8192 },
+            Call::PageIn { offset: 8192, len: 4096 },
         ]
     );
     assert_eq!(on_disk(&f, "a"), vec![0u8; 10_000], "nothing written yet but the size");
@@ -83,18 +83,11 @@ fn cached_writes_reach_linux_through_the_pager() {
     assert_eq!(&buf[..9900], &data[100..]);
     assert_eq!(cache.calls, [Call::CopyRead { fo, offset: 100, len: 9900 }]);
     assert_eq!(read(&mut f.vcb, &mut cache, &mut a, 10_000, &mut buf, CACHED), Reply::err(NtStatus::END_OF_FILE));
-    // FatFlushFile: CcFlushCache, then (here) fsync.
+    // FatFlushFile: CcFlushCache (the three adjacent dirty pages in one
+    // write), then (here) fsync.
     cache.calls.clear();
     assert_eq!(f.vcb.flush_with(&a, &mut Cached(&mut cache)), Reply::ok(0));
-    assert_eq!(
-        cache.calls,
-        [
-            Call::Flush { file, range: None },
-            Call::PageOut { offset: 0 },
-            Call::PageOut { offset: 4096 },
-            Call::PageOut { offset: 8192 },
-        ]
-    );
+    assert_eq!(cache.calls, [Call::Flush { file, range: None }, Call::PageOut { offset: 0, len: 12_288 },]);
     assert_eq!(on_disk(&f, "a"), data, "the pager cut the last page at FileSize");
     assert!(!cache.dirty(file));
     close(&mut f.vcb, &mut cache, a);
@@ -108,7 +101,7 @@ fn write_through_and_the_last_cleanup_leave_nothing_in_the_cache() {
     let file = a.file().unwrap();
     let through = Io { write_through: true, ..CACHED };
     assert_eq!(write(&mut f.vcb, &mut cache, &mut a, 0, b"through", through), Reply::ok(7));
-    assert_eq!(cache.calls.last(), Some(&Call::PageOut { offset: 0 }));
+    assert_eq!(cache.calls.last(), Some(&Call::PageOut { offset: 0, len: 4096 }));
     assert!(cache.calls.contains(&Call::Flush { file, range: Some((0, 7)) }));
     assert_eq!(on_disk(&f, "a"), b"through");
     // A dirty page left at the last cleanup goes out with the cache map
@@ -118,7 +111,10 @@ fn write_through_and_the_last_cleanup_leave_nothing_in_the_cache() {
     assert!(cache.dirty(file));
     cache.calls.clear();
     close(&mut f.vcb, &mut cache, a);
-    assert_eq!(cache.calls, [Call::Uninitialize { fo: cache_fo(&cache), truncate: None }, Call::PageOut { offset: 0 }]);
+    assert_eq!(
+        cache.calls,
+        [Call::Uninitialize { fo: cache_fo(&cache), truncate: None }, Call::PageOut { offset: 0, len: 4096 }]
+    );
     assert_eq!(on_disk(&f, "a"), b"through later");
 }
 

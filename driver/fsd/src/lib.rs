@@ -89,8 +89,8 @@ impl From<Result<(), NtStatus>> for Reply {
     }
 }
 
-#[cfg(test)]
-mod cache_fake;
+#[cfg(any(test, feature = "fake"))]
+pub mod cache_fake;
 #[cfg(test)]
 mod cache_tests;
 #[cfg(test)]

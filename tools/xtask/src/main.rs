@@ -199,6 +199,9 @@ fn main() -> ExitCode {
             // The disk benchmark: library, lklfs, host loop mount (and
             // fuse2fs for ext4), on ext4, btrfs and xfs.
             run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))?;
+            // The cache layering: the common routines with the recording
+            // fake of Windows' Cache Manager beside the library alone.
+            run(cargo().args(["run", "--release", "-p", "fsd", "--features", "fake", "--example", "cachebench"]))?;
             // The driver under Wine beside the Linux-native library.
             run(Command::new("bash")
                 .arg(root().join("tests/suites/20-nt-driver.sh"))
