@@ -29,6 +29,7 @@ mod close;
 mod create;
 mod dirctl;
 mod ea;
+pub mod fastio;
 mod fileinfo;
 mod flush;
 pub mod fsctl;

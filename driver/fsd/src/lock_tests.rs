@@ -184,3 +184,54 @@ fn locks_need_a_file() {
     assert_eq!(now(f.vcb.lock_control(&vol, lock(0, 1, true))), NtStatus::INVALID_PARAMETER);
     assert!(!done(&mut f.vcb, d));
 }
+
+#[test]
+fn fast_io_goes_only_where_the_locks_let_a_request_go() {
+    use crate::fastio::FastIo;
+    let mut f = mount();
+    let a = create(&mut f.vcb, "\\f", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
+    let mut b = create(&mut f.vcb, "\\f", GENERIC_READ | GENERIC_WRITE, FILE_OPEN, 0).ccb.unwrap();
+    let file = a.file().unwrap();
+    let v = &mut f.vcb;
+    // FatIsFastIoPossible: possible without locks, questionable with them.
+    assert_eq!(v.fast_io_state(file), FastIo::Possible);
+    assert_eq!(now(v.lock_control(&a, lock(10, 20, true))), NtStatus::SUCCESS);
+    assert_eq!(v.fast_io_state(file), FastIo::Questionable);
+    // FatFastIoCheckIfPossible: the other owner's fast I/O goes past the
+    // range only; a request the lock refuses would take the IRP path and
+    // get STATUS_FILE_LOCK_CONFLICT there.
+    let mut pos = 0;
+    let fb = FileRef { ccb: &mut b, position: &mut pos, synchronous: false, process: ME, key: 0 };
+    assert!(!v.fast_io_check(&fb, 12, 4, false));
+    assert!(!v.fast_io_check(&fb, 0, 11, true));
+    assert!(v.fast_io_check(&fb, 30, 4, true));
+    assert_eq!(io(v, &mut b, 12, false), NtStatus::FILE_LOCK_CONFLICT);
+    assert_eq!(now(v.lock_control(&a, unlock(10, 20))), NtStatus::SUCCESS);
+    assert_eq!(v.fast_io_state(file), FastIo::Possible);
+    let fb = FileRef { ccb: &mut b, position: &mut pos, synchronous: false, process: ME, key: 0 };
+    assert!(v.fast_io_check(&fb, 12, 4, false));
+    // Not on the volume's own open, and nothing on a dismounted volume.
+    let mut vol = open_volume(v);
+    let fv = FileRef { ccb: &mut vol, position: &mut pos, synchronous: false, process: ME, key: 0 };
+    assert!(!v.fast_io_check(&fv, 0, 4, false));
+    v.force_dismount();
+    assert_eq!(v.fast_io_state(file), FastIo::NotPossible);
+    let fb = FileRef { ccb: &mut b, position: &mut pos, synchronous: false, process: ME, key: 0 };
+    assert!(!v.fast_io_check(&fb, 0, 4, false));
+}
+
+#[test]
+fn fast_writes_never_reach_a_read_only_volume() {
+    use crate::fastio::FastIo;
+    let dir = fs_glue_testbed::scratch::Scratch::new("fsd-ro");
+    std::fs::write(dir.path().join("f"), b"data").unwrap();
+    let vfs = fs_glue_testbed::HostVfs::new(dir.path()).unwrap();
+    let opts = fs_glue::MountOptions { read_only: true, ..Default::default() };
+    let mut vcb = Vcb::new(fs_glue::Volume::new(vfs, opts));
+    let mut a = create(&mut vcb, "\\f", GENERIC_READ, FILE_OPEN, 0).ccb.unwrap();
+    assert_eq!(vcb.fast_io_state(a.file().unwrap()), FastIo::Questionable);
+    let mut pos = 0;
+    let fa = FileRef { ccb: &mut a, position: &mut pos, synchronous: false, process: ME, key: 0 };
+    assert!(vcb.fast_io_check(&fa, 0, 4, false));
+    assert!(!vcb.fast_io_check(&fa, 0, 4, true));
+}

@@ -281,6 +281,11 @@ impl<V: Vfs> Vcb<V> {
         })
     }
 
+    /// Whether `file` has byte-range locks (fast I/O is then questionable).
+    pub(crate) fn has_locks(&self, file: u64) -> bool {
+        self.locks.granted.contains_key(&file)
+    }
+
     /// READ's and WRITE's check: `len` bytes at `at` (`u64::MAX`: at the
     /// end of the file, an append) against the file's locks.
     pub(crate) fn lock_check(&mut self, f: &FileRef<'_>, at: u64, len: usize, write: bool) -> Result<(), NtStatus> {
