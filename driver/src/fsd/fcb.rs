@@ -49,6 +49,9 @@ pub(crate) struct Fcb {
     /// no fs-glue handle (nor the volume's lock) to use it. Closed at the
     /// FCB's end, or before the volume's unmount.
     pub paging_fd: spin::Mutex<Option<PagingFd>>,
+    /// It had a descriptor (a regular file): without one now, its volume
+    /// was unmounted; without one ever, it has no data to page.
+    pub has_data: bool,
 }
 
 /// A Linux descriptor of a file, closed when dropped (on a host thread:
@@ -86,7 +89,8 @@ impl Fcbs {
         paging: Option<PagingFd>,
     ) -> *mut Fcb {
         let fcb = self.0.entry(file).or_insert_with(|| {
-            let f = Fcb::new(volume, file, size);
+            let mut f = Fcb::new(volume, file, size);
+            f.has_data = paging.is_some();
             *f.paging_fd.lock() = paging;
             f
         });
@@ -94,16 +98,30 @@ impl Fcbs {
         &mut **fcb
     }
 
+    /// The CLOSE of a file object of `fcb`: at the last one the FCB leaves
+    /// the map, and the caller drops it once the map's lock is released
+    /// (dropping closes its descriptor in Linux).
+    pub(crate) fn release(&mut self, fcb: *mut Fcb) -> Option<Box<Fcb>> {
+        // SAFETY: a live FCB of this map (the caller read it from a file
+        // object of this volume that is closing now).
+        let file = unsafe { (*fcb).file };
+        let f = self.0.get_mut(&file)?;
+        f.refs = f.refs.saturating_sub(1);
+        if f.refs == 0 { self.0.remove(&file) } else { None }
+    }
+
     /// Whether `file` has an FCB (a create then needs no new descriptor).
     pub(crate) fn contains(&self, file: u64) -> bool {
         self.0.contains_key(&file)
     }
 
-    /// Closes every FCB's paging descriptor (before the volume's unmount,
-    /// which an open descriptor would keep busy); paging I/O then finds the
-    /// volume dismounted. Each is taken under its FCB's paging resource,
-    /// so no paging request is using it.
-    pub(crate) fn close_paging(&mut self) {
+    /// Takes every FCB's paging descriptor (before the volume's unmount,
+    /// which an open descriptor would keep busy), for the caller to drop,
+    /// which closes them, once the map's lock is released; paging I/O then
+    /// finds the volume dismounted. Each is taken under its FCB's paging
+    /// resource, so no paging request is using it.
+    pub(crate) fn take_paging(&mut self) -> alloc::vec::Vec<PagingFd> {
+        let mut taken = alloc::vec::Vec::new();
         for f in self.0.values_mut() {
             let paging: *mut ERESOURCE = &raw mut f.paging;
             // SAFETY: the FCB's resource, initialised in `new`; inside a
@@ -112,27 +130,14 @@ impl Fcbs {
                 nt::KeEnterCriticalRegion();
                 nt::ExAcquireResourceExclusiveLite(paging, 1);
             }
-            let fd = f.paging_fd.lock().take();
-            drop(fd);
+            taken.extend(f.paging_fd.lock().take());
             // SAFETY: acquired above.
             unsafe {
                 nt::ExReleaseResourceLite(paging);
                 nt::KeLeaveCriticalRegion();
             }
         }
-    }
-
-    /// The CLOSE of a file object of `fcb`: at the last one the FCB goes.
-    pub(crate) fn release(&mut self, fcb: *mut Fcb) {
-        // SAFETY: a live FCB of this map (the caller read it from a file
-        // object of this volume that is closing now).
-        let file = unsafe { (*fcb).file };
-        if let Some(f) = self.0.get_mut(&file) {
-            f.refs = f.refs.saturating_sub(1);
-            if f.refs == 0 {
-                self.0.remove(&file);
-            }
-        }
+        taken
     }
 }
 

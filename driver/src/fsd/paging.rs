@@ -33,7 +33,7 @@ fn serve(irp: Irp) -> Done {
     let write = irp.major() == nt::IRP_MJ_WRITE;
     // SAFETY: a live FCB (its file object holds it), its resource
     // initialised; held shared across the transfer, inside a critical
-    // region, so `close_paging` cannot close the descriptor under us.
+    // region, so `take_paging` cannot take the descriptor away under us.
     unsafe {
         let paging = Fcb::paging_resource(fcb);
         nt::KeEnterCriticalRegion();
@@ -49,9 +49,13 @@ fn serve(irp: Irp) -> Done {
 /// were the file's.
 fn transfer(fcb: &Fcb, offset: u64, buf: &mut [u8], write: bool) -> Done {
     let guard = fcb.paging_fd.lock();
-    let Some(p) = guard.as_ref() else { return (nt::STATUS_VOLUME_DISMOUNTED, 0) };
+    let Some(p) = guard.as_ref() else {
+        // A directory has no data to page; a file's descriptor went with
+        // its volume's unmount.
+        return (if fcb.has_data { nt::STATUS_VOLUME_DISMOUNTED } else { nt::STATUS_INVALID_DEVICE_REQUEST }, 0);
+    };
     let (kernel, fd) = (p.kernel.clone(), p.fd);
-    // The descriptor stays open: the paging resource keeps `close_paging`
+    // The descriptor stays open: the paging resource keeps `take_paging`
     // out, so the spin lock need not be held across Linux.
     drop(guard);
     let size = match kernel.fstat(fd) {

@@ -200,7 +200,8 @@ pub(crate) fn count() -> usize {
 pub(crate) fn unmount(m: Mount, ext: Option<&VolumeExt>) -> NTSTATUS {
     // The FCBs' own descriptors would keep Linux's mount busy.
     if let Some(ext) = ext {
-        ext.fcbs.lock().close_paging();
+        let fds = ext.fcbs.lock().take_paging();
+        drop(fds);
     }
     let Mount { vcb, mounted, disk, kernel, shares: _ } = m;
     drop(vcb.into_volume());
@@ -401,7 +402,8 @@ pub(crate) unsafe fn take_ccb(fo: *mut FILE_OBJECT, ext: &VolumeExt) -> Option<B
     // SAFETY: a file object with our CCB; its FCB (if any) is one of this
     // volume's, which this close releases.
     if let Some(fcb) = unsafe { super::fcb::fcb_of(fo) } {
-        ext.fcbs.lock().release(fcb);
+        let gone = ext.fcbs.lock().release(fcb);
+        drop(gone);
     }
     // SAFETY: made by create with Box::into_raw and taken back once, here.
     unsafe {

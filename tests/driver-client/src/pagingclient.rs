@@ -12,6 +12,8 @@ use crate::win::Handle;
 
 const FILE_OVERWRITE_IF: u32 = 5;
 const FILE_OPEN: u32 = 1;
+const FILE_CREATE: u32 = 2;
+const FILE_DIRECTORY_FILE: u32 = 1;
 
 fn paging_write(dev: Handle, h: u32, offset: u64, data: &[u8]) -> Result<Reply, String> {
     let mut req = FsRequest::new(Op::Write);
@@ -63,7 +65,12 @@ pub(crate) fn run(dev: Handle) -> Result<&'static str, String> {
     expect("a page out with the delete pending", paging_write(dev, a, 0, b"Q")?, STATUS_SUCCESS, 1, None)?;
     expect("a page in with the delete pending", paging_read(dev, a, 0, 2)?, STATUS_SUCCESS, 2, Some(b"Qz"))?;
     handle_op(dev, Op::Close, a)?;
+    // A directory has no data to page.
+    let d = open(dev, "\\paged-dir", FILE_CREATE, FILE_DIRECTORY_FILE)?;
+    let refused = crate::status::STATUS_INVALID_DEVICE_REQUEST;
+    expect("a page in of a directory", paging_read(dev, d, 0, 16)?, refused, 0, None)?;
+    handle_op(dev, Op::Close, d)?;
     Ok(
-        "paging I/O: cut at the end, zeros past it, a read-only open's pages written, after a rename and a pending delete",
+        "paging I/O: cut at the end, zeros past it, a read-only open's pages written, after a rename and a pending delete; none for a directory",
     )
 }
