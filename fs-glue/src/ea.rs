@@ -154,34 +154,21 @@ fn warning(status: NtStatus, offset: usize) -> Written {
 }
 
 impl<V: Vfs> Volume<V> {
-    /// A descriptor xattr calls may use for handle `h` and whether it is
-    /// a temporary one to close: a handle without data access holds an
-    /// O_PATH descriptor, which Linux refuses for xattrs. None for what
+    /// Runs `f` with a descriptor xattr calls may use for handle `h`: a
+    /// handle without data access holds an O_PATH descriptor, which Linux
+    /// refuses for xattrs, so one is opened for the call. None for what
     /// Linux keeps no user xattrs on (symbolic links, devices, FIFOs).
-    fn xattr_fd(&self, h: Handle) -> Result<Option<(V::Fd, bool)>, NtStatus> {
+    fn with_xattr_fd<T>(&self, h: Handle, f: impl FnOnce(V::Fd) -> Result<T, NtStatus>) -> Result<Option<T>, NtStatus> {
         let o = self.open(h)?;
-        Ok(match o.kind {
-            Kind::Dir => Some((o.fd, false)),
+        let own = match o.kind {
+            Kind::Dir => true,
             Kind::File => {
                 let (r, w, _) = crate::share::intent(o.granted);
-                if r || w {
-                    Some((o.fd, false))
-                } else {
-                    let flags = sys::O_RDONLY | sys::O_NOFOLLOW | sys::O_NONBLOCK;
-                    Some((self.vfs.openat(self.vfs.root(), crate::path::at_path(&o.path), flags, 0)?, true))
-                }
+                r || w
             }
-            Kind::Symlink | Kind::Other => None,
-        })
-    }
-
-    fn with_xattr_fd<T>(&self, h: Handle, f: impl FnOnce(V::Fd) -> Result<T, NtStatus>) -> Result<Option<T>, NtStatus> {
-        let Some((fd, temp)) = self.xattr_fd(h)? else { return Ok(None) };
-        let r = f(fd);
-        if temp {
-            let _ = self.vfs.close(fd);
-        }
-        r.map(Some)
+            Kind::Symlink | Kind::Other => return Ok(None),
+        };
+        self.with_fd(h, own, sys::O_RDONLY | sys::O_NONBLOCK, f).map(Some)
     }
 
     /// The EAs NT sees on `fd`, in byte order of their NT names.

@@ -30,7 +30,7 @@ impl<V: Vfs> Volume<V> {
         // file with STATUS_END_OF_FILE, whatever its length.
         let end_overflows = off.checked_add(buf.len() as u64).is_none_or(|e| e > i64::MAX as u64);
         if end_overflows {
-            let size = self.vfs.statx(fd, b"", lkl_abi::sys::AT_EMPTY_PATH, lkl_abi::sys::STATX_BASIC_STATS)?.stx_size;
+            let size = self.file_size(h)?;
             if off >= size {
                 return Err(NtStatus::END_OF_FILE);
             }
@@ -55,6 +55,25 @@ impl<V: Vfs> Volume<V> {
     /// append. A handle with
     /// FILE_APPEND_DATA but not FILE_WRITE_DATA always appends.
     pub fn write(&mut self, h: Handle, offset: Option<u64>, data: &[u8]) -> Result<usize, NtStatus> {
+        let off = self.write_position(h, offset)?;
+        let fd = self.open(h)?.fd;
+        let mut done = 0;
+        while done < data.len() {
+            let n = self.vfs.pwrite(fd, &data[done..], off + done as u64)?;
+            if n == 0 {
+                return Err(NtStatus::DISK_FULL);
+            }
+            done += n;
+        }
+        self.open_mut(h)?.position = off + done as u64;
+        Ok(done)
+    }
+
+    /// The checks a write makes (the handle's rights, then the file
+    /// system's) and where it lands: at `offset` (`None`: the handle's
+    /// position), or at the end for an append (`Some(u64::MAX)`) or a
+    /// handle that may only append.
+    pub fn write_position(&self, h: Handle, offset: Option<u64>) -> Result<u64, NtStatus> {
         let o = self.open(h)?;
         let can_write = o.granted.contains(Access::WRITE_DATA);
         let can_append = o.granted.contains(Access::APPEND_DATA);
@@ -71,23 +90,8 @@ impl<V: Vfs> Volume<V> {
         if o.kind != Kind::File {
             return Err(NtStatus::ACCESS_DENIED);
         }
-        let fd = o.fd;
         let to_end = offset == Some(u64::MAX) || !can_write;
-        let off = if to_end {
-            self.vfs.statx(fd, b"", lkl_abi::sys::AT_EMPTY_PATH, lkl_abi::sys::STATX_BASIC_STATS)?.stx_size
-        } else {
-            offset.unwrap_or(o.position)
-        };
-        let mut done = 0;
-        while done < data.len() {
-            let n = self.vfs.pwrite(fd, &data[done..], off + done as u64)?;
-            if n == 0 {
-                return Err(NtStatus::DISK_FULL);
-            }
-            done += n;
-        }
-        self.open_mut(h)?.position = off + done as u64;
-        Ok(done)
+        if to_end { self.file_size(h) } else { Ok(offset.unwrap_or(o.position)) }
     }
 
     /// IRP_MJ_FLUSH_BUFFERS.

@@ -37,7 +37,7 @@ mod dirquery;
 mod fileinfo;
 mod io;
 mod open_table;
-mod paging;
+pub mod paging;
 mod path;
 mod share;
 mod volinfo;

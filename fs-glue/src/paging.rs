@@ -10,6 +10,12 @@ use crate::path::at_path;
 use crate::{Handle, NtStatus, Vfs, Volume};
 use lkl_abi::sys;
 
+/// How many of `len` bytes at `offset` lie within a file of `size` bytes:
+/// what paging I/O moves, and a cached read returns.
+pub fn within(size: u64, offset: u64, len: usize) -> usize {
+    usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX).min(len)
+}
+
 impl<V: Vfs> Volume<V> {
     /// The Linux path of `h`'s file from the volume root (`a/b`; empty for
     /// the root), where it was when opened or last renamed through `h`.
@@ -19,15 +25,14 @@ impl<V: Vfs> Volume<V> {
 
     /// The file's size as Linux has it (the FCB's FileSize).
     pub fn file_size(&self, h: Handle) -> Result<u64, NtStatus> {
-        let o = self.open(h)?;
-        Ok(self.vfs.statx(o.fd, b"", sys::AT_EMPTY_PATH, sys::STATX_BASIC_STATS)?.stx_size)
+        Ok(self.stat_open(self.open(h)?)?.stx_size)
     }
 
     /// A paging read at `offset` into all of `buf`: the file's bytes, and
     /// zeros past its end. Returns the bytes that were the file's.
     pub fn paging_read(&mut self, h: Handle, offset: u64, buf: &mut [u8]) -> Result<usize, NtStatus> {
         let size = self.file_size(h)?;
-        let have = usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX).min(buf.len());
+        let have = within(size, offset, buf.len());
         let (data, past) = buf.split_at_mut(have);
         past.fill(0);
         self.with_paging_fd(h, false, |vfs, fd| {
@@ -53,7 +58,7 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::MEDIA_WRITE_PROTECTED);
         }
         let size = self.file_size(h)?;
-        let n = usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX).min(data.len());
+        let n = within(size, offset, data.len());
         let data = &data[..n];
         self.with_paging_fd(h, true, |vfs, fd| {
             let mut done = 0;
@@ -101,12 +106,27 @@ impl<V: Vfs> Volume<V> {
             return Err(NtStatus::INVALID_DEVICE_REQUEST);
         }
         let (r, w, _) = crate::share::intent(o.granted);
-        if (write && w && o.granted.contains(crate::Access::WRITE_DATA)) || (!write && r) {
-            return f(&self.vfs, o.fd);
+        let own = (write && w && o.granted.contains(crate::Access::WRITE_DATA)) || (!write && r);
+        let flags = if write { sys::O_WRONLY } else { sys::O_RDONLY };
+        self.with_fd(h, own, flags, |fd| f(&self.vfs, fd))
+    }
+
+    /// Runs `f` with `h`'s own descriptor when `own` says it will do, else
+    /// with one opened for the call by the file's path with `flags` (and
+    /// O_NOFOLLOW), closed after it.
+    pub(crate) fn with_fd<T>(
+        &self,
+        h: Handle,
+        own: bool,
+        flags: i32,
+        f: impl FnOnce(V::Fd) -> Result<T, NtStatus>,
+    ) -> Result<T, NtStatus> {
+        let o = self.open(h)?;
+        if own {
+            return f(o.fd);
         }
-        let flags = if write { sys::O_WRONLY } else { sys::O_RDONLY } | sys::O_NOFOLLOW;
-        let fd = self.vfs.openat(self.vfs.root(), at_path(&o.path), flags, 0)?;
-        let res = f(&self.vfs, fd);
+        let fd = self.vfs.openat(self.vfs.root(), at_path(&o.path), flags | sys::O_NOFOLLOW, 0)?;
+        let res = f(fd);
         let _ = self.vfs.close(fd);
         res
     }

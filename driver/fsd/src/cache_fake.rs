@@ -106,6 +106,22 @@ fn pages(offset: u64, len: u64) -> core::ops::Range<u64> {
     offset / PAGE..(offset + len).div_ceil(PAGE)
 }
 
+/// `len` bytes at `offset` page by page: (page, where in it, where in the
+/// transfer, how many bytes).
+fn spans(offset: u64, len: usize) -> impl Iterator<Item = (u64, usize, usize, usize)> {
+    let mut done = 0usize;
+    core::iter::from_fn(move || {
+        (done < len).then(|| {
+            let at = offset + done as u64;
+            let within = (at % PAGE) as usize;
+            let take = (PAGE as usize - within).min(len - done);
+            let span = (at / PAGE, within, done, take);
+            done += take;
+            span
+        })
+    })
+}
+
 fn overlaps(page: u64, range: Option<(u64, u64)>) -> bool {
     range.is_none_or(|(at, len)| pages(at, len).contains(&page))
 }
@@ -209,15 +225,9 @@ impl CacheManager for RecordingCache {
         let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
         let f = self.files.entry(file).or_default();
         assert!(offset + buf.len() as u64 <= f.size, "CcCopyRead past FileSize");
-        // Page by page: the part of `buf` each page holds.
-        let mut done = 0usize;
-        while done < buf.len() {
-            let at = offset + done as u64;
-            let (n, within) = (at / PAGE, (at % PAGE) as usize);
-            let take = (PAGE as usize - within).min(buf.len() - done);
+        for (n, within, done, take) in spans(offset, buf.len()) {
             let page = Self::page(calls, f, n, pager)?;
             buf[done..done + take].copy_from_slice(&page.0[within..within + take]);
-            done += take;
         }
         Ok(())
     }
@@ -228,11 +238,7 @@ impl CacheManager for RecordingCache {
         let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
         let f = self.files.entry(file).or_default();
         assert!(offset + data.len() as u64 <= f.size, "CcCopyWrite past FileSize");
-        let mut done = 0usize;
-        while done < data.len() {
-            let at = offset + done as u64;
-            let (n, within) = (at / PAGE, (at % PAGE) as usize);
-            let take = (PAGE as usize - within).min(data.len() - done);
+        for (n, within, done, take) in spans(offset, data.len()) {
             // A page the write covers whole is not read in first.
             if take == PAGE as usize {
                 f.pages.entry(n).or_insert_with(|| (vec![0; PAGE as usize], false));
@@ -240,7 +246,6 @@ impl CacheManager for RecordingCache {
             let page = Self::page(calls, f, n, pager)?;
             page.0[within..within + take].copy_from_slice(&data[done..done + take]);
             page.1 = true;
-            done += take;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! Manager, the rest as non-cached requests (`read.rs`, `write.rs`). The
 //! rules are in `cache.rs`.
 
-use fs_glue::nt::{FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE, FILE_WRITE_DATA};
+use fs_glue::nt::{FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE};
 use fs_glue::{Handle, NtStatus, Vfs, Volume};
 
 use crate::Reply;
@@ -83,22 +83,27 @@ impl<V: Vfs> Vcb<V> {
     /// A paging read: the bytes within the file's size (Information),
     /// zeros past it; no position, no byte-range locks.
     fn paging_read(&mut self, f: &FileRef<'_>, offset: Offset, buf: &mut [u8]) -> Reply {
-        let (h, at) = match (self.handle(f.ccb), offset) {
-            (Ok(Some(h)), Offset::At(at)) => (h, at),
-            (Err(s), _) => return Reply::err(s),
-            _ => return Reply::err(NtStatus::INVALID_PARAMETER),
-        };
-        self.volume.paging_read(h, at, buf).map(|n| n as u64).into_reply()
+        self.paging_start(f, offset)
+            .and_then(|(h, at)| self.volume.paging_read(h, at, buf))
+            .map(|n| n as u64)
+            .into_reply()
     }
 
     /// A paging write: cut at the file's size, which it never moves.
     fn paging_write(&mut self, f: &FileRef<'_>, offset: Offset, data: &[u8]) -> Reply {
-        let (h, at) = match (self.handle(f.ccb), offset) {
-            (Ok(Some(h)), Offset::At(at)) => (h, at),
-            (Err(s), _) => return Reply::err(s),
-            _ => return Reply::err(NtStatus::INVALID_PARAMETER),
-        };
-        self.volume.paging_write(h, at, data).map(|n| n as u64).into_reply()
+        self.paging_start(f, offset)
+            .and_then(|(h, at)| self.volume.paging_write(h, at, data))
+            .map(|n| n as u64)
+            .into_reply()
+    }
+
+    /// A paging request's handle and explicit offset (paging I/O has no
+    /// position to use, and no volume open pages).
+    fn paging_start(&self, f: &FileRef<'_>, offset: Offset) -> Result<(Handle, u64), NtStatus> {
+        match (self.handle(f.ccb)?, offset) {
+            (Some(h), Offset::At(at)) => Ok((h, at)),
+            _ => Err(NtStatus::INVALID_PARAMETER),
+        }
     }
 
     /// The file object's cache map, set up on its first cached request.
@@ -134,7 +139,7 @@ impl<V: Vfs> Vcb<V> {
         if at >= size {
             return Reply::err(NtStatus::END_OF_FILE);
         }
-        let n = usize::try_from(size - at).unwrap_or(usize::MAX).min(buf.len());
+        let n = fs_glue::paging::within(size, at, buf.len());
         let Some(part) = buf.get_mut(..n) else { return Reply::err(NtStatus::INVALID_PARAMETER) };
         if let Err(s) = cache.copy_read(f.ccb.id, at, part, &mut Paging { volume: &mut self.volume, h }) {
             return Reply::err(s);
@@ -160,11 +165,13 @@ impl<V: Vfs> Vcb<V> {
             Ok(x) => x,
             Err(s) => return Reply::err(s),
         };
-        // The rights, the kind and the volume, as a write checks them; an
-        // append-only handle or FILE_WRITE_TO_END_OF_FILE starts at the end.
-        if let Err(s) = self.volume.write(h, Some(at), &[]) {
-            return Reply::err(s);
-        }
+        // The rights, the kind and the volume, as a write checks them, and
+        // where it lands (an append, or a handle that may only append,
+        // writes at the end).
+        let at = match self.volume.write_position(h, Some(at)) {
+            Ok(at) => at,
+            Err(s) => return Reply::err(s),
+        };
         if data.is_empty() {
             return Reply::ok(0);
         }
@@ -172,10 +179,6 @@ impl<V: Vfs> Vcb<V> {
             Ok(s) => s,
             Err(s) => return Reply::err(s),
         };
-        // fs-glue's rule: an append, or a handle that may only append, writes
-        // at the end.
-        let may_place = self.volume.granted_access(h).is_ok_and(|a| a & FILE_WRITE_DATA != 0);
-        let at = if at == u64::MAX || !may_place { size } else { at };
         if let Err(s) = self.lock_check(&f, at, data.len(), true) {
             return Reply::err(s);
         }

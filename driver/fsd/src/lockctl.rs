@@ -293,16 +293,7 @@ impl<V: Vfs> Vcb<V> {
         if len == 0 || !self.locks.granted.contains_key(&file) {
             return Ok(());
         }
-        let at = if at == u64::MAX {
-            // FileStandardInformation's EndOfFile.
-            let mut std = [0u8; 24];
-            self.volume.query_information(h, fs_glue::nt::FILE_STANDARD_INFORMATION, &mut std)?;
-            let mut eof = [0u8; 8];
-            eof.copy_from_slice(std.get(8..16).unwrap_or(&[0; 8]));
-            u64::from_le_bytes(eof)
-        } else {
-            at
-        };
+        let at = if at == u64::MAX { self.volume.file_size(h)? } else { at };
         let owner = Owner { ccb: f.ccb.id, process: f.process };
         if self.io_allowed(file, owner, f.key, at, len as u64, write) {
             Ok(())

@@ -62,7 +62,7 @@ fn transfer(fcb: &Fcb, offset: u64, buf: &mut [u8], write: bool) -> Done {
         Ok(st) => st.st_size.max(0) as u64,
         Err(e) => return (fs_glue::NtStatus::from(e).0 as i32, 0),
     };
-    let within = usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX).min(buf.len());
+    let within = fs_glue::paging::within(size, offset, buf.len());
     let Some((data, past)) = buf.split_at_mut_checked(within) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
     let mut done = 0;
     while done < data.len() {
