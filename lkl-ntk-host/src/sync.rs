@@ -115,6 +115,15 @@ impl RawSemaphore {
         unsafe { wait_one(self.as_object()) };
     }
 
+    /// Takes one unit if one is there at once; never waits. PASSIVE_LEVEL.
+    pub fn try_down(&self) -> bool {
+        let mut now = 0i64;
+        // SAFETY: initialised and pinned per `init`'s contract; a zero
+        // timeout only tests the state.
+        let status = unsafe { nt::KeWaitForSingleObject(self.as_object(), nt::Executive, nt::KernelMode, 0, &mut now) };
+        status == nt::STATUS_SUCCESS
+    }
+
     /// Takes one unit, or returns `false` without taking one as soon as
     /// `abort` is signalled. PASSIVE_LEVEL.
     pub fn down_or(&self, abort: &Event) -> bool {
@@ -224,6 +233,17 @@ impl<T> Mutex<T> {
         });
         self.sem.down();
         MutexGuard { mutex: self, _data: PhantomData }
+    }
+
+    /// Takes the lock if it is free now (never waits): for a caller that
+    /// holds another lock a holder of this one may wait for.
+    pub fn try_lock(&'static self) -> Option<MutexGuard<'static, T>> {
+        // As in `lock`.
+        self.init.call_once(|| {
+            // SAFETY: as in `lock`.
+            unsafe { self.sem.init(1) }
+        });
+        self.sem.try_down().then_some(MutexGuard { mutex: self, _data: PhantomData })
     }
 }
 

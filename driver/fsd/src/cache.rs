@@ -71,13 +71,16 @@ pub trait CacheManager {
     /// Whether `file` has a data section (`SectionObjectPointer->
     /// DataSectionObject`): pages the cache or a mapped view may hold.
     fn has_data_section(&self, file: u64) -> bool;
-    /// CcInitializeCacheMap for `fo` on `file`.
-    fn initialize(&mut self, fo: u64, file: u64, sizes: FileSizes);
+    /// CcInitializeCacheMap for `fo` on `file` (whose FCB header then has
+    /// `sizes`).
+    fn initialize(&mut self, fo: u64, file: u64, sizes: FileSizes) -> Result<(), NtStatus>;
     /// CcCopyRead: `buf` from the cache at `offset` (within FileSize).
     fn copy_read(&mut self, fo: u64, offset: u64, buf: &mut [u8], pager: &mut dyn Pager) -> Result<(), NtStatus>;
     /// CcCopyWrite: `data` into the cache at `offset` (within FileSize).
     fn copy_write(&mut self, fo: u64, offset: u64, data: &[u8], pager: &mut dyn Pager) -> Result<(), NtStatus>;
-    /// CcSetFileSizes: `file` is now `sizes` (pages past a smaller size go).
+    /// `file` is now `sizes`, at every change: the FCB header's sizes,
+    /// and CcSetFileSizes where the file is cached (pages past a smaller
+    /// size go).
     fn set_file_sizes(&mut self, file: u64, sizes: FileSizes);
     /// CcFlushCache: `file`'s dirty pages in `range` (all without one)
     /// through the pager.

@@ -213,10 +213,11 @@ impl CacheManager for RecordingCache {
         self.files.contains_key(&file) || self.mapped.contains(&file)
     }
 
-    fn initialize(&mut self, fo: u64, file: u64, sizes: FileSizes) {
+    fn initialize(&mut self, fo: u64, file: u64, sizes: FileSizes) -> Result<(), NtStatus> {
         self.calls.push(Call::Initialize { fo, file, size: sizes.file_size });
         self.maps.insert(fo, file);
         self.files.entry(file).or_default().size = sizes.file_size;
+        Ok(())
     }
 
     fn copy_read(&mut self, fo: u64, offset: u64, buf: &mut [u8], pager: &mut dyn Pager) -> Result<(), NtStatus> {

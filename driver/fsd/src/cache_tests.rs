@@ -137,6 +137,10 @@ fn paging_io_stays_within_the_file() {
     let mut a = opened(&mut f, &mut cache, "\\a", GENERIC_READ | GENERIC_WRITE, FILE_CREATE);
     let nocache = Io { nocache: true, ..CACHED };
     assert_eq!(write(&mut f.vcb, &mut cache, &mut a, 0, b"0123456789", nocache), Reply::ok(10));
+    // The new size is the FCB's (the header FsRtl reads), cached or not.
+    let file = a.file().unwrap();
+    assert_eq!(cache.calls, [Call::SetFileSizes { file, size: 10 }]);
+    cache.calls.clear();
     let paging = Io { paging: true, nocache: true, write_through: false };
     // A page out past the end is cut at it and never extends the file.
     assert_eq!(write(&mut f.vcb, &mut cache, &mut a, 8, b"ABCDEFGH", paging), Reply::ok(2));
@@ -151,7 +155,7 @@ fn paging_io_stays_within_the_file() {
     let mut r = opened(&mut f, &mut cache, "\\a", GENERIC_READ, FILE_OPEN);
     assert_eq!(write(&mut f.vcb, &mut cache, &mut r, 0, b"zz", paging), Reply::ok(2));
     assert_eq!(on_disk(&f, "a"), b"zz234567AB");
-    assert!(cache.calls.is_empty(), "paging and non-cached I/O of an uncached file make no cache calls");
+    assert!(cache.calls.is_empty(), "paging I/O and a non-cached write within the size make no cache calls");
     close(&mut f.vcb, &mut cache, r);
     close(&mut f.vcb, &mut cache, a);
 }
@@ -175,7 +179,18 @@ fn non_cached_io_keeps_the_cache_coherent() {
     assert_eq!(cache.calls, [Call::Flush { file, range: Some((0, 2)) }, Call::Purge { file, range: Some((0, 2)) }]);
     assert_eq!(read(&mut f.vcb, &mut cache, &mut a, 0, &mut b, CACHED), Reply::ok(4));
     assert_eq!(&b, b"BBAA");
+    // One past the end moves FileSize, and the cache learns it after the
+    // write (FatCommonWrite's CcSetFileSizes for a non-cached extension);
+    // the cached read then sees the new bytes.
+    cache.calls.clear();
+    assert_eq!(write(&mut f.vcb, &mut cache, &mut a, 4, b"CC", nocache), Reply::ok(2));
+    let flushed = [Call::Flush { file, range: Some((4, 2)) }, Call::Purge { file, range: Some((4, 2)) }];
+    assert_eq!(cache.calls, [&flushed[..], &[Call::SetFileSizes { file, size: 6 }]].concat());
+    let mut c = [0u8; 8];
+    assert_eq!(read(&mut f.vcb, &mut cache, &mut a, 0, &mut c, CACHED), Reply::ok(6));
+    assert_eq!(&c[..6], b"BBAACC");
     close(&mut f.vcb, &mut cache, a);
+    assert_eq!(on_disk(&f, "a"), b"BBAACC");
 }
 
 fn set_eof(vcb: &mut Vcb<HostVfs>, cache: &mut RecordingCache, ccb: &mut Ccb, size: i64) -> Reply {

@@ -55,7 +55,18 @@ impl<V: Vfs> Vcb<V> {
             Some(cache) if !io.nocache => self.cached_write(f, offset, data, io.write_through, cache),
             Some(cache) => {
                 self.before_noncached(&f, offset, data.len(), true, cache);
-                self.write(f, offset, data)
+                let h = self.handle(f.ccb).ok().flatten();
+                let (file, before) = (f.ccb.file(), h.map(|h| self.volume.file_size(h)));
+                let r = self.write(f, offset, data);
+                // A non-cached write past the end moved FileSize: the
+                // cache learns it (FatCommonWrite's CcSetFileSizes).
+                if let (Some(h), Some(file), Some(Ok(before))) = (h, file, before)
+                    && let Ok(after) = self.volume.file_size(h)
+                    && after > before
+                {
+                    cache.set_file_sizes(file, FileSizes::of(after));
+                }
+                r
             }
             None => self.write(f, offset, data),
         }
@@ -111,7 +122,7 @@ impl<V: Vfs> Vcb<V> {
         let Open::File(_, file) = f.ccb.open else { return Err(NtStatus::INVALID_PARAMETER) };
         let size = self.volume.file_size(h)?;
         if !cache.is_cached(f.ccb.id) {
-            cache.initialize(f.ccb.id, file, FileSizes::of(size));
+            cache.initialize(f.ccb.id, file, FileSizes::of(size))?;
         }
         Ok(size)
     }

@@ -3,11 +3,11 @@
 use super::irp::Irp;
 use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
 
-pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
+pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     let fo = irp.file_object();
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_SUCCESS, 0) };
-    let mut svc = super::services::of(fo, &mut m.shares);
+    let mut svc = super::services::of(fo, ext, &mut m.shares);
     let r = m.vcb.cleanup(&mut c.ccb, &mut svc);
     // SAFETY: as above.
     unsafe { (*fo).Flags |= nt::FO_CLEANUP_COMPLETE };

@@ -66,7 +66,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         ea,
         open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
     };
-    let mut svc = super::services::of(fo, &mut m.shares);
+    let mut svc = super::services::of(fo, ext, &mut m.shares);
     let created = m.vcb.create(&mut svc, &c);
     let information = created.information as usize;
     if let Some(data) = &created.reparse {
@@ -104,6 +104,11 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
                 Some(f) => {
                     (*fo).FsContext = f.cast();
                     (*fo).SectionObjectPointer = (&raw mut (*f).sop).cast();
+                    // A file's data may be cached unless the open asked for
+                    // none; the I/O manager then tries fast I/O on it.
+                    if (*f).has_data && p.Options & fs_glue::nt::FILE_NO_INTERMEDIATE_BUFFERING == 0 {
+                        (*fo).Flags |= nt::FO_CACHE_SUPPORTED;
+                    }
                 }
                 None => (*fo).FsContext = (ext as *const VolumeExt).cast_mut().cast(),
             }

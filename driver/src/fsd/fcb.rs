@@ -115,6 +115,21 @@ impl Fcbs {
         self.0.contains_key(&file)
     }
 
+    /// The FCB of `file`, if a file object is open on it. It stays while
+    /// the caller holds the volume's lock (an FCB goes at a CLOSE, which
+    /// takes that lock).
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn get(&mut self, file: u64) -> Option<*mut Fcb> {
+        self.0.get_mut(&file).map(|f| &raw mut **f)
+    }
+
+    /// Fast I/O on none of them (the volume is dismounted).
+    pub(crate) fn no_fast_io(&mut self) {
+        for f in self.0.values_mut() {
+            f.header.IsFastIoPossible = nt::FastIoIsNotPossible;
+        }
+    }
+
     /// Takes every FCB's paging descriptor (before the volume's unmount,
     /// which an open descriptor would keep busy), for the caller to drop,
     /// which closes them, once the map's lock is released; paging I/O then
@@ -123,25 +138,69 @@ impl Fcbs {
     pub(crate) fn take_paging(&mut self) -> alloc::vec::Vec<PagingFd> {
         let mut taken = alloc::vec::Vec::new();
         for f in self.0.values_mut() {
-            let paging: *mut ERESOURCE = &raw mut f.paging;
-            // SAFETY: the FCB's resource, initialised in `new`; inside a
-            // critical region as resources must be held.
-            unsafe {
-                nt::KeEnterCriticalRegion();
-                nt::ExAcquireResourceExclusiveLite(paging, 1);
-            }
+            // SAFETY: the FCB's resource, initialised in `new`.
+            let _held = unsafe { Held::exclusive(&raw mut f.paging) };
             taken.extend(f.paging_fd.lock().take());
-            // SAFETY: acquired above.
-            unsafe {
-                nt::ExReleaseResourceLite(paging);
-                nt::KeLeaveCriticalRegion();
-            }
         }
         taken
     }
 }
 
+/// An FCB resource held, inside a critical region as resources must be,
+/// until dropped.
+pub(crate) struct Held(*mut ERESOURCE);
+
+impl Held {
+    /// Waits for `r` exclusive.
+    ///
+    /// # Safety
+    /// `r` is an initialised resource that outlives the guard.
+    pub(crate) unsafe fn exclusive(r: *mut ERESOURCE) -> Held {
+        // SAFETY: the caller's contract.
+        unsafe {
+            nt::KeEnterCriticalRegion();
+            nt::ExAcquireResourceExclusiveLite(r, 1);
+        }
+        Held(r)
+    }
+
+    /// `r` shared even past threads waiting for it exclusive: paging I/O
+    /// must not queue behind a truncation that waits for the lazy writer,
+    /// which holds it shared and waits for this very I/O.
+    ///
+    /// # Safety
+    /// As [`Held::exclusive`].
+    pub(crate) unsafe fn shared_for_paging(r: *mut ERESOURCE) -> Held {
+        // SAFETY: the caller's contract.
+        unsafe {
+            nt::KeEnterCriticalRegion();
+            nt::ExAcquireSharedStarveExclusive(r, 1);
+        }
+        Held(r)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // SAFETY: acquired by the constructor, in its critical region.
+        unsafe {
+            nt::ExReleaseResourceLite(self.0);
+            nt::KeLeaveCriticalRegion();
+        }
+    }
+}
+
 impl Fcb {
+    /// The main resource of `fcb` (the header's Resource).
+    ///
+    /// # Safety
+    /// `fcb` is a live FCB.
+    #[cfg(not(feature = "testing"))]
+    pub(crate) unsafe fn main_resource(fcb: *mut Fcb) -> *mut ERESOURCE {
+        // SAFETY: the caller's contract.
+        unsafe { &raw mut (*fcb).main }
+    }
+
     /// The paging resource of `fcb`.
     ///
     /// # Safety
@@ -193,6 +252,8 @@ impl Fcb {
             nt::ExInitializeResourceLite(&raw mut (*raw).paging);
             (*raw).header.Resource = &raw mut (*raw).main;
             (*raw).header.PagingIoResource = &raw mut (*raw).paging;
+            #[cfg(not(feature = "testing"))]
+            nt::FsRtlInitializeOplock(&raw mut (*raw).oplock);
         }
         b
     }
@@ -203,6 +264,8 @@ impl Drop for Fcb {
         // SAFETY: the resources were initialised in `new`, and no file
         // object refers to this FCB any more.
         unsafe {
+            #[cfg(not(feature = "testing"))]
+            nt::FsRtlUninitializeOplock(&mut self.oplock);
             #[cfg(not(feature = "testing"))]
             nt::FsRtlTeardownPerStreamContexts(&mut self.header);
             nt::ExDeleteResourceLite(&mut self.main);
@@ -245,3 +308,38 @@ pub(crate) unsafe fn fcb_of(fo: *mut FILE_OBJECT) -> Option<*mut Fcb> {
 
 // The header is FsContext itself.
 const _: () = assert!(offset_of!(Fcb, header) == 0);
+
+/// Keeps an FCB header's IsFastIoPossible as FatIsFastIoPossible sets it,
+/// after each request on the volume (a lock, an unlock, a cleanup or a
+/// dismount may change it): never for a directory or on a dismounted
+/// volume, questionable while the file has byte-range locks or the volume
+/// is read-only (`fsd::fastio`), and never while an oplock forbids it.
+/// Under the volume's lock.
+///
+/// # Safety
+/// `fo` is null or a live file object of one of our volumes.
+pub(crate) unsafe fn refresh_fast_io(ext: &VolumeExt, vcb: &fsd::Vcb<lkl::vfs::KernelVfs>, fo: *mut FILE_OBJECT) {
+    if vcb.is_dismounted() {
+        ext.fcbs.lock().no_fast_io();
+        return;
+    }
+    // SAFETY: the caller's contract; a file object with one of our CCBs
+    // has an FCB (or the volume) as FsContext.
+    let Some(fcb) = (unsafe { super::volume::ccb_of(fo) }).and_then(|_| unsafe { fcb_of(fo) }) else { return };
+    // SAFETY: a live FCB: its file object holds it.
+    let f = unsafe { &mut *fcb };
+    let state = match vcb.fast_io_state(f.file) {
+        _ if !f.has_data => nt::FastIoIsNotPossible,
+        fsd::fastio::FastIo::NotPossible => nt::FastIoIsNotPossible,
+        fsd::fastio::FastIo::Questionable => nt::FastIoIsQuestionable,
+        fsd::fastio::FastIo::Possible => nt::FastIoIsPossible,
+    };
+    #[cfg(not(feature = "testing"))]
+    // SAFETY: the FCB's oplock, initialised with the FCB.
+    let state = if state != nt::FastIoIsNotPossible && unsafe { nt::FsRtlOplockIsFastIoPossible(&mut f.oplock) } == 0 {
+        nt::FastIoIsNotPossible
+    } else {
+        state
+    };
+    f.header.IsFastIoPossible = state;
+}

@@ -36,6 +36,14 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     let Some((c, synchronous, mut position)) = file(irp) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
     // SAFETY: SET_INFORMATION's stack location carries this arm.
     let p = unsafe { irp.stack().Parameters.SetFile };
+    // The lazy writer's valid-data advance: Linux keeps no valid-data
+    // length apart from the size, which the writes already moved, so there
+    // is nothing to change (and the end of file must not move: this is no
+    // truncation, FatSetEndOfFileInfo's AdvanceOnly case).
+    if p.FileInformationClass as u32 == fs_glue::nt::FILE_END_OF_FILE_INFORMATION && p.AdvanceOnly != 0 {
+        let file = c.ccb.file().is_some();
+        return (if file { nt::STATUS_SUCCESS } else { nt::STATUS_INVALID_PARAMETER }, 0);
+    }
     let buf = match irp.system_buffer(p.Length as usize) {
         Ok(b) => b,
         Err(s) => return (s, 0),
@@ -55,7 +63,7 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         None => return (fs_glue::NtStatus::NOT_SAME_DEVICE.0 as i32, 0),
     };
     let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process: 0, key: 0 };
-    let mut svc = super::services::of(irp.file_object(), &mut m.shares);
+    let mut svc = super::services::of(irp.file_object(), ext, &mut m.shares);
     let r = m.vcb.set_information_with(f, p.FileInformationClass as u32, buf, target, &mut svc);
     set_position(irp, position);
     reply(r)

@@ -9,6 +9,8 @@ mod close;
 mod create;
 mod dirctl;
 mod ea;
+#[cfg(not(feature = "testing"))]
+mod fastio;
 mod fcb;
 mod fileinfo;
 mod flush;
@@ -23,6 +25,8 @@ mod security;
 mod services;
 mod volinfo;
 pub(crate) mod volume;
+#[cfg(not(feature = "testing"))]
+mod wincache;
 mod write;
 
 use core::ptr;
@@ -44,6 +48,11 @@ static FS_DEVICE: AtomicPtr<DEVICE_OBJECT> = AtomicPtr::new(ptr::null_mut());
 /// # Safety
 /// `driver` is our live driver object.
 pub(crate) unsafe fn register(driver: *mut nt::DRIVER_OBJECT) -> NTSTATUS {
+    // SAFETY: the caller's contract; before any of our devices exists.
+    #[cfg(not(feature = "testing"))]
+    unsafe {
+        fastio::install(driver)
+    };
     let mut name = UNICODE_STRING::from_static(FS_NAME);
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
     // SAFETY: valid driver object and out-pointer; static name.

@@ -2,12 +2,13 @@
 //! memory manager's page moves) on the paging workers, without the
 //! volume's lock: a request holding that lock may be waiting for this very
 //! I/O (a page fault in CcCopyRead). It goes to Linux through the FCB's
-//! own descriptor under the FCB's paging resource (shared), with fastfat's
+//! own descriptor under the FCB's paging resource (shared, even past
+//! exclusive waiters: ExAcquireSharedStarveExclusive), with fastfat's
 //! rules, the ones fs-glue's `paging.rs` keeps for direct calls: a read
 //! gets the file's bytes and zeros past its end, a write is cut at the end
 //! and never extends the file.
 
-use super::fcb::{Fcb, fcb_of};
+use super::fcb::{Fcb, Held, fcb_of};
 use super::irp::Irp;
 use super::volume::{Done, VolumeExt, complete_posted, post_paging_irp};
 
@@ -32,17 +33,11 @@ fn serve(irp: Irp) -> Done {
     };
     let write = irp.major() == nt::IRP_MJ_WRITE;
     // SAFETY: a live FCB (its file object holds it), its resource
-    // initialised; held shared across the transfer, inside a critical
-    // region, so `take_paging` cannot take the descriptor away under us.
-    unsafe {
-        let paging = Fcb::paging_resource(fcb);
-        nt::KeEnterCriticalRegion();
-        nt::ExAcquireResourceSharedLite(paging, 1);
-        let done = transfer(&*fcb, offset, buf, write);
-        nt::ExReleaseResourceLite(paging);
-        nt::KeLeaveCriticalRegion();
-        done
-    }
+    // initialised; held shared across the transfer, so `take_paging`
+    // cannot take the descriptor away under us.
+    let _held = unsafe { Held::shared_for_paging(Fcb::paging_resource(fcb)) };
+    // SAFETY: as above.
+    transfer(unsafe { &*fcb }, offset, buf, write)
 }
 
 /// The transfer on the FCB's descriptor; Information is the bytes that

@@ -8,10 +8,16 @@ use super::irp::Irp;
 use super::volume::{Done, Mount, VolumeExt, ccb_of, reply};
 
 /// READ and WRITE share their decoding.
-pub(super) fn transfer(irp: Irp, m: &mut Mount, write: bool) -> Done {
+pub(super) fn transfer(irp: Irp, ext: &VolumeExt, m: &mut Mount, write: bool) -> Done {
     let fo = irp.file_object();
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
+    // The cache's pages as MDLs (srv's MDL reads and writes, and their
+    // completions) are not offered: the fast I/O table has no MDL entries
+    // either (`fastio.rs`).
+    if irp.minor() & nt::IRP_MN_MDL != 0 {
+        return (nt::STATUS_INVALID_DEVICE_REQUEST, 0);
+    }
     // SAFETY: READ's and WRITE's stack locations carry this arm.
     let p = unsafe { irp.stack().Parameters.Read };
     // SAFETY: as above.
@@ -34,7 +40,7 @@ pub(super) fn transfer(irp: Irp, m: &mut Mount, write: bool) -> Done {
         write_through: fo_flags & nt::FO_WRITE_THROUGH != 0 || irp.sl_flags() & nt::SL_WRITE_THROUGH != 0,
     };
     let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process, key };
-    let mut svc = super::services::of(fo, &mut m.shares);
+    let mut svc = super::services::of(fo, ext, &mut m.shares);
     let r =
         if write { m.vcb.write_io(f, offset, buf, io, &mut svc) } else { m.vcb.read_io(f, offset, buf, io, &mut svc) };
     // SAFETY: as above; only this request moves the offset now.
@@ -42,6 +48,6 @@ pub(super) fn transfer(irp: Irp, m: &mut Mount, write: bool) -> Done {
     reply(r)
 }
 
-pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
-    transfer(irp, m, false)
+pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
+    transfer(irp, ext, m, false)
 }

@@ -2,10 +2,12 @@
 //! build. The product's calls the NT kernel: each file's share-access
 //! record (the FCB's SHARE_ACCESS) is kept with IoCheckShareAccess and
 //! IoRemoveShareAccess, which also set the file object's access flags that
-//! other kernel components read. Under Wine 8 both are stubs that kill
+//! other kernel components read, and files are cached by Windows' Cache
+//! Manager (`wincache.rs`). Under Wine 8 all of these are stubs that kill
 //! winedevice, so the test build uses the project's own rules (fs-glue's,
-//! which every open already passes) and must import neither: suite 20's
-//! import report checks that the test build imports no Wine stub at all.
+//! which every open already passes) and no cache, and must import none of
+//! them: suite 20's import report checks that the test build imports no
+//! Wine stub at all.
 
 #[cfg(not(feature = "testing"))]
 use alloc::boxed::Box;
@@ -15,6 +17,8 @@ use alloc::collections::BTreeMap;
 #[cfg(not(feature = "testing"))]
 use fs_glue::NtStatus;
 use nt::FILE_OBJECT;
+
+use super::volume::VolumeExt;
 
 /// The volume's share-access records, by file (under the volume's lock).
 #[cfg(not(feature = "testing"))]
@@ -35,15 +39,15 @@ struct Record {
     opens: u32,
 }
 
-/// The services for one request on `fo`.
+/// The services for one request on `fo` on the volume of `ext`.
 #[cfg(not(feature = "testing"))]
-pub(crate) fn of(fo: *mut FILE_OBJECT, shares: &mut Shares) -> Windows<'_> {
-    Windows { fo, shares }
+pub(crate) fn of<'a>(fo: *mut FILE_OBJECT, ext: &'a VolumeExt, shares: &'a mut Shares) -> Windows<'a> {
+    Windows { fo, shares, cache: super::wincache::WinCache { fo, fcbs: &ext.fcbs } }
 }
 
 /// The services for one request: the project's own.
 #[cfg(feature = "testing")]
-pub(crate) fn of(_fo: *mut FILE_OBJECT, _shares: &mut Shares) -> fsd::OwnServices {
+pub(crate) fn of(_fo: *mut FILE_OBJECT, _ext: &VolumeExt, _shares: &mut Shares) -> fsd::OwnServices {
     fsd::OwnServices
 }
 
@@ -52,6 +56,7 @@ pub(crate) fn of(_fo: *mut FILE_OBJECT, _shares: &mut Shares) -> fsd::OwnService
 pub(crate) struct Windows<'a> {
     fo: *mut FILE_OBJECT,
     shares: &'a mut Shares,
+    cache: super::wincache::WinCache<'a>,
 }
 
 #[cfg(not(feature = "testing"))]
@@ -82,6 +87,10 @@ impl fsd::Services for Windows<'_> {
             self.shares.0.remove(&file);
         }
         Err(NtStatus(status as u32))
+    }
+
+    fn cache(&mut self) -> Option<&mut dyn fsd::cache::CacheManager> {
+        Some(&mut self.cache)
     }
 
     fn share_close(&mut self, file: u64) {

@@ -431,6 +431,8 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
             match mount.as_mut() {
                 Some(m) => {
                     let done = common(irp, ext, m);
+                    // SAFETY: the IRP's file object, live until completion.
+                    unsafe { super::fcb::refresh_fast_io(ext, &m.vcb, irp.file_object()) };
                     if done.0 == nt::STATUS_PENDING {
                         keep_waiting(irp, ext, m, done.1 as u64);
                     }

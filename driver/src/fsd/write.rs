@@ -1,8 +1,8 @@
-//! IRP_MJ_WRITE on a volume (non-cached; paging I/O is part 3's).
+//! IRP_MJ_WRITE on a volume: as READ (`read.rs`).
 
 use super::irp::Irp;
 use super::volume::{Done, Mount, VolumeExt};
 
-pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
-    super::read::transfer(irp, m, true)
+pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
+    super::read::transfer(irp, ext, m, true)
 }

@@ -280,9 +280,10 @@ pub(super) fn run_op(
             Op::SetInformation if is_rename_or_link(args[0]) => {
                 rename_or_link(v, vpb, real, fo, f.access, args[0], data)
             }
-            Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0),
+            // arg1 bit 0: AdvanceOnly, the Cache Manager's valid-data advance.
+            Op::SetInformation => set_info(v, fo, args[0], data, ptr::null_mut(), 0, (args[1] & 1) as u8),
             Op::Flush => r(call(v, nt::IRP_MJ_FLUSH_BUFFERS, 0, fo, 0, None, None, |_| {})),
-            Op::Delete => set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0),
+            Op::Delete => set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0, 0),
             // NtSetInformationFile checks the handle's DELETE right for a
             // rename before it opens the target directory.
             Op::Rename => {
@@ -353,6 +354,7 @@ pub(super) unsafe fn set_info(
     data: &[u8],
     target: *mut FILE_OBJECT,
     replace: u8,
+    advance_only: u8,
 ) -> (u32, u64) {
     let mut buf = data.to_vec();
     let (p, len) = (buf.as_mut_ptr(), buf.len() as u32);
@@ -364,6 +366,7 @@ pub(super) unsafe fn set_info(
             p.FileInformationClass = class as i32;
             p.FileObject = target;
             p.ReplaceIfExists = replace;
+            p.AdvanceOnly = advance_only;
         })
     };
     (s as u32, i as u64)
@@ -422,7 +425,7 @@ pub(super) unsafe fn rename_or_link(
         .collect();
     if name.first() != Some(&(b'\\' as u16)) {
         // SAFETY: the caller's contract.
-        return unsafe { set_info(v, fo, class, info, ptr::null_mut(), u8::from(replace)) };
+        return unsafe { set_info(v, fo, class, info, ptr::null_mut(), u8::from(replace), 0) };
     }
     let mut target = HFile::new(&name, vpb, real);
     // SAFETY: the caller's contract; `target` is our new file object.
@@ -433,7 +436,7 @@ pub(super) unsafe fn rename_or_link(
         if !nt::nt_success(status) {
             return (status as u32, 0);
         }
-        let r = set_info(v, fo, class, info, target.ptr(), u8::from(replace));
+        let r = set_info(v, fo, class, info, target.ptr(), u8::from(replace), 0);
         close(v, &mut target);
         r
     }

@@ -105,7 +105,7 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
         }
         if i % 5 == 0 {
             // SAFETY: as above.
-            let (s, _) = unsafe { set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0) };
+            let (s, _) = unsafe { set_info(v, fo, FILE_DISPOSITION_INFORMATION, &[1], ptr::null_mut(), 0, 0) };
             check(s as NTSTATUS, step)?;
             irps += 1;
         }

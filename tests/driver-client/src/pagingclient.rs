@@ -6,7 +6,7 @@
 use driver_ioctl as proto;
 use proto::fsops::{FsRequest, IO_PAGING, Op};
 
-use crate::fsclient::{Reply, call, handle_op, open, want, wide_bytes, write};
+use crate::fsclient::{Reply, call, handle_op, open, read, want, wide_bytes, write};
 use crate::status::STATUS_SUCCESS;
 use crate::win::Handle;
 
@@ -14,6 +14,18 @@ const FILE_OVERWRITE_IF: u32 = 5;
 const FILE_OPEN: u32 = 1;
 const FILE_CREATE: u32 = 2;
 const FILE_DIRECTORY_FILE: u32 = 1;
+const FILE_END_OF_FILE_INFORMATION: u32 = 20;
+
+/// The lazy writer's valid-data advance: SET_INFORMATION of the end of
+/// file with AdvanceOnly.
+fn advance_valid_data(dev: Handle, h: u32, to: u64) -> Result<Reply, String> {
+    let mut req = FsRequest::new(Op::SetInformation);
+    req.handle = h;
+    req.args = [FILE_END_OF_FILE_INFORMATION, 1, 0];
+    let eof = to.to_le_bytes();
+    req.data = &eof;
+    call(dev, &req)
+}
 
 fn paging_write(dev: Handle, h: u32, offset: u64, data: &[u8]) -> Result<Reply, String> {
     let mut req = FsRequest::new(Op::Write);
@@ -70,7 +82,18 @@ pub(crate) fn run(dev: Handle) -> Result<&'static str, String> {
     let refused = crate::status::STATUS_INVALID_DEVICE_REQUEST;
     expect("a page in of a directory", paging_read(dev, d, 0, 16)?, refused, 0, None)?;
     handle_op(dev, Op::Close, d)?;
+    // The lazy writer's valid-data advance moves no end of file, below
+    // the size or past it.
+    let v = open(dev, "\\advance.bin", FILE_OVERWRITE_IF, 0)?;
+    write(dev, v, 0, b"0123456789")?;
+    expect("a valid-data advance below the size", advance_valid_data(dev, v, 4)?, STATUS_SUCCESS, 0, None)?;
+    expect("a valid-data advance past the size", advance_valid_data(dev, v, 4096)?, STATUS_SUCCESS, 0, None)?;
+    let back = read(dev, v, 0, 64)?;
+    if back != b"0123456789" {
+        return Err(format!("a valid-data advance changed the file: {back:?}"));
+    }
+    handle_op(dev, Op::Close, v)?;
     Ok(
-        "paging I/O: cut at the end, zeros past it, a read-only open's pages written, after a rename and a pending delete; none for a directory",
+        "paging I/O: cut at the end, zeros past it, a read-only open's pages written, after a rename and a pending delete; none for a directory; the lazy writer's valid-data advance moves no end of file",
     )
 }

@@ -89,7 +89,8 @@ pub enum Op {
     /// buffer size. Information = bytes written.
     QueryInformation = 13,
     /// NtSetInformationFile: arg0 = class, data = the class's structure
-    /// (names inside it are UTF-16 as on Windows).
+    /// (names inside it are UTF-16 as on Windows); arg1 bit 0 sets
+    /// AdvanceOnly, as the Cache Manager's valid-data advance does.
     SetInformation = 14,
     /// NtQueryVolumeInformationFile: arg0 = FS_INFORMATION_CLASS, out_len
     /// = buffer size. Information = bytes written.

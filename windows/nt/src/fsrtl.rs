@@ -149,6 +149,13 @@ unsafe extern "system" {
     pub fn ExAcquireResourceExclusiveLite(Resource: *mut ERESOURCE, Wait: u8) -> u8;
     /// `ExReleaseResourceLite`.
     pub fn ExReleaseResourceLite(Resource: *mut ERESOURCE);
+    /// `ExAcquireSharedStarveExclusive`: shared even past exclusive
+    /// waiters, as paging I/O must take it while another thread that holds
+    /// it shared waits for that I/O.
+    pub fn ExAcquireSharedStarveExclusive(Resource: *mut ERESOURCE, Wait: u8) -> u8;
+    /// `ExIsResourceAcquiredSharedLite`: how often the caller holds it
+    /// (shared or exclusive).
+    pub fn ExIsResourceAcquiredSharedLite(Resource: *mut ERESOURCE) -> u32;
     /// `KeEnterCriticalRegion`: normal kernel APCs off while a resource is held.
     pub fn KeEnterCriticalRegion();
     /// `KeLeaveCriticalRegion`.
@@ -218,6 +225,9 @@ unsafe extern "system" {
         Length: u32,
         UninitializeCacheMaps: u8,
     ) -> u8;
+    /// `CcGetFileObjectFromSectionPtrs`: the file object the Cache Manager
+    /// caches the file through (null when it is not cached).
+    pub fn CcGetFileObjectFromSectionPtrs(SectionObjectPointer: *mut SECTION_OBJECT_POINTERS) -> *mut FILE_OBJECT;
     /// `MmCanFileBeTruncated`.
     pub fn MmCanFileBeTruncated(SectionPointer: *mut SECTION_OBJECT_POINTERS, NewFileSize: *mut i64) -> u8;
     /// `MmFlushImageSection`.

@@ -458,6 +458,9 @@ crate::nt_consts! {
     pub const SL_FAIL_IMMEDIATELY: u8 = 0x01;
     /// `SL_EXCLUSIVE_LOCK`.
     pub const SL_EXCLUSIVE_LOCK: u8 = 0x02;
+    /// `IRP_MN_MDL` (a READ or WRITE minor bit): the caller wants the
+    /// cache's pages as an MDL, not a copy.
+    pub const IRP_MN_MDL: u8 = 0x02;
     /// `IRP_MN_MOUNT_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
     pub const IRP_MN_MOUNT_VOLUME: u8 = 0x01;
     /// `IRP_MN_VERIFY_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
@@ -517,6 +520,9 @@ crate::nt_consts! {
     pub const FO_WRITE_THROUGH: u32 = 0x10;
     /// `FO_FILE_MODIFIED`.
     pub const FO_FILE_MODIFIED: u32 = 0x1000;
+    /// `FO_CACHE_SUPPORTED`: the file system caches this file object, so
+    /// the I/O manager may try fast I/O on it.
+    pub const FO_CACHE_SUPPORTED: u32 = 0x0000_0040;
     /// `FO_FILE_SIZE_CHANGED`.
     pub const FO_FILE_SIZE_CHANGED: u32 = 0x2000;
     /// `FO_CLEANUP_COMPLETE`.
