@@ -33,6 +33,11 @@ impl<V: Vfs> Vcb<V> {
         }
     }
 
+    /// Whether `file` has byte-range locks (an oplock request's count).
+    pub fn has_byte_range_locks(&self, file: u64) -> bool {
+        self.has_locks(file)
+    }
+
     /// FastIoCheckIfPossible: whether a fast read (or write) of `len` bytes
     /// at `offset` by `f`'s owner may go on. Only a file's open takes fast
     /// I/O; a write never on a read-only volume; and no byte-range lock of

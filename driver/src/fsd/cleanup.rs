@@ -7,6 +7,13 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     let fo = irp.file_object();
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_SUCCESS, 0) };
+    // SAFETY: as above; its FCB (if a file) lives until its CLOSE.
+    if let Some(f) = unsafe { super::fcb::fcb_of(fo) } {
+        #[cfg(not(feature = "testing"))]
+        super::oplock::cleanup(irp);
+        // SAFETY: as above, under the volume's lock.
+        unsafe { (*f).unclean = (*f).unclean.saturating_sub(1) };
+    }
     let mut svc = super::services::of(fo, ext, &mut m.shares);
     let r = m.vcb.cleanup(&mut c.ccb, &mut svc);
     // SAFETY: as above.

@@ -123,8 +123,43 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
                 }
             }
         }
+        // An oplock another handle holds may have to break before this
+        // open completes (`oplock.rs`).
+        #[cfg(not(feature = "testing"))]
+        if fcb.is_some() {
+            let done = (created.status.0 as i32, information);
+            match super::oplock::after_create(irp, ext, done) {
+                Some(held) if held.1 == super::volume::HANDED_OVER => return held,
+                Some(failed) => {
+                    undo(irp, ext, m);
+                    return failed;
+                }
+                None => {}
+            }
+        }
     }
     (created.status.0 as i32, information)
+}
+
+/// Undoes a create that opened its file but fails after all (the oplock
+/// package failed it): the handle is cleaned up and closed, and the file
+/// object forgets it, as if the create had never succeeded.
+#[cfg(not(feature = "testing"))]
+pub(super) fn undo(irp: Irp, ext: &VolumeExt, m: &mut Mount) {
+    let fo = irp.file_object();
+    // SAFETY: the create's file object, which the I/O manager sends no
+    // CLEANUP or CLOSE once the create fails; its FCB lives until the
+    // CCB is taken back below.
+    unsafe {
+        if let Some(f) = super::fcb::fcb_of(fo) {
+            (*f).unclean = (*f).unclean.saturating_sub(1);
+        }
+        if let Some(mut c) = super::volume::take_ccb(fo, ext) {
+            let mut svc = super::services::of(fo, ext, &mut m.shares);
+            let _ = m.vcb.cleanup(&mut c.ccb, &mut svc);
+            let _ = m.vcb.close(c.ccb, &mut svc);
+        }
+    }
 }
 
 /// A new FCB's own descriptor of the file of `h` for paging I/O: regular

@@ -119,6 +119,11 @@ unsafe extern "system" fn check_if_possible(
 ) -> u8 {
     // SAFETY: the I/O manager's (or FsRtl's) arguments.
     let Some(fcb) = (unsafe { file_fcb(fo, device) }) else { return 0 };
+    // An oplock being broken stops fast I/O (FatFastIoCheckIfPossible).
+    // SAFETY: a live FCB's oplock.
+    if unsafe { nt::FsRtlOplockIsFastIoPossible(&mut (*fcb).oplock) } == 0 {
+        return 0;
+    }
     // SAFETY: a live FCB of a registered volume.
     let ext = unsafe { &*(*fcb).volume };
     // Never wait: the caller holds the main resource (module comment).

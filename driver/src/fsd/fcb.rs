@@ -44,6 +44,8 @@ pub(crate) struct Fcb {
     pub file: u64,
     /// File objects whose FsContext this is.
     refs: usize,
+    /// Those not yet cleaned up (an oplock request's open count).
+    pub unclean: usize,
     /// The file's own Linux descriptor for paging I/O (`paging.rs`): it
     /// follows the file through renames and unlinks, and paging I/O needs
     /// no fs-glue handle (nor the volume's lock) to use it. Closed at the
@@ -95,6 +97,7 @@ impl Fcbs {
             f
         });
         fcb.refs += 1;
+        fcb.unclean += 1;
         &mut **fcb
     }
 

@@ -50,6 +50,10 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
             Err(s) => return (s, 0),
         }
     }
+    #[cfg(not(feature = "testing"))]
+    if let Some(handed) = super::oplock::fsctl(irp, m, p.FsControlCode, &input) {
+        return handed;
+    }
     let done = m.vcb.fsctl(&c.ccb, p.FsControlCode, &input, output);
     if done.dismounted {
         // The handles are closed; write everything back now (the umount at

@@ -18,6 +18,8 @@ mod fsctl;
 pub(crate) mod irp;
 mod lockctl;
 mod mount;
+#[cfg(not(feature = "testing"))]
+mod oplock;
 mod paging;
 mod pnp;
 mod read;

@@ -418,22 +418,62 @@ pub(crate) unsafe fn take_ccb(fo: *mut FILE_OBJECT, ext: &VolumeExt) -> Option<B
 /// mount (locked).
 pub(crate) type Common = fn(Irp, &VolumeExt, &mut Mount) -> Done;
 
+/// A common routine's answer (with STATUS_PENDING) when another component
+/// took the IRP and will complete it (the oplock package, `oplock.rs`).
+pub(crate) const HANDED_OVER: usize = usize::MAX;
+
 /// The Fsd entry of every volume major: posts the IRP to a worker, where
 /// `common` runs under the volume lock, and returns STATUS_PENDING.
 pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
     let ext = ext as *const VolumeExt as usize;
-    post_irp(irp, move |irp| {
+    post_irp(irp, move |irp| run(irp, ext, common))
+}
+
+/// Runs `common` again for an IRP that is pending and counted already (the
+/// oplock package hands it back once a break is done).
+#[cfg(not(feature = "testing"))]
+pub(crate) fn repost(irp: Irp, ext: usize, common: Common) {
+    workers::post(Box::new(move || run(irp, ext, common)));
+}
+
+/// Runs `job` under the volume lock for an IRP that is pending and counted
+/// already.
+#[cfg(not(feature = "testing"))]
+pub(crate) fn post_job(irp: Irp, ext: usize, job: impl FnOnce(Irp, &VolumeExt, &mut Mount) -> Done + Send + 'static) {
+    workers::post(Box::new(move || run_with(irp, ext, job)));
+}
+
+/// A posted request: in the product build the oplock package may hold it
+/// back first (`oplock.rs`).
+fn run(irp: Irp, ext: usize, common: Common) {
+    run_with(irp, ext, move |irp, ext, m| {
+        #[cfg(not(feature = "testing"))]
+        if let Some(held) = super::oplock::gate(irp, ext, common) {
+            return held;
+        }
+        common(irp, ext, m)
+    });
+}
+
+/// Runs `job` on a worker for a pending IRP of the volume of `ext` (a
+/// VolumeExt's address), and completes the IRP unless it waits or was
+/// handed over.
+fn run_with(irp: Irp, ext: usize, job: impl FnOnce(Irp, &VolumeExt, &mut Mount) -> Done) {
+    {
         // SAFETY: the volume device (and its extension) lives while an IRP
         // on it is outstanding: it is deleted only after its last close.
         let ext = unsafe { &*(ext as *const VolumeExt) };
+        // Read before the job: an IRP handed over may be completed by now.
+        let fo = irp.file_object();
         let (status, information) = {
             let mut mount = ext.mount.lock();
             match mount.as_mut() {
                 Some(m) => {
-                    let done = common(irp, ext, m);
-                    // SAFETY: the IRP's file object, live until completion.
-                    unsafe { super::fcb::refresh_fast_io(ext, &m.vcb, irp.file_object()) };
-                    if done.0 == nt::STATUS_PENDING {
+                    let done = job(irp, ext, m);
+                    // SAFETY: the request's file object, live while the
+                    // volume lock keeps its CLOSE out.
+                    unsafe { super::fcb::refresh_fast_io(ext, &m.vcb, fo) };
+                    if done.0 == nt::STATUS_PENDING && done.1 != HANDED_OVER {
                         keep_waiting(irp, ext, m, done.1 as u64);
                     }
                     // An unlock, a cleanup or a dismount may have ended
@@ -461,5 +501,5 @@ pub(crate) fn post(irp: Irp, ext: &VolumeExt, common: Common) -> NTSTATUS {
             unsafe { delete(ext.device) };
         }
         complete_posted(irp, status, information);
-    })
+    }
 }

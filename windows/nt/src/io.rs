@@ -580,6 +580,12 @@ crate::nt_consts! {
     pub const FSCTL_REQUEST_FILTER_OPLOCK: u32 = ctl_code(0x9, 23, 0, 0);
     /// `FSCTL_REQUEST_OPLOCK` (Windows 7).
     pub const FSCTL_REQUEST_OPLOCK: u32 = ctl_code(0x9, 144, 0, 0);
+    /// `OPLOCK_LEVEL_CACHE_WRITE` (REQUEST_OPLOCK_INPUT_BUFFER's level):
+    /// write caching, which makes the oplock exclusive.
+    pub const OPLOCK_LEVEL_CACHE_WRITE: u32 = 0x4;
+    /// `REQUEST_OPLOCK_INPUT_FLAG_REQUEST` (its flags): a request, not an
+    /// acknowledgment.
+    pub const REQUEST_OPLOCK_INPUT_FLAG_REQUEST: u32 = 0x1;
     /// `FSCTL_IS_VOLUME_MOUNTED`.
     pub const FSCTL_IS_VOLUME_MOUNTED: u32 = ctl_code(0x9, 10, 0, 0);
     /// `FSCTL_SET_REPARSE_POINT` (FILE_SPECIAL_ACCESS, which is 0).
