@@ -6,10 +6,11 @@
 #  2. proves the nt crate's declarations against mingw-w64's DDK headers;
 #  3. builds the driver twice, the product lklfs.sys and the test build
 #     (feature `testing`: RAM disks, forced panic, self-test), and checks
-#     each one's imports (ntoskrnl.exe and HAL.dll only) and subsystem
-#     (native), that only the test build carries test parts, and that a
-#     user-mode import fails the build; the test build is the one loaded,
-#     until step 7;
+#     each one's imports (ntoskrnl.exe and HAL.dll only; the product's
+#     exactly driver/product-imports.txt, the test build's no Wine stub)
+#     and subsystem (native), that only the test build carries test parts,
+#     and that a user-mode import fails the build; the test build is the
+#     one loaded, until step 7;
 #  4. in a private Wine prefix: registers the driver as a kernel service,
 #     starts it, runs the user-mode client (buffer validation, every
 #     host-conformance case inside the driver, allocation counters, access
@@ -143,10 +144,17 @@ else
 fi
 if python3 tests/wine/wine-import-report.py "$PRODUCT_SYS" "$WINE_PE" >"$TDIR.imports-product.txt"; then
     grep '^STUB' "$TDIR.imports-product.txt" | sed 's/^/# wine (product build): /' || true
-    if grep -q 'STUB *ntoskrnl.exe!IoCheckShareAccess' "$TDIR.imports-product.txt"; then
-        ok "the product build imports Windows' share-access services ($(grep -c '^STUB' "$TDIR.imports-product.txt") Wine stubs, Windows-only)"
+    # The product's imports are exactly the reviewed list: the Windows
+    # half of the file-system driver (Cache Manager, FsRtl, share access)
+    # and the rest.
+    awk '{print $2}' "$TDIR.imports-product.txt" | sort >"$TDIR.imports-product.names"
+    grep -v '^#' driver/product-imports.txt | sort >"$TDIR.imports-product.expected"
+    if diff "$TDIR.imports-product.expected" "$TDIR.imports-product.names" >"$TDIR.imports-product.diff"; then
+        windows_half=$(grep -cE '!(Cc|MmCanFileBeTruncated|MmFlushImageSection|FsRtl|IoCheckShareAccess|IoRemoveShareAccess|Io[GS]etTopLevelIrp)' "$TDIR.imports-product.names")
+        ok "the product build imports exactly driver/product-imports.txt ($(wc -l <"$TDIR.imports-product.names") functions, $windows_half of the Cache Manager, FsRtl and share access; $(grep -c '^STUB' "$TDIR.imports-product.txt") Wine stubs, Windows-only)"
     else
-        not_ok "the product build imports Windows' share-access services"
+        sed 's/^/# import list (expected < > built): /' "$TDIR.imports-product.diff"
+        not_ok "the product build imports exactly driver/product-imports.txt"
     fi
 else
     cat "$TDIR.imports-product.txt"

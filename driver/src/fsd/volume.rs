@@ -443,9 +443,27 @@ pub(crate) fn post_job(irp: Irp, ext: usize, job: impl FnOnce(Irp, &VolumeExt, &
     workers::post(Box::new(move || run_with(irp, ext, job)));
 }
 
-/// A posted request: in the product build the oplock package may hold it
-/// back first (`oplock.rs`).
+/// A cached write the Cache Manager deferred, posted again.
+#[cfg(not(feature = "testing"))]
+pub(crate) fn retry_write(irp: Irp, ext: usize) {
+    workers::post(Box::new(move || run_checked(irp, ext, super::write::common, true)));
+}
+
+/// A posted request.
 fn run(irp: Irp, ext: usize, common: Common) {
+    run_checked(irp, ext, common, false);
+}
+
+/// A posted request, which in the product build the Cache Manager may
+/// defer (a cached write, `wincache.rs`) and the oplock package may hold
+/// back (`oplock.rs`) first.
+fn run_checked(irp: Irp, ext: usize, common: Common, retrying: bool) {
+    #[cfg(not(feature = "testing"))]
+    if super::wincache::defer_write(irp, ext, retrying) {
+        return;
+    }
+    #[cfg(feature = "testing")]
+    let _ = retrying;
     run_with(irp, ext, move |irp, ext, m| {
         #[cfg(not(feature = "testing"))]
         if let Some(held) = super::oplock::gate(irp, ext, common) {

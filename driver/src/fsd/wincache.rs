@@ -296,3 +296,36 @@ unsafe extern "system" fn release_from_read_ahead(ctx: *mut c_void) {
         nt::ExReleaseResourceLite(Fcb::main_resource(ctx.cast()));
     }
 }
+
+/// The start of a cached WRITE (fastfat's FatCommonWrite): when the Cache
+/// Manager says the write must wait for the lazy writer (too many dirty
+/// pages), CcDeferWrite keeps it and calls back once it may go on, and the
+/// write is posted again then (`retrying`). Before the volume's lock, so
+/// nothing waits while holding it. True when deferred.
+pub(crate) fn defer_write(irp: super::irp::Irp, ext: usize, retrying: bool) -> bool {
+    if irp.major() != nt::IRP_MJ_WRITE {
+        return false;
+    }
+    let fo = irp.file_object();
+    // SAFETY: a live IRP of ours and its file object.
+    let (flags, length) = unsafe { ((*irp.raw()).Flags, irp.stack().Parameters.Write.Length) };
+    // SAFETY: as above; ours only with one of our CCBs.
+    let file = unsafe { super::volume::ccb_of(fo).and_then(|_| fcb_of(fo)) };
+    if flags & (nt::IRP_NOCACHE | nt::IRP_PAGING_IO) != 0 || length == 0 || file.is_none() {
+        return false;
+    }
+    // SAFETY: the request's live file object; no wait.
+    if unsafe { nt::CcCanIWrite(fo, length, 0, u8::from(retrying)) } != 0 {
+        return false;
+    }
+    // SAFETY: the IRP stays pending and ours until the callback posts it.
+    unsafe { nt::CcDeferWrite(fo, deferred, irp.raw().cast(), ext as *mut c_void, length, u8::from(retrying)) };
+    true
+}
+
+/// CcDeferWrite's callback: the write may go on now.
+unsafe extern "system" fn deferred(irp: *mut c_void, ext: *mut c_void) {
+    // SAFETY: the pending IRP `defer_write` handed over, ours again.
+    let irp = unsafe { super::irp::Irp::new(irp.cast()) };
+    super::volume::retry_write(irp, ext as usize);
+}

@@ -3,6 +3,6 @@
 use super::irp::Irp;
 use super::volume::{Done, Mount, VolumeExt};
 
-pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
+pub(crate) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     super::read::transfer(irp, ext, m, true)
 }
