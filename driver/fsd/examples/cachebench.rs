@@ -2,7 +2,11 @@
 //! image in the embedded kernel, a 1 GiB cached write (then its flush) and
 //! read through the common routines and the recording fake of Windows'
 //! Cache Manager, and 256 MiB of paging writes (what a mapped view's dirty
-//! pages become), beside the same transfers by the library alone.
+//! pages become), beside the same transfers by the library alone; and the
+//! memory the 1 GiB write costs (item 7 of issue 14): Linux's free memory
+//! (its page cache lives in the kernel's fixed memory), the process's peak
+//! resident set, and the fake cache's pages (what Windows' cache would
+//! hold).
 
 use std::time::Instant;
 
@@ -11,6 +15,7 @@ use fs_glue_testbed::lkl_env::{Embedded, Ext4Image};
 use fsd::cache::Io;
 use fsd::cache_fake::{Cached, RecordingCache};
 use fsd::{Create, FileRef, Offset, OwnServices, Reply, Vcb};
+use lkl::Kernel;
 use lkl::vfs::KernelVfs;
 use lkl_abi::sys;
 
@@ -27,14 +32,57 @@ fn chunk(i: usize) -> Vec<u8> {
     (0..CHUNK).map(|j| ((i * 31 + j) % 251) as u8).collect()
 }
 
+/// Memory figures of one phase, in MiB.
+#[derive(Default)]
+struct Memory {
+    /// Linux's lowest free memory seen.
+    linux_free_min: f64,
+    /// The process's peak resident set over the phase.
+    peak_rss: f64,
+    /// The most the fake cache held.
+    cache_max: f64,
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / MIB as f64
+}
+
+/// Linux's (total, free) memory in bytes.
+fn linux_memory(k: &Kernel) -> (u64, u64) {
+    k.sysinfo().map_or((0, 0), |s| {
+        let unit = u64::from(s.mem_unit.max(1));
+        (s.totalram * unit, s.freeram * unit)
+    })
+}
+
+/// Starts a phase's peak resident set afresh (Linux's clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The phase's peak resident set (VmHWM), in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok());
+    kib.unwrap_or(0) * 1024
+}
+
 /// The library alone: pwrite, fsync, pread, and the 256 MiB rewrite.
-fn library(vfs: &KernelVfs) -> Result<[f64; 3], String> {
+fn library(vfs: &KernelVfs, k: &Kernel, mem: &mut Memory) -> Result<[f64; 3], String> {
     let e = |e: lkl_abi::Errno| e.to_string();
     let fd = vfs.openat(vfs.root(), b"lib.bin", sys::O_CREAT | sys::O_RDWR, 0o644).map_err(e)?;
+    reset_peak_rss();
+    let mut free_min = u64::MAX;
     let t = Instant::now();
     for i in 0..FILE / CHUNK {
         vfs.pwrite(fd, &chunk(i), (i * CHUNK) as u64).map_err(e)?;
+        free_min = free_min.min(linux_memory(k).1);
     }
+    mem.linux_free_min = mib(free_min);
+    mem.peak_rss = mib(peak_rss());
     vfs.fsync(fd).map_err(e)?;
     let write = mbs(FILE, t.elapsed().as_secs_f64());
     let mut buf = vec![0u8; CHUNK];
@@ -58,7 +106,7 @@ fn ok(r: Reply, what: &str) -> Result<(), String> {
 }
 
 /// The common routines with the fake cache: the same transfers.
-fn layered(vcb: &mut Vcb<KernelVfs>) -> Result<([f64; 3], usize), String> {
+fn layered(vcb: &mut Vcb<KernelVfs>, k: &Kernel, mem: &mut Memory) -> Result<([f64; 3], usize), String> {
     let mut cache = RecordingCache::default();
     let name: Vec<u16> = "\\cached.bin".encode_utf16().collect();
     let create = |disposition| Create {
@@ -75,13 +123,18 @@ fn layered(vcb: &mut Vcb<KernelVfs>) -> Result<([f64; 3], usize), String> {
     let mut ccb = vcb.create(&mut Cached(&mut cache), &create(2)).ccb.ok_or("create")?;
     let mut pos = 0u64;
     let cached = Io::default();
+    reset_peak_rss();
+    let (mut free_min, mut cache_max) = (u64::MAX, 0);
     let t = Instant::now();
     for i in 0..FILE / CHUNK {
         let f = FileRef { ccb: &mut ccb, position: &mut pos, synchronous: false, process: 0, key: 0 };
         ok(vcb.write_io(f, Offset::At((i * CHUNK) as u64), &chunk(i), cached, &mut Cached(&mut cache)), "write")?;
+        free_min = free_min.min(linux_memory(k).1);
+        cache_max = cache_max.max(cache.resident_bytes());
     }
     ok(vcb.flush_with(&ccb, &mut Cached(&mut cache)), "flush")?;
     let write = mbs(FILE, t.elapsed().as_secs_f64());
+    *mem = Memory { linux_free_min: mib(free_min), peak_rss: mib(peak_rss()), cache_max: mib(cache_max as u64) };
     let pages = cache.calls.len();
     // A cold cache: a new cache map after the last cleanup took the pages.
     ok(vcb.cleanup(&mut ccb, &mut Cached(&mut cache)), "cleanup")?;
@@ -117,9 +170,11 @@ fn bench() -> Result<(), String> {
     let img = Ext4Image::new("cachebench", 3072)?;
     let emb = Embedded::start(img.path())?;
     let vfs = |k: &Embedded| KernelVfs::new(k.kernel.clone(), &k.mounted.path).map_err(|e| e.to_string());
-    let lib = library(&vfs(&emb)?)?;
+    let (total, free_before) = linux_memory(&emb.kernel);
+    let (mut lib_mem, mut layer_mem) = (Memory::default(), Memory::default());
+    let lib = library(&vfs(&emb)?, &emb.kernel, &mut lib_mem)?;
     let mut vcb = Vcb::new(Volume::new(vfs(&emb)?, MountOptions::default()));
-    let (layer, calls) = layered(&mut vcb)?;
+    let (layer, calls) = layered(&mut vcb, &emb.kernel, &mut layer_mem)?;
     drop(vcb);
     println!("cache layering on ext4 (embedded kernel), 1 MiB requests:");
     for (i, what) in ["1 GiB cached write + flush", "1 GiB cached read (cold cache)", "256 MiB paging writes + fsync"]
@@ -134,6 +189,18 @@ fn bench() -> Result<(), String> {
         );
     }
     println!("  cache calls and page moves for the write: {calls}");
+    println!("memory of the 1 GiB cached write (MiB):");
+    println!(
+        "  Linux: kernel memory {:.0}, free before {:.0}, lowest free: library {:.0}, common routines {:.0}",
+        mib(total),
+        mib(free_before),
+        lib_mem.linux_free_min,
+        layer_mem.linux_free_min
+    );
+    println!(
+        "  process peak resident set: library {:.0}, common routines + fake cache {:.0} (the fake's pages at most {:.0})",
+        lib_mem.peak_rss, layer_mem.peak_rss, layer_mem.cache_max
+    );
     emb.finish()
 }
 

@@ -12,7 +12,8 @@
 //!   (FatCommonWrite: FileSize, then CcSetFileSizes). ValidDataLength is
 //!   FileSize: Linux reads zeros past what was written, so the gap
 //!   CcZeroData would zero already reads as zeros.
-//! - **Cached I/O** (neither IRP_NOCACHE nor IRP_PAGING_IO): the first one
+//! - **Cached I/O** (neither IRP_NOCACHE nor IRP_PAGING_IO; a copy, or
+//!   srv's IRP_MN_MDL, which hands out the cache's pages): the first one
 //!   on a file object sets up its cache map (FatCommonRead/Write:
 //!   FatInitializeCacheMap when PrivateCacheMap is NULL); reads past the
 //!   end are STATUS_END_OF_FILE and are cut at it; a write-through file
@@ -78,6 +79,14 @@ pub trait CacheManager {
     fn copy_read(&mut self, fo: u64, offset: u64, buf: &mut [u8], pager: &mut dyn Pager) -> Result<(), NtStatus>;
     /// CcCopyWrite: `data` into the cache at `offset` (within FileSize).
     fn copy_write(&mut self, fo: u64, offset: u64, data: &[u8], pager: &mut dyn Pager) -> Result<(), NtStatus>;
+    /// CcMdlRead: the cache's pages of `len` bytes at `offset` (within
+    /// FileSize) locked for the requester, who returns them with
+    /// CcMdlReadComplete.
+    fn mdl_read(&mut self, fo: u64, offset: u64, len: usize, pager: &mut dyn Pager) -> Result<(), NtStatus>;
+    /// CcPrepareMdlWrite: the cache's pages of `len` bytes at `offset`
+    /// (within FileSize) locked for the requester to fill; they are dirty
+    /// once it returns them (CcMdlWriteComplete).
+    fn prepare_mdl_write(&mut self, fo: u64, offset: u64, len: usize, pager: &mut dyn Pager) -> Result<(), NtStatus>;
     /// `file` is now `sizes`, at every change: the FCB header's sizes,
     /// and CcSetFileSizes where the file is cached (pages past a smaller
     /// size go).

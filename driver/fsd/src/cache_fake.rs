@@ -44,6 +44,16 @@ pub enum Call {
         offset: u64,
         len: usize,
     },
+    MdlRead {
+        fo: u64,
+        offset: u64,
+        len: usize,
+    },
+    PrepareMdlWrite {
+        fo: u64,
+        offset: u64,
+        len: usize,
+    },
     SetFileSizes {
         file: u64,
         size: u64,
@@ -99,6 +109,13 @@ pub struct RecordingCache {
     pub mapped: BTreeSet<u64>,
     /// Files with an image section in use (MmFlushImageSection says no).
     pub images: BTreeSet<u64>,
+}
+
+impl RecordingCache {
+    /// The bytes of the pages it holds now (the benchmark's memory figure).
+    pub fn resident_bytes(&self) -> usize {
+        self.files.values().map(|f| f.pages.len()).sum::<usize>() * PAGE as usize
+    }
 }
 
 /// The pages `offset..offset + len` touch.
@@ -247,6 +264,37 @@ impl CacheManager for RecordingCache {
             let page = Self::page(calls, f, n, pager)?;
             page.0[within..within + take].copy_from_slice(&data[done..done + take]);
             page.1 = true;
+        }
+        Ok(())
+    }
+
+    fn mdl_read(&mut self, fo: u64, offset: u64, len: usize, pager: &mut dyn Pager) -> Result<(), NtStatus> {
+        self.calls.push(Call::MdlRead { fo, offset, len });
+        // The pages come in as for a copy; the requester reads them in
+        // place.
+        let calls = &mut self.calls;
+        let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
+        let f = self.files.entry(file).or_default();
+        assert!(offset + len as u64 <= f.size, "CcMdlRead past FileSize");
+        for (n, ..) in spans(offset, len) {
+            Self::page(calls, f, n, pager)?;
+        }
+        Ok(())
+    }
+
+    fn prepare_mdl_write(&mut self, fo: u64, offset: u64, len: usize, pager: &mut dyn Pager) -> Result<(), NtStatus> {
+        self.calls.push(Call::PrepareMdlWrite { fo, offset, len });
+        // Pages it covers whole are not read in; all are dirty once the
+        // requester has filled them (the fake has no data to put there).
+        let calls = &mut self.calls;
+        let file = *self.maps.get(&fo).ok_or(NtStatus::INVALID_PARAMETER)?;
+        let f = self.files.entry(file).or_default();
+        assert!(offset + len as u64 <= f.size, "CcPrepareMdlWrite past FileSize");
+        for (n, _, _, take) in spans(offset, len) {
+            if take == PAGE as usize {
+                f.pages.entry(n).or_insert_with(|| (vec![0; PAGE as usize], false));
+            }
+            Self::page(calls, f, n, pager)?.1 = true;
         }
         Ok(())
     }

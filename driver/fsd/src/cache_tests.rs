@@ -312,3 +312,41 @@ fn the_last_cleanup_of_a_deleted_file_truncates_its_cache() {
     assert_eq!(cache.calls, [Call::Uninitialize { fo, truncate: Some(0) }]);
     assert!(!f.dir.path().join("tmp").exists());
 }
+
+#[test]
+fn mdl_reads_and_writes_hand_out_the_cache_pages() {
+    let mut f = mount();
+    let mut cache = RecordingCache::default();
+    let mut a = opened(&mut f, &mut cache, "\\a", GENERIC_READ | GENERIC_WRITE, FILE_CREATE);
+    let file = a.file().unwrap();
+    let mut pos = 0;
+    // Past the end, Linux's file grows first and the cache map starts at
+    // the new size, as for a copy (FatCommonWrite's IRP_MN_MDL branch,
+    // CcPrepareMdlWrite).
+    let r = f.vcb.prepare_mdl_write(fref(&mut a, &mut pos), Offset::At(4096), 100, &mut Cached(&mut cache));
+    assert_eq!(r, Reply::ok(100));
+    let fo = cache_fo(&cache);
+    assert_eq!(
+        cache.calls,
+        [
+            Call::Initialize { fo, file, size: 4196 },
+            Call::PrepareMdlWrite { fo, offset: 4096, len: 100 },
+            Call::PageIn { offset: 4096, len: 4096 },
+        ]
+    );
+    assert_eq!(on_disk(&f, "a").len(), 4196);
+    // A read is cut at the end (FatCommonRead's CcMdlRead), and none is
+    // past it.
+    cache.calls.clear();
+    let r = f.vcb.mdl_read(fref(&mut a, &mut pos), Offset::At(4000), 1000, &mut Cached(&mut cache));
+    assert_eq!(r, Reply::ok(196));
+    assert_eq!(cache.calls, [Call::MdlRead { fo, offset: 4000, len: 196 }, Call::PageIn { offset: 0, len: 4096 }]);
+    let r = f.vcb.mdl_read(fref(&mut a, &mut pos), Offset::At(4196), 10, &mut Cached(&mut cache));
+    assert_eq!(r, Reply::err(NtStatus::END_OF_FILE));
+    // Without Windows' cache there are no pages to hand out.
+    let r = f.vcb.mdl_read(fref(&mut a, &mut pos), Offset::At(0), 10, &mut OwnServices);
+    assert_eq!(r, Reply::err(NtStatus::INVALID_DEVICE_REQUEST));
+    let r = f.vcb.prepare_mdl_write(fref(&mut a, &mut pos), Offset::At(0), 10, &mut OwnServices);
+    assert_eq!(r, Reply::err(NtStatus::INVALID_DEVICE_REQUEST));
+    close(&mut f.vcb, &mut cache, a);
+}

@@ -129,6 +129,35 @@ impl<V: Vfs> Vcb<V> {
 
     /// A cached read: STATUS_END_OF_FILE from the end on, cut at it.
     fn cached_read(&mut self, f: FileRef<'_>, offset: Offset, buf: &mut [u8], cache: &mut dyn CacheManager) -> Reply {
+        self.cached_read_by(f, offset, buf.len(), cache, |cache, fo, at, n, pager| match buf.get_mut(..n) {
+            Some(part) => cache.copy_read(fo, at, part, pager),
+            None => Err(NtStatus::INVALID_PARAMETER),
+        })
+    }
+
+    /// IRP_MN_MDL READ (srv's): the cache's pages of the range handed to
+    /// the requester as an MDL chain (CcMdlRead), with a cached read's
+    /// checks and cut; without Windows' cache there are no pages to hand
+    /// out (STATUS_INVALID_DEVICE_REQUEST).
+    pub fn mdl_read(&mut self, f: FileRef<'_>, offset: Offset, len: usize, svc: &mut dyn Services) -> Reply {
+        match svc.cache() {
+            Some(cache) => {
+                self.cached_read_by(f, offset, len, cache, |cache, fo, at, n, pager| cache.mdl_read(fo, at, n, pager))
+            }
+            None => Reply::err(NtStatus::INVALID_DEVICE_REQUEST),
+        }
+    }
+
+    /// A cached read of `len` bytes whose move from the cache is `take`
+    /// (given the file object, offset, length within the file and pager).
+    fn cached_read_by(
+        &mut self,
+        f: FileRef<'_>,
+        offset: Offset,
+        len: usize,
+        cache: &mut dyn CacheManager,
+        take: impl FnOnce(&mut dyn CacheManager, u64, u64, usize, &mut dyn Pager) -> Result<(), NtStatus>,
+    ) -> Reply {
         let (h, at) = match self.start(&f, offset, false) {
             Ok(x) => x,
             Err(s) => return Reply::err(s),
@@ -137,10 +166,10 @@ impl<V: Vfs> Vcb<V> {
         if let Err(s) = self.volume.read(h, Some(at), &mut []) {
             return Reply::err(s);
         }
-        if buf.is_empty() {
+        if len == 0 {
             return Reply::ok(0);
         }
-        if let Err(s) = self.lock_check(&f, at, buf.len(), false) {
+        if let Err(s) = self.lock_check(&f, at, len, false) {
             return Reply::err(s);
         }
         let size = match self.cache_map(&f, h, cache) {
@@ -150,9 +179,8 @@ impl<V: Vfs> Vcb<V> {
         if at >= size {
             return Reply::err(NtStatus::END_OF_FILE);
         }
-        let n = fs_glue::paging::within(size, at, buf.len());
-        let Some(part) = buf.get_mut(..n) else { return Reply::err(NtStatus::INVALID_PARAMETER) };
-        if let Err(s) = cache.copy_read(f.ccb.id, at, part, &mut Paging { volume: &mut self.volume, h }) {
+        let n = fs_glue::paging::within(size, at, len);
+        if let Err(s) = take(cache, f.ccb.id, at, n, &mut Paging { volume: &mut self.volume, h }) {
             return Reply::err(s);
         }
         if f.synchronous {
@@ -172,6 +200,35 @@ impl<V: Vfs> Vcb<V> {
         write_through: bool,
         cache: &mut dyn CacheManager,
     ) -> Reply {
+        let put = |cache: &mut dyn CacheManager, fo, at, pager: &mut dyn Pager| cache.copy_write(fo, at, data, pager);
+        self.cached_write_by(f, offset, data.len(), write_through, cache, put)
+    }
+
+    /// IRP_MN_MDL WRITE (srv's): the cache's pages of the range handed to
+    /// the requester to fill (CcPrepareMdlWrite), with a cached write's
+    /// checks; past the end, Linux's file grows first as for any cached
+    /// write. The data comes with the completion (CcMdlWriteComplete,
+    /// which also takes a write-through file object's pages to the disk).
+    pub fn prepare_mdl_write(&mut self, f: FileRef<'_>, offset: Offset, len: usize, svc: &mut dyn Services) -> Reply {
+        match svc.cache() {
+            Some(cache) => self.cached_write_by(f, offset, len, false, cache, |cache, fo, at, pager| {
+                cache.prepare_mdl_write(fo, at, len, pager)
+            }),
+            None => Reply::err(NtStatus::INVALID_DEVICE_REQUEST),
+        }
+    }
+
+    /// A cached write of `len` bytes whose move into the cache is `put`
+    /// (given the file object, offset and pager).
+    fn cached_write_by(
+        &mut self,
+        f: FileRef<'_>,
+        offset: Offset,
+        len: usize,
+        write_through: bool,
+        cache: &mut dyn CacheManager,
+        put: impl FnOnce(&mut dyn CacheManager, u64, u64, &mut dyn Pager) -> Result<(), NtStatus>,
+    ) -> Reply {
         let (h, at) = match self.start(&f, offset, true) {
             Ok(x) => x,
             Err(s) => return Reply::err(s),
@@ -183,17 +240,17 @@ impl<V: Vfs> Vcb<V> {
             Ok(at) => at,
             Err(s) => return Reply::err(s),
         };
-        if data.is_empty() {
+        if len == 0 {
             return Reply::ok(0);
         }
         let size = match self.volume.file_size(h) {
             Ok(s) => s,
             Err(s) => return Reply::err(s),
         };
-        if let Err(s) = self.lock_check(&f, at, data.len(), true) {
+        if let Err(s) = self.lock_check(&f, at, len, true) {
             return Reply::err(s);
         }
-        let Some(end) = at.checked_add(data.len() as u64) else { return Reply::err(NtStatus::INVALID_PARAMETER) };
+        let Some(end) = at.checked_add(len as u64) else { return Reply::err(NtStatus::INVALID_PARAMETER) };
         let Open::File(_, file) = f.ccb.open else { return Reply::err(NtStatus::INVALID_PARAMETER) };
         // FatCommonWrite's order: the new size, CcSetFileSizes if the file
         // object is cached already, else a cache map of the new size.
@@ -209,12 +266,11 @@ impl<V: Vfs> Vcb<V> {
             return Reply::err(s);
         }
         let mut pager = Paging { volume: &mut self.volume, h };
-        if let Err(s) = cache.copy_write(f.ccb.id, at, data, &mut pager) {
+        if let Err(s) = put(cache, f.ccb.id, at, &mut pager) {
             return Reply::err(s);
         }
         if write_through {
-            let flushed =
-                cache.flush(file, Some((at, data.len() as u64)), &mut pager).and_then(|()| self.volume.sync(h));
+            let flushed = cache.flush(file, Some((at, len as u64)), &mut pager).and_then(|()| self.volume.sync(h));
             if let Err(s) = flushed {
                 return Reply::err(s);
             }
@@ -223,7 +279,7 @@ impl<V: Vfs> Vcb<V> {
         if f.synchronous {
             *f.position = end;
         }
-        Reply::ok(data.len() as u64)
+        Reply::ok(len as u64)
     }
 }
 

@@ -14,7 +14,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         // SAFETY: as above, under the volume's lock.
         unsafe { (*f).unclean = (*f).unclean.saturating_sub(1) };
     }
-    let mut svc = super::services::of(fo, ext, &mut m.shares);
+    let mut svc = super::services::of(irp, ext, &mut m.shares);
     let r = m.vcb.cleanup(&mut c.ccb, &mut svc);
     // SAFETY: as above.
     unsafe { (*fo).Flags |= nt::FO_CLEANUP_COMPLETE };

@@ -10,7 +10,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     // SAFETY: the IRP's file object, live until completion; this is its
     // CLOSE.
     let Some(c) = (unsafe { take_ccb(fo, ext) }) else { return (nt::STATUS_SUCCESS, 0) };
-    let mut svc = super::services::of(fo, ext, &mut m.shares);
+    let mut svc = super::services::of(irp, ext, &mut m.shares);
     if m.vcb.close(c.ccb, &mut svc) {
         ext.teardown.store(true, Ordering::SeqCst);
     }

@@ -66,7 +66,7 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         ea,
         open_target_directory: irp.sl_flags() & nt::SL_OPEN_TARGET_DIRECTORY != 0,
     };
-    let mut svc = super::services::of(fo, ext, &mut m.shares);
+    let mut svc = super::services::of(irp, ext, &mut m.shares);
     let created = m.vcb.create(&mut svc, &c);
     let information = created.information as usize;
     if let Some(data) = &created.reparse {
@@ -155,7 +155,7 @@ pub(super) fn undo(irp: Irp, ext: &VolumeExt, m: &mut Mount) {
             (*f).unclean = (*f).unclean.saturating_sub(1);
         }
         if let Some(mut c) = super::volume::take_ccb(fo, ext) {
-            let mut svc = super::services::of(fo, ext, &mut m.shares);
+            let mut svc = super::services::of(irp, ext, &mut m.shares);
             let _ = m.vcb.cleanup(&mut c.ccb, &mut svc);
             let _ = m.vcb.close(c.ccb, &mut svc);
         }

@@ -19,9 +19,9 @@
 //!   under the volume's lock, but only takes that lock if it is free: its
 //!   callers hold the main resource, which a request holding the volume's
 //!   lock may be waiting for. Busy means FALSE, and the IRP path decides.
-//! - **The MDL entries** are null: srv's MDL reads and writes take
-//!   IRP_MN_MDL requests, which are refused (`read.rs`), so they fall back
-//!   to copies.
+//! - **The MDL entries** are null: srv's MDL reads and writes then come
+//!   as IRP_MN_MDL requests (`mdl.rs`), which go through the same checks
+//!   (and extend Linux's file first) as the IRP path's copies.
 //! - **Create section** (AcquireFileForNtCreateSection): the main resource
 //!   exclusive, so no open or size change runs while the memory manager
 //!   makes a section (fastfat's FatFilterCallbackAcquireForCreateSection).

@@ -63,7 +63,7 @@ pub(super) fn set(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         None => return (fs_glue::NtStatus::NOT_SAME_DEVICE.0 as i32, 0),
     };
     let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process: 0, key: 0 };
-    let mut svc = super::services::of(irp.file_object(), ext, &mut m.shares);
+    let mut svc = super::services::of(irp, ext, &mut m.shares);
     let r = m.vcb.set_information_with(f, p.FileInformationClass as u32, buf, target, &mut svc);
     set_position(irp, position);
     reply(r)

@@ -17,6 +17,7 @@ mod flush;
 mod fsctl;
 pub(crate) mod irp;
 mod lockctl;
+mod mdl;
 mod mount;
 #[cfg(not(feature = "testing"))]
 mod oplock;

@@ -12,12 +12,6 @@ pub(super) fn transfer(irp: Irp, ext: &VolumeExt, m: &mut Mount, write: bool) ->
     let fo = irp.file_object();
     // SAFETY: the IRP's file object, live until completion.
     let Some(c) = (unsafe { ccb_of(fo) }) else { return (nt::STATUS_INVALID_PARAMETER, 0) };
-    // The cache's pages as MDLs (srv's MDL reads and writes, and their
-    // completions) are not offered: the fast I/O table has no MDL entries
-    // either (`fastio.rs`).
-    if irp.minor() & nt::IRP_MN_MDL != 0 {
-        return (nt::STATUS_INVALID_DEVICE_REQUEST, 0);
-    }
     // SAFETY: READ's and WRITE's stack locations carry this arm.
     let p = unsafe { irp.stack().Parameters.Read };
     // SAFETY: as above.
@@ -27,11 +21,18 @@ pub(super) fn transfer(irp: Irp, ext: &VolumeExt, m: &mut Mount, write: bool) ->
         Ok(o) => o,
         Err(s) => return (s.0 as i32, 0),
     };
+    let (process, key) = (irp.requestor_process(), p.Key);
+    if irp.minor() & nt::IRP_MN_MDL != 0 {
+        let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process, key };
+        let done = super::mdl::transfer(irp, ext, m, f, offset, p.Length as usize, write);
+        // SAFETY: as above; only this request moves the offset now.
+        unsafe { (*fo).CurrentByteOffset = position as i64 };
+        return done;
+    }
     let buf = match irp.mdl_buffer(p.Length as usize) {
         Ok(b) => b,
         Err(s) => return (s, 0),
     };
-    let (process, key) = (irp.requestor_process(), p.Key);
     // SAFETY: a live IRP of ours and its file object.
     let (irp_flags, fo_flags) = unsafe { ((*irp.raw()).Flags, (*fo).Flags) };
     let io = Io {
@@ -40,7 +41,7 @@ pub(super) fn transfer(irp: Irp, ext: &VolumeExt, m: &mut Mount, write: bool) ->
         write_through: fo_flags & nt::FO_WRITE_THROUGH != 0 || irp.sl_flags() & nt::SL_WRITE_THROUGH != 0,
     };
     let f = FileRef { ccb: &mut c.ccb, position: &mut position, synchronous, process, key };
-    let mut svc = super::services::of(fo, ext, &mut m.shares);
+    let mut svc = super::services::of(irp, ext, &mut m.shares);
     let r =
         if write { m.vcb.write_io(f, offset, buf, io, &mut svc) } else { m.vcb.read_io(f, offset, buf, io, &mut svc) };
     // SAFETY: as above; only this request moves the offset now.

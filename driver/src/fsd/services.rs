@@ -16,8 +16,10 @@ use alloc::collections::BTreeMap;
 
 #[cfg(not(feature = "testing"))]
 use fs_glue::NtStatus;
+#[cfg(not(feature = "testing"))]
 use nt::FILE_OBJECT;
 
+use super::irp::Irp;
 use super::volume::VolumeExt;
 
 /// The volume's share-access records, by file (under the volume's lock).
@@ -39,15 +41,16 @@ struct Record {
     opens: u32,
 }
 
-/// The services for one request on `fo` on the volume of `ext`.
+/// The services for one request, `irp`, on the volume of `ext`.
 #[cfg(not(feature = "testing"))]
-pub(crate) fn of<'a>(fo: *mut FILE_OBJECT, ext: &'a VolumeExt, shares: &'a mut Shares) -> Windows<'a> {
-    Windows { fo, shares, cache: super::wincache::WinCache { fo, fcbs: &ext.fcbs } }
+pub(crate) fn of<'a>(irp: Irp, ext: &'a VolumeExt, shares: &'a mut Shares) -> Windows<'a> {
+    let fo = irp.file_object();
+    Windows { fo, shares, cache: super::wincache::WinCache { irp: irp.raw(), fo, fcbs: &ext.fcbs } }
 }
 
 /// The services for one request: the project's own.
 #[cfg(feature = "testing")]
-pub(crate) fn of(_fo: *mut FILE_OBJECT, _ext: &VolumeExt, _shares: &mut Shares) -> fsd::OwnServices {
+pub(crate) fn of(_irp: Irp, _ext: &VolumeExt, _shares: &mut Shares) -> fsd::OwnServices {
     fsd::OwnServices
 }
 

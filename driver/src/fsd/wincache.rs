@@ -41,6 +41,8 @@ use crate::seh::guarded;
 /// files' FCBs (a create's overwrite of a file others have open) are found
 /// in `fcbs`.
 pub(crate) struct WinCache<'a> {
+    /// The request (an MDL read or write hands its chain back in it).
+    pub irp: *mut IRP,
     pub fo: *mut FILE_OBJECT,
     pub fcbs: &'a spin::Mutex<Fcbs>,
 }
@@ -172,6 +174,31 @@ impl CacheManager for WinCache<'_> {
             nt::CcCopyWrite(fo, &mut at, len, 1, p.cast());
         })
         .map_err(raised)
+    }
+
+    fn mdl_read(&mut self, _fo: u64, offset: u64, len: usize, _pager: &mut dyn Pager) -> Result<(), NtStatus> {
+        let len = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+        let (fo, irp) = (self.fo, self.irp);
+        let mut at = offset as i64;
+        // SAFETY: zero is a valid IO_STATUS_BLOCK.
+        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
+        // SAFETY: a cached file object; the chain goes to the IRP's
+        // MdlAddress, which IRP_MN_MDL requests bring empty.
+        guarded(|| unsafe { nt::CcMdlRead(fo, &mut at, len, (&raw mut (*irp).MdlAddress).cast(), &mut iosb) })
+            .map_err(raised)?;
+        if nt::nt_success(iosb.Status) { Ok(()) } else { Err(NtStatus(iosb.Status as u32)) }
+    }
+
+    fn prepare_mdl_write(&mut self, _fo: u64, offset: u64, len: usize, _pager: &mut dyn Pager) -> Result<(), NtStatus> {
+        let len = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+        let (fo, irp) = (self.fo, self.irp);
+        let mut at = offset as i64;
+        // SAFETY: zero is a valid IO_STATUS_BLOCK.
+        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
+        // SAFETY: as in `mdl_read`.
+        guarded(|| unsafe { nt::CcPrepareMdlWrite(fo, &mut at, len, (&raw mut (*irp).MdlAddress).cast(), &mut iosb) })
+            .map_err(raised)?;
+        if nt::nt_success(iosb.Status) { Ok(()) } else { Err(NtStatus(iosb.Status as u32)) }
     }
 
     fn set_file_sizes(&mut self, file: u64, sizes: FileSizes) {

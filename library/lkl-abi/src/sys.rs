@@ -71,6 +71,7 @@ pub mod nr {
     pub const UMASK: i64 = 166;
     pub const GETPID: i64 = 172;
     pub const GETTID: i64 = 178;
+    pub const SYSINFO: i64 = 179;
     pub const SYNCFS: i64 = 267;
     pub const RENAMEAT2: i64 = 276;
     pub const STATX: i64 = 291;
@@ -244,6 +245,27 @@ pub struct Statfs {
     pub f_spare: [i64; 4],
 }
 
+/// `struct sysinfo` of the generic 64-bit ABI (`linux/sysinfo.h`): the
+/// kernel's memory, in units of `mem_unit` bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sysinfo {
+    pub uptime: i64,
+    pub loads: [u64; 3],
+    pub totalram: u64,
+    pub freeram: u64,
+    pub sharedram: u64,
+    pub bufferram: u64,
+    pub totalswap: u64,
+    pub freeswap: u64,
+    pub procs: u16,
+    pub pad: u16,
+    pub totalhigh: u64,
+    pub freehigh: u64,
+    pub mem_unit: u32,
+    pub _f: [u8; 4],
+}
+
 /// The fixed head of `struct linux_dirent64`; the NUL-terminated name follows.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -272,3 +294,6 @@ pub struct Utsname {
 const _: () = assert!(core::mem::size_of::<Stat>() == 128);
 const _: () = assert!(core::mem::size_of::<Statx>() == 256);
 const _: () = assert!(core::mem::size_of::<Statfs>() == 120);
+const _: () = assert!(core::mem::size_of::<Sysinfo>() == 112);
+const _: () =
+    assert!(core::mem::offset_of!(Sysinfo, totalram) == 32 && core::mem::offset_of!(Sysinfo, mem_unit) == 104);

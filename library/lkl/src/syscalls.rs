@@ -7,7 +7,7 @@ use core::ffi::CStr;
 use core::mem::MaybeUninit;
 
 use lkl_abi::Errno;
-use lkl_abi::sys::{self, DIRENT64_NAME_OFFSET, Stat, Statfs, Statx, Timespec, Utsname, nr};
+use lkl_abi::sys::{self, DIRENT64_NAME_OFFSET, Stat, Statfs, Statx, Sysinfo, Timespec, Utsname, nr};
 
 use crate::Kernel;
 
@@ -210,6 +210,13 @@ impl Kernel {
         let mut st = Statfs::default();
         self.call(nr::STATFS, [p(path.as_ptr()), pm(&mut st), 0, 0, 0, 0])?;
         Ok(st)
+    }
+
+    /// `sysinfo()`: the kernel's memory (total, free, buffers).
+    pub fn sysinfo(&self) -> Result<Sysinfo, Errno> {
+        let mut si = Sysinfo::default();
+        self.call(nr::SYSINFO, [pm(&mut si), 0, 0, 0, 0, 0])?;
+        Ok(si)
     }
 
     /// `mount(source, target, fstype, flags, data)`.

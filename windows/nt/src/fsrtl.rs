@@ -7,7 +7,7 @@
 
 use core::ffi::c_void;
 
-use crate::io::{FILE_OBJECT, IRP};
+use crate::io::{FILE_OBJECT, IRP, MDL};
 use crate::ke::KEVENT;
 use crate::types::{IO_STATUS_BLOCK, LIST_ENTRY, NTSTATUS};
 
@@ -198,6 +198,27 @@ unsafe extern "system" {
         Wait: u8,
         Buffer: *mut c_void,
     ) -> u8;
+    /// `CcMdlRead`: the cache's pages as an MDL chain for the requester
+    /// (raises on I/O errors).
+    pub fn CcMdlRead(
+        FileObject: *mut FILE_OBJECT,
+        FileOffset: *mut i64,
+        Length: u32,
+        MdlChain: *mut *mut MDL,
+        IoStatus: *mut IO_STATUS_BLOCK,
+    );
+    /// `CcMdlReadComplete`: the requester is done with them.
+    pub fn CcMdlReadComplete(FileObject: *mut FILE_OBJECT, MdlChain: *mut MDL);
+    /// `CcPrepareMdlWrite`: the cache's pages for the requester to fill.
+    pub fn CcPrepareMdlWrite(
+        FileObject: *mut FILE_OBJECT,
+        FileOffset: *mut i64,
+        Length: u32,
+        MdlChain: *mut *mut MDL,
+        IoStatus: *mut IO_STATUS_BLOCK,
+    );
+    /// `CcMdlWriteComplete`: filled, so dirty (flushed for write-through).
+    pub fn CcMdlWriteComplete(FileObject: *mut FILE_OBJECT, FileOffset: *mut i64, MdlChain: *mut MDL);
     /// `CcCanIWrite`: false when the write must wait for the lazy writer.
     pub fn CcCanIWrite(FileObject: *mut FILE_OBJECT, BytesToWrite: u32, Wait: u8, Retrying: u8) -> u8;
     /// `CcDeferWrite`: calls `PostRoutine` once the write may go on.

@@ -461,6 +461,8 @@ crate::nt_consts! {
     /// `IRP_MN_MDL` (a READ or WRITE minor bit): the caller wants the
     /// cache's pages as an MDL, not a copy.
     pub const IRP_MN_MDL: u8 = 0x02;
+    /// `IRP_MN_COMPLETE` (with IRP_MN_MDL): the caller gives them back.
+    pub const IRP_MN_COMPLETE: u8 = 0x04;
     /// `IRP_MN_MOUNT_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
     pub const IRP_MN_MOUNT_VOLUME: u8 = 0x01;
     /// `IRP_MN_VERIFY_VOLUME` (under `IRP_MJ_FILE_SYSTEM_CONTROL`).
