@@ -34,6 +34,7 @@ mod fileinfo;
 mod flush;
 pub mod fsctl;
 pub mod lockctl;
+pub mod locks;
 pub mod notify;
 pub mod pending;
 pub mod pnp;

@@ -41,7 +41,9 @@ use core::ptr;
 
 use nt::{DEVICE_OBJECT, FAST_IO_DISPATCH, FILE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS};
 
-use super::fcb::{Fcb, fcb_of};
+use fsd::locks::Path;
+
+use super::fcb::{Fcb, acquire, fcb_of, release};
 use super::volume::{ccb_of, volume_of};
 
 /// The table, shared by every thread: its entries never change and the
@@ -164,16 +166,15 @@ unsafe extern "system" fn write(
     // SAFETY: a live FCB; its main resource held shared across the copy
     // (taken without waiting unless the caller may wait).
     unsafe {
-        let main = Fcb::main_resource(fcb);
         nt::KeEnterCriticalRegion();
-        if nt::ExAcquireResourceSharedLite(main, wait) == 0 {
+        if !acquire(fcb, Path::FastWrite, wait != 0) {
             nt::KeLeaveCriticalRegion();
             return 0;
         }
         let at = *offset;
         let within = at >= 0 && at.checked_add(i64::from(length)).is_some_and(|end| end <= (*fcb).header.FileSize);
         let done = within && nt::FsRtlCopyWrite(fo, offset, length, wait, key, buffer, iosb, device.cast()) != 0;
-        nt::ExReleaseResourceLite(main);
+        release(fcb, Path::FastWrite);
         nt::KeLeaveCriticalRegion();
         u8::from(done)
     }
@@ -185,7 +186,7 @@ unsafe extern "system" fn acquire_for_create_section(fo: *mut FILE_OBJECT) {
     // (it asks the driver whose device the file object is on).
     if let Some(fcb) = unsafe { ccb_of(fo).and_then(|_| fcb_of(fo)) } {
         // SAFETY: a live FCB; the caller has kernel APCs disabled.
-        unsafe { nt::ExAcquireResourceExclusiveLite(Fcb::main_resource(fcb), 1) };
+        unsafe { acquire(fcb, Path::CreateSection, true) };
     }
 }
 
@@ -194,7 +195,7 @@ unsafe extern "system" fn release_for_create_section(fo: *mut FILE_OBJECT) {
     // SAFETY: as above; acquired by `acquire_for_create_section`.
     if let Some(fcb) = unsafe { ccb_of(fo).and_then(|_| fcb_of(fo)) } {
         // SAFETY: as above.
-        unsafe { nt::ExReleaseResourceLite(Fcb::main_resource(fcb)) };
+        unsafe { release(fcb, Path::CreateSection) };
     }
 }
 
@@ -207,15 +208,9 @@ unsafe extern "system" fn acquire_for_cc_flush(fo: *mut FILE_OBJECT, device: *mu
         if nt::IoGetTopLevelIrp().is_null() {
             nt::IoSetTopLevelIrp(nt::FSRTL_CACHE_TOP_LEVEL_IRP as *mut IRP);
         }
-        let main = Fcb::main_resource(fcb);
-        // A thread holding it shared (a fast read) may not ask for it
-        // exclusive: that would wait for itself.
-        if nt::ExIsResourceAcquiredSharedLite(main) != 0 {
-            nt::ExAcquireResourceSharedLite(main, 1);
-        } else {
-            nt::ExAcquireResourceExclusiveLite(main, 1);
-        }
-        nt::ExAcquireResourceSharedLite(Fcb::paging_resource(fcb), 1);
+        // Main shared if this thread holds it shared (a fast read), which
+        // `acquire` knows.
+        acquire(fcb, Path::CcFlush, true);
     }
     nt::STATUS_SUCCESS
 }
@@ -229,8 +224,7 @@ unsafe extern "system" fn release_for_cc_flush(fo: *mut FILE_OBJECT, device: *mu
         if nt::IoGetTopLevelIrp() == nt::FSRTL_CACHE_TOP_LEVEL_IRP as *mut IRP {
             nt::IoSetTopLevelIrp(ptr::null_mut());
         }
-        nt::ExReleaseResourceLite(Fcb::main_resource(fcb));
-        nt::ExReleaseResourceLite(Fcb::paging_resource(fcb));
+        release(fcb, Path::CcFlush);
     }
     nt::STATUS_SUCCESS
 }

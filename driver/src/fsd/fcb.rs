@@ -19,6 +19,7 @@ use core::ffi::c_void;
 use core::mem::{offset_of, size_of, zeroed};
 use core::ptr;
 
+use fsd::locks::{Lock, Mode, Path};
 use nt::{ERESOURCE, FAST_MUTEX, FILE_OBJECT, FSRTL_ADVANCED_FCB_HEADER, SECTION_OBJECT_POINTERS};
 
 use super::volume::VolumeExt;
@@ -141,78 +142,123 @@ impl Fcbs {
     pub(crate) fn take_paging(&mut self) -> alloc::vec::Vec<PagingFd> {
         let mut taken = alloc::vec::Vec::new();
         for f in self.0.values_mut() {
-            // SAFETY: the FCB's resource, initialised in `new`.
-            let _held = unsafe { Held::exclusive(&raw mut f.paging) };
+            // SAFETY: a live FCB of the map.
+            let _held = unsafe { Hold::new(&raw mut **f, Path::Unmount) };
             taken.extend(f.paging_fd.lock().take());
         }
         taken
     }
 }
 
-/// An FCB resource held, inside a critical region as resources must be,
-/// until dropped.
-pub(crate) struct Held(*mut ERESOURCE);
-
-impl Held {
-    /// Waits for `r` exclusive.
-    ///
-    /// # Safety
-    /// `r` is an initialised resource that outlives the guard.
-    pub(crate) unsafe fn exclusive(r: *mut ERESOURCE) -> Held {
+/// Takes what `path` takes of `fcb`'s resources, in the plan's order and
+/// modes (`fsd::locks`, whose tests check the plan); false, with nothing
+/// held, when `wait` is false and one is busy. The volume's lock is not an
+/// FCB's and is taken by the caller. The caller has kernel APCs disabled.
+///
+/// # Safety
+/// `fcb` is a live FCB.
+pub(crate) unsafe fn acquire(fcb: *mut Fcb, path: Path, wait: bool) -> bool {
+    let mut taken = 0;
+    for &(lock, mode) in path.takes() {
         // SAFETY: the caller's contract.
-        unsafe {
-            nt::KeEnterCriticalRegion();
-            nt::ExAcquireResourceExclusiveLite(r, 1);
+        let Some(r) = (unsafe { resource(fcb, lock) }) else { continue };
+        let w = u8::from(wait);
+        // SAFETY: an initialised resource of a live FCB.
+        let got = unsafe {
+            match mode {
+                // FatAcquireForCcFlush: shared when this thread holds it
+                // shared already (exclusive would wait for itself).
+                Mode::Exclusive if path == Path::CcFlush && nt::ExIsResourceAcquiredSharedLite(r) != 0 => {
+                    nt::ExAcquireResourceSharedLite(r, w)
+                }
+                Mode::Exclusive => nt::ExAcquireResourceExclusiveLite(r, w),
+                Mode::Shared => nt::ExAcquireResourceSharedLite(r, w),
+                Mode::SharedStarving => nt::ExAcquireSharedStarveExclusive(r, w),
+                Mode::Try => nt::ExAcquireResourceExclusiveLite(r, 0),
+            }
+        };
+        if got == 0 {
+            // SAFETY: the first `taken` of the plan's entries were taken.
+            unsafe { release_first(fcb, path, taken) };
+            return false;
         }
-        Held(r)
+        taken += 1;
     }
+    true
+}
 
-    /// `r` shared even past threads waiting for it exclusive: paging I/O
-    /// must not queue behind a truncation that waits for the lazy writer,
-    /// which holds it shared and waits for this very I/O.
-    ///
-    /// # Safety
-    /// As [`Held::exclusive`].
-    pub(crate) unsafe fn shared_for_paging(r: *mut ERESOURCE) -> Held {
+/// Releases what `acquire(fcb, path)` took.
+///
+/// # Safety
+/// As [`acquire`], which returned true on this thread.
+pub(crate) unsafe fn release(fcb: *mut Fcb, path: Path) {
+    // SAFETY: the caller's contract.
+    unsafe { release_first(fcb, path, path.takes().len()) };
+}
+
+/// Releases the first `n` of `path`'s entries, last first.
+///
+/// # Safety
+/// Those were taken on this thread.
+unsafe fn release_first(fcb: *mut Fcb, path: Path, n: usize) {
+    for &(lock, _) in path.takes().iter().take(n).rev() {
         // SAFETY: the caller's contract.
-        unsafe {
-            nt::KeEnterCriticalRegion();
-            nt::ExAcquireSharedStarveExclusive(r, 1);
+        if let Some(r) = unsafe { resource(fcb, lock) } {
+            // SAFETY: held by this thread.
+            unsafe { nt::ExReleaseResourceLite(r) };
         }
-        Held(r)
     }
 }
 
-impl Drop for Held {
-    fn drop(&mut self) {
-        // SAFETY: acquired by the constructor, in its critical region.
+/// The resource of `fcb` that is `lock` (the volume's lock is not one).
+///
+/// # Safety
+/// `fcb` is a live FCB.
+unsafe fn resource(fcb: *mut Fcb, lock: Lock) -> Option<*mut ERESOURCE> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match lock {
+            Lock::Main => Some(&raw mut (*fcb).main),
+            Lock::Paging => Some(&raw mut (*fcb).paging),
+            Lock::Volume => None,
+        }
+    }
+}
+
+/// `path`'s resources of an FCB, held inside a critical region until
+/// dropped.
+pub(crate) struct Hold {
+    fcb: *mut Fcb,
+    path: Path,
+}
+
+impl Hold {
+    /// Waits for `path`'s resources of `fcb`.
+    ///
+    /// # Safety
+    /// `fcb` is a live FCB that outlives the guard.
+    pub(crate) unsafe fn new(fcb: *mut Fcb, path: Path) -> Hold {
+        // SAFETY: the caller's contract; resources are held with kernel
+        // APCs off.
         unsafe {
-            nt::ExReleaseResourceLite(self.0);
+            nt::KeEnterCriticalRegion();
+            acquire(fcb, path, true);
+        }
+        Hold { fcb, path }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        // SAFETY: acquired by `new`, in its critical region.
+        unsafe {
+            release(self.fcb, self.path);
             nt::KeLeaveCriticalRegion();
         }
     }
 }
 
 impl Fcb {
-    /// The main resource of `fcb` (the header's Resource).
-    ///
-    /// # Safety
-    /// `fcb` is a live FCB.
-    #[cfg(not(feature = "testing"))]
-    pub(crate) unsafe fn main_resource(fcb: *mut Fcb) -> *mut ERESOURCE {
-        // SAFETY: the caller's contract.
-        unsafe { &raw mut (*fcb).main }
-    }
-
-    /// The paging resource of `fcb`.
-    ///
-    /// # Safety
-    /// `fcb` is a live FCB.
-    pub(crate) unsafe fn paging_resource(fcb: *mut Fcb) -> *mut ERESOURCE {
-        // SAFETY: the caller's contract.
-        unsafe { &raw mut (*fcb).paging }
-    }
-
     fn new(volume: *const VolumeExt, file: u64, size: u64) -> Box<Fcb> {
         // SAFETY: every field is plain data, pointers or the kernel's
         // structures, whose all-zero state precedes their initialisation

@@ -8,7 +8,9 @@
 //! gets the file's bytes and zeros past its end, a write is cut at the end
 //! and never extends the file.
 
-use super::fcb::{Fcb, Held, fcb_of};
+use fsd::locks::Path;
+
+use super::fcb::{Fcb, Hold, fcb_of};
 use super::irp::Irp;
 use super::volume::{Done, VolumeExt, complete_posted, post_paging_irp};
 
@@ -35,7 +37,7 @@ fn serve(irp: Irp) -> Done {
     // SAFETY: a live FCB (its file object holds it), its resource
     // initialised; held shared across the transfer, so `take_paging`
     // cannot take the descriptor away under us.
-    let _held = unsafe { Held::shared_for_paging(Fcb::paging_resource(fcb)) };
+    let _held = unsafe { Hold::new(fcb, Path::PagingIo) };
     // SAFETY: as above.
     transfer(unsafe { &*fcb }, offset, buf, write)
 }

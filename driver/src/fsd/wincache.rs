@@ -34,7 +34,9 @@ use fs_glue::NtStatus;
 use fsd::cache::{CacheManager, FileSizes, Pager};
 use nt::{CACHE_MANAGER_CALLBACKS, CC_FILE_SIZES, FILE_OBJECT, IO_STATUS_BLOCK, IRP, SECTION_OBJECT_POINTERS};
 
-use super::fcb::{Fcb, Fcbs, Held, fcb_of};
+use fsd::locks::Path;
+
+use super::fcb::{Fcb, Fcbs, Hold, acquire, fcb_of, release};
 use crate::seh::guarded;
 
 /// The Cache Manager's calls for one request on file object `fo`; other
@@ -133,11 +135,9 @@ impl CacheManager for WinCache<'_> {
         let Some(fcb) = self.fcb(file) else { return Err(NtStatus::INVALID_PARAMETER) };
         let mut cc = cc_sizes(sizes);
         {
-            // SAFETY: a live FCB's resources.
-            let _main = unsafe { Held::exclusive(Fcb::main_resource(fcb)) };
-            // SAFETY: as above.
-            let _paging = unsafe { Held::exclusive(Fcb::paging_resource(fcb)) };
-            // SAFETY: both held.
+            // SAFETY: a live FCB.
+            let _held = unsafe { Hold::new(fcb, Path::SizeChange) };
+            // SAFETY: both resources held.
             unsafe { set_header(fcb, &cc) };
         }
         let fo = self.fo;
@@ -204,12 +204,10 @@ impl CacheManager for WinCache<'_> {
     fn set_file_sizes(&mut self, file: u64, sizes: FileSizes) {
         let Some(fcb) = self.fcb(file) else { return };
         let mut cc = cc_sizes(sizes);
-        // SAFETY: a live FCB's resources, main before paging (fastfat's
-        // order); CcSetFileSizes runs under both, as in
-        // FatSetEndOfFileInfo's truncation.
-        let _main = unsafe { Held::exclusive(Fcb::main_resource(fcb)) };
-        // SAFETY: as above.
-        let _paging = unsafe { Held::exclusive(Fcb::paging_resource(fcb)) };
+        // SAFETY: a live FCB. Main before paging (fastfat's order);
+        // CcSetFileSizes runs under both, as in FatSetEndOfFileInfo's
+        // truncation, and waits for no paging I/O (`fsd::locks`).
+        let _held = unsafe { Hold::new(fcb, Path::SizeChange) };
         // SAFETY: both held.
         unsafe { set_header(fcb, &cc) };
         let fo = self.file_object_of(fcb);
@@ -282,33 +280,37 @@ fn cache_top_level() -> *mut IRP {
 /// Before the lazy writer writes the file's dirty pages: the paging
 /// resource shared (FatAcquireFcbForLazyWrite).
 unsafe extern "system" fn acquire_for_lazy_write(ctx: *mut c_void, wait: u8) -> u8 {
-    let fcb = ctx.cast::<Fcb>();
     // SAFETY: the FCB given to CcInitializeCacheMap, live while it is
     // cached; the Cache Manager calls from a system thread.
-    unsafe {
-        if nt::ExAcquireResourceSharedLite(Fcb::paging_resource(fcb), wait) == 0 {
-            return 0;
-        }
-        nt::IoSetTopLevelIrp(cache_top_level());
-    }
-    1
+    unsafe { acquire_for_cache(ctx.cast(), Path::LazyWrite, wait) }
 }
 
 unsafe extern "system" fn release_from_lazy_write(ctx: *mut c_void) {
     // SAFETY: acquired by `acquire_for_lazy_write` on this thread.
-    unsafe {
-        nt::IoSetTopLevelIrp(ptr::null_mut());
-        nt::ExReleaseResourceLite(Fcb::paging_resource(ctx.cast()));
-    }
+    unsafe { release_from_cache(ctx.cast(), Path::LazyWrite) };
 }
 
 /// Before read-ahead: the main resource shared, so that it cannot run
 /// into a purge (FatAcquireFcbForReadAhead).
 unsafe extern "system" fn acquire_for_read_ahead(ctx: *mut c_void, wait: u8) -> u8 {
-    let fcb = ctx.cast::<Fcb>();
     // SAFETY: as in `acquire_for_lazy_write`.
+    unsafe { acquire_for_cache(ctx.cast(), Path::ReadAhead, wait) }
+}
+
+unsafe extern "system" fn release_from_read_ahead(ctx: *mut c_void) {
+    // SAFETY: acquired by `acquire_for_read_ahead` on this thread.
+    unsafe { release_from_cache(ctx.cast(), Path::ReadAhead) };
+}
+
+/// The Cache Manager's acquisitions: the plan's resources, then the
+/// top-level IRP marked as the cache's.
+///
+/// # Safety
+/// `fcb` is a live FCB; the caller has kernel APCs disabled.
+unsafe fn acquire_for_cache(fcb: *mut Fcb, path: Path, wait: u8) -> u8 {
+    // SAFETY: the caller's contract.
     unsafe {
-        if nt::ExAcquireResourceSharedLite(Fcb::main_resource(fcb), wait) == 0 {
+        if !acquire(fcb, path, wait != 0) {
             return 0;
         }
         nt::IoSetTopLevelIrp(cache_top_level());
@@ -316,11 +318,13 @@ unsafe extern "system" fn acquire_for_read_ahead(ctx: *mut c_void, wait: u8) -> 
     1
 }
 
-unsafe extern "system" fn release_from_read_ahead(ctx: *mut c_void) {
-    // SAFETY: acquired by `acquire_for_read_ahead` on this thread.
+/// # Safety
+/// `acquire_for_cache(fcb, path)` succeeded on this thread.
+unsafe fn release_from_cache(fcb: *mut Fcb, path: Path) {
+    // SAFETY: the caller's contract.
     unsafe {
         nt::IoSetTopLevelIrp(ptr::null_mut());
-        nt::ExReleaseResourceLite(Fcb::main_resource(ctx.cast()));
+        release(fcb, path);
     }
 }
 
