@@ -186,6 +186,15 @@ impl<V: Vfs> Vcb<V> {
         }
     }
 
+    /// The writes a file object made past the IRPs (fast I/O), reported at
+    /// its cleanup as fastfat reports them (FO_FILE_MODIFIED): the IRP
+    /// path reports each write as it comes.
+    pub fn report_modified(&mut self, ccb: &Ccb) {
+        if let Ok(Some(h)) = self.handle(ccb) {
+            self.report_handle(h, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE);
+        }
+    }
+
     /// A name was added or removed: the file-name or dir-name filter.
     pub(crate) fn name_filter(is_dir: bool) -> u32 {
         if is_dir { FILE_NOTIFY_CHANGE_DIR_NAME } else { FILE_NOTIFY_CHANGE_FILE_NAME }

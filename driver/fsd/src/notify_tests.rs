@@ -193,3 +193,18 @@ fn notifications_end_by_cleanup_cancel_and_dismount() {
     assert_eq!(one(v), (t3, NtStatus::NOTIFY_CLEANUP, vec![]));
     assert_eq!(v.waiting_notifications(), 0);
 }
+
+#[test]
+fn writes_past_the_irps_are_reported_at_cleanup() {
+    let mut f = mount();
+    let d = create(&mut f.vcb, "\\d", GENERIC_READ, FILE_CREATE, FILE_DIRECTORY_FILE).ccb.unwrap();
+    let v = &mut f.vcb;
+    let mut h = create(v, "\\d\\fast", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
+    let _ = v.take_finished();
+    let t = waits(watch(v, &d, ALL, false, 4096));
+    // FsRtlCopyWrite wrote through the cache, and the driver tells at the
+    // file object's cleanup (FatCommonCleanup's FO_FILE_MODIFIED).
+    v.report_modified(&h);
+    assert_eq!(one(v), (t, NtStatus::SUCCESS, vec![(FILE_ACTION_MODIFIED, "fast".into())]));
+    assert_eq!(v.cleanup(&mut h, &mut OwnServices), Reply::ok(0));
+}

@@ -14,6 +14,12 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         // SAFETY: as above, under the volume's lock.
         unsafe { (*f).unclean = (*f).unclean.saturating_sub(1) };
     }
+    // Writes that came past the IRPs (FsRtlCopyWrite sets the flag) are
+    // reported now.
+    // SAFETY: as above.
+    if unsafe { (*fo).Flags } & nt::FO_FILE_MODIFIED != 0 {
+        m.vcb.report_modified(&c.ccb);
+    }
     let mut svc = super::services::of(irp, ext, &mut m.shares);
     let r = m.vcb.cleanup(&mut c.ccb, &mut svc);
     // SAFETY: as above.
