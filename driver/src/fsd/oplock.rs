@@ -43,10 +43,26 @@ pub(super) fn gate(irp: Irp, ext: &VolumeExt, common: Common) -> Option<(NTSTATU
     // SAFETY: the IRP's file object, live until completion; ours when it
     // has our CCB.
     let fcb = unsafe { super::volume::ccb_of(irp.file_object()).and_then(|_| fcb_of(irp.file_object())) }?;
-    let ctx = Box::into_raw(Box::new(Again { ext: ext as *const VolumeExt as usize, common }));
-    // SAFETY: a live FCB's oplock; the routine and its context are ours.
+    // SAFETY: a live FCB (its file object holds it).
+    unsafe { check(irp, fcb, Again { ext: ext as *const VolumeExt as usize, common }, again) }
+}
+
+/// FsRtlCheckOplock on `fcb`'s oplock with `routine` as its completion
+/// routine and `ctx` as the routine's (boxed) context: `None` to go on,
+/// the package kept the IRP (`HANDED_OVER`), or its failure.
+///
+/// # Safety
+/// `fcb` is a live FCB; `routine` takes a `Box<T>` back from its context.
+unsafe fn check<T>(
+    irp: Irp,
+    fcb: *mut super::fcb::Fcb,
+    ctx: T,
+    routine: unsafe extern "system" fn(*mut c_void, *mut IRP),
+) -> Option<(NTSTATUS, usize)> {
+    let ctx = Box::into_raw(Box::new(ctx));
+    // SAFETY: the caller's contract; the routine and its context are ours.
     let status = unsafe {
-        nt::FsRtlCheckOplock(&mut (*fcb).oplock, irp.raw(), ctx.cast(), again as *mut c_void, ptr::null_mut())
+        nt::FsRtlCheckOplock(&mut (*fcb).oplock, irp.raw(), ctx.cast(), routine as *mut c_void, ptr::null_mut())
     };
     if status == nt::STATUS_PENDING {
         return Some((nt::STATUS_PENDING, HANDED_OVER));
@@ -95,19 +111,10 @@ unsafe extern "system" fn again(ctx: *mut c_void, irp: *mut IRP) {
 pub(super) fn after_create(irp: Irp, ext: &VolumeExt, done: (NTSTATUS, usize)) -> Option<(NTSTATUS, usize)> {
     // SAFETY: the create's file object, its FCB set by the create.
     let fcb = unsafe { fcb_of(irp.file_object()) }?;
-    let ctx = Box::into_raw(Box::new(Opened { ext: ext as *const VolumeExt as usize, done }));
-    // SAFETY: a live FCB's oplock; the routine and its context are ours.
-    let status = unsafe {
-        nt::FsRtlCheckOplock(&mut (*fcb).oplock, irp.raw(), ctx.cast(), opened as *mut c_void, ptr::null_mut())
-    };
-    if status == nt::STATUS_PENDING {
-        return Some((nt::STATUS_PENDING, HANDED_OVER));
-    }
-    // SAFETY: the package did not keep the context.
-    drop(unsafe { Box::from_raw(ctx) });
-    // A failure here (no memory) fails the create: the open is undone
-    // by the caller, as for any failed create.
-    (status != nt::STATUS_SUCCESS).then_some((status, 0))
+    // A failure here (no memory) fails the create: the caller undoes the
+    // open.
+    // SAFETY: the create's FCB, live while its file object is.
+    unsafe { check(irp, fcb, Opened { ext: ext as *const VolumeExt as usize, done }, opened) }
 }
 
 /// What a create's completion needs.

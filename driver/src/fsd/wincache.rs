@@ -32,7 +32,7 @@ use core::ptr;
 
 use fs_glue::NtStatus;
 use fsd::cache::{CacheManager, FileSizes, Pager};
-use nt::{CACHE_MANAGER_CALLBACKS, CC_FILE_SIZES, FILE_OBJECT, IO_STATUS_BLOCK, IRP, SECTION_OBJECT_POINTERS};
+use nt::{CACHE_MANAGER_CALLBACKS, CC_FILE_SIZES, FILE_OBJECT, IO_STATUS_BLOCK, IRP, MDL, SECTION_OBJECT_POINTERS};
 
 use fsd::locks::Path;
 
@@ -103,6 +103,26 @@ impl WinCache<'_> {
             }
             nt::CcGetFileObjectFromSectionPtrs(sop)
         }
+    }
+}
+
+/// CcMdlRead's and CcPrepareMdlWrite's shape.
+type MdlCall = unsafe extern "system" fn(*mut FILE_OBJECT, *mut i64, u32, *mut *mut MDL, *mut IO_STATUS_BLOCK);
+
+impl WinCache<'_> {
+    /// `call` (CcMdlRead or CcPrepareMdlWrite) for `len` bytes at `offset`,
+    /// its chain to the IRP's MdlAddress (which IRP_MN_MDL requests bring
+    /// empty).
+    fn mdl(&mut self, offset: u64, len: usize, call: MdlCall) -> Result<(), NtStatus> {
+        let len = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+        let (fo, irp) = (self.fo, self.irp);
+        let mut at = offset as i64;
+        // SAFETY: zero is a valid IO_STATUS_BLOCK.
+        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
+        // SAFETY: a cached file object and the request's IRP.
+        guarded(|| unsafe { call(fo, &mut at, len, (&raw mut (*irp).MdlAddress).cast(), &mut iosb) })
+            .map_err(raised)?;
+        if nt::nt_success(iosb.Status) { Ok(()) } else { Err(NtStatus(iosb.Status as u32)) }
     }
 }
 
@@ -177,28 +197,11 @@ impl CacheManager for WinCache<'_> {
     }
 
     fn mdl_read(&mut self, _fo: u64, offset: u64, len: usize, _pager: &mut dyn Pager) -> Result<(), NtStatus> {
-        let len = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-        let (fo, irp) = (self.fo, self.irp);
-        let mut at = offset as i64;
-        // SAFETY: zero is a valid IO_STATUS_BLOCK.
-        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
-        // SAFETY: a cached file object; the chain goes to the IRP's
-        // MdlAddress, which IRP_MN_MDL requests bring empty.
-        guarded(|| unsafe { nt::CcMdlRead(fo, &mut at, len, (&raw mut (*irp).MdlAddress).cast(), &mut iosb) })
-            .map_err(raised)?;
-        if nt::nt_success(iosb.Status) { Ok(()) } else { Err(NtStatus(iosb.Status as u32)) }
+        self.mdl(offset, len, nt::CcMdlRead)
     }
 
     fn prepare_mdl_write(&mut self, _fo: u64, offset: u64, len: usize, _pager: &mut dyn Pager) -> Result<(), NtStatus> {
-        let len = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-        let (fo, irp) = (self.fo, self.irp);
-        let mut at = offset as i64;
-        // SAFETY: zero is a valid IO_STATUS_BLOCK.
-        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
-        // SAFETY: as in `mdl_read`.
-        guarded(|| unsafe { nt::CcPrepareMdlWrite(fo, &mut at, len, (&raw mut (*irp).MdlAddress).cast(), &mut iosb) })
-            .map_err(raised)?;
-        if nt::nt_success(iosb.Status) { Ok(()) } else { Err(NtStatus(iosb.Status as u32)) }
+        self.mdl(offset, len, nt::CcPrepareMdlWrite)
     }
 
     fn set_file_sizes(&mut self, file: u64, sizes: FileSizes) {
