@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
+use driver_ioctl::diskctl::{self, Answer, DiskFacts};
 use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, RAMDISK_MAX, ramdisk_name};
 use driver_ioctl::mountopts::MountSettings;
 use lkl_abi::BlockDevice;
@@ -40,6 +41,8 @@ const SECTOR: u64 = 512;
 /// One RAM disk. Lives in a Box whose address is published in `DISKS`.
 pub struct RamDisk {
     device: *mut DEVICE_OBJECT,
+    /// Its slot, which names its device (`ramdisk_name`).
+    number: u32,
     /// `len` bytes from a leaked `Box<[u8]>`; IRPs copy in and out of it
     /// through raw pointers, as a DMA engine would: overlapping requests in
     /// flight at once are the file system's business, as on a real disk.
@@ -62,6 +65,12 @@ pub struct RamDisk {
     /// Pulled out (a surprise removal): every transfer fails as a disk
     /// that is gone fails it.
     pulled: AtomicBool,
+    /// Its medium was ejected (IOCTL_STORAGE_EJECT_MEDIA): nothing held it,
+    /// and transfers find no medium from then on.
+    ejected: AtomicBool,
+    /// The Mount Manager's unique ID of its volume: the image file's path
+    /// (so the same image is the same volume), or the RAM disk's name.
+    unique_id: Vec<u8>,
     rw_irps: AtomicU32,
     flush_irps: AtomicU32,
 }
@@ -122,6 +131,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
     let data = Box::into_raw(data.into_boxed_slice());
     let disk = Box::new(RamDisk {
         device: ptr::null_mut(),
+        number: index,
         data: data.cast::<u8>(),
         len: size as usize,
         file: None,
@@ -130,6 +140,8 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         users: AtomicUsize::new(0),
         read_only: AtomicBool::new(false),
         pulled: AtomicBool::new(false),
+        ejected: AtomicBool::new(false),
+        unique_id: ramdisk_name(index).into_bytes(),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     });
@@ -166,6 +178,7 @@ pub fn create_image_disk(
     }
     let disk = Box::into_raw(Box::new(RamDisk {
         device: ptr::null_mut(),
+        number: index,
         data: ptr::null_mut(),
         len: size as usize,
         file: Some(image),
@@ -174,6 +187,8 @@ pub fn create_image_disk(
         users: AtomicUsize::new(1),
         read_only: AtomicBool::new(read_only),
         pulled: AtomicBool::new(false),
+        ejected: AtomicBool::new(false),
+        unique_id: image_unique_id(path),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     }));
@@ -186,6 +201,12 @@ pub fn create_image_disk(
     }
     *slot = disk;
     Ok((index, Claim { disk }))
+}
+
+/// The unique ID of an image's volume: a tag, then the image's NT path
+/// (UTF-16LE), so the Mount Manager gives the same image the letter it had.
+fn image_unique_id(path: &[u16]) -> Vec<u8> {
+    b"lklfs-image:".iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect()
 }
 
 /// Deletes the harness's image disk `index` once nothing holds it (after
@@ -207,10 +228,21 @@ unsafe fn create_device(index: u32, disk: *mut RamDisk) -> NTSTATUS {
     let name16 = U16String::from_str(&ramdisk_name(index));
     let Some(mut name) = UNICODE_STRING::from_units(name16.as_slice()) else { return nt::STATUS_INVALID_PARAMETER };
     let mut device: *mut DEVICE_OBJECT = ptr::null_mut();
+    // An image disk's medium can be ejected (Explorer offers Eject).
+    // SAFETY: `disk` is ours (the caller's contract).
+    let removable = if unsafe { (*disk).file.is_some() } { nt::FILE_REMOVABLE_MEDIA } else { 0 };
     // SAFETY: the driver object outlives its devices; `name` borrows
     // `name16`, alive across the call (the I/O manager copies the name).
     let status = unsafe {
-        nt::IoCreateDevice(driver, 0, &mut name, nt::FILE_DEVICE_DISK, nt::FILE_DEVICE_SECURE_OPEN, 0, &mut device)
+        nt::IoCreateDevice(
+            driver,
+            0,
+            &mut name,
+            nt::FILE_DEVICE_DISK,
+            nt::FILE_DEVICE_SECURE_OPEN | removable,
+            0,
+            &mut device,
+        )
     };
     if !nt::nt_success(status) {
         return status;
@@ -423,6 +455,9 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
     if disk.pulled.load(Ordering::SeqCst) {
         return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0);
     }
+    if disk.ejected.load(Ordering::SeqCst) {
+        return complete(irp, nt::STATUS_NO_MEDIA_IN_DEVICE, 0);
+    }
     // SAFETY: a dispatch routine's IRP has a current stack location; Read
     // and Write parameters share one layout.
     let (major, length, offset, mdl) = unsafe {
@@ -517,61 +552,52 @@ pub unsafe fn pnp(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     }
 }
 
-/// The DISK_GEOMETRY of a fixed disk of `len` bytes in 512-byte sectors
-/// (the usual 255 heads and 63 sectors per track).
-fn geometry(len: u64) -> [u8; size_of::<nt::DISK_GEOMETRY>()] {
-    let mut g = [0u8; size_of::<nt::DISK_GEOMETRY>()];
-    let (heads, per_track) = (255u32, 63u32);
-    let cylinders = len / (SECTOR * u64::from(heads) * u64::from(per_track));
-    let fields: [(usize, &[u8]); 5] = [
-        (core::mem::offset_of!(nt::DISK_GEOMETRY, Cylinders), &cylinders.to_le_bytes()),
-        (core::mem::offset_of!(nt::DISK_GEOMETRY, MediaType), &FIXED_MEDIA.to_le_bytes()),
-        (core::mem::offset_of!(nt::DISK_GEOMETRY, TracksPerCylinder), &heads.to_le_bytes()),
-        (core::mem::offset_of!(nt::DISK_GEOMETRY, SectorsPerTrack), &per_track.to_le_bytes()),
-        (core::mem::offset_of!(nt::DISK_GEOMETRY, BytesPerSector), &(SECTOR as u32).to_le_bytes()),
-    ];
-    for (at, bytes) in fields {
-        if let Some(dst) = g.get_mut(at..at + bytes.len()) {
-            dst.copy_from_slice(bytes);
-        }
-    }
-    g
-}
-
-/// `MEDIA_TYPE`'s FixedMedia.
-const FIXED_MEDIA: i32 = 12;
-
-/// IRP_MJ_DEVICE_CONTROL on a RAM disk: IOCTL_DISK_IS_WRITABLE,
-/// IOCTL_DISK_GET_DRIVE_GEOMETRY and IOCTL_DISK_GET_LENGTH_INFO.
+/// IRP_MJ_DEVICE_CONTROL on one of our disks: the IOCTL set of
+/// `driver_ioctl::diskctl` (what a removable disk holding one volume
+/// answers, and the Mount Manager's queries), every other code refused.
+/// An eject takes the medium out only while nothing but this request holds
+/// the disk (no mount, no other transfer): STATUS_DEVICE_BUSY otherwise.
 ///
 /// # Safety
 /// As [`read_write`].
 pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     let Some(disk) = hold(device) else { return complete(irp, nt::STATUS_NO_SUCH_DEVICE, 0) };
-    // SAFETY: current stack location of a dispatch routine's IRP; for
-    // METHOD_BUFFERED the system buffer holds OutputBufferLength bytes.
-    unsafe {
+    // SAFETY: current stack location of a dispatch routine's IRP; every
+    // code of the set is METHOD_BUFFERED, so the system buffer holds
+    // max(InputBufferLength, OutputBufferLength) bytes (or is null when
+    // both are 0), and the slices stay within those lengths.
+    let (code, input, out) = unsafe {
         let p = (*(*irp).CurrentStackLocation).Parameters.DeviceIoControl;
-        if p.IoControlCode == nt::IOCTL_DISK_IS_WRITABLE {
-            let ro = disk.read_only.load(Ordering::SeqCst);
-            return complete(irp, if ro { nt::STATUS_MEDIA_WRITE_PROTECTED } else { nt::STATUS_SUCCESS }, 0);
-        }
-        let out = (*irp).SystemBuffer.cast::<u8>();
-        if p.IoControlCode == nt::IOCTL_DISK_GET_DRIVE_GEOMETRY {
-            let g = geometry(disk.len as u64);
-            if out.is_null() || (p.OutputBufferLength as usize) < g.len() {
-                return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
-            }
-            ptr::copy_nonoverlapping(g.as_ptr(), out, g.len());
-            return complete(irp, nt::STATUS_SUCCESS, g.len());
-        }
-        if p.IoControlCode != nt::IOCTL_DISK_GET_LENGTH_INFO {
+        let buf = (*irp).SystemBuffer.cast::<u8>();
+        let (in_len, out_len) = (p.InputBufferLength as usize, p.OutputBufferLength as usize);
+        if p.IoControlCode & 3 != nt::METHOD_BUFFERED || (buf.is_null() && in_len.max(out_len) != 0) {
             return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
         }
-        if out.is_null() || (p.OutputBufferLength as usize) < 8 {
-            return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
+        if buf.is_null() {
+            (p.IoControlCode, Vec::new(), &mut [][..])
+        } else {
+            // The input is copied out first: the answer overwrites the
+            // same buffer.
+            let input = core::slice::from_raw_parts(buf, in_len).to_vec();
+            (p.IoControlCode, input, core::slice::from_raw_parts_mut(buf, out_len))
         }
-        ptr::copy_nonoverlapping((disk.len as i64).to_le_bytes().as_ptr(), out, 8);
+    };
+    let facts = DiskFacts {
+        length: disk.len as u64,
+        removable: disk.file.is_some(),
+        read_only: disk.read_only.load(Ordering::SeqCst),
+        no_media: disk.pulled.load(Ordering::SeqCst) || disk.ejected.load(Ordering::SeqCst),
+        device_name: U16String::from_str(&ramdisk_name(disk.number)).into_vec(),
+        unique_id: disk.unique_id.clone(),
+        letter: None,
+    };
+    match diskctl::answer(code, &facts, &input, out) {
+        Answer::Done(status, n) => complete(irp, status, n),
+        // This request's own hold is the one user left.
+        Answer::Eject if disk.users.load(Ordering::SeqCst) > 1 => complete(irp, nt::STATUS_DEVICE_BUSY, 0),
+        Answer::Eject => {
+            disk.ejected.store(true, Ordering::SeqCst);
+            complete(irp, nt::STATUS_SUCCESS, 0)
+        }
     }
-    complete(irp, nt::STATUS_SUCCESS, 8)
 }

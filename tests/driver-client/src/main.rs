@@ -16,6 +16,8 @@
 #[cfg(windows)]
 mod cyclebench;
 #[cfg(windows)]
+mod diskctlclient;
+#[cfg(windows)]
 mod fsclient;
 #[cfg(windows)]
 mod fsdclient;

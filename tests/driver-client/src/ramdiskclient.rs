@@ -198,6 +198,23 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
         .and_then(|x| want(x, STATUS_SUCCESS, "save"))
         .and_then(|(_, n, _)| if n == size { Ok(()) } else { Err(format!("saved {n} of {size} bytes")) });
     r.check(&format!("save the RAM disk back over {file}"), res);
+    // The IOCTL set, on an image disk carrying a mounted volume and on the
+    // RAM disk (whose medium is ejected at the end).
+    let image = proto::fsops::ramdisk_name(proto::fsops::RAMDISK_MAX);
+    let res = (|| {
+        want(crate::fsclient::mount(dev, file, false)?, STATUS_SUCCESS, "mount the image")?;
+        let checked = crate::diskctlclient::image_disk(&image, size, &format!("\\??\\{file}"));
+        want(unmount(dev)?, STATUS_SUCCESS, "unmount the image")?;
+        checked
+    })();
+    r.check(
+        &format!("image disk {image}: removable, sized, one Linux partition, named for the Mount Manager with the image's path as unique ID, no suggested letter; the eject refused while its volume is mounted; other IOCTLs refused"),
+        res,
+    );
+    r.check(
+        &format!("RAM disk {device}: a fixed disk with the same IOCTL set; its medium ejected when nothing holds it, and gone from then on"),
+        crate::diskctlclient::ram_disk(&device, size),
+    );
     let res =
         ramdisk_op(dev, Op::RamDiskDelete, "").and_then(|x| want(x, STATUS_SUCCESS, "delete")).and_then(|(_, n, _)| {
             let (rw, flushes) = (n & 0xFFFF_FFFF, n >> 32);

@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+pub mod diskctl;
 pub mod fsops;
 pub mod linux;
 pub mod mountopts;

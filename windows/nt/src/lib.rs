@@ -21,6 +21,7 @@
 
 pub mod layout;
 
+pub mod disk;
 pub mod ex;
 pub mod fsrtl;
 pub mod io;
@@ -30,6 +31,7 @@ pub mod se;
 pub mod types;
 pub mod zw;
 
+pub use disk::*;
 pub use ex::*;
 pub use fsrtl::*;
 pub use io::*;
@@ -41,11 +43,11 @@ pub use zw::*;
 
 /// Every struct table, one per declaring module.
 pub const STRUCTS: &[&[layout::Struct]] =
-    &[types::STRUCTS, ke::STRUCTS, io::STRUCTS, se::STRUCTS, zw::STRUCTS, fsrtl::STRUCTS];
+    &[types::STRUCTS, ke::STRUCTS, io::STRUCTS, se::STRUCTS, zw::STRUCTS, fsrtl::STRUCTS, disk::STRUCTS];
 
 /// Every constant table, one per declaring module.
 pub const CONSTS: &[&[layout::Const]] =
-    &[types::CONSTS, ke::CONSTS, ex::CONSTS, io::CONSTS, se::CONSTS, zw::CONSTS, fsrtl::CONSTS];
+    &[types::CONSTS, ke::CONSTS, ex::CONSTS, io::CONSTS, se::CONSTS, zw::CONSTS, fsrtl::CONSTS, disk::CONSTS];
 
 /// Exports the driver resolves at run time with `MmGetSystemRoutineAddress`
 /// instead of importing (Windows 10 has them; mingw's import library and

@@ -26,7 +26,9 @@ fn consts() -> impl Iterator<Item = &'static nt::layout::Const> {
 /// The C source of the probe: one `_Static_assert` per fact, each message
 /// naming the Rust item and the value Rust has.
 fn probe_source(mutate: bool) -> (String, usize) {
-    let mut c = String::from("#include <ntifs.h>\n#include <ntdddisk.h>\n#include <stddef.h>\n\n");
+    let mut c = String::from(
+        "#include <ntifs.h>\n#include <ntdddisk.h>\n#include <ntddstor.h>\n#include <mountmgr.h>\n#include <mountdev.h>\n#include <stddef.h>\n\n",
+    );
     let check = |c: &mut String, expr: String, what: String| {
         writeln!(c, "_Static_assert({expr}, \"{what}\");").unwrap();
     };

@@ -1,0 +1,207 @@
+//! The driver's disks as Windows' storage and mount stack see them: each
+//! code of the IOCTL set (`driver_ioctl::diskctl`) sent with DeviceIoControl
+//! through a user-mode handle, on a RAM disk (a fixed disk) and on an image
+//! disk (removable, with a volume mounted on it), its answer read back as
+//! winioctl.h lays it out, and a sample of other codes refused. The
+//! expected bytes are written here from the DDK's layouts, not from the
+//! driver's encoder.
+
+use std::ptr;
+
+use widestring::U16CString;
+
+use crate::win::{CloseHandle, CreateFileW, ERROR_INVALID_FUNCTION, GENERIC_READ, GetLastError, Handle, ioctl};
+
+const ERROR_NOT_READY: u32 = 21;
+const ERROR_BUSY: u32 = 170;
+const ERROR_MORE_DATA: u32 = 234;
+const ERROR_NOT_FOUND: u32 = 1168;
+const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
+
+const IOCTL_DISK_GET_DRIVE_GEOMETRY: u32 = 0x0007_0000;
+const IOCTL_DISK_GET_DRIVE_GEOMETRY_EX: u32 = 0x0007_00A0;
+const IOCTL_DISK_GET_LENGTH_INFO: u32 = 0x0007_405C;
+const IOCTL_DISK_GET_PARTITION_INFO: u32 = 0x0007_4004;
+const IOCTL_DISK_GET_PARTITION_INFO_EX: u32 = 0x0007_0048;
+const IOCTL_DISK_IS_WRITABLE: u32 = 0x0007_0024;
+const IOCTL_DISK_CHECK_VERIFY: u32 = 0x0007_4800;
+const IOCTL_STORAGE_CHECK_VERIFY: u32 = 0x002D_4800;
+const IOCTL_STORAGE_CHECK_VERIFY2: u32 = 0x002D_0800;
+const IOCTL_STORAGE_EJECT_MEDIA: u32 = 0x002D_4808;
+const IOCTL_STORAGE_GET_HOTPLUG_INFO: u32 = 0x002D_0C14;
+const IOCTL_MOUNTDEV_QUERY_UNIQUE_ID: u32 = 0x004D_0000;
+const IOCTL_MOUNTDEV_QUERY_DEVICE_NAME: u32 = 0x004D_0008;
+const IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME: u32 = 0x004D_000C;
+const IOCTL_MOUNTDEV_LINK_CREATED: u32 = 0x004D_0010;
+const IOCTL_MOUNTDEV_LINK_DELETED: u32 = 0x004D_0014;
+/// Others, refused: IOCTL_DISK_SET_DRIVE_LAYOUT, IOCTL_DISK_GET_DRIVE_LAYOUT,
+/// IOCTL_SCSI_PASS_THROUGH, IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS,
+/// IOCTL_STORAGE_QUERY_PROPERTY.
+const OTHERS: [u32; 5] = [0x0007_C010, 0x0007_400C, 0x0004_D004, 0x0056_0000, 0x002D_1400];
+
+/// `RemovableMedia` and `FixedMedia` (MEDIA_TYPE).
+const REMOVABLE_MEDIA: i32 = 11;
+const FIXED_MEDIA: i32 = 12;
+
+fn open(device: &str) -> Result<Handle, String> {
+    const SHARE_READ_WRITE: u32 = 3;
+    const OPEN_EXISTING: u32 = 3;
+    let path = U16CString::from_str_truncate(format!("\\\\?\\GLOBALROOT{device}"));
+    // SAFETY: NUL-terminated name; other pointers null.
+    let h = unsafe {
+        CreateFileW(path.as_ptr(), GENERIC_READ, SHARE_READ_WRITE, ptr::null_mut(), OPEN_EXISTING, 0, ptr::null_mut())
+    };
+    if h as isize == -1 {
+        // SAFETY: no preconditions.
+        return Err(format!("open {device}: error {}", unsafe { GetLastError() }));
+    }
+    Ok(h)
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn i64_at(b: &[u8], at: usize) -> i64 {
+    i64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+fn u16_at(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+/// An answer of exactly `len` bytes.
+fn query(h: Handle, code: u32, len: usize) -> Result<Vec<u8>, String> {
+    let mut out = vec![0xCCu8; len + 16];
+    match ioctl(h, code, &[], &mut out) {
+        Ok(n) if n == len => Ok(out[..n].to_vec()),
+        Ok(n) => Err(format!("{code:#010x}: {n} bytes, want {len}")),
+        Err(e) => Err(format!("{code:#010x}: error {e}")),
+    }
+}
+
+fn want_err(h: Handle, code: u32, input: &[u8], out_len: usize, want: u32) -> Result<(), String> {
+    let mut out = vec![0u8; out_len];
+    match ioctl(h, code, input, &mut out) {
+        Err(e) if e == want => Ok(()),
+        other => Err(format!("{code:#010x}: {other:?}, want error {want}")),
+    }
+}
+
+/// The sizes, geometry and partition of a disk of `size` bytes.
+fn sizes(h: Handle, size: u64, media: i32) -> Result<(), String> {
+    let l = query(h, IOCTL_DISK_GET_LENGTH_INFO, 8)?;
+    let g = query(h, IOCTL_DISK_GET_DRIVE_GEOMETRY, 24)?;
+    let gx = query(h, IOCTL_DISK_GET_DRIVE_GEOMETRY_EX, 32)?;
+    let p = query(h, IOCTL_DISK_GET_PARTITION_INFO, 32)?;
+    let px = query(h, IOCTL_DISK_GET_PARTITION_INFO_EX, 144)?;
+    let size = size as i64;
+    let cylinders = size / (512 * 255 * 63);
+    let geometry = (i64_at(&g, 0), u32_at(&g, 8) as i32, u32_at(&g, 12), u32_at(&g, 16), u32_at(&g, 20));
+    if i64_at(&l, 0) != size || geometry != (cylinders, media, 255, 63, 512) {
+        return Err(format!(
+            "length {} geometry {geometry:?}, want {size} and {:?}",
+            i64_at(&l, 0),
+            (cylinders, media)
+        ));
+    }
+    if gx[..24] != g[..] || i64_at(&gx, 24) != size {
+        return Err(format!("DISK_GEOMETRY_EX {gx:02x?}"));
+    }
+    // One Linux partition (0x83) over the whole disk.
+    if (i64_at(&p, 0), i64_at(&p, 8), u32_at(&p, 20), p[24], p[26]) != (0, size, 1, 0x83, 1) {
+        return Err(format!("PARTITION_INFORMATION {p:02x?}"));
+    }
+    if (u32_at(&px, 0), i64_at(&px, 8), i64_at(&px, 16), u32_at(&px, 24), px[32], px[34]) != (0, 0, size, 1, 0x83, 1) {
+        return Err(format!("PARTITION_INFORMATION_EX {px:02x?}"));
+    }
+    // A buffer one byte short of a fixed answer.
+    want_err(h, IOCTL_DISK_GET_DRIVE_GEOMETRY, &[], 23, ERROR_INSUFFICIENT_BUFFER)
+}
+
+/// The Mount Manager's queries: the device's name, its unique ID and no
+/// suggested letter; the link notifications checked for their input.
+fn mountdev(h: Handle, device: &str, unique_id: &[u8]) -> Result<(), String> {
+    let name = utf16le(device);
+    let mut out = vec![0u8; 512];
+    let n = ioctl(h, IOCTL_MOUNTDEV_QUERY_DEVICE_NAME, &[], &mut out).map_err(|e| format!("device name: {e}"))?;
+    if n != 2 + name.len() || u16_at(&out, 0) != name.len() || out[2..n] != name[..] {
+        return Err(format!("MOUNTDEV_NAME {:02x?}", &out[..n]));
+    }
+    // Too small for the name: the header, with the length to ask for.
+    let mut small = vec![0u8; 4];
+    match ioctl(h, IOCTL_MOUNTDEV_QUERY_DEVICE_NAME, &[], &mut small) {
+        Err(ERROR_MORE_DATA) if u16_at(&small, 0) == name.len() => {}
+        other => return Err(format!("device name into 4 bytes: {other:?} {small:02x?}")),
+    }
+    let n = ioctl(h, IOCTL_MOUNTDEV_QUERY_UNIQUE_ID, &[], &mut out).map_err(|e| format!("unique ID: {e}"))?;
+    if n != 2 + unique_id.len() || u16_at(&out, 0) != unique_id.len() || out[2..n] != unique_id[..] {
+        return Err(format!("MOUNTDEV_UNIQUE_ID {:02x?}", &out[..n]));
+    }
+    want_err(h, IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME, &[], 64, ERROR_NOT_FOUND)?;
+    let link: Vec<u8> = [4u8, 0].into_iter().chain(utf16le("Z:")).collect();
+    ioctl(h, IOCTL_MOUNTDEV_LINK_CREATED, &link, &mut []).map_err(|e| format!("link created: {e}"))?;
+    ioctl(h, IOCTL_MOUNTDEV_LINK_DELETED, &link, &mut []).map_err(|e| format!("link deleted: {e}"))?;
+    want_err(h, IOCTL_MOUNTDEV_LINK_DELETED, &link[..5], 0, crate::win::ERROR_INVALID_PARAMETER)
+}
+
+/// The medium's state: writable, present, the hotplug answer.
+fn media(h: Handle, removable: bool) -> Result<(), String> {
+    ioctl(h, IOCTL_DISK_IS_WRITABLE, &[], &mut []).map_err(|e| format!("is writable: {e}"))?;
+    for code in [IOCTL_DISK_CHECK_VERIFY, IOCTL_STORAGE_CHECK_VERIFY, IOCTL_STORAGE_CHECK_VERIFY2] {
+        ioctl(h, code, &[], &mut []).map_err(|e| format!("{code:#010x}: {e}"))?;
+    }
+    let count = query(h, IOCTL_STORAGE_CHECK_VERIFY, 4)?;
+    let hot = query(h, IOCTL_STORAGE_GET_HOTPLUG_INFO, 8)?;
+    let r = u8::from(removable);
+    if count != [0; 4] || hot != [8, 0, 0, 0, r, 0, r, 0] {
+        return Err(format!("media change count {count:02x?}, STORAGE_HOTPLUG_INFO {hot:02x?}"));
+    }
+    for code in OTHERS {
+        want_err(h, code, &[], 256, ERROR_INVALID_FUNCTION)?;
+    }
+    Ok(())
+}
+
+/// A RAM disk of `size` bytes, held by nothing: a fixed disk whose unique
+/// ID is its name; at the end its medium is ejected, and from then on
+/// transfers and queries find none.
+pub(crate) fn ram_disk(device: &str, size: u64) -> Result<(), String> {
+    let h = open(device)?;
+    let res = (|| {
+        sizes(h, size, FIXED_MEDIA)?;
+        mountdev(h, device, device.as_bytes())?;
+        media(h, false)?;
+        ioctl(h, IOCTL_STORAGE_EJECT_MEDIA, &[], &mut []).map_err(|e| format!("eject: {e}"))?;
+        want_err(h, IOCTL_STORAGE_CHECK_VERIFY, &[], 0, ERROR_NOT_READY)?;
+        want_err(h, IOCTL_DISK_GET_LENGTH_INFO, &[], 8, ERROR_NOT_READY)
+    })();
+    // SAFETY: our handle.
+    unsafe { CloseHandle(h) };
+    res
+}
+
+/// An image disk of `size` bytes over the image whose NT path is `path`,
+/// with a volume mounted on it: removable, its unique ID the image's path,
+/// and an eject refused while the volume holds it.
+pub(crate) fn image_disk(device: &str, size: u64, path: &str) -> Result<(), String> {
+    let h = open(device)?;
+    let res = (|| {
+        sizes(h, size, REMOVABLE_MEDIA)?;
+        let id: Vec<u8> = b"lklfs-image:".iter().copied().chain(utf16le(path)).collect();
+        mountdev(h, device, &id)?;
+        media(h, true)?;
+        want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY)?;
+        // Still there after the refusal.
+        ioctl(h, IOCTL_STORAGE_CHECK_VERIFY, &[], &mut [])
+            .map(|_| ())
+            .map_err(|e| format!("after the refused eject: {e}"))
+    })();
+    // SAFETY: our handle.
+    unsafe { CloseHandle(h) };
+    res
+}
