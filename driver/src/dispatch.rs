@@ -40,12 +40,9 @@ pub unsafe extern "system" fn any(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> 
             nt::IRP_MJ_CREATE | nt::IRP_MJ_CLOSE | nt::IRP_MJ_CLEANUP => create_close(device, irp),
             nt::IRP_MJ_DEVICE_CONTROL => device_control(device, irp),
             nt::IRP_MJ_SHUTDOWN if crate::entry::is_control(device) => shutdown(irp),
-            #[cfg(feature = "testing")]
             nt::IRP_MJ_READ | nt::IRP_MJ_WRITE => read_write(device, irp),
-            #[cfg(feature = "testing")]
             nt::IRP_MJ_FLUSH_BUFFERS => flush(device, irp),
-            #[cfg(feature = "testing")]
-            nt::IRP_MJ_PNP if !crate::entry::is_control(device) => crate::ramdisk::pnp(device, irp),
+            nt::IRP_MJ_PNP if !crate::entry::is_control(device) => crate::disk::pnp(device, irp),
             _ => unsupported(device, irp),
         }
     }
@@ -79,40 +76,32 @@ fn reject_status(r: Reject) -> NTSTATUS {
     }
 }
 
-/// READ and WRITE: served by RAM disks only (test build).
-#[cfg(feature = "testing")]
+/// READ and WRITE: served by the driver's disks.
 pub unsafe extern "system" fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if crate::entry::is_control(device) {
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     }
     // SAFETY: the I/O manager's arguments; any device but the control
-    // device is a RAM disk.
-    unsafe { crate::ramdisk::read_write(device, irp) }
+    // device (and the file-system and volume devices, told apart before) is
+    // one of our disks, or was (then the disk table knows it no more).
+    unsafe { crate::disk::read_write(device, irp) }
 }
 
-/// FLUSH_BUFFERS: served by RAM disks only (test build).
-#[cfg(feature = "testing")]
+/// FLUSH_BUFFERS: served by the driver's disks.
 pub unsafe extern "system" fn flush(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if crate::entry::is_control(device) {
         return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     }
-    // SAFETY: the I/O manager's arguments (a live device of ours and an IRP
-    // we own until completion), at PASSIVE_LEVEL; any device but the
-    // control device is a RAM disk.
-    unsafe { crate::ramdisk::flush(device, irp) }
+    // SAFETY: as in `read_write`, at PASSIVE_LEVEL.
+    unsafe { crate::disk::flush(device, irp) }
 }
 
-/// DEVICE_CONTROL (METHOD_BUFFERED codes only). PASSIVE_LEVEL. A RAM disk's
-/// requests go to `ramdisk`.
+/// DEVICE_CONTROL (METHOD_BUFFERED codes only). PASSIVE_LEVEL. A disk's
+/// requests go to `disk`.
 pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
     if !crate::entry::is_control(device) {
-        #[cfg(feature = "testing")]
-        // SAFETY: the I/O manager's arguments (a live device of ours and an
-        // IRP we own until completion), at PASSIVE_LEVEL; any device but the
-        // control device is a RAM disk.
-        return unsafe { crate::ramdisk::device_control(device, irp) };
-        #[cfg(not(feature = "testing"))]
-        return complete(irp, nt::STATUS_INVALID_DEVICE_REQUEST, 0);
+        // SAFETY: as in `read_write`.
+        return unsafe { crate::disk::device_control(device, irp) };
     }
     // SAFETY: a dispatch routine's IRP has a current stack location; for
     // METHOD_BUFFERED the system buffer holds max(in, out) bytes (or is null
@@ -140,6 +129,16 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
         },
         _ => None,
     };
+    // An image disk is made now, on the caller's thread (the image opens
+    // with the caller's rights), while the path is still in the buffer.
+    let attached = match code {
+        driver_ioctl::IOCTL_IMAGE_ATTACH => match driver_ioctl::images::AttachRequest::decode(input) {
+            Ok(req) => Some(crate::disk::attach(&req)),
+            Err(r) => return complete(irp, reject_status(r), 0),
+        },
+        _ => None,
+    };
+    let detach = driver_ioctl::images::decode_detach(input).ok();
     // A file operation is copied whole (at most a header, a name and 1 MiB):
     // the reply is written into the same buffer while the request's name
     // and data are still in use.
@@ -182,6 +181,18 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
         #[cfg(feature = "testing")]
         driver_ioctl::IOCTL_FS => match fs_request {
             Some(req) => finish(irp, crate::fs::request(&req, out), out.len()),
+            None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
+        },
+        driver_ioctl::IOCTL_IMAGE_ATTACH => match attached {
+            Some(Ok(a)) => {
+                out.copy_from_slice(&a.encode());
+                complete(irp, nt::STATUS_SUCCESS, out.len())
+            }
+            Some(Err(s)) => complete(irp, s, 0),
+            None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
+        },
+        driver_ioctl::IOCTL_IMAGE_DETACH => match detach {
+            Some(n) => complete(irp, crate::disk::detach(n), 0),
             None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
         },
         driver_ioctl::IOCTL_LINUX_INFO => finish(irp, linux::info(out), out.len()),

@@ -7,8 +7,7 @@ use lkl_abi::Host;
 use nt::{DEVICE_OBJECT, DRIVER_OBJECT, NTSTATUS, UNICODE_STRING};
 use widestring::{U16Str, u16str};
 
-#[cfg(feature = "testing")]
-use crate::ramdisk;
+use crate::disk;
 use crate::{HOST, dispatch, linux, security, workers};
 
 static DEVICE_NAME: &U16Str = u16str!(r"\Device\LklfsControl");
@@ -143,9 +142,8 @@ pub fn control_device() -> *mut DEVICE_OBJECT {
     CONTROL_DEVICE.load(Ordering::SeqCst)
 }
 
-/// Our driver object, for creating more devices (the test build's RAM
-/// disks); `None` before DriverEntry finished and after unload began.
-#[cfg(feature = "testing")]
+/// Our driver object, for creating more devices (the disks); `None`
+/// before DriverEntry finished and after unload began.
 pub fn driver() -> Option<*mut DRIVER_OBJECT> {
     let device = CONTROL_DEVICE.load(Ordering::SeqCst);
     // SAFETY: the control device is live while the pointer is published.
@@ -184,9 +182,8 @@ unsafe extern "system" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     }
     crate::fsd::unregister();
     let halted = linux::shutdown();
-    // With Linux gone no mount holds a RAM disk.
-    #[cfg(feature = "testing")]
-    ramdisk::delete_all();
+    // With Linux gone no mount holds a disk of ours.
+    disk::delete_all();
     crate::params::forget();
     // SAFETY: the device is gone and Linux is halted; nothing else uses the
     // pool or the host.

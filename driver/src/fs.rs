@@ -31,7 +31,7 @@ fn stress_images(name: &[u16]) -> Option<Vec<(Option<&'static str>, Vec<u16>)>> 
         let given = ["ext4", "btrfs", "xfs", "vfat"].into_iter().find(|&t| t == ty)?;
         images.push((Some(given), path.get(1..)?.to_vec()));
     }
-    (1..=ramdisk::IMAGE_DISKS as usize).contains(&images.len()).then_some(images)
+    (1..=crate::disk::IMAGE_DISKS as usize).contains(&images.len()).then_some(images)
 }
 
 /// Runs one file-system request. `input` is an owned copy of the request

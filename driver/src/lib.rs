@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+mod disk;
 mod dispatch;
 mod entry;
 #[cfg(feature = "testing")]
@@ -28,7 +29,6 @@ mod fsd;
 mod harness;
 mod linux;
 mod lowerdisk;
-#[cfg(feature = "testing")]
 mod ntdisk;
 mod params;
 #[cfg(feature = "testing")]

@@ -16,11 +16,7 @@ use lkl_abi::{BlockDevice, Errno};
 use lkl_ntk_host::sync::Event;
 use nt::{DEVICE_OBJECT, IO_STATUS_BLOCK, IRP, NTSTATUS};
 
-#[cfg(feature = "testing")]
-use crate::ramdisk::{self, Claim};
-/// The product build has no RAM disks, so nothing is ever claimed.
-#[cfg(not(feature = "testing"))]
-type Claim = ();
+use crate::disk::{self, Claim};
 
 /// Bytes per IRP: a size every request the port sends (up to 4 MiB) divides
 /// into, and small enough for any disk's maximum transfer after splitting
@@ -48,10 +44,7 @@ impl LowerDisk {
     /// `device` is a live device object (the I/O manager's mount request
     /// keeps it alive while the call runs).
     pub unsafe fn from_device(device: *mut DEVICE_OBJECT, read_only: bool) -> Result<LowerDisk, NTSTATUS> {
-        #[cfg(feature = "testing")]
-        let claim = ramdisk::claim_device(device);
-        #[cfg(not(feature = "testing"))]
-        let claim: Option<Claim> = None;
+        let claim = disk::claim_device(device);
         // SAFETY: live (caller's contract); released in Drop.
         unsafe { nt::ObfReferenceObject(device.cast()) };
         let mut disk = LowerDisk { device: device as usize, size: 0, sector: SECTOR as u32, read_only, _claim: claim };

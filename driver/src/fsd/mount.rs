@@ -73,10 +73,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     // A type the user named for the disk (lklfs made the disk for an
     // image given with its type) must be the one found; FAT is mounted only
     // on such a disk given as vfat (Windows mounts FAT itself).
-    #[cfg(feature = "testing")]
-    let (given, settings) = crate::ramdisk::given(p.DeviceObject);
-    #[cfg(not(feature = "testing"))]
-    let (given, settings): (Option<&str>, Option<MountSettings>) = (None, None);
+    let (given, settings) = crate::disk::given(p.DeviceObject);
     let acceptable = |v: &fs_probe::Volume| match given {
         Some(t) => v.kind.linux_driver() == t,
         None => v.kind.mounted_by_default(),

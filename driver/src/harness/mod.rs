@@ -30,7 +30,7 @@ use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 
 use fs_glue::nt::{FILE_WRITE_DATA, SYNCHRONIZE};
 
-use crate::ramdisk::{self, Claim};
+use crate::disk::{self, Claim};
 
 mod irp;
 mod linuxview;
@@ -173,7 +173,7 @@ pub fn is_mounted() -> bool {
 /// Mounts the RAM disk named `name` through the file-system device; the
 /// status and the volume device's number.
 pub fn mount(name: &[u16], read_only: bool) -> (NTSTATUS, u64) {
-    let Some(claim) = ramdisk::claim(name) else { return (nt::STATUS_NO_SUCH_DEVICE, 0) };
+    let Some(claim) = disk::claim(name) else { return (nt::STATUS_NO_SUCH_DEVICE, 0) };
     mount_claimed(claim, read_only, None)
 }
 
@@ -188,13 +188,14 @@ pub fn mount_image(
     if is_mounted() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
-    let (index, claim) = match ramdisk::create_image_disk(path, read_only, given_type, settings) {
+    let spec = disk::ImageSpec { path, read_only, given_type, settings, letter: None };
+    let (index, claim) = match disk::create_image_disk(spec) {
         Ok(c) => c,
         Err(s) => return (s, 0),
     };
     let (status, number) = mount_claimed(claim, read_only, Some(index));
     if !nt::nt_success(status) {
-        ramdisk::delete_image_disk(index);
+        disk::delete_image_disk(index);
     }
     (status, number)
 }
@@ -357,7 +358,7 @@ fn unmount_mounted(mut m: Mounted) -> NTSTATUS {
     // The claim went with the state; the volume's close released the
     // file system's.
     if let Some(index) = image {
-        ramdisk::delete_image_disk(index);
+        disk::delete_image_disk(index);
     }
     result.unwrap_or(nt::STATUS_INSUFFICIENT_RESOURCES)
 }

@@ -13,7 +13,7 @@ use core::ptr;
 use super::irp::{call, close, create};
 use super::ops::{rename_info, rename_or_link, set_info};
 use super::{ATTRIBUTE_NORMAL, HFile, Handed, Mounted, SHARE_ALL, mount_disk, unmount_mounted};
-use crate::{HOST, ramdisk};
+use crate::{HOST, disk};
 use fs_glue::nt::{
     DELETE, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_INFORMATION, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
     FILE_NON_DIRECTORY_FILE, FILE_OVERWRITE_IF, FILE_RENAME_INFORMATION,
@@ -127,7 +127,8 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
     let mut mounted: Vec<Mounted> = Vec::new();
     let mut status = nt::STATUS_SUCCESS;
     for (given, path) in images {
-        let (index, claim) = match ramdisk::create_image_disk(path, false, *given, None) {
+        let spec = disk::ImageSpec { path, read_only: false, given_type: *given, settings: None, letter: None };
+        let (index, claim) = match disk::create_image_disk(spec) {
             Ok(c) => c,
             Err(s) => {
                 status = s;
@@ -137,7 +138,7 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
         match mount_disk(claim, false, Some(index)) {
             Ok(m) => mounted.push(m),
             Err(s) => {
-                ramdisk::delete_image_disk(index);
+                disk::delete_image_disk(index);
                 status = s;
                 break;
             }

@@ -34,10 +34,12 @@ const IOCTL_MOUNTDEV_QUERY_DEVICE_NAME: u32 = 0x004D_0008;
 const IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME: u32 = 0x004D_000C;
 const IOCTL_MOUNTDEV_LINK_CREATED: u32 = 0x004D_0010;
 const IOCTL_MOUNTDEV_LINK_DELETED: u32 = 0x004D_0014;
-/// Others, refused: IOCTL_DISK_SET_DRIVE_LAYOUT, IOCTL_DISK_GET_DRIVE_LAYOUT,
-/// IOCTL_SCSI_PASS_THROUGH, IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS,
-/// IOCTL_STORAGE_QUERY_PROPERTY.
-const OTHERS: [u32; 5] = [0x0007_C010, 0x0007_400C, 0x0004_D004, 0x0056_0000, 0x002D_1400];
+/// Others, refused by the driver: IOCTL_DISK_GET_DRIVE_LAYOUT_EX,
+/// IOCTL_DISK_GET_DRIVE_LAYOUT, IOCTL_SCSI_GET_ADDRESS,
+/// IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, IOCTL_STORAGE_QUERY_PROPERTY (codes
+/// that need no write access: the handle is read-only, and the I/O manager
+/// refuses the others before the driver sees them).
+const OTHERS: [u32; 5] = [0x0007_0050, 0x0007_400C, 0x0004_1018, 0x0056_0000, 0x002D_1400];
 
 /// `RemovableMedia` and `FixedMedia` (MEDIA_TYPE).
 const REMOVABLE_MEDIA: i32 = 11;
@@ -84,7 +86,7 @@ fn query(h: Handle, code: u32, len: usize) -> Result<Vec<u8>, String> {
     }
 }
 
-fn want_err(h: Handle, code: u32, input: &[u8], out_len: usize, want: u32) -> Result<(), String> {
+pub(crate) fn want_err(h: Handle, code: u32, input: &[u8], out_len: usize, want: u32) -> Result<(), String> {
     let mut out = vec![0u8; out_len];
     match ioctl(h, code, input, &mut out) {
         Err(e) if e == want => Ok(()),
@@ -123,9 +125,10 @@ fn sizes(h: Handle, size: u64, media: i32) -> Result<(), String> {
     want_err(h, IOCTL_DISK_GET_DRIVE_GEOMETRY, &[], 23, ERROR_INSUFFICIENT_BUFFER)
 }
 
-/// The Mount Manager's queries: the device's name, its unique ID and no
-/// suggested letter; the link notifications checked for their input.
-fn mountdev(h: Handle, device: &str, unique_id: &[u8]) -> Result<(), String> {
+/// The Mount Manager's queries: the device's name, its unique ID and the
+/// suggested letter (or none); the link notifications checked for their
+/// input.
+fn mountdev(h: Handle, device: &str, unique_id: &[u8], letter: Option<char>) -> Result<(), String> {
     let name = utf16le(device);
     let mut out = vec![0u8; 512];
     let n = ioctl(h, IOCTL_MOUNTDEV_QUERY_DEVICE_NAME, &[], &mut out).map_err(|e| format!("device name: {e}"))?;
@@ -142,7 +145,18 @@ fn mountdev(h: Handle, device: &str, unique_id: &[u8]) -> Result<(), String> {
     if n != 2 + unique_id.len() || u16_at(&out, 0) != unique_id.len() || out[2..n] != unique_id[..] {
         return Err(format!("MOUNTDEV_UNIQUE_ID {:02x?}", &out[..n]));
     }
-    want_err(h, IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME, &[], 64, ERROR_NOT_FOUND)?;
+    match letter {
+        Some(l) => {
+            let link = utf16le(&format!("\\DosDevices\\{l}:"));
+            let n = ioctl(h, IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME, &[], &mut out)
+                .map_err(|e| format!("suggested link: {e}"))?;
+            // UseOnlyIfThereAreNoOtherLinks, then the name.
+            if n != 4 + link.len() || out[0] != 1 || u16_at(&out, 2) != link.len() || out[4..n] != link[..] {
+                return Err(format!("MOUNTDEV_SUGGESTED_LINK_NAME {:02x?}", &out[..n]));
+            }
+        }
+        None => want_err(h, IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME, &[], 64, ERROR_NOT_FOUND)?,
+    }
     let link: Vec<u8> = [4u8, 0].into_iter().chain(utf16le("Z:")).collect();
     ioctl(h, IOCTL_MOUNTDEV_LINK_CREATED, &link, &mut []).map_err(|e| format!("link created: {e}"))?;
     ioctl(h, IOCTL_MOUNTDEV_LINK_DELETED, &link, &mut []).map_err(|e| format!("link deleted: {e}"))?;
@@ -174,7 +188,7 @@ pub(crate) fn ram_disk(device: &str, size: u64) -> Result<(), String> {
     let h = open(device)?;
     let res = (|| {
         sizes(h, size, FIXED_MEDIA)?;
-        mountdev(h, device, device.as_bytes())?;
+        mountdev(h, device, device.as_bytes(), None)?;
         media(h, false)?;
         ioctl(h, IOCTL_STORAGE_EJECT_MEDIA, &[], &mut []).map_err(|e| format!("eject: {e}"))?;
         want_err(h, IOCTL_STORAGE_CHECK_VERIFY, &[], 0, ERROR_NOT_READY)?;
@@ -193,7 +207,7 @@ pub(crate) fn image_disk(device: &str, size: u64, path: &str) -> Result<(), Stri
     let res = (|| {
         sizes(h, size, REMOVABLE_MEDIA)?;
         let id: Vec<u8> = b"lklfs-image:".iter().copied().chain(utf16le(path)).collect();
-        mountdev(h, device, &id)?;
+        mountdev(h, device, &id, None)?;
         media(h, true)?;
         want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY)?;
         // Still there after the refusal.
@@ -204,4 +218,74 @@ pub(crate) fn image_disk(device: &str, size: u64, path: &str) -> Result<(), Stri
     // SAFETY: our handle.
     unsafe { CloseHandle(h) };
     res
+}
+
+/// `lklfs.exe mount`'s request, IOCTL_IMAGE_ATTACH, and its detach: the
+/// disk it makes answers the IOCTL set with the letter asked for as its
+/// suggested link; part 1's mount path mounts the file system on it; while
+/// mounted it can be neither ejected nor detached; afterwards both work,
+/// and a second detach finds no disk. Misuse changes nothing.
+pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), String> {
+    use driver_ioctl as proto;
+    use proto::images::{AttachRequest, Attached, detach};
+    const ERROR_FILE_NOT_FOUND: u32 = 2;
+    const ERROR_BAD_COMMAND: u32 = 22;
+    let nt_path = format!("\\??\\{file}");
+    let path = utf16le(&nt_path);
+    let attach = |path: &[u8], letter: Option<u8>| {
+        let req = AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter, path }.encode();
+        let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
+        ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
+    };
+    match attach(&utf16le("\\??\\C:\\lklfs-test\\no-such.img"), None) {
+        Err(ERROR_FILE_NOT_FOUND) => {}
+        other => return Err(format!("attach of a missing image: {other:?}, want ERROR_FILE_NOT_FOUND")),
+    }
+    let mut bad =
+        AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter: Some(b'1'), path: &path }
+            .encode();
+    match ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &bad, &mut [0u8; 16]) {
+        Err(crate::win::ERROR_INVALID_PARAMETER) => {}
+        other => return Err(format!("attach with letter '1': {other:?}, want ERROR_INVALID_PARAMETER")),
+    }
+    bad.truncate(bad.len() - 1);
+    match ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &bad, &mut [0u8; 16]) {
+        Err(crate::win::ERROR_INVALID_PARAMETER) => {}
+        other => return Err(format!("attach with half a unit of path: {other:?}, want ERROR_INVALID_PARAMETER")),
+    }
+    let a = match attach(&path, Some(b'l')) {
+        Ok(Some(a)) if a.size == size => a,
+        other => return Err(format!("attach {nt_path}: {other:?}, want a disk of {size} bytes")),
+    };
+    let device = proto::fsops::image_disk_name(a.number);
+    let h = open(&device)?;
+    let res = (|| {
+        sizes(h, size, REMOVABLE_MEDIA)?;
+        let id: Vec<u8> = b"lklfs-image:".iter().copied().chain(path.iter().copied()).collect();
+        mountdev(h, &device, &id, Some('L'))?;
+        media(h, true)?;
+        crate::fsclient::want(
+            crate::fsclient::mount_device(dev, &device, false)?,
+            crate::status::STATUS_SUCCESS,
+            "mount",
+        )?;
+        let busy = want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY);
+        let held = match ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []) {
+            Err(ERROR_BAD_COMMAND) => Ok(()),
+            other => Err(format!("detach while mounted: {other:?}, want ERROR_BAD_COMMAND")),
+        };
+        crate::fsclient::want(crate::fsclient::unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount")?;
+        busy?;
+        held?;
+        ioctl(h, IOCTL_STORAGE_EJECT_MEDIA, &[], &mut []).map_err(|e| format!("eject once unmounted: {e}"))?;
+        want_err(h, IOCTL_STORAGE_CHECK_VERIFY, &[], 0, ERROR_NOT_READY)
+    })();
+    // SAFETY: our handle.
+    unsafe { CloseHandle(h) };
+    res?;
+    ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []).map_err(|e| format!("detach: {e}"))?;
+    match ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []) {
+        Err(ERROR_FILE_NOT_FOUND) => Ok(()),
+        other => Err(format!("second detach: {other:?}, want ERROR_FILE_NOT_FOUND")),
+    }
 }

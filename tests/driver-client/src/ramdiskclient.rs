@@ -200,7 +200,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     r.check(&format!("save the RAM disk back over {file}"), res);
     // The IOCTL set, on an image disk carrying a mounted volume and on the
     // RAM disk (whose medium is ejected at the end).
-    let image = proto::fsops::ramdisk_name(proto::fsops::RAMDISK_MAX);
+    let image = proto::fsops::image_disk_name(0);
     let res = (|| {
         want(crate::fsclient::mount(dev, file, false)?, STATUS_SUCCESS, "mount the image")?;
         let checked = crate::diskctlclient::image_disk(&image, size, &format!("\\??\\{file}"));
@@ -210,6 +210,10 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
     r.check(
         &format!("image disk {image}: removable, sized, one Linux partition, named for the Mount Manager with the image's path as unique ID, no suggested letter; the eject refused while its volume is mounted; other IOCTLs refused"),
         res,
+    );
+    r.check(
+        "IOCTL_IMAGE_ATTACH (lklfs.exe mount): a missing image, a bad letter and a cut path refused; the disk it makes answers the IOCTL set with the letter asked for as its suggested link, mounts through part 1's path, can be neither ejected nor detached while mounted, ejects and detaches afterwards; a second detach finds no disk",
+        crate::diskctlclient::attach_detach(dev, file, size),
     );
     r.check(
         &format!("RAM disk {device}: a fixed disk with the same IOCTL set; its medium ejected when nothing holds it, and gone from then on"),

@@ -210,6 +210,14 @@ pub fn ramdisk_name(index: u32) -> alloc::string::String {
     alloc::format!("{RAMDISK_PREFIX}{index}")
 }
 
+/// NT name prefix of the image disks.
+pub const IMAGE_DISK_PREFIX: &str = r"\Device\LklfsImage";
+
+/// The NT device name of image disk `n` (`\Device\LklfsImage0`).
+pub fn image_disk_name(n: u32) -> alloc::string::String {
+    alloc::format!("{IMAGE_DISK_PREFIX}{n}")
+}
+
 /// File-system types a mount may ask for (Mount arg1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FsType {

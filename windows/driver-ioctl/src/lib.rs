@@ -14,6 +14,7 @@ extern crate alloc;
 
 pub mod diskctl;
 pub mod fsops;
+pub mod images;
 pub mod linux;
 pub mod mountopts;
 pub mod suiteops;
@@ -54,6 +55,11 @@ pub const IOCTL_LINUX_PANIC_FOR_TEST: u32 = ctl_code(0x806);
 /// through fs-glue, and the test RAM disks:
 /// in [`fsops::FsRequest`] (variable length), out `16 + out_len` bytes.
 pub const IOCTL_FS: u32 = ctl_code(0x807);
+/// Makes a disk device of an image file (`lklfs.exe mount`): in
+/// [`images::AttachRequest`], out [`images::Attached`].
+pub const IOCTL_IMAGE_ATTACH: u32 = ctl_code(0x808);
+/// Deletes an image disk nothing holds: in [`images::detach`], no output.
+pub const IOCTL_IMAGE_DETACH: u32 = ctl_code(0x809);
 
 /// Protocol magic ("LKLF").
 pub const MAGIC: u32 = u32::from_le_bytes(*b"LKLF");
@@ -154,6 +160,14 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
     if code == IOCTL_FS {
         return fsops::FsRequest::decode(input, out_len).map(|_| ());
     }
+    if code == IOCTL_IMAGE_ATTACH {
+        images::AttachRequest::decode(input)?;
+        return exact_out(out_len, images::ATTACH_OUT_SIZE);
+    }
+    if code == IOCTL_IMAGE_DETACH {
+        images::decode_detach(input)?;
+        return exact_out(out_len, 0);
+    }
     let (want_in, want_out) = match code {
         IOCTL_SELFTEST => (SELFTEST_IN_SIZE, SELFTEST_OUT_SIZE),
         IOCTL_ALLOC_COUNTERS => (0, COUNTERS_OUT_SIZE),
@@ -166,17 +180,24 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
     if input.len() != want_in {
         return Err(Reject::InvalidParameter);
     }
-    if out_len < want_out {
-        return Err(Reject::BufferTooSmall);
-    }
-    if out_len > want_out {
-        return Err(Reject::InvalidParameter);
-    }
+    exact_out(out_len, want_out)?;
     match code {
         IOCTL_SELFTEST if input != SelfTestRequest::CURRENT.encode() => Err(Reject::InvalidParameter),
         IOCTL_LINUX_BOOT => linux::BootRequest::decode(input).map(|_| ()),
         IOCTL_LINUX_INFO | IOCTL_LINUX_HALT | IOCTL_LINUX_PANIC_FOR_TEST => linux::check_header(input),
         _ => Ok(()),
+    }
+}
+
+/// An output buffer of exactly `want` bytes: shorter is too small, longer
+/// invalid.
+fn exact_out(out_len: usize, want: usize) -> Result<(), Reject> {
+    if out_len < want {
+        Err(Reject::BufferTooSmall)
+    } else if out_len > want {
+        Err(Reject::InvalidParameter)
+    } else {
+        Ok(())
     }
 }
 

@@ -1,0 +1,184 @@
+//! Wire formats of the image-disk requests (`lklfs.exe mount` and
+//! `unmount` on Windows): [`crate::IOCTL_IMAGE_ATTACH`] makes a disk device
+//! of an image file, opened in the caller's context with the caller's
+//! rights; [`crate::IOCTL_IMAGE_DETACH`] deletes one that nothing holds.
+//! All little-endian.
+//!
+//! Attach input: the 8-byte header, flags u32 (bit 0 read-only; the others
+//! 0), the file-system type u32 ([`FsType`]; 0 detects), the drive letter
+//! u32 (0 for none, else `'A'..='Z'`), the path's byte count u32, then the
+//! path: the image's NT name in UTF-16LE (`\??\C:\dir\image.ext4`), at most
+//! [`PATH_BYTES_MAX`] bytes. Output: [`Attached`].
+//!
+//! Detach input: the header, the disk's number u32, reserved u32 (0); no
+//! output. STATUS_INVALID_DEVICE_STATE while a volume or a transfer holds
+//! the disk, STATUS_NO_SUCH_DEVICE for a number that names none.
+
+use alloc::vec::Vec;
+
+use crate::Reject;
+use crate::fsops::FsType;
+use crate::linux::{HEADER_SIZE, check_header, header};
+
+/// Bytes of an attach request before its path.
+pub const ATTACH_HEAD: usize = HEADER_SIZE + 16;
+/// Most path bytes (UNICODE_STRING's limit).
+pub const PATH_BYTES_MAX: usize = 65534;
+/// Bytes of an attach reply.
+pub const ATTACH_OUT_SIZE: usize = 16;
+/// Bytes of a detach request.
+pub const DETACH_IN_SIZE: usize = HEADER_SIZE + 8;
+/// Read-only (the `flags` bit).
+pub const ATTACH_READ_ONLY: u32 = 1;
+
+/// An attach request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachRequest<'a> {
+    /// Write-protected disk (and so a read-only volume).
+    pub read_only: bool,
+    /// The type the user named (`--type`), or detection.
+    pub fs_type: FsType,
+    /// The drive letter asked for, upper case.
+    pub letter: Option<u8>,
+    /// The image's NT path, UTF-16LE bytes.
+    pub path: &'a [u8],
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4).and_then(|s| s.try_into().ok()).map(u32::from_le_bytes)
+}
+
+impl<'a> AttachRequest<'a> {
+    /// The request's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = header().to_vec();
+        b.extend_from_slice(&u32::from(self.read_only).to_le_bytes());
+        b.extend_from_slice(&(self.fs_type as u32).to_le_bytes());
+        b.extend_from_slice(&u32::from(self.letter.unwrap_or(0)).to_le_bytes());
+        b.extend_from_slice(&(self.path.len() as u32).to_le_bytes());
+        b.extend_from_slice(self.path);
+        b
+    }
+
+    /// Reads and checks a request: header, known flags and type, a letter
+    /// (either case) or none, a path of whole UTF-16 units that fills the
+    /// rest exactly, is not empty, has no NUL and is not too long.
+    pub fn decode(b: &'a [u8]) -> Result<AttachRequest<'a>, Reject> {
+        let bad = Reject::InvalidParameter;
+        check_header(b.get(..HEADER_SIZE).ok_or(bad)?)?;
+        let field = |i: usize| u32_at(b, HEADER_SIZE + 4 * i).ok_or(bad);
+        let (flags, ty, letter, len) = (field(0)?, field(1)?, field(2)?, field(3)? as usize);
+        if flags & !ATTACH_READ_ONLY != 0 {
+            return Err(bad);
+        }
+        let fs_type = FsType::from_u32(ty).ok_or(bad)?;
+        let letter = match u8::try_from(letter).map_err(|_| bad)? {
+            0 => None,
+            l @ b'A'..=b'Z' => Some(l),
+            l @ b'a'..=b'z' => Some(l.to_ascii_uppercase()),
+            _ => return Err(bad),
+        };
+        let path = b.get(ATTACH_HEAD..).ok_or(bad)?;
+        let units_ok = path.chunks_exact(2).all(|u| u != [0, 0]);
+        if path.len() != len || len == 0 || len % 2 != 0 || len > PATH_BYTES_MAX || !units_ok {
+            return Err(bad);
+        }
+        Ok(AttachRequest { read_only: flags & ATTACH_READ_ONLY != 0, fs_type, letter, path })
+    }
+}
+
+/// An attach reply: the disk's number (its device is
+/// [`crate::fsops::image_disk_name`] of it), reserved u32, its size u64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attached {
+    /// The disk's number.
+    pub number: u32,
+    /// Its size in bytes (whole sectors).
+    pub size: u64,
+}
+
+impl Attached {
+    /// The reply's bytes.
+    pub fn encode(&self) -> [u8; ATTACH_OUT_SIZE] {
+        let mut b = [0u8; ATTACH_OUT_SIZE];
+        b[..4].copy_from_slice(&self.number.to_le_bytes());
+        b[8..].copy_from_slice(&self.size.to_le_bytes());
+        b
+    }
+
+    /// Reads a reply.
+    pub fn decode(b: &[u8]) -> Option<Attached> {
+        let size = b.get(8..16)?.try_into().ok().map(u64::from_le_bytes)?;
+        Some(Attached { number: u32_at(b, 0)?, size })
+    }
+}
+
+/// A detach request's bytes.
+pub fn detach(number: u32) -> [u8; DETACH_IN_SIZE] {
+    let mut b = [0u8; DETACH_IN_SIZE];
+    b[..HEADER_SIZE].copy_from_slice(&header());
+    b[HEADER_SIZE..HEADER_SIZE + 4].copy_from_slice(&number.to_le_bytes());
+    b
+}
+
+/// Reads and checks a detach request: the disk's number.
+pub fn decode_detach(b: &[u8]) -> Result<u32, Reject> {
+    let bad = Reject::InvalidParameter;
+    if b.len() != DETACH_IN_SIZE || u32_at(b, HEADER_SIZE + 4) != Some(0) {
+        return Err(bad);
+    }
+    check_header(b.get(..HEADER_SIZE).ok_or(bad)?)?;
+    u32_at(b, HEADER_SIZE).ok_or(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn attach_round_trips_and_refuses_what_is_wrong() {
+        let p = path(r"\??\C:\img\disk.ext4");
+        let r = AttachRequest { read_only: true, fs_type: FsType::Btrfs, letter: Some(b'L'), path: &p };
+        let b = r.encode();
+        assert_eq!(AttachRequest::decode(&b), Ok(r.clone()));
+        // A lower-case letter is the same letter.
+        let mut lower = b.clone();
+        lower[HEADER_SIZE + 8] = b'l';
+        assert_eq!(AttachRequest::decode(&lower).map(|r| r.letter), Ok(Some(b'L')));
+        let bad = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut c = b.clone();
+            f(&mut c);
+            AttachRequest::decode(&c).map(|_| ())
+        };
+        let e = Err(Reject::InvalidParameter);
+        assert_eq!(bad(&|c| c[0] ^= 1), e, "magic");
+        assert_eq!(bad(&|c| c[HEADER_SIZE] = 2), e, "unknown flag");
+        assert_eq!(bad(&|c| c[HEADER_SIZE + 4] = 9), e, "unknown type");
+        assert_eq!(bad(&|c| c[HEADER_SIZE + 8] = b'1'), e, "letter");
+        assert_eq!(bad(&|c| c[HEADER_SIZE + 12] += 2), e, "length past the end");
+        assert_eq!(bad(&|c| c.truncate(c.len() - 1)), e, "odd length");
+        assert_eq!(bad(&|c| c.extend_from_slice(&[0, 0])), e, "bytes past the path");
+        assert_eq!(bad(&|c| c[ATTACH_HEAD..ATTACH_HEAD + 2].copy_from_slice(&[0, 0])), e, "NUL");
+        assert_eq!(bad(&|c| c.truncate(ATTACH_HEAD - 1)), e, "short head");
+        let empty = AttachRequest { read_only: false, fs_type: FsType::Detect, letter: None, path: &[] };
+        assert_eq!(AttachRequest::decode(&empty.encode()).map(|_| ()), e, "no path");
+        let long = alloc::vec![b'a'; PATH_BYTES_MAX + 2];
+        let long = AttachRequest { path: &long, ..empty };
+        assert_eq!(AttachRequest::decode(&long.encode()).map(|_| ()), e, "too long");
+    }
+
+    #[test]
+    fn replies_and_detach() {
+        let a = Attached { number: 3, size: 64 << 20 };
+        assert_eq!(Attached::decode(&a.encode()), Some(a));
+        assert_eq!(decode_detach(&detach(2)), Ok(2));
+        let mut d = detach(2);
+        d[HEADER_SIZE + 4] = 1;
+        assert_eq!(decode_detach(&d), Err(Reject::InvalidParameter));
+        assert_eq!(decode_detach(&d[..DETACH_IN_SIZE - 1]), Err(Reject::InvalidParameter));
+    }
+}
