@@ -230,6 +230,7 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
     use proto::images::{AttachRequest, Attached, detach};
     const ERROR_FILE_NOT_FOUND: u32 = 2;
     const ERROR_BAD_COMMAND: u32 = 22;
+    const ERROR_NO_SUCH_DEVICE: u32 = 433;
     let nt_path = format!("\\??\\{file}");
     let path = utf16le(&nt_path);
     let attach = |path: &[u8], letter: Option<u8>| {
@@ -285,7 +286,7 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
     res?;
     ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []).map_err(|e| format!("detach: {e}"))?;
     match ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []) {
-        Err(ERROR_FILE_NOT_FOUND) => Ok(()),
-        other => Err(format!("second detach: {other:?}, want ERROR_FILE_NOT_FOUND")),
+        Err(ERROR_NO_SUCH_DEVICE) => Ok(()),
+        other => Err(format!("second detach: {other:?}, want ERROR_NO_SUCH_DEVICE")),
     }
 }
