@@ -173,17 +173,43 @@ pub fn attach(req: &AttachRequest<'_>) -> Result<Attached, NTSTATUS> {
         settings: None,
         letter: req.letter,
     };
+    if req.letter.is_some_and(crate::mountmgr::letter_taken) {
+        return Err(nt::STATUS_OBJECT_NAME_COLLISION);
+    }
     let (index, size, _) = create_image(spec, false)?;
-    Ok(Attached { number: index - RAMDISK_MAX, size })
+    // Not under the table's lock: the Mount Manager asks the disk back.
+    let name = U16String::from_str(&device_name(index)).into_vec();
+    let m = crate::mountmgr::arrived(&name, req.letter);
+    Ok(Attached {
+        number: index - RAMDISK_MAX,
+        letter: m.letter,
+        size,
+        arrival: m.arrival,
+        letter_status: m.letter_status,
+    })
 }
 
 /// IOCTL_IMAGE_DETACH: deletes image disk `n` unless a volume or a
-/// transfer holds it.
+/// transfer holds it; its drive letter goes first.
 pub fn detach(n: u32) -> NTSTATUS {
-    match n.checked_add(RAMDISK_MAX).filter(|_| n < IMAGE_DISKS) {
-        Some(index) => delete(index).0 as NTSTATUS,
-        None => nt::STATUS_NO_SUCH_DEVICE,
+    let Some(index) = n.checked_add(RAMDISK_MAX).filter(|_| n < IMAGE_DISKS) else {
+        return nt::STATUS_NO_SUCH_DEVICE;
+    };
+    {
+        let disks = DISKS.lock();
+        let Some(&disk) = disks.0.get(index as usize) else { return nt::STATUS_NO_SUCH_DEVICE };
+        if disk.is_null() {
+            return nt::STATUS_NO_SUCH_DEVICE;
+        }
+        // SAFETY: published, and the table is locked (see `Slots`).
+        if unsafe { (*disk).users.load(Ordering::SeqCst) } != 0 {
+            return nt::STATUS_INVALID_DEVICE_STATE;
+        }
     }
+    // Not under the table's lock, as at the arrival. A mount that comes in
+    // between keeps the disk (the delete below refuses), without its letter.
+    let _ = crate::mountmgr::departing(&U16String::from_str(&device_name(index)).into_vec());
+    delete(index).0 as NTSTATUS
 }
 
 /// Creates an image disk for the harness's own mount of an image file: as

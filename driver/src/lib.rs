@@ -29,6 +29,7 @@ mod fsd;
 mod harness;
 mod linux;
 mod lowerdisk;
+mod mountmgr;
 mod ntdisk;
 mod params;
 #[cfg(feature = "testing")]

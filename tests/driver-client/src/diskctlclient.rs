@@ -254,10 +254,22 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
         Err(crate::win::ERROR_INVALID_PARAMETER) => {}
         other => return Err(format!("attach with half a unit of path: {other:?}, want ERROR_INVALID_PARAMETER")),
     }
+    // A letter in use (Wine's C:) is refused before anything is made.
+    const ERROR_ALREADY_EXISTS: u32 = 183;
+    match attach(&path, Some(b'C')) {
+        Err(ERROR_ALREADY_EXISTS) => {}
+        other => return Err(format!("attach as C:: {other:?}, want ERROR_ALREADY_EXISTS")),
+    }
     let a = match attach(&path, Some(b'l')) {
-        Ok(Some(a)) if a.size == size => a,
-        other => return Err(format!("attach {nt_path}: {other:?}, want a disk of {size} bytes")),
+        Ok(Some(a)) if a.size == size && a.number == 0 => a,
+        other => return Err(format!("attach {nt_path}: {other:?}, want disk 0 of {size} bytes")),
     };
+    println!(
+        "# Mount Manager: arrival notification {:#010x}, letter request {:#010x}, letter now {:?}",
+        a.arrival,
+        a.letter_status,
+        char::from(a.letter)
+    );
     let device = proto::fsops::image_disk_name(a.number);
     let h = open(&device)?;
     let res = (|| {

@@ -103,7 +103,7 @@ pub fn answer(code: u32, d: &DiskFacts, input: &[u8], out: &mut [u8]) -> Answer 
         nt::IOCTL_MOUNTDEV_QUERY_UNIQUE_ID => counted(out, 0, &d.unique_id),
         nt::IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME => match d.letter {
             Some(l) => {
-                let name: Vec<u16> = r"\DosDevices\".encode_utf16().chain([u16::from(l), u16::from(b':')]).collect();
+                let name = mountmgr::drive_link(l);
                 // UseOnlyIfThereAreNoOtherLinks: a letter the Mount Manager
                 // remembers for this volume wins.
                 let at = offset_of!(nt::MOUNTDEV_SUGGESTED_LINK_NAME, NameLength);
@@ -217,9 +217,64 @@ fn partition_ex(d: &DiskFacts) -> Vec<u8> {
     b
 }
 
+/// The Mount Manager's requests about a disk, as bytes.
+pub mod mountmgr {
+    use alloc::vec::Vec;
+    use core::mem::{offset_of, size_of};
+
+    fn bytes(s: &[u16]) -> Vec<u8> {
+        s.iter().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    /// MOUNTMGR_TARGET_NAME (and MOUNTMGR_DRIVE_LETTER_TARGET, the same
+    /// shape): the device name's byte count, then the name.
+    pub fn target(device: &[u16]) -> Vec<u8> {
+        let name = bytes(device);
+        let mut b = ((name.len() as u16).to_le_bytes()).to_vec();
+        b.extend_from_slice(&name);
+        b
+    }
+
+    /// MOUNTMGR_CREATE_POINT_INPUT for `link` (`\DosDevices\X:`) to
+    /// `device`, the two names after the header.
+    pub fn create_point(link: &[u16], device: &[u16]) -> Vec<u8> {
+        type P = nt::MOUNTMGR_CREATE_POINT_INPUT;
+        let (l, d) = (bytes(link), bytes(device));
+        let head = size_of::<P>();
+        let mut b = alloc::vec![0u8; head];
+        let mut put = |at: usize, v: usize| b[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes());
+        put(offset_of!(P, SymbolicLinkNameOffset), head);
+        put(offset_of!(P, SymbolicLinkNameLength), l.len());
+        put(offset_of!(P, DeviceNameOffset), head + l.len());
+        put(offset_of!(P, DeviceNameLength), d.len());
+        b.extend_from_slice(&l);
+        b.extend_from_slice(&d);
+        b
+    }
+
+    /// MOUNTMGR_MOUNT_POINT naming only `device`: every mount point of that
+    /// device (IOCTL_MOUNTMGR_DELETE_POINTS's input).
+    pub fn points_of(device: &[u16]) -> Vec<u8> {
+        type P = nt::MOUNTMGR_MOUNT_POINT;
+        let d = bytes(device);
+        let head = size_of::<P>();
+        let mut b = alloc::vec![0u8; head];
+        b[offset_of!(P, DeviceNameOffset)..][..4].copy_from_slice(&(head as u32).to_le_bytes());
+        b[offset_of!(P, DeviceNameLength)..][..2].copy_from_slice(&(d.len() as u16).to_le_bytes());
+        b.extend_from_slice(&d);
+        b
+    }
+
+    /// `\DosDevices\X:`.
+    pub fn drive_link(letter: u8) -> Vec<u16> {
+        r"\DosDevices\".encode_utf16().chain([u16::from(letter), u16::from(b':')]).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
 
     fn disk() -> DiskFacts {
         DiskFacts {
@@ -329,6 +384,24 @@ mod tests {
         assert_eq!(ask(nt::IOCTL_MOUNTDEV_LINK_CREATED, &d, &link, 0).0, nt::STATUS_SUCCESS);
         assert_eq!(ask(nt::IOCTL_MOUNTDEV_LINK_DELETED, &d, &link[..5], 0).0, nt::STATUS_INVALID_PARAMETER);
         assert_eq!(ask(nt::IOCTL_MOUNTDEV_LINK_DELETED, &d, &[], 0).0, nt::STATUS_INVALID_PARAMETER);
+    }
+
+    #[test]
+    fn mount_manager_requests() {
+        let dev: Vec<u16> = r"\Device\LklfsImage0".encode_utf16().collect();
+        let t = mountmgr::target(&dev);
+        assert_eq!((u16::from_le_bytes([t[0], t[1]]) as usize, t.len()), (dev.len() * 2, 2 + dev.len() * 2));
+        let link = mountmgr::drive_link(b'L');
+        assert_eq!(String::from_utf16(&link).unwrap(), r"\DosDevices\L:");
+        let c = mountmgr::create_point(&link, &dev);
+        let w = |at: usize| usize::from(u16::from_le_bytes([c[at], c[at + 1]]));
+        assert_eq!((w(0), w(2), w(4), w(6)), (8, 28, 36, dev.len() * 2));
+        assert_eq!(&c[8..36], &units(&link)[..]);
+        assert_eq!(&c[36..], &units(&dev)[..]);
+        let p = mountmgr::points_of(&dev);
+        assert_eq!(p.len(), 24 + dev.len() * 2);
+        assert_eq!((u32_at(&p, 0), u32_at(&p, 8), u32_at(&p, 16)), (0, 0, 24));
+        assert_eq!(&p[20..22], &((dev.len() * 2) as u16).to_le_bytes());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! 0), the file-system type u32 ([`FsType`]; 0 detects), the drive letter
 //! u32 (0 for none, else `'A'..='Z'`), the path's byte count u32, then the
 //! path: the image's NT name in UTF-16LE (`\??\C:\dir\image.ext4`), at most
-//! [`PATH_BYTES_MAX`] bytes. Output: [`Attached`].
+//! [`PATH_BYTES_MAX`] bytes. Output: [`Attached`]. A letter already in use
+//! is refused (STATUS_OBJECT_NAME_COLLISION) before anything is made.
 //!
 //! Detach input: the header, the disk's number u32, reserved u32 (0); no
 //! output. STATUS_INVALID_DEVICE_STATE while a volume or a transfer holds
@@ -25,7 +26,7 @@ pub const ATTACH_HEAD: usize = HEADER_SIZE + 16;
 /// Most path bytes (UNICODE_STRING's limit).
 pub const PATH_BYTES_MAX: usize = 65534;
 /// Bytes of an attach reply.
-pub const ATTACH_OUT_SIZE: usize = 16;
+pub const ATTACH_OUT_SIZE: usize = 24;
 /// Bytes of a detach request.
 pub const DETACH_IN_SIZE: usize = HEADER_SIZE + 8;
 /// Read-only (the `flags` bit).
@@ -88,13 +89,22 @@ impl<'a> AttachRequest<'a> {
 }
 
 /// An attach reply: the disk's number (its device is
-/// [`crate::fsops::image_disk_name`] of it), reserved u32, its size u64.
+/// [`crate::fsops::image_disk_name`] of it) u32, its drive letter u8 (0 for
+/// none), 3 bytes of padding, its size u64, and what the Mount Manager
+/// answered: the arrival notification's status i32 and the letter
+/// request's i32.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attached {
     /// The disk's number.
     pub number: u32,
+    /// The drive letter the volume has, or 0.
+    pub letter: u8,
     /// Its size in bytes (whole sectors).
     pub size: u64,
+    /// IOCTL_MOUNTMGR_VOLUME_ARRIVAL_NOTIFICATION's status.
+    pub arrival: i32,
+    /// IOCTL_MOUNTMGR_CREATE_POINT's (or NEXT_DRIVE_LETTER's) status.
+    pub letter_status: i32,
 }
 
 impl Attached {
@@ -102,14 +112,23 @@ impl Attached {
     pub fn encode(&self) -> [u8; ATTACH_OUT_SIZE] {
         let mut b = [0u8; ATTACH_OUT_SIZE];
         b[..4].copy_from_slice(&self.number.to_le_bytes());
-        b[8..].copy_from_slice(&self.size.to_le_bytes());
+        b[4] = self.letter;
+        b[8..16].copy_from_slice(&self.size.to_le_bytes());
+        b[16..20].copy_from_slice(&self.arrival.to_le_bytes());
+        b[20..].copy_from_slice(&self.letter_status.to_le_bytes());
         b
     }
 
     /// Reads a reply.
     pub fn decode(b: &[u8]) -> Option<Attached> {
         let size = b.get(8..16)?.try_into().ok().map(u64::from_le_bytes)?;
-        Some(Attached { number: u32_at(b, 0)?, size })
+        Some(Attached {
+            number: u32_at(b, 0)?,
+            letter: *b.get(4)?,
+            size,
+            arrival: u32_at(b, 16)? as i32,
+            letter_status: u32_at(b, 20)? as i32,
+        })
     }
 }
 
@@ -173,7 +192,7 @@ mod tests {
 
     #[test]
     fn replies_and_detach() {
-        let a = Attached { number: 3, size: 64 << 20 };
+        let a = Attached { number: 3, letter: b'L', size: 64 << 20, arrival: -1, letter_status: 0x103 };
         assert_eq!(Attached::decode(&a.encode()), Some(a));
         assert_eq!(decode_detach(&detach(2)), Ok(2));
         let mut d = detach(2);

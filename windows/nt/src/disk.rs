@@ -101,6 +101,39 @@ crate::nt_structs! {
         pub DeviceNameLength: u16,
         pub DeviceName: [u16; 1],
     }
+
+    /// `MOUNTMGR_CREATE_POINT_INPUT`: offsets and lengths of the link's
+    /// name and the device's, which follow it.
+    pub struct MOUNTMGR_CREATE_POINT_INPUT {
+        pub SymbolicLinkNameOffset: u16,
+        pub SymbolicLinkNameLength: u16,
+        pub DeviceNameOffset: u16,
+        pub DeviceNameLength: u16,
+    }
+
+    /// `MOUNTMGR_MOUNT_POINT` (IOCTL_MOUNTMGR_DELETE_POINTS's input: the
+    /// points to delete, here those of one device).
+    pub struct MOUNTMGR_MOUNT_POINT {
+        pub SymbolicLinkNameOffset: u32,
+        pub SymbolicLinkNameLength: u16,
+        pub UniqueIdOffset: u32,
+        pub UniqueIdLength: u16,
+        pub DeviceNameOffset: u32,
+        pub DeviceNameLength: u16,
+    }
+
+    /// `MOUNTMGR_DRIVE_LETTER_TARGET` (IOCTL_MOUNTMGR_NEXT_DRIVE_LETTER's
+    /// input).
+    pub struct MOUNTMGR_DRIVE_LETTER_TARGET {
+        pub DeviceNameLength: u16,
+        pub DeviceName: [u16; 1],
+    }
+
+    /// `MOUNTMGR_DRIVE_LETTER_INFORMATION` (its output).
+    pub struct MOUNTMGR_DRIVE_LETTER_INFORMATION {
+        pub DriveLetterWasAssigned: u8,
+        pub CurrentDriveLetter: u8,
+    }
 }
 
 crate::nt_consts! {
@@ -130,8 +163,16 @@ crate::nt_consts! {
     pub const IOCTL_MOUNTDEV_LINK_CREATED: u32 = ctl(MOUNTDEV, 4, 0);
     /// `IOCTL_MOUNTDEV_LINK_DELETED`.
     pub const IOCTL_MOUNTDEV_LINK_DELETED: u32 = ctl(MOUNTDEV, 5, 0);
+    /// `IOCTL_MOUNTMGR_CREATE_POINT`.
+    pub const IOCTL_MOUNTMGR_CREATE_POINT: u32 = ctl(MOUNTMGR, 0, 3);
+    /// `IOCTL_MOUNTMGR_DELETE_POINTS`.
+    pub const IOCTL_MOUNTMGR_DELETE_POINTS: u32 = ctl(MOUNTMGR, 1, 3);
+    /// `IOCTL_MOUNTMGR_NEXT_DRIVE_LETTER`.
+    pub const IOCTL_MOUNTMGR_NEXT_DRIVE_LETTER: u32 = ctl(MOUNTMGR, 4, 3);
     /// `IOCTL_MOUNTMGR_VOLUME_ARRIVAL_NOTIFICATION`.
     pub const IOCTL_MOUNTMGR_VOLUME_ARRIVAL_NOTIFICATION: u32 = ctl(MOUNTMGR, 11, 1);
+    /// `SYMBOLIC_LINK_QUERY` (a symbolic link's access right).
+    pub const SYMBOLIC_LINK_QUERY: u32 = 0x1;
     /// `PARTITION_STYLE_MBR`.
     pub const PARTITION_STYLE_MBR: u32 = 0;
     /// `RemovableMedia` (MEDIA_TYPE).

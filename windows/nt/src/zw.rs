@@ -114,6 +114,26 @@ unsafe extern "system" {
         ByteOffset: *mut LARGE_INTEGER,
         Key: *mut u32,
     ) -> NTSTATUS;
+    /// `ZwDeviceIoControlFile` (a synchronous handle: the call returns when
+    /// the request is done). PASSIVE_LEVEL.
+    pub fn ZwDeviceIoControlFile(
+        FileHandle: HANDLE,
+        Event: HANDLE,
+        ApcRoutine: *mut c_void,
+        ApcContext: *mut c_void,
+        IoStatusBlock: *mut IO_STATUS_BLOCK,
+        IoControlCode: u32,
+        InputBuffer: *mut c_void,
+        InputBufferLength: u32,
+        OutputBuffer: *mut c_void,
+        OutputBufferLength: u32,
+    ) -> NTSTATUS;
+    /// `ZwOpenSymbolicLinkObject`: whether a name (a drive letter) is taken.
+    pub fn ZwOpenSymbolicLinkObject(
+        LinkHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *mut OBJECT_ATTRIBUTES,
+    ) -> NTSTATUS;
     /// `ZwQueryInformationFile`.
     pub fn ZwQueryInformationFile(
         FileHandle: HANDLE,
