@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use driver_ioctl::diskctl::{self, Answer, DiskFacts};
 use driver_ioctl::fsops::{RAMDISK_MAX, image_disk_name, ramdisk_name};
-use driver_ioctl::images::{AttachRequest, Attached};
+use driver_ioctl::images::{self, AttachRequest, Attached};
 use driver_ioctl::mountopts::MountSettings;
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Mutex;
@@ -189,6 +189,27 @@ pub fn attach(req: &AttachRequest<'_>) -> Result<Attached, NTSTATUS> {
     })
 }
 
+/// IOCTL_IMAGE_LIST: the image disks, one entry per slot.
+pub fn list(out: &mut [u8]) {
+    let disks = DISKS.lock();
+    let entries = out.chunks_exact_mut(images::LIST_ENTRY_SIZE);
+    for (n, entry) in (0..IMAGE_DISKS).zip(entries) {
+        let Some(&disk) = disks.0.get((RAMDISK_MAX + n) as usize) else { continue };
+        // SAFETY: a published disk is alive while the table is locked.
+        let Some(d) = (unsafe { disk.as_ref() }) else {
+            entry.fill(0);
+            continue;
+        };
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
+        let flags = images::LISTED_PRESENT
+            | flag(d.read_only.load(Ordering::SeqCst), images::LISTED_READ_ONLY)
+            | flag(d.users.load(Ordering::SeqCst) != 0, images::LISTED_IN_USE)
+            | flag(d.ejected.load(Ordering::SeqCst), images::LISTED_EJECTED);
+        let path = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]).to_vec();
+        images::Listed { number: n, letter: d.letter.unwrap_or(0), flags, size: d.len as u64, path }.encode_into(entry);
+    }
+}
+
 /// IOCTL_IMAGE_DETACH: deletes image disk `n` unless a volume or a
 /// transfer holds it; its drive letter goes first.
 pub fn detach(n: u32) -> NTSTATUS {
@@ -231,8 +252,11 @@ fn device_name(index: u32) -> alloc::string::String {
 /// The unique ID of an image's volume: a tag, then the image's NT path
 /// (UTF-16LE), so the Mount Manager gives the same image the letter it had.
 fn image_unique_id(path: &[u16]) -> Vec<u8> {
-    b"lklfs-image:".iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect()
+    IMAGE_ID_TAG.iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect()
 }
+
+/// The tag an image disk's unique ID starts with.
+const IMAGE_ID_TAG: &[u8] = b"lklfs-image:";
 
 /// Deletes the harness's image disk `index` once nothing holds it (after
 /// its volume is unmounted and the harness dropped its claim).

@@ -195,6 +195,10 @@ pub unsafe extern "system" fn device_control(device: *mut DEVICE_OBJECT, irp: *m
             Some(n) => complete(irp, crate::disk::detach(n), 0),
             None => complete(irp, nt::STATUS_INVALID_PARAMETER, 0),
         },
+        driver_ioctl::IOCTL_IMAGE_LIST => {
+            crate::disk::list(out);
+            complete(irp, nt::STATUS_SUCCESS, out.len())
+        }
         driver_ioctl::IOCTL_LINUX_INFO => finish(irp, linux::info(out), out.len()),
         driver_ioctl::IOCTL_LINUX_HALT => finish(irp, linux::halt(out), out.len()),
         #[cfg(feature = "testing")]

@@ -22,7 +22,9 @@
 #     STATUS_IO_DEVICE_ERROR, winedevice stays up, unload halts); a kernel
 #     left running for DriverUnload to halt. Every lifetime must unload
 #     with zero outstanding allocations;
-#  6. ext4 images (mkfs.ext4 defaults) mounted through the driver
+#  6. the driver's disks (RAM disks, image disks made by IOCTL_IMAGE_ATTACH
+#     and by `lklfs.exe mount`, with their IOCTL set and the Mount
+#     Manager's notification) and ext4 images (mkfs.ext4 defaults) mounted through the driver
 #     (ZwCreateFile in the caller's context, ZwReadFile/ZwWriteFile/
 #     ZwFlushBuffersFile): file operations through fs-glue inside the driver
 #     (dispositions, 16 MiB write/read, directory patterns, rename, delete),
@@ -77,7 +79,7 @@ build_driver() { # build_driver OUT_SYS [cargo args...]
 CLIENT_TDIR="$TDIR-client"
 if ! build_driver "$PRODUCT_SYS" || ! build_driver "$SYS" --features testing \
     || ! CARGO_PROFILE_RELEASE_PANIC=unwind "${CARGO[@]}" build -q --release --target "$TARGET" \
-        --target-dir "$CLIENT_TDIR" -p driver-client 2>>"$TDIR.build.log"; then
+        --target-dir "$CLIENT_TDIR" -p driver-client -p lklfs 2>>"$TDIR.build.log"; then
     cat "$TDIR.build.log"
     not_ok "driver and client build"
     finish
@@ -168,6 +170,8 @@ wine_prefix "$TDIR/wineprefix" "-all,warn+debugstr,err+seh,err+ntoskrnl" "$LOG"
 mkdir -p "$WINEPREFIX/drive_c/lklfs-test"
 processprng_shim "$WINEPREFIX/drive_c/lklfs-test"
 cp "$CLIENT_TDIR/$TARGET/release/driver-client.exe" "$WINEPREFIX/drive_c/lklfs-test/"
+# The Windows tool, for its mount, list and unmount against the driver.
+cp "$CLIENT_TDIR/$TARGET/release/lklfs.exe" "$WINEPREFIX/drive_c/lklfs-test/"
 cp "$SYS" "$WINEPREFIX/drive_c/windows/system32/drivers/lklfs.sys"
 
 # One persistent wineserver session for all steps: a demand-start service
@@ -379,7 +383,7 @@ cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
 rm -f "$IMG_DIR/rd.img"
 truncate -s 64M "$IMG_DIR/rd.img"
 "$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/rd.img"
-cycle "fs-ramdisk C:\lklfs-test\rd.img" "ext4 on a RAM disk through the lower-device path"
+cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe" "ext4 on a RAM disk through the lower-device path, image disks, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
 # The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):

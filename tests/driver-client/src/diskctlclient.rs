@@ -270,6 +270,13 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
         a.letter_status,
         char::from(a.letter)
     );
+    // The notification reached the Mount Manager: Windows' takes it, Wine's
+    // mountmgr.sys answers STATUS_NOT_SUPPORTED (a driver that could not
+    // reach it would report the open's failure instead).
+    const STATUS_NOT_SUPPORTED: i32 = 0xC000_00BB_u32 as i32;
+    if a.arrival != 0 && a.arrival != STATUS_NOT_SUPPORTED {
+        return Err(format!("the arrival notification did not reach the Mount Manager: {:#010x}", a.arrival));
+    }
     let device = proto::fsops::image_disk_name(a.number);
     let h = open(&device)?;
     let res = (|| {
@@ -301,4 +308,56 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
         Err(ERROR_NO_SUCH_DEVICE) => Ok(()),
         other => Err(format!("second detach: {other:?}, want ERROR_NO_SUCH_DEVICE")),
     }
+}
+
+/// `lklfs.exe mount`, `list` and `unmount` (the Windows tool, `lklfs_exe`)
+/// against the running driver: each misuse has its message and exit code
+/// and leaves no disk; a mount makes the disk that `list` shows and
+/// `unmount` by letter removes. Under Wine the Mount Manager gives no
+/// letter, so the mount reports that (exit 1) and keeps the disk for
+/// `unmount`; on Windows it exits 0 with the letter.
+pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64) -> Result<(), String> {
+    let run = |args: &[&str]| -> Result<(i32, String, String), String> {
+        let o =
+            std::process::Command::new(lklfs_exe).args(args).output().map_err(|e| format!("run {lklfs_exe}: {e}"))?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).replace('\r', "");
+        Ok((o.status.code().unwrap_or(-1), text(&o.stdout), text(&o.stderr)))
+    };
+    let want = |args: &[&str], code: i32, says: &str| -> Result<String, String> {
+        let (c, out, err) = run(args)?;
+        if c == code && (out.contains(says) || err.contains(says)) {
+            Ok(out)
+        } else {
+            Err(format!(
+                "lklfs {}: exit {c}, out {out:?}, err {err:?}; want exit {code} saying {says:?}",
+                args.join(" ")
+            ))
+        }
+    };
+    want(&["list"], 0, "no image disks")?;
+    want(&["mount", r"C:\lklfs-test\no-such.img", "L:"], 3, "no-such.img")?;
+    want(&["mount", file, "C:"], 8, "C: is in use")?;
+    want(&["mount", file, "1:"], 2, "not a drive letter")?;
+    want(&["mount", file, "L:", "--type", "ntfs"], 2, "--type ntfs")?;
+    want(&["list"], 0, "no image disks")?;
+    let (c, out, err) = run(&["mount", file, "L:"])?;
+    let device = driver_ioctl::fsops::image_disk_name(0);
+    let mib = size >> 20;
+    let made = match c {
+        0 => out.contains(&format!("L: {file} ({mib} MiB) on {device}")),
+        1 => {
+            out.contains(&format!("{device}: {file} ({mib} MiB)"))
+                && err.contains("the Mount Manager gave none, not L:")
+        }
+        _ => false,
+    };
+    if !made {
+        return Err(format!("lklfs mount {file} L:: exit {c}, out {out:?}, err {err:?}"));
+    }
+    println!("# lklfs mount under this system's Mount Manager: exit {c}: {}", err.trim());
+    want(&["list"], 0, &format!("0 L: {device} rw idle {mib} MiB {file}"))?;
+    want(&["unmount", "L:"], 0, &format!("{device}: removed"))?;
+    want(&["list"], 0, "no image disks")?;
+    want(&["unmount", "L:"], 3, "L: is no lklfs image disk")?;
+    want(&["unmount", "3"], 3, "3: is no lklfs image disk").map(|_| ())
 }

@@ -141,8 +141,9 @@ fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
     res
 }
 
-/// The scenario; `file` is a DOS path inside the prefix.
-pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
+/// The scenario; `file` is a DOS path inside the prefix; `lklfs_exe`, if
+/// given, the Windows tool whose `mount`, `list` and `unmount` are checked.
+pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&str>) {
     let device = proto::fsops::ramdisk_name(DISK);
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
 
@@ -215,6 +216,12 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str) {
         "IOCTL_IMAGE_ATTACH (lklfs.exe mount): a missing image, a bad letter and a cut path refused; the disk it makes answers the IOCTL set with the letter asked for as its suggested link, mounts through part 1's path, can be neither ejected nor detached while mounted, ejects and detaches afterwards; a second detach finds no disk",
         crate::diskctlclient::attach_detach(dev, file, size),
     );
+    if let Some(exe) = lklfs_exe {
+        r.check(
+            "lklfs.exe mount/list/unmount: a missing image, a letter in use, a bad letter and an unknown type each get their message and exit code and leave no disk; a mount makes the disk list shows, unmount by letter removes it, a second unmount and an unknown number find none",
+            crate::diskctlclient::cli(exe, file, size),
+        );
+    }
     r.check(
         &format!("RAM disk {device}: a fixed disk with the same IOCTL set; its medium ejected when nothing holds it, and gone from then on"),
         crate::diskctlclient::ram_disk(&device, size),

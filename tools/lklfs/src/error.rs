@@ -27,6 +27,14 @@ pub enum Kind {
     InUse,
     /// The host has the image or device mounted.
     MountedOnHost,
+    /// A command line clap accepts but the tool cannot use (a bad drive
+    /// letter or type).
+    #[cfg(windows)]
+    Usage,
+    /// Windows: the lklfs driver is not running, or the caller may not ask
+    /// it (mount, unmount, list).
+    #[cfg(windows)]
+    NoDriver,
 }
 
 impl Kind {
@@ -41,6 +49,10 @@ impl Kind {
             Kind::ReadOnly => 7,
             Kind::InUse => 8,
             Kind::MountedOnHost => 9,
+            #[cfg(windows)]
+            Kind::Usage => 2,
+            #[cfg(windows)]
+            Kind::NoDriver => 10,
         }
     }
 
@@ -69,8 +81,10 @@ Exit codes:
      the kernel's own log lines are shown)
   6  no space left in the file system
   7  read-only (--ro, a write-protected image file, or a read-only mount)
-  8  image in use by another lklfs
-  9  image mounted on the host";
+  8  image in use by another lklfs (Windows: or the drive letter is taken,
+     or the volume is in use at unmount)
+  9  image mounted on the host
+ 10  Windows: the lklfs driver is not running, or the prompt is not elevated";
 
 /// An error for the user.
 #[derive(Debug)]

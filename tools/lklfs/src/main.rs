@@ -5,7 +5,8 @@
 //! mounts it, does its work, unmounts and halts. Linux code runs only on a
 //! thread with the library's stack size, never on the main thread.
 
-#![forbid(unsafe_code)]
+// Unsafe only in `windriver`, for the one Win32 call std lacks.
+#![deny(unsafe_code)]
 
 mod bench;
 mod commands;
@@ -15,6 +16,8 @@ mod error;
 mod fs_btrfs_xfs;
 mod superblock;
 mod volume;
+#[cfg(windows)]
+mod windriver;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -152,6 +155,24 @@ enum Cmd {
     /// One measured step of the benchmark in a fresh process.
     #[command(hide = true)]
     BenchStep(bench::StepArgs),
+    /// Windows: serve the image as a drive through the lklfs driver (a
+    /// removable disk; the letter asked for, else the next free one).
+    #[cfg(windows)]
+    Mount {
+        /// Image file.
+        image: PathBuf,
+        /// Drive letter, like L:.
+        letter: Option<String>,
+    },
+    /// Windows: remove an image's drive and disk (its volume unused).
+    #[cfg(windows)]
+    Unmount {
+        /// Drive letter (L:) or disk number.
+        what: String,
+    },
+    /// Windows: list the images the lklfs driver serves.
+    #[cfg(windows)]
+    List,
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -180,6 +201,14 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Demo => demo::run(),
         Cmd::Bench(a) => bench::run(&a),
         Cmd::BenchStep(a) => bench::step(&a, &opts),
+        #[cfg(windows)]
+        Cmd::Mount { image, letter } => {
+            windriver::mount(&image, letter.as_deref(), opts.ro, opts.fstype.as_deref(), opts.part)
+        }
+        #[cfg(windows)]
+        Cmd::Unmount { what } => windriver::unmount(&what),
+        #[cfg(windows)]
+        Cmd::List => windriver::list(),
     }
 }
 

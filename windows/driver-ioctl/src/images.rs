@@ -132,6 +132,71 @@ impl Attached {
     }
 }
 
+/// Image disks a list reports (the driver's image slots).
+pub const LIST_ENTRIES: usize = 4;
+/// Path bytes an entry of the list keeps (longer paths are cut).
+pub const LIST_PATH_BYTES: usize = 512;
+/// Bytes of one entry of the list: number u32, letter u8, flags u8,
+/// reserved u16, size u64, path byte count u16, reserved 6 bytes, path.
+pub const LIST_ENTRY_SIZE: usize = 24 + LIST_PATH_BYTES;
+/// Bytes of a list reply.
+pub const LIST_OUT_SIZE: usize = LIST_ENTRIES * LIST_ENTRY_SIZE;
+/// An entry's flag: the slot holds a disk.
+pub const LISTED_PRESENT: u8 = 1;
+/// An entry's flag: write-protected.
+pub const LISTED_READ_ONLY: u8 = 2;
+/// An entry's flag: a volume (or a transfer) holds it.
+pub const LISTED_IN_USE: u8 = 4;
+/// An entry's flag: its medium was ejected.
+pub const LISTED_EJECTED: u8 = 8;
+
+/// One image disk of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// Its number.
+    pub number: u32,
+    /// Its drive letter (as asked for), or 0.
+    pub letter: u8,
+    /// `LISTED_*` flags.
+    pub flags: u8,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The image's NT path, UTF-16LE (cut at [`LIST_PATH_BYTES`]).
+    pub path: Vec<u8>,
+}
+
+impl Listed {
+    /// Writes the entry into its place in a list reply.
+    pub fn encode_into(&self, out: &mut [u8]) {
+        let Some(e) = out.get_mut(..LIST_ENTRY_SIZE) else { return };
+        e.fill(0);
+        let path = self.path.get(..self.path.len().min(LIST_PATH_BYTES) & !1).unwrap_or(&[]);
+        e[..4].copy_from_slice(&self.number.to_le_bytes());
+        e[4] = self.letter;
+        e[5] = self.flags;
+        e[8..16].copy_from_slice(&self.size.to_le_bytes());
+        e[16..18].copy_from_slice(&(path.len() as u16).to_le_bytes());
+        e[24..24 + path.len()].copy_from_slice(path);
+    }
+
+    /// The entries of a list reply that hold a disk.
+    pub fn decode_all(b: &[u8]) -> Vec<Listed> {
+        b.chunks_exact(LIST_ENTRY_SIZE)
+            .filter(|e| e[5] & LISTED_PRESENT != 0)
+            .map(|e| {
+                let n = usize::from(u16::from_le_bytes([e[16], e[17]])).min(LIST_PATH_BYTES);
+                Listed {
+                    number: u32_at(e, 0).unwrap_or(0),
+                    letter: e[4],
+                    flags: e[5],
+                    size: e[8..16].try_into().map(u64::from_le_bytes).unwrap_or(0),
+                    path: e[24..24 + n].to_vec(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// A detach request's bytes.
 pub fn detach(number: u32) -> [u8; DETACH_IN_SIZE] {
     let mut b = [0u8; DETACH_IN_SIZE];
@@ -188,6 +253,24 @@ mod tests {
         let long = alloc::vec![b'a'; PATH_BYTES_MAX + 2];
         let long = AttachRequest { path: &long, ..empty };
         assert_eq!(AttachRequest::decode(&long.encode()).map(|_| ()), e, "too long");
+    }
+
+    #[test]
+    fn lists_round_trip() {
+        let mut out = alloc::vec![0u8; LIST_OUT_SIZE];
+        let a = Listed {
+            number: 1,
+            letter: b'L',
+            flags: LISTED_PRESENT | LISTED_IN_USE,
+            size: 1 << 20,
+            path: path(r"\??\C:\a.img"),
+        };
+        a.encode_into(&mut out[LIST_ENTRY_SIZE..]);
+        assert_eq!(Listed::decode_all(&out), [a]);
+        // A path longer than an entry keeps is cut at whole units.
+        let long = Listed { number: 0, letter: 0, flags: LISTED_PRESENT, size: 0, path: alloc::vec![b'a'; 601] };
+        long.encode_into(&mut out);
+        assert_eq!(Listed::decode_all(&out)[0].path.len(), LIST_PATH_BYTES);
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub const IOCTL_FS: u32 = ctl_code(0x807);
 pub const IOCTL_IMAGE_ATTACH: u32 = ctl_code(0x808);
 /// Deletes an image disk nothing holds: in [`images::detach`], no output.
 pub const IOCTL_IMAGE_DETACH: u32 = ctl_code(0x809);
+/// Lists the image disks: in the header, out [`images::LIST_OUT_SIZE`]
+/// bytes of [`images::Listed`] entries.
+pub const IOCTL_IMAGE_LIST: u32 = ctl_code(0x80A);
 
 /// Protocol magic ("LKLF").
 pub const MAGIC: u32 = u32::from_le_bytes(*b"LKLF");
@@ -175,6 +178,7 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
         IOCTL_LINUX_INFO => (linux::HEADER_SIZE, linux::INFO_OUT_SIZE),
         IOCTL_LINUX_HALT => (linux::HEADER_SIZE, linux::HALT_OUT_SIZE),
         IOCTL_LINUX_PANIC_FOR_TEST => (linux::HEADER_SIZE, linux::PANIC_OUT_SIZE),
+        IOCTL_IMAGE_LIST => (linux::HEADER_SIZE, images::LIST_OUT_SIZE),
         _ => return Err(Reject::UnknownCode),
     };
     if input.len() != want_in {
@@ -184,7 +188,9 @@ pub fn validate(code: u32, input: &[u8], out_len: usize) -> Result<(), Reject> {
     match code {
         IOCTL_SELFTEST if input != SelfTestRequest::CURRENT.encode() => Err(Reject::InvalidParameter),
         IOCTL_LINUX_BOOT => linux::BootRequest::decode(input).map(|_| ()),
-        IOCTL_LINUX_INFO | IOCTL_LINUX_HALT | IOCTL_LINUX_PANIC_FOR_TEST => linux::check_header(input),
+        IOCTL_LINUX_INFO | IOCTL_LINUX_HALT | IOCTL_LINUX_PANIC_FOR_TEST | IOCTL_IMAGE_LIST => {
+            linux::check_header(input)
+        }
         _ => Ok(()),
     }
 }

@@ -1,0 +1,226 @@
+//! `lklfs mount`, `unmount` and `list` on Windows: image files as disks of
+//! the lklfs driver (lklfs.sys), asked for through its control device
+//! (Administrators only). The driver opens the image with the caller's own
+//! rights, makes a removable disk of it, and tells the Mount Manager, which
+//! gives it a drive letter; Windows then mounts the file system on it when
+//! the letter is first used. These commands run no Linux in this process.
+//!
+//! The one unsafe call is DeviceIoControl (windows-sys): std has no way to
+//! send an IOCTL.
+
+#![allow(unsafe_code)]
+
+use std::fs::{File, OpenOptions};
+use std::os::windows::io::AsRawHandle;
+use std::path::Path;
+
+use driver_ioctl as proto;
+use proto::fsops::FsType;
+use proto::images::{AttachRequest, Attached, Listed};
+
+use crate::error::{Error, Kind, Result};
+
+// Win32 errors DeviceIoControl and CreateFile report.
+const ERROR_FILE_NOT_FOUND: i32 = 2;
+const ERROR_PATH_NOT_FOUND: i32 = 3;
+const ERROR_ACCESS_DENIED: i32 = 5;
+const ERROR_BAD_COMMAND: i32 = 22;
+const ERROR_SHARING_VIOLATION: i32 = 32;
+const ERROR_INVALID_PARAMETER: i32 = 87;
+const ERROR_ALREADY_EXISTS: i32 = 183;
+const ERROR_NO_SUCH_DEVICE: i32 = 433;
+const ERROR_UNRECOGNIZED_VOLUME: i32 = 1005;
+
+/// The driver's control device, or why it cannot be had.
+fn control() -> Result<File> {
+    OpenOptions::new().read(true).write(true).open(proto::USER_PATH).map_err(|e| match e.raw_os_error() {
+        Some(ERROR_ACCESS_DENIED) => {
+            Error::new(Kind::NoDriver, "the lklfs driver serves Administrators only: run this from an elevated prompt")
+        }
+        _ => Error::new(
+            Kind::NoDriver,
+            format!("the lklfs driver is not running ({e}); install it, or `sc start lklfs`"),
+        ),
+    })
+}
+
+/// One IOCTL: the bytes returned, or the Win32 error.
+fn ioctl(dev: &File, code: u32, input: &[u8], out: &mut [u8]) -> std::result::Result<usize, i32> {
+    let mut returned = 0u32;
+    // SAFETY: the handle is the open control device; the buffers are live
+    // and their lengths are theirs; a synchronous call (no OVERLAPPED).
+    let ok = unsafe {
+        windows_sys::Win32::System::IO::DeviceIoControl(
+            dev.as_raw_handle(),
+            code,
+            input.as_ptr().cast(),
+            input.len() as u32,
+            out.as_mut_ptr().cast(),
+            out.len() as u32,
+            &mut returned,
+            std::ptr::null_mut(),
+        )
+    };
+    if ok == 0 { Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)) } else { Ok(returned as usize) }
+}
+
+/// The image's NT path (`\??\C:\dir\image`), from a path relative or not.
+fn nt_path(image: &Path) -> Result<Vec<u8>> {
+    let full = std::fs::canonicalize(image).map_err(|e| Error::io(image.display(), &e))?;
+    let s = full.to_string_lossy();
+    let dos = s.strip_prefix(r"\\?\").unwrap_or(&s);
+    let nt = match dos.strip_prefix(r"UNC\") {
+        Some(share) => format!(r"\??\UNC\{share}"),
+        None => format!(r"\??\{dos}"),
+    };
+    Ok(nt.encode_utf16().flat_map(|u| u.to_le_bytes()).collect())
+}
+
+/// A drive letter as the user wrote it: `L`, `L:` or `L:\`.
+fn letter(s: &str) -> Result<u8> {
+    let t = s.trim_end_matches('\\').trim_end_matches(':');
+    match t.as_bytes() {
+        [l] if l.is_ascii_alphabetic() => Ok(l.to_ascii_uppercase()),
+        _ => Err(Error::new(Kind::Usage, format!("{s}: not a drive letter (like L:)"))),
+    }
+}
+
+fn fs_type(t: Option<&str>) -> Result<FsType> {
+    Ok(match t {
+        None => FsType::Detect,
+        Some("ext2" | "ext3" | "ext4") => FsType::Ext4,
+        Some("vfat") => FsType::Vfat,
+        Some("btrfs") => FsType::Btrfs,
+        Some("xfs") => FsType::Xfs,
+        Some(other) => {
+            return Err(Error::new(Kind::Usage, format!("--type {other}: not ext2/3/4, vfat, btrfs or xfs")));
+        }
+    })
+}
+
+/// `lklfs mount IMAGE [L:]`.
+pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, part: Option<u32>) -> Result<()> {
+    if part.is_some() {
+        return Err(Error::new(Kind::Usage, "--part: partitioned images are not served by the driver yet"));
+    }
+    let path = nt_path(image)?;
+    let letter = at.map(letter).transpose()?;
+    let req = AttachRequest { read_only: ro, fs_type: fs_type(fstype)?, letter, path: &path }.encode();
+    let dev = control()?;
+    let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
+    let shown = image.display();
+    let a = match ioctl(&dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out) {
+        Ok(_) => Attached::decode(&out).ok_or_else(|| Error::new(Kind::Other, "the driver's reply is short"))?,
+        Err(ERROR_ALREADY_EXISTS) => {
+            let l = letter.map_or('?', char::from);
+            return Err(Error::new(Kind::InUse, format!("{l}: is in use; nothing was mounted")));
+        }
+        Err(ERROR_SHARING_VIOLATION) => {
+            return Err(Error::new(Kind::InUse, format!("{shown}: another program has the image open for writing")));
+        }
+        Err(ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND) => {
+            return Err(Error::new(Kind::NotFound, format!("{shown}: no such file")));
+        }
+        Err(ERROR_ACCESS_DENIED) => {
+            return Err(Error::new(Kind::ReadOnly, format!("{shown}: you may not open the image (try --ro)")));
+        }
+        Err(ERROR_UNRECOGNIZED_VOLUME) => {
+            return Err(Error::new(Kind::NotAFileSystem, format!("{shown}: empty image")));
+        }
+        Err(e) => return Err(Error::new(Kind::Other, format!("{shown}: the driver refused it (error {e})"))),
+    };
+    let name = proto::fsops::image_disk_name(a.number);
+    match (a.letter, letter) {
+        (l @ b'A'..=b'Z', want) if want.is_none_or(|w| w == l) => {
+            println!(
+                "{}: {shown} ({} MiB{}) on {name}",
+                char::from(l),
+                a.size >> 20,
+                if ro { ", read-only" } else { "" }
+            );
+            Ok(())
+        }
+        (got, want) => {
+            // No letter (or not the one asked for): the disk stays, for
+            // `lklfs unmount` (or a letter given in Disk Management).
+            println!("{name}: {shown} ({} MiB{})", a.size >> 20, if ro { ", read-only" } else { "" });
+            let got = if got == 0 { "none".to_string() } else { format!("{}:", char::from(got)) };
+            Err(Error::new(
+                Kind::Other,
+                format!(
+                    "the Mount Manager gave {got}, not {} (arrival {:#010x}, letter {:#010x}); `lklfs unmount {}` removes the disk",
+                    want.map_or("a letter".into(), |w| format!("{}:", char::from(w))),
+                    a.arrival,
+                    a.letter_status,
+                    a.number
+                ),
+            ))
+        }
+    }
+}
+
+/// The image disks the driver serves.
+fn listed(dev: &File) -> Result<Vec<Listed>> {
+    let mut out = vec![0u8; proto::images::LIST_OUT_SIZE];
+    ioctl(dev, proto::IOCTL_IMAGE_LIST, &proto::linux::header(), &mut out)
+        .map_err(|e| Error::new(Kind::Other, format!("the driver's list failed (error {e})")))?;
+    Ok(Listed::decode_all(&out))
+}
+
+/// `lklfs unmount L:` or `lklfs unmount N`.
+pub fn unmount(what: &str) -> Result<()> {
+    let dev = control()?;
+    let number = match what.parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => {
+            let l = letter(what)?;
+            listed(&dev)?
+                .iter()
+                .find(|d| d.letter == l)
+                .map(|d| d.number)
+                .ok_or_else(|| Error::new(Kind::NotFound, format!("{}: is no lklfs image disk", char::from(l))))?
+        }
+    };
+    match ioctl(&dev, proto::IOCTL_IMAGE_DETACH, &proto::images::detach(number), &mut []) {
+        Ok(_) => {
+            println!("{}: removed", proto::fsops::image_disk_name(number));
+            Ok(())
+        }
+        Err(ERROR_BAD_COMMAND) => Err(Error::new(
+            Kind::InUse,
+            format!("{what}: the volume is in use; close the programs using it, then eject it, and try again"),
+        )),
+        Err(ERROR_NO_SUCH_DEVICE | ERROR_INVALID_PARAMETER) => {
+            Err(Error::new(Kind::NotFound, format!("{what}: is no lklfs image disk")))
+        }
+        Err(e) => Err(Error::new(Kind::Other, format!("{what}: the driver refused (error {e})"))),
+    }
+}
+
+/// `lklfs list`: one line per image disk.
+pub fn list() -> Result<()> {
+    let dev = control()?;
+    let disks = listed(&dev)?;
+    for d in &disks {
+        let units: Vec<u16> = d.path.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
+        let path = String::from_utf16_lossy(&units);
+        let path = path.strip_prefix(r"\??\").unwrap_or(&path);
+        let letter = if d.letter == 0 { "--".to_string() } else { format!("{}:", char::from(d.letter)) };
+        let state = match d.flags {
+            f if f & proto::images::LISTED_EJECTED != 0 => "ejected",
+            f if f & proto::images::LISTED_IN_USE != 0 => "mounted",
+            _ => "idle",
+        };
+        let ro = if d.flags & proto::images::LISTED_READ_ONLY != 0 { "ro" } else { "rw" };
+        println!(
+            "{} {letter} {} {ro} {state} {} MiB {path}",
+            d.number,
+            proto::fsops::image_disk_name(d.number),
+            d.size >> 20
+        );
+    }
+    if disks.is_empty() {
+        println!("no image disks");
+    }
+    Ok(())
+}
