@@ -67,6 +67,25 @@ fn getpid_and_umask() -> R {
     halt(h, k)
 }
 
+/// sysinfo() reports the memory the kernel was booted with (less what it
+/// reserves for itself), and a file written to tmpfs takes from the free.
+fn sysinfo_reports_the_kernel_memory() -> R {
+    let (h, k) = boot()?;
+    let si = check!(k.sysinfo(), "sysinfo()");
+    let unit = u64::from(si.mem_unit.max(1));
+    let (total, free) = (si.totalram * unit, si.freeram * unit);
+    let booted = BootConfig::default().mem_size;
+    ensure!(total <= booted && total > booted / 2, "totalram {total}, booted with {booted}");
+    ensure!(free > 0 && free < total, "freeram {free} of {total}");
+    mount_tmpfs(&k, c"/sysinfo")?;
+    let fd = check!(k.openat(sys::AT_FDCWD, c"/sysinfo/f", sys::O_CREAT | sys::O_RDWR, 0o644), "openat");
+    check!(k.pwrite(fd, &vec![7u8; 4 << 20], 0), "pwrite(4 MiB)");
+    let after = check!(k.sysinfo(), "sysinfo()").freeram * unit;
+    ensure!(after + (3 << 20) <= free, "freeram {free} before a 4 MiB tmpfs file, {after} after");
+    check!(k.close(fd), "close");
+    halt(h, k)
+}
+
 fn mount_tmpfs(k: &Kernel, dir: &std::ffi::CStr) -> R {
     match k.mkdir(dir, 0o755) {
         Ok(()) | Err(Errno::EEXIST) => {}
@@ -417,6 +436,7 @@ fn main() {
             t("host_conformance", 60, host_conformance),
             t("boot_banner_and_halt", 30, boot_banner_and_halt),
             t("getpid_and_umask", 30, getpid_and_umask),
+            t("sysinfo_reports_the_kernel_memory", 30, sysinfo_reports_the_kernel_memory),
             t("file_io_on_tmpfs", 30, file_io_on_tmpfs),
             t("mkdir_stat_getdents", 30, mkdir_stat_getdents),
             t("nanosleep_sleeps", 30, nanosleep_sleeps),
