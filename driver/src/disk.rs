@@ -22,6 +22,7 @@ use driver_ioctl::diskctl::{self, Answer, DiskFacts};
 use driver_ioctl::fsops::{RAMDISK_MAX, image_disk_name, ramdisk_name};
 use driver_ioctl::images::{self, AttachRequest, Attached};
 use driver_ioctl::mountopts::MountSettings;
+use driver_ioctl::partitions;
 use lkl_abi::BlockDevice;
 use lkl_ntk_host::sync::Mutex;
 use nt::{DEVICE_OBJECT, IRP, MDL, NTSTATUS, UNICODE_STRING};
@@ -45,6 +46,10 @@ pub struct Disk {
     #[cfg(feature = "testing")]
     pub(crate) data: *mut u8,
     pub(crate) len: usize,
+    /// Where its sectors start in the image (a partition's offset).
+    pub(crate) offset: u64,
+    /// The image's partition it serves (1-based), or 0.
+    pub(crate) partition: u32,
     /// The image file behind a file-backed disk.
     pub(crate) file: Option<ImageFile>,
     /// The file-system type the user named for the image (`--type`): a FAT
@@ -115,6 +120,8 @@ pub struct ImageSpec<'a> {
     pub settings: Option<MountSettings>,
     /// The drive letter the user asked for (the suggested link).
     pub letter: Option<u8>,
+    /// The partition of the image to serve (1-based), or the whole image.
+    pub partition: Option<u32>,
 }
 
 /// Creates an image disk over the image file of `spec`, opened in the
@@ -127,7 +134,13 @@ fn create_image(spec: ImageSpec<'_>, claimed: bool) -> Result<(u32, u64, *mut Di
     let Some(index) = free else { return Err(nt::STATUS_TOO_MANY_OPENED_FILES) };
     let Some(slot) = disks.0.get_mut(index as usize) else { return Err(nt::STATUS_INVALID_PARAMETER) };
     let image = ImageFile::open(spec.path, spec.read_only)?;
-    let size = image.size();
+    let (offset, size) = match spec.partition {
+        None => (0, image.size()),
+        Some(n) => {
+            let range = partition_of(&image, n)?;
+            (range.offset, range.length)
+        }
+    };
     if size == 0 {
         return Err(nt::STATUS_UNRECOGNIZED_VOLUME);
     }
@@ -137,6 +150,8 @@ fn create_image(spec: ImageSpec<'_>, claimed: bool) -> Result<(u32, u64, *mut Di
         #[cfg(feature = "testing")]
         data: ptr::null_mut(),
         len: size as usize,
+        offset,
+        partition: spec.partition.unwrap_or(0),
         file: Some(image),
         given_type: spec.given_type,
         settings: spec.settings,
@@ -145,7 +160,7 @@ fn create_image(spec: ImageSpec<'_>, claimed: bool) -> Result<(u32, u64, *mut Di
         read_only: AtomicBool::new(spec.read_only),
         pulled: AtomicBool::new(false),
         ejected: AtomicBool::new(false),
-        unique_id: image_unique_id(spec.path),
+        unique_id: image_unique_id(spec.path, spec.partition),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     }));
@@ -172,6 +187,7 @@ pub fn attach(req: &AttachRequest<'_>) -> Result<Attached, NTSTATUS> {
         given_type: req.fs_type.linux_name(),
         settings: None,
         letter: req.letter,
+        partition: req.partition,
     };
     if req.letter.is_some_and(crate::mountmgr::letter_taken) {
         return Err(nt::STATUS_OBJECT_NAME_COLLISION);
@@ -205,8 +221,12 @@ pub fn list(out: &mut [u8]) {
             | flag(d.read_only.load(Ordering::SeqCst), images::LISTED_READ_ONLY)
             | flag(d.users.load(Ordering::SeqCst) != 0, images::LISTED_IN_USE)
             | flag(d.ejected.load(Ordering::SeqCst), images::LISTED_EJECTED);
-        let path = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]).to_vec();
-        images::Listed { number: n, letter: d.letter.unwrap_or(0), flags, size: d.len as u64, path }.encode_into(entry);
+        let tail = if d.partition != 0 { 4 } else { 0 };
+        let id = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]);
+        let path = id.get(..id.len().saturating_sub(tail)).unwrap_or(&[]).to_vec();
+        let partition = u16::try_from(d.partition).unwrap_or(u16::MAX);
+        let letter = d.letter.unwrap_or(0);
+        images::Listed { number: n, letter, flags, partition, size: d.len as u64, path }.encode_into(entry);
     }
 }
 
@@ -251,8 +271,21 @@ fn device_name(index: u32) -> alloc::string::String {
 
 /// The unique ID of an image's volume: a tag, then the image's NT path
 /// (UTF-16LE), so the Mount Manager gives the same image the letter it had.
-fn image_unique_id(path: &[u16]) -> Vec<u8> {
-    IMAGE_ID_TAG.iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect()
+fn image_unique_id(path: &[u16], partition: Option<u32>) -> Vec<u8> {
+    let mut id: Vec<u8> = IMAGE_ID_TAG.iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect();
+    // Each partition of an image is a volume of its own.
+    if let Some(n) = partition {
+        id.extend_from_slice(&n.to_le_bytes());
+    }
+    id
+}
+
+/// Partition `n` of the image: its range, from the MBR or GPT in its first
+/// sectors; STATUS_NOT_FOUND without one.
+fn partition_of(image: &ImageFile, n: u32) -> Result<partitions::Range, NTSTATUS> {
+    let mut head = alloc::vec![0u8; partitions::TABLE_BYTES.min(image.size() as usize)];
+    image.read_at(&mut head, 0).map_err(|_| nt::STATUS_IO_DEVICE_ERROR)?;
+    partitions::find(&head, image.size(), n).map_err(|_| nt::STATUS_NOT_FOUND)
 }
 
 /// The tag an image disk's unique ID starts with.
@@ -518,7 +551,8 @@ pub unsafe fn read_write(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS 
         // SAFETY: `buf` maps at least `length` bytes (ByteCount checked),
         // locked until we complete the IRP.
         let buf = unsafe { core::slice::from_raw_parts_mut(buf, length as usize) };
-        let r = if major == nt::IRP_MJ_READ { file.read_at(buf, offset) } else { file.write_at(buf, offset) };
+        let at = disk.offset + offset;
+        let r = if major == nt::IRP_MJ_READ { file.read_at(buf, at) } else { file.write_at(buf, at) };
         disk.rw_irps.fetch_add(1, Ordering::Relaxed);
         return match r {
             Ok(()) => complete(irp, nt::STATUS_SUCCESS, length as usize),

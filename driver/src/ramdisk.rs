@@ -51,6 +51,8 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         number: index,
         data: data.cast::<u8>(),
         len: size as usize,
+        offset: 0,
+        partition: 0,
         file: None,
         given_type: None,
         settings: None,

@@ -383,7 +383,29 @@ cycle "fs-leave C:\lklfs-test\disk2.img" "ext4 image left mounted" "errno 0"
 rm -f "$IMG_DIR/rd.img"
 truncate -s 64M "$IMG_DIR/rd.img"
 "$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/rd.img"
-cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe" "ext4 on a RAM disk through the lower-device path, image disks, lklfs.exe mount"
+# Partitioned images: two 16 MiB ext4 partitions each (at 1 and 17 MiB),
+# their /which.txt naming them, under a GPT and under an MBR; util-linux's
+# partx, an independent reader, must find the same two partitions.
+for t in gpt mbr; do
+    img="$IMG_DIR/$t.img"
+    rm -rf "$img" "$TDIR.parts"
+    truncate -s 40M "$img"
+    for n in one two; do
+        mkdir -p "$TDIR.parts/$n"
+        echo "partition $n" >"$TDIR.parts/$n/which.txt"
+    done
+    "$MKFS_FIXED" mkfs.ext4 -q -F -E offset=$((1 << 20)) -d "$TDIR.parts/one" "$img" 16M
+    "$MKFS_FIXED" mkfs.ext4 -q -F -E offset=$((17 << 20)) -d "$TDIR.parts/two" "$img" 16M
+    python3 tests/wine/make-partition-table.py "$t" "$img" 1:16 17:16
+    if [ "$(partx -g -o START,SECTORS "$img" | tr -s ' ' | tr '\n' ' ')" = " 2048 32768  34816 32768 " ]; then
+        ok "$t image with two partitions (partx agrees)"
+    else
+        partx --show "$img" || true
+        not_ok "$t image with two partitions (partx agrees)"
+    fi
+done
+cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img" \
+    "ext4 on a RAM disk through the lower-device path, image disks, partitioned images, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
 # The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):

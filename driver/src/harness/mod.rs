@@ -188,7 +188,7 @@ pub fn mount_image(
     if is_mounted() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
-    let spec = disk::ImageSpec { path, read_only, given_type, settings, letter: None };
+    let spec = disk::ImageSpec { path, read_only, given_type, settings, letter: None, partition: None };
     let (index, claim) = match disk::create_image_disk(spec) {
         Ok(c) => c,
         Err(s) => return (s, 0),

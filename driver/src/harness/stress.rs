@@ -127,7 +127,14 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
     let mut mounted: Vec<Mounted> = Vec::new();
     let mut status = nt::STATUS_SUCCESS;
     for (given, path) in images {
-        let spec = disk::ImageSpec { path, read_only: false, given_type: *given, settings: None, letter: None };
+        let spec = disk::ImageSpec {
+            path,
+            read_only: false,
+            given_type: *given,
+            settings: None,
+            letter: None,
+            partition: None,
+        };
         let (index, claim) = match disk::create_image_disk(spec) {
             Ok(c) => c,
             Err(s) => {

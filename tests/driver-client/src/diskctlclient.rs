@@ -234,7 +234,9 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
     let nt_path = format!("\\??\\{file}");
     let path = utf16le(&nt_path);
     let attach = |path: &[u8], letter: Option<u8>| {
-        let req = AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter, path }.encode();
+        let req =
+            AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter, partition: None, path }
+                .encode();
         let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
         ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
     };
@@ -242,9 +244,14 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
         Err(ERROR_FILE_NOT_FOUND) => {}
         other => return Err(format!("attach of a missing image: {other:?}, want ERROR_FILE_NOT_FOUND")),
     }
-    let mut bad =
-        AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter: Some(b'1'), path: &path }
-            .encode();
+    let mut bad = AttachRequest {
+        read_only: false,
+        fs_type: proto::fsops::FsType::Detect,
+        letter: Some(b'1'),
+        partition: None,
+        path: &path,
+    }
+    .encode();
     match ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &bad, &mut [0u8; 16]) {
         Err(crate::win::ERROR_INVALID_PARAMETER) => {}
         other => return Err(format!("attach with letter '1': {other:?}, want ERROR_INVALID_PARAMETER")),
@@ -316,7 +323,7 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
 /// `unmount` by letter removes. Under Wine the Mount Manager gives no
 /// letter, so the mount reports that (exit 1) and keeps the disk for
 /// `unmount`; on Windows it exits 0 with the letter.
-pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64) -> Result<(), String> {
+pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64, gpt: Option<&str>) -> Result<(), String> {
     let run = |args: &[&str]| -> Result<(i32, String, String), String> {
         let o =
             std::process::Command::new(lklfs_exe).args(args).output().map_err(|e| format!("run {lklfs_exe}: {e}"))?;
@@ -359,5 +366,72 @@ pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64) -> Result<(), String> 
     want(&["unmount", "L:"], 0, &format!("{device}: removed"))?;
     want(&["list"], 0, "no image disks")?;
     want(&["unmount", "L:"], 3, "L: is no lklfs image disk")?;
-    want(&["unmount", "3"], 3, "3: is no lklfs image disk").map(|_| ())
+    want(&["unmount", "3"], 3, "3: is no lklfs image disk")?;
+    // A partition: `--part N`, shown by the list; one the table lacks.
+    if let Some(gpt) = gpt {
+        want(&["mount", "--part", "3", gpt, "P:"], 4, "no partition 3")?;
+        let (c, _, err) = run(&["mount", "--part", "2", gpt, "P:"])?;
+        if !(c == 0 || (c == 1 && err.contains("the Mount Manager gave none"))) {
+            return Err(format!("lklfs mount --part 2 {gpt} P:: exit {c}, err {err:?}"));
+        }
+        want(&["list"], 0, &format!("0 P: {device} rw idle 16 MiB {gpt} (partition 2)"))?;
+        want(&["unmount", "P:"], 0, "removed")?;
+    }
+    Ok(())
+}
+
+/// Partitioned images: partition `n` of a GPT image and of an MBR image as
+/// a disk of its own, 16 MiB, whose volume holds `/which.txt` naming the
+/// partition (written there by mkfs at its offset); a partition the table
+/// lacks is refused (STATUS_NOT_FOUND) and makes no disk.
+pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String> {
+    use driver_ioctl as proto;
+    use proto::images::{AttachRequest, Attached, detach};
+    let attach = |file: &str, partition: u32| {
+        let path = utf16le(&format!("\\??\\{file}"));
+        let req = AttachRequest {
+            read_only: false,
+            fs_type: proto::fsops::FsType::Detect,
+            letter: None,
+            partition: Some(partition),
+            path: &path,
+        }
+        .encode();
+        let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
+        ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
+    };
+    match attach(gpt, 3) {
+        Err(ERROR_NOT_FOUND) => {}
+        other => return Err(format!("partition 3 of a GPT with two: {other:?}, want ERROR_NOT_FOUND")),
+    }
+    for (file, n, says) in [(gpt, 2u32, "partition two"), (mbr, 1, "partition one")] {
+        let a = match attach(file, n) {
+            Ok(Some(a)) if a.size == 16 << 20 => a,
+            other => return Err(format!("{file} partition {n}: {other:?}, want a 16 MiB disk")),
+        };
+        let device = proto::fsops::image_disk_name(a.number);
+        let h = open(&device)?;
+        let sized = sizes(h, 16 << 20, REMOVABLE_MEDIA);
+        // SAFETY: our handle.
+        unsafe { CloseHandle(h) };
+        sized?;
+        let read = (|| {
+            use crate::fsclient::{handle_op, mount_device, open as open_file, read, unmount, want};
+            want(mount_device(dev, &device, false)?, crate::status::STATUS_SUCCESS, "mount")?;
+            let f = open_file(dev, "\\which.txt", 1, 0);
+            let text = f.and_then(|f| {
+                let t = read(dev, f, 0, 64);
+                handle_op(dev, proto::fsops::Op::Close, f)?;
+                t
+            });
+            want(unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount")?;
+            text
+        })();
+        ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []).map_err(|e| format!("detach: {e}"))?;
+        match read {
+            Ok(t) if t == format!("{says}\n").as_bytes() => {}
+            other => return Err(format!("{file} partition {n}: /which.txt {other:?}, want {says:?}")),
+        }
+    }
+    Ok(())
 }

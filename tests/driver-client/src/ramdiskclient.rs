@@ -142,8 +142,9 @@ fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
 }
 
 /// The scenario; `file` is a DOS path inside the prefix; `lklfs_exe`, if
-/// given, the Windows tool whose `mount`, `list` and `unmount` are checked.
-pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&str>) {
+/// given, the Windows tool whose `mount`, `list` and `unmount` are checked;
+/// `parted`, if given, a GPT and an MBR image with two partitions each.
+pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&str>, parted: Option<(&str, &str)>) {
     let device = proto::fsops::ramdisk_name(DISK);
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
 
@@ -216,10 +217,16 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&st
         "IOCTL_IMAGE_ATTACH (lklfs.exe mount): a missing image, a bad letter and a cut path refused; the disk it makes answers the IOCTL set with the letter asked for as its suggested link, mounts through part 1's path, can be neither ejected nor detached while mounted, ejects and detaches afterwards; a second detach finds no disk",
         crate::diskctlclient::attach_detach(dev, file, size),
     );
+    if let Some((gpt, mbr)) = parted {
+        r.check(
+            "partitioned images: partition 2 of a GPT and partition 1 of an MBR as disks of their own, each mounted and read (its /which.txt names it); a partition the table lacks refused",
+            crate::diskctlclient::partitions(dev, gpt, mbr),
+        );
+    }
     if let Some(exe) = lklfs_exe {
         r.check(
             "lklfs.exe mount/list/unmount: a missing image, a letter in use, a bad letter and an unknown type each get their message and exit code and leave no disk; a mount makes the disk list shows, unmount by letter removes it, a second unmount and an unknown number find none",
-            crate::diskctlclient::cli(exe, file, size),
+            crate::diskctlclient::cli(exe, file, size, parted.map(|(gpt, _)| gpt)),
         );
     }
     r.check(

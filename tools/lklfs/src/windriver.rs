@@ -30,6 +30,7 @@ const ERROR_INVALID_PARAMETER: i32 = 87;
 const ERROR_ALREADY_EXISTS: i32 = 183;
 const ERROR_NO_SUCH_DEVICE: i32 = 433;
 const ERROR_UNRECOGNIZED_VOLUME: i32 = 1005;
+const ERROR_NOT_FOUND: i32 = 1168;
 
 /// The driver's control device, or why it cannot be had.
 fn control() -> Result<File> {
@@ -100,12 +101,9 @@ fn fs_type(t: Option<&str>) -> Result<FsType> {
 
 /// `lklfs mount IMAGE [L:]`.
 pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, part: Option<u32>) -> Result<()> {
-    if part.is_some() {
-        return Err(Error::new(Kind::Usage, "--part: partitioned images are not served by the driver yet"));
-    }
     let path = nt_path(image)?;
     let letter = at.map(letter).transpose()?;
-    let req = AttachRequest { read_only: ro, fs_type: fs_type(fstype)?, letter, path: &path }.encode();
+    let req = AttachRequest { read_only: ro, fs_type: fs_type(fstype)?, letter, partition: part, path: &path }.encode();
     let dev = control()?;
     let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
     let shown = image.display();
@@ -126,6 +124,13 @@ pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, par
         }
         Err(ERROR_UNRECOGNIZED_VOLUME) => {
             return Err(Error::new(Kind::NotAFileSystem, format!("{shown}: empty image")));
+        }
+        Err(ERROR_NOT_FOUND) => {
+            let n = part.unwrap_or(0);
+            return Err(Error::new(
+                Kind::NotAFileSystem,
+                format!("{shown}: no partition {n} (no MBR or GPT holds one)"),
+            ));
         }
         Err(e) => return Err(Error::new(Kind::Other, format!("{shown}: the driver refused it (error {e})"))),
     };
@@ -212,12 +217,9 @@ pub fn list() -> Result<()> {
             _ => "idle",
         };
         let ro = if d.flags & proto::images::LISTED_READ_ONLY != 0 { "ro" } else { "rw" };
-        println!(
-            "{} {letter} {} {ro} {state} {} MiB {path}",
-            d.number,
-            proto::fsops::image_disk_name(d.number),
-            d.size >> 20
-        );
+        let part = if d.partition == 0 { String::new() } else { format!(" (partition {})", d.partition) };
+        let name = proto::fsops::image_disk_name(d.number);
+        println!("{} {letter} {name} {ro} {state} {} MiB {path}{part}", d.number, d.size >> 20);
     }
     if disks.is_empty() {
         println!("no image disks");

@@ -6,8 +6,9 @@
 //!
 //! Attach input: the 8-byte header, flags u32 (bit 0 read-only; the others
 //! 0), the file-system type u32 ([`FsType`]; 0 detects), the drive letter
-//! u32 (0 for none, else `'A'..='Z'`), the path's byte count u32, then the
-//! path: the image's NT name in UTF-16LE (`\??\C:\dir\image.ext4`), at most
+//! u32 (0 for none, else `'A'..='Z'`), the partition u32 (0 for the whole
+//! image, else 1-based in its MBR or GPT), the path's byte count u32, then
+//! the path: the image's NT name in UTF-16LE (`\??\C:\dir\image.ext4`), at most
 //! [`PATH_BYTES_MAX`] bytes. Output: [`Attached`]. A letter already in use
 //! is refused (STATUS_OBJECT_NAME_COLLISION) before anything is made.
 //!
@@ -22,7 +23,7 @@ use crate::fsops::FsType;
 use crate::linux::{HEADER_SIZE, check_header, header};
 
 /// Bytes of an attach request before its path.
-pub const ATTACH_HEAD: usize = HEADER_SIZE + 16;
+pub const ATTACH_HEAD: usize = HEADER_SIZE + 20;
 /// Most path bytes (UNICODE_STRING's limit).
 pub const PATH_BYTES_MAX: usize = 65534;
 /// Bytes of an attach reply.
@@ -41,6 +42,8 @@ pub struct AttachRequest<'a> {
     pub fs_type: FsType,
     /// The drive letter asked for, upper case.
     pub letter: Option<u8>,
+    /// The partition (1-based), or the whole image.
+    pub partition: Option<u32>,
     /// The image's NT path, UTF-16LE bytes.
     pub path: &'a [u8],
 }
@@ -56,6 +59,7 @@ impl<'a> AttachRequest<'a> {
         b.extend_from_slice(&u32::from(self.read_only).to_le_bytes());
         b.extend_from_slice(&(self.fs_type as u32).to_le_bytes());
         b.extend_from_slice(&u32::from(self.letter.unwrap_or(0)).to_le_bytes());
+        b.extend_from_slice(&self.partition.unwrap_or(0).to_le_bytes());
         b.extend_from_slice(&(self.path.len() as u32).to_le_bytes());
         b.extend_from_slice(self.path);
         b
@@ -68,7 +72,7 @@ impl<'a> AttachRequest<'a> {
         let bad = Reject::InvalidParameter;
         check_header(b.get(..HEADER_SIZE).ok_or(bad)?)?;
         let field = |i: usize| u32_at(b, HEADER_SIZE + 4 * i).ok_or(bad);
-        let (flags, ty, letter, len) = (field(0)?, field(1)?, field(2)?, field(3)? as usize);
+        let (flags, ty, letter, partition, len) = (field(0)?, field(1)?, field(2)?, field(3)?, field(4)? as usize);
         if flags & !ATTACH_READ_ONLY != 0 {
             return Err(bad);
         }
@@ -84,7 +88,8 @@ impl<'a> AttachRequest<'a> {
         if path.len() != len || len == 0 || len % 2 != 0 || len > PATH_BYTES_MAX || !units_ok {
             return Err(bad);
         }
-        Ok(AttachRequest { read_only: flags & ATTACH_READ_ONLY != 0, fs_type, letter, path })
+        let partition = (partition != 0).then_some(partition);
+        Ok(AttachRequest { read_only: flags & ATTACH_READ_ONLY != 0, fs_type, letter, partition, path })
     }
 }
 
@@ -137,7 +142,7 @@ pub const LIST_ENTRIES: usize = 4;
 /// Path bytes an entry of the list keeps (longer paths are cut).
 pub const LIST_PATH_BYTES: usize = 512;
 /// Bytes of one entry of the list: number u32, letter u8, flags u8,
-/// reserved u16, size u64, path byte count u16, reserved 6 bytes, path.
+/// partition u16, size u64, path byte count u16, reserved 6 bytes, path.
 pub const LIST_ENTRY_SIZE: usize = 24 + LIST_PATH_BYTES;
 /// Bytes of a list reply.
 pub const LIST_OUT_SIZE: usize = LIST_ENTRIES * LIST_ENTRY_SIZE;
@@ -159,6 +164,8 @@ pub struct Listed {
     pub letter: u8,
     /// `LISTED_*` flags.
     pub flags: u8,
+    /// The partition of the image it serves (1-based), or 0 for the whole.
+    pub partition: u16,
     /// Its size in bytes.
     pub size: u64,
     /// The image's NT path, UTF-16LE (cut at [`LIST_PATH_BYTES`]).
@@ -174,6 +181,7 @@ impl Listed {
         e[..4].copy_from_slice(&self.number.to_le_bytes());
         e[4] = self.letter;
         e[5] = self.flags;
+        e[6..8].copy_from_slice(&self.partition.to_le_bytes());
         e[8..16].copy_from_slice(&self.size.to_le_bytes());
         e[16..18].copy_from_slice(&(path.len() as u16).to_le_bytes());
         e[24..24 + path.len()].copy_from_slice(path);
@@ -189,6 +197,7 @@ impl Listed {
                     number: u32_at(e, 0).unwrap_or(0),
                     letter: e[4],
                     flags: e[5],
+                    partition: u16::from_le_bytes([e[6], e[7]]),
                     size: e[8..16].try_into().map(u64::from_le_bytes).unwrap_or(0),
                     path: e[24..24 + n].to_vec(),
                 }
@@ -226,7 +235,8 @@ mod tests {
     #[test]
     fn attach_round_trips_and_refuses_what_is_wrong() {
         let p = path(r"\??\C:\img\disk.ext4");
-        let r = AttachRequest { read_only: true, fs_type: FsType::Btrfs, letter: Some(b'L'), path: &p };
+        let r =
+            AttachRequest { read_only: true, fs_type: FsType::Btrfs, letter: Some(b'L'), partition: Some(2), path: &p };
         let b = r.encode();
         assert_eq!(AttachRequest::decode(&b), Ok(r.clone()));
         // A lower-case letter is the same letter.
@@ -243,12 +253,13 @@ mod tests {
         assert_eq!(bad(&|c| c[HEADER_SIZE] = 2), e, "unknown flag");
         assert_eq!(bad(&|c| c[HEADER_SIZE + 4] = 9), e, "unknown type");
         assert_eq!(bad(&|c| c[HEADER_SIZE + 8] = b'1'), e, "letter");
-        assert_eq!(bad(&|c| c[HEADER_SIZE + 12] += 2), e, "length past the end");
+        assert_eq!(bad(&|c| c[HEADER_SIZE + 16] += 2), e, "length past the end");
         assert_eq!(bad(&|c| c.truncate(c.len() - 1)), e, "odd length");
         assert_eq!(bad(&|c| c.extend_from_slice(&[0, 0])), e, "bytes past the path");
         assert_eq!(bad(&|c| c[ATTACH_HEAD..ATTACH_HEAD + 2].copy_from_slice(&[0, 0])), e, "NUL");
         assert_eq!(bad(&|c| c.truncate(ATTACH_HEAD - 1)), e, "short head");
-        let empty = AttachRequest { read_only: false, fs_type: FsType::Detect, letter: None, path: &[] };
+        let empty =
+            AttachRequest { read_only: false, fs_type: FsType::Detect, letter: None, partition: None, path: &[] };
         assert_eq!(AttachRequest::decode(&empty.encode()).map(|_| ()), e, "no path");
         let long = alloc::vec![b'a'; PATH_BYTES_MAX + 2];
         let long = AttachRequest { path: &long, ..empty };
@@ -262,13 +273,15 @@ mod tests {
             number: 1,
             letter: b'L',
             flags: LISTED_PRESENT | LISTED_IN_USE,
+            partition: 2,
             size: 1 << 20,
             path: path(r"\??\C:\a.img"),
         };
         a.encode_into(&mut out[LIST_ENTRY_SIZE..]);
         assert_eq!(Listed::decode_all(&out), [a]);
         // A path longer than an entry keeps is cut at whole units.
-        let long = Listed { number: 0, letter: 0, flags: LISTED_PRESENT, size: 0, path: alloc::vec![b'a'; 601] };
+        let long =
+            Listed { number: 0, letter: 0, flags: LISTED_PRESENT, partition: 0, size: 0, path: alloc::vec![b'a'; 601] };
         long.encode_into(&mut out);
         assert_eq!(Listed::decode_all(&out)[0].path.len(), LIST_PATH_BYTES);
     }

@@ -17,6 +17,7 @@ pub mod fsops;
 pub mod images;
 pub mod linux;
 pub mod mountopts;
+pub mod partitions;
 pub mod suiteops;
 
 /// `\\.\` name of the control device for user mode.
