@@ -186,6 +186,11 @@ pub fn unmount(what: &str) -> Result<()> {
                 .ok_or_else(|| Error::new(Kind::NotFound, format!("{}: is no lklfs image disk", char::from(l))))?
         }
     };
+    // A volume mounted on the disk is taken off it the way Explorer's Eject
+    // does: locked (no file open), dismounted (written back), closed.
+    if let Some(l) = listed(&dev)?.iter().find(|d| d.number == number && d.letter != 0).map(|d| d.letter) {
+        dismount(l, what)?;
+    }
     match ioctl(&dev, proto::IOCTL_IMAGE_DETACH, &proto::images::detach(number), &mut []) {
         Ok(_) => {
             println!("{}: removed", proto::fsops::image_disk_name(number));
@@ -200,6 +205,26 @@ pub fn unmount(what: &str) -> Result<()> {
         }
         Err(e) => Err(Error::new(Kind::Other, format!("{what}: the driver refused (error {e})"))),
     }
+}
+
+/// Locks and dismounts the volume on drive `letter`, if Windows has one
+/// mounted there (the drive opens); nothing to do otherwise.
+fn dismount(letter: u8, what: &str) -> Result<()> {
+    const FSCTL_LOCK_VOLUME: u32 = 0x0009_0018;
+    const FSCTL_DISMOUNT_VOLUME: u32 = 0x0009_0020;
+    let drive = format!(r"\\.\{}:", char::from(letter));
+    let Ok(volume) = OpenOptions::new().read(true).write(true).open(&drive) else { return Ok(()) };
+    if ioctl(&volume, FSCTL_LOCK_VOLUME, &[], &mut []).is_err() {
+        return Err(Error::new(
+            Kind::InUse,
+            format!("{what}: files on the volume are open; close the programs using them and try again"),
+        ));
+    }
+    ioctl(&volume, FSCTL_DISMOUNT_VOLUME, &[], &mut [])
+        .map_err(|e| Error::new(Kind::Other, format!("{what}: the volume did not dismount (error {e})")))?;
+    // Closing the handle ends the volume: the disk is then free.
+    drop(volume);
+    Ok(())
 }
 
 /// `lklfs list`: one line per image disk.
