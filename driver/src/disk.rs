@@ -205,28 +205,39 @@ pub fn attach(req: &AttachRequest<'_>) -> Result<Attached, NTSTATUS> {
     })
 }
 
-/// IOCTL_IMAGE_LIST: the image disks, one entry per slot.
+/// IOCTL_IMAGE_LIST: the image disks, one entry per slot, each with the
+/// processes holding its volume.
 pub fn list(out: &mut [u8]) {
-    let disks = DISKS.lock();
-    let entries = out.chunks_exact_mut(images::LIST_ENTRY_SIZE);
-    for (n, entry) in (0..IMAGE_DISKS).zip(entries) {
-        let Some(&disk) = disks.0.get((RAMDISK_MAX + n) as usize) else { continue };
-        // SAFETY: a published disk is alive while the table is locked.
-        let Some(d) = (unsafe { disk.as_ref() }) else {
-            entry.fill(0);
-            continue;
-        };
-        let flag = |on: bool, f: u8| if on { f } else { 0 };
-        let flags = images::LISTED_PRESENT
-            | flag(d.read_only.load(Ordering::SeqCst), images::LISTED_READ_ONLY)
-            | flag(d.users.load(Ordering::SeqCst) != 0, images::LISTED_IN_USE)
-            | flag(d.ejected.load(Ordering::SeqCst), images::LISTED_EJECTED);
-        let tail = if d.partition != 0 { 4 } else { 0 };
-        let id = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]);
-        let path = id.get(..id.len().saturating_sub(tail)).unwrap_or(&[]).to_vec();
-        let partition = u16::try_from(d.partition).unwrap_or(u16::MAX);
-        let letter = d.letter.unwrap_or(0);
-        images::Listed { number: n, letter, flags, partition, size: d.len as u64, path }.encode_into(entry);
+    let mut found: Vec<(images::Listed, usize)> = Vec::new();
+    {
+        let disks = DISKS.lock();
+        for n in 0..IMAGE_DISKS {
+            let Some(&disk) = disks.0.get((RAMDISK_MAX + n) as usize) else { continue };
+            // SAFETY: a published disk is alive while the table is locked.
+            let Some(d) = (unsafe { disk.as_ref() }) else { continue };
+            let flag = |on: bool, f: u8| if on { f } else { 0 };
+            let flags = images::LISTED_PRESENT
+                | flag(d.read_only.load(Ordering::SeqCst), images::LISTED_READ_ONLY)
+                | flag(d.users.load(Ordering::SeqCst) != 0, images::LISTED_IN_USE)
+                | flag(d.ejected.load(Ordering::SeqCst), images::LISTED_EJECTED);
+            let tail = if d.partition != 0 { 4 } else { 0 };
+            let id = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]);
+            let path = id.get(..id.len().saturating_sub(tail)).unwrap_or(&[]).to_vec();
+            let partition = u16::try_from(d.partition).unwrap_or(u16::MAX);
+            let letter = d.letter.unwrap_or(0);
+            let size = d.len as u64;
+            let entry = images::Listed { number: n, letter, flags, partition, size, path, holders: Vec::new() };
+            found.push((entry, d.device as usize));
+        }
+    }
+    out.fill(0);
+    let mut entries = out.chunks_exact_mut(images::LIST_ENTRY_SIZE);
+    for (mut entry, device) in found {
+        // Not under the disk table's lock: the volume's own locks follow.
+        entry.holders = crate::fsd::volume::holders_on(device as *mut DEVICE_OBJECT);
+        if let Some(slot) = entries.next() {
+            entry.encode_into(slot);
+        }
     }
 }
 

@@ -14,6 +14,8 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
         // SAFETY: as above, under the volume's lock.
         unsafe { (*f).unclean = (*f).unclean.saturating_sub(1) };
     }
+    // Its process lets go of the volume (a file object is cleaned up once).
+    ext.let_go(c.pid);
     // Writes that came past the IRPs (FsRtlCopyWrite sets the flag) are
     // reported now.
     // SAFETY: as above.

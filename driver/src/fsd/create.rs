@@ -95,7 +95,10 @@ pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
             };
             ext.fcbs.lock().open(ext, file, size, paging)
         });
-        let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb }));
+        // SAFETY: the requestor's process, live while its IRP is.
+        let pid = unsafe { nt::PsGetProcessId(irp.requestor_process() as *mut core::ffi::c_void) } as usize as u32;
+        ext.held_by(pid);
+        let ccb = Box::into_raw(Box::new(CcbBox { node_type: NODE_CCB, ccb, pid }));
         // SAFETY: the live file object; the CCB is ours until CLOSE takes
         // it back. `final_component` counts units of the name cut above,
         // which lies in the file object's own name buffer.
@@ -155,6 +158,7 @@ pub(super) fn undo(irp: Irp, ext: &VolumeExt, m: &mut Mount) {
             (*f).unclean = (*f).unclean.saturating_sub(1);
         }
         if let Some(mut c) = super::volume::take_ccb(fo, ext) {
+            ext.let_go(c.pid);
             let mut svc = super::services::of(irp, ext, &mut m.shares);
             let _ = m.vcb.cleanup(&mut c.ccb, &mut svc);
             let _ = m.vcb.close(c.ccb, &mut svc);

@@ -242,6 +242,7 @@ unsafe fn create_volume_device(t: &Target, m: Mount, vol: &fs_probe::Volume) -> 
                 waiting: spin::Mutex::new(alloc::vec::Vec::new()),
                 fcbs: spin::Mutex::new(super::fcb::Fcbs::default()),
                 orphans: core::sync::atomic::AtomicUsize::new(0),
+                holders: spin::Mutex::new(alloc::collections::BTreeMap::new()),
                 vpb,
                 device,
                 target,

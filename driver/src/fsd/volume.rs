@@ -4,6 +4,7 @@
 //! threads), run the common routine under the volume's own lock, complete.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ffi::c_void;
@@ -64,6 +65,28 @@ pub(crate) struct VolumeExt {
     /// After a shutdown took the mount away: the file objects still to be
     /// closed; the last close deletes the device.
     pub orphans: AtomicUsize,
+    /// The processes holding handles on the volume (files or the volume
+    /// itself), by process ID, with how many each: counted at CREATE, let
+    /// go at CLEANUP (`lklfs list`, and the refusals that name them).
+    pub holders: spin::Mutex<BTreeMap<u32, u32>>,
+}
+
+impl VolumeExt {
+    /// A handle of process `pid` opened on the volume.
+    pub(crate) fn held_by(&self, pid: u32) {
+        *self.holders.lock().entry(pid).or_insert(0) += 1;
+    }
+
+    /// A handle of process `pid` was cleaned up.
+    pub(crate) fn let_go(&self, pid: u32) {
+        let mut holders = self.holders.lock();
+        if let Some(n) = holders.get_mut(&pid) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                holders.remove(&pid);
+            }
+        }
+    }
 }
 
 /// A pending request: its IRP, its token in the VCB, and its status and
@@ -81,6 +104,8 @@ pub(crate) struct Waiting {
 pub(crate) struct CcbBox {
     pub node_type: u16,
     pub ccb: Ccb,
+    /// The process that opened it (its holder entry).
+    pub pid: u32,
 }
 
 /// IRPs the Fsd entries marked pending and posted, and those the workers
@@ -188,6 +213,21 @@ pub(crate) fn shut_down_all() {
 /// Records a new volume device (its extension initialised).
 pub(crate) fn register(device: *mut DEVICE_OBJECT) {
     VOLUMES.lock().0.push(device as usize);
+}
+
+/// The processes holding handles on the volume mounted on `disk` (a disk
+/// device), ascending; none without one.
+pub(crate) fn holders_on(disk: *mut DEVICE_OBJECT) -> Vec<u32> {
+    let devices = VOLUMES.lock().0.clone();
+    for d in devices {
+        // SAFETY: registered volume devices live until `delete`, which
+        // takes them off the list first.
+        let Some(ext) = (unsafe { volume_of(d as *mut DEVICE_OBJECT) }) else { continue };
+        if ext.target == disk {
+            return ext.holders.lock().keys().copied().collect();
+        }
+    }
+    Vec::new()
 }
 
 /// Number of mounted volume devices.

@@ -296,6 +296,12 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
             crate::status::STATUS_SUCCESS,
             "mount",
         )?;
+        // The volume's holders: the harness keeps the volume itself open.
+        let held_by = match list(dev)?.into_iter().find(|d| d.number == a.number) {
+            Some(d) if d.flags & proto::images::LISTED_IN_USE != 0 && !d.holders.is_empty() => d.holders,
+            other => return Err(format!("list while mounted: {other:?}, want in use with its holders")),
+        };
+        println!("# image disk {} held by process {held_by:?}", a.number);
         let busy = want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY);
         let held = match ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []) {
             Err(ERROR_BAD_COMMAND) => Ok(()),
@@ -304,6 +310,10 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
         crate::fsclient::want(crate::fsclient::unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount")?;
         busy?;
         held?;
+        match list(dev)?.into_iter().find(|d| d.number == a.number) {
+            Some(d) if d.flags & proto::images::LISTED_IN_USE == 0 && d.holders.is_empty() => {}
+            other => return Err(format!("list after the unmount: {other:?}, want idle and no holders")),
+        }
         ioctl(h, IOCTL_STORAGE_EJECT_MEDIA, &[], &mut []).map_err(|e| format!("eject once unmounted: {e}"))?;
         want_err(h, IOCTL_STORAGE_CHECK_VERIFY, &[], 0, ERROR_NOT_READY)
     })();
@@ -434,4 +444,12 @@ pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// The driver's list of image disks.
+fn list(dev: Handle) -> Result<Vec<driver_ioctl::images::Listed>, String> {
+    let mut out = vec![0u8; driver_ioctl::images::LIST_OUT_SIZE];
+    ioctl(dev, driver_ioctl::IOCTL_IMAGE_LIST, &driver_ioctl::linux::header(), &mut out)
+        .map_err(|e| format!("list: error {e}"))?;
+    Ok(driver_ioctl::images::Listed::decode_all(&out))
 }

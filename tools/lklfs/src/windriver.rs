@@ -196,10 +196,14 @@ pub fn unmount(what: &str) -> Result<()> {
             println!("{}: removed", proto::fsops::image_disk_name(number));
             Ok(())
         }
-        Err(ERROR_BAD_COMMAND) => Err(Error::new(
-            Kind::InUse,
-            format!("{what}: the volume is in use; close the programs using it, then eject it, and try again"),
-        )),
+        Err(ERROR_BAD_COMMAND) => {
+            let by = listed(&dev)?.iter().find(|d| d.number == number).and_then(holders);
+            let by = by.map(|h| format!(" by {h}")).unwrap_or_default();
+            Err(Error::new(
+                Kind::InUse,
+                format!("{what}: the volume is in use{by}; close the programs using it, then eject it, and try again"),
+            ))
+        }
         Err(ERROR_NO_SUCH_DEVICE | ERROR_INVALID_PARAMETER) => {
             Err(Error::new(Kind::NotFound, format!("{what}: is no lklfs image disk")))
         }
@@ -227,6 +231,12 @@ fn dismount(letter: u8, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The processes holding a disk's volume, as `process 12, 345`.
+fn holders(d: &Listed) -> Option<String> {
+    let pids: Vec<String> = d.holders.iter().map(u32::to_string).collect();
+    (!pids.is_empty()).then(|| format!("process {}", pids.join(", ")))
+}
+
 /// `lklfs list`: one line per image disk.
 pub fn list() -> Result<()> {
     let dev = control()?;
@@ -244,7 +254,8 @@ pub fn list() -> Result<()> {
         let ro = if d.flags & proto::images::LISTED_READ_ONLY != 0 { "ro" } else { "rw" };
         let part = if d.partition == 0 { String::new() } else { format!(" (partition {})", d.partition) };
         let name = proto::fsops::image_disk_name(d.number);
-        println!("{} {letter} {name} {ro} {state} {} MiB {path}{part}", d.number, d.size >> 20);
+        let held = holders(d).map(|h| format!("; held by {h}")).unwrap_or_default();
+        println!("{} {letter} {name} {ro} {state} {} MiB {path}{part}{held}", d.number, d.size >> 20);
     }
     if disks.is_empty() {
         println!("no image disks");

@@ -141,9 +141,14 @@ impl Attached {
 pub const LIST_ENTRIES: usize = 4;
 /// Path bytes an entry of the list keeps (longer paths are cut).
 pub const LIST_PATH_BYTES: usize = 512;
+/// Process IDs an entry of the list names (the volume's holders).
+pub const LIST_HOLDERS: usize = 8;
 /// Bytes of one entry of the list: number u32, letter u8, flags u8,
-/// partition u16, size u64, path byte count u16, reserved 6 bytes, path.
-pub const LIST_ENTRY_SIZE: usize = 24 + LIST_PATH_BYTES;
+/// partition u16, size u64, path byte count u16, holder count u8, reserved
+/// 5 bytes, the holders' process IDs (u32 each, [`LIST_HOLDERS`]), path.
+pub const LIST_ENTRY_SIZE: usize = 24 + 4 * LIST_HOLDERS + LIST_PATH_BYTES;
+/// Where an entry's path starts.
+const LIST_PATH_AT: usize = 24 + 4 * LIST_HOLDERS;
 /// Bytes of a list reply.
 pub const LIST_OUT_SIZE: usize = LIST_ENTRIES * LIST_ENTRY_SIZE;
 /// An entry's flag: the slot holds a disk.
@@ -170,6 +175,9 @@ pub struct Listed {
     pub size: u64,
     /// The image's NT path, UTF-16LE (cut at [`LIST_PATH_BYTES`]).
     pub path: Vec<u8>,
+    /// The processes holding handles on its volume (the first
+    /// [`LIST_HOLDERS`]).
+    pub holders: Vec<u32>,
 }
 
 impl Listed {
@@ -184,7 +192,12 @@ impl Listed {
         e[6..8].copy_from_slice(&self.partition.to_le_bytes());
         e[8..16].copy_from_slice(&self.size.to_le_bytes());
         e[16..18].copy_from_slice(&(path.len() as u16).to_le_bytes());
-        e[24..24 + path.len()].copy_from_slice(path);
+        let holders = &self.holders[..self.holders.len().min(LIST_HOLDERS)];
+        e[18] = holders.len() as u8;
+        for (i, pid) in holders.iter().enumerate() {
+            e[24 + 4 * i..28 + 4 * i].copy_from_slice(&pid.to_le_bytes());
+        }
+        e[LIST_PATH_AT..LIST_PATH_AT + path.len()].copy_from_slice(path);
     }
 
     /// The entries of a list reply that hold a disk.
@@ -199,7 +212,10 @@ impl Listed {
                     flags: e[5],
                     partition: u16::from_le_bytes([e[6], e[7]]),
                     size: e[8..16].try_into().map(u64::from_le_bytes).unwrap_or(0),
-                    path: e[24..24 + n].to_vec(),
+                    path: e[LIST_PATH_AT..LIST_PATH_AT + n].to_vec(),
+                    holders: (0..usize::from(e[18]).min(LIST_HOLDERS))
+                        .map(|i| u32_at(e, 24 + 4 * i).unwrap_or(0))
+                        .collect(),
                 }
             })
             .collect()
@@ -276,14 +292,23 @@ mod tests {
             partition: 2,
             size: 1 << 20,
             path: path(r"\??\C:\a.img"),
+            holders: alloc::vec![12, 345],
         };
         a.encode_into(&mut out[LIST_ENTRY_SIZE..]);
         assert_eq!(Listed::decode_all(&out), [a]);
         // A path longer than an entry keeps is cut at whole units.
-        let long =
-            Listed { number: 0, letter: 0, flags: LISTED_PRESENT, partition: 0, size: 0, path: alloc::vec![b'a'; 601] };
+        let long = Listed {
+            number: 0,
+            letter: 0,
+            flags: LISTED_PRESENT,
+            partition: 0,
+            size: 0,
+            path: alloc::vec![b'a'; 601],
+            holders: alloc::vec![1; 9],
+        };
         long.encode_into(&mut out);
         assert_eq!(Listed::decode_all(&out)[0].path.len(), LIST_PATH_BYTES);
+        assert_eq!(Listed::decode_all(&out)[0].holders.len(), LIST_HOLDERS);
     }
 
     #[test]

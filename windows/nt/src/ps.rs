@@ -28,6 +28,8 @@ unsafe extern "system" {
     pub fn PsGetCurrentThread() -> *mut c_void;
     /// `PsGetCurrentThreadId`.
     pub fn PsGetCurrentThreadId() -> HANDLE;
+    /// `PsGetProcessId`: a `PEPROCESS`'s process ID.
+    pub fn PsGetProcessId(Process: *mut c_void) -> HANDLE;
     /// `ObReferenceObjectByHandle`.
     pub fn ObReferenceObjectByHandle(
         Handle: HANDLE,
