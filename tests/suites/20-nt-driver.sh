@@ -404,7 +404,18 @@ for t in gpt mbr; do
         not_ok "$t image with two partitions (partx agrees)"
     fi
 done
-cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img" \
+# An ext4 image whose superblock says the journal needs recovery (the
+# flag set with debugfs, e2fsprogs' own editor): lklfs mounts it --ro only.
+rm -f "$IMG_DIR/dirty.img"
+truncate -s 16M "$IMG_DIR/dirty.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/dirty.img"
+debugfs -w -R "feature needs_recovery" "$IMG_DIR/dirty.img" >/dev/null 2>&1
+if dumpe2fs -h "$IMG_DIR/dirty.img" 2>/dev/null | grep -q needs_recovery; then
+    ok "ext4 image whose journal needs recovery (dumpe2fs agrees)"
+else
+    not_ok "ext4 image whose journal needs recovery (dumpe2fs agrees)"
+fi
+cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img C:\lklfs-test\dirty.img" \
     "ext4 on a RAM disk through the lower-device path, image disks, partitioned images, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"

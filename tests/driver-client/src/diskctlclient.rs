@@ -333,7 +333,13 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
 /// `unmount` by letter removes. Under Wine the Mount Manager gives no
 /// letter, so the mount reports that (exit 1) and keeps the disk for
 /// `unmount`; on Windows it exits 0 with the letter.
-pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64, gpt: Option<&str>) -> Result<(), String> {
+pub(crate) fn cli(
+    lklfs_exe: &str,
+    file: &str,
+    size: u64,
+    gpt: Option<&str>,
+    dirty: Option<&str>,
+) -> Result<(), String> {
     let run = |args: &[&str]| -> Result<(i32, String, String), String> {
         let o =
             std::process::Command::new(lklfs_exe).args(args).output().map_err(|e| format!("run {lklfs_exe}: {e}"))?;
@@ -356,6 +362,21 @@ pub(crate) fn cli(lklfs_exe: &str, file: &str, size: u64, gpt: Option<&str>) -> 
     want(&["mount", file, "C:"], 8, "C: is in use")?;
     want(&["mount", file, "1:"], 2, "not a drive letter")?;
     want(&["mount", file, "L:", "--type", "ntfs"], 2, "--type ntfs")?;
+    // What the image holds is checked before anything is made: no file
+    // system (the tool itself is no image), another type than named.
+    want(&["mount", lklfs_exe, "L:"], 4, "holds no ext2/3/4, btrfs, xfs or FAT file system")?;
+    want(&["mount", file, "L:", "--type", "btrfs"], 4, "holds ext4, not btrfs")?;
+    // A journal that needs recovery is never written: --ro only.
+    if let Some(dirty) = dirty {
+        want(&["mount", dirty, "J:"], 7, "its journal needs recovery")?;
+        let (c, _, err) = run(&["mount", "--ro", dirty, "J:"])?;
+        if !(c == 0 || (c == 1 && err.contains("the Mount Manager gave none"))) {
+            return Err(format!("lklfs mount --ro {dirty} J:: exit {c}, err {err:?}"));
+        }
+        want(&["list"], 0, "0 J: ")?;
+        want(&["list"], 0, " ro idle ")?;
+        want(&["unmount", "J:"], 0, "removed")?;
+    }
     want(&["list"], 0, "no image disks")?;
     let (c, out, err) = run(&["mount", file, "L:"])?;
     let device = driver_ioctl::fsops::image_disk_name(0);

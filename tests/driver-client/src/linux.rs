@@ -10,7 +10,7 @@
 //!   DriverUnload to halt;
 //! - `fs IMAGE JUNK`: boot, the file operations of `fsclient.rs`, halt;
 //! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload;
-//! - `fs-ramdisk FILE [LKLFS_EXE [GPT MBR]]`: boot, a RAM disk made from FILE mounted through the
+//! - `fs-ramdisk FILE [LKLFS_EXE [GPT MBR [DIRTY]]]`: boot, a RAM disk made from FILE mounted through the
 //!   lower-device path, the same file operations, FILE rewritten from the
 //!   disk (`ramdiskclient.rs`), halt;
 //! - `fsd DIR`: the file-system driver's mount decision and volume FSCTLs
@@ -378,11 +378,12 @@ pub(crate) fn run(mode: &str) -> i32 {
         }
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
         "fs-ramdisk" => {
-            let (exe, gpt, mbr) = (arg(3), arg(4), arg(5));
+            let (exe, gpt, mbr, dirty) = (arg(3), arg(4), arg(5), arg(6));
+            let dirty = (!dirty.is_empty()).then_some(dirty.as_str());
             let exe = (!exe.is_empty()).then_some(exe.as_str());
             let parted = (!gpt.is_empty() && !mbr.is_empty()).then_some((gpt.as_str(), mbr.as_str()));
             booted(dev, &mut r, "the RAM-disk file operations", |r| {
-                crate::ramdiskclient::run(dev, r, &arg(2), exe, parted)
+                crate::ramdiskclient::run(dev, r, &arg(2), exe, parted, dirty)
             })
         }
         // No boot first: the scenario proves foreign volumes never boot

@@ -143,8 +143,16 @@ fn raw_access(device: &str, size: u64, file: &str) -> Result<(), String> {
 
 /// The scenario; `file` is a DOS path inside the prefix; `lklfs_exe`, if
 /// given, the Windows tool whose `mount`, `list` and `unmount` are checked;
-/// `parted`, if given, a GPT and an MBR image with two partitions each.
-pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&str>, parted: Option<(&str, &str)>) {
+/// `parted`, if given, a GPT and an MBR image with two partitions each;
+/// `dirty`, if given, an ext4 image whose journal needs recovery.
+pub(crate) fn run(
+    dev: Handle,
+    r: &mut Report,
+    file: &str,
+    lklfs_exe: Option<&str>,
+    parted: Option<(&str, &str)>,
+    dirty: Option<&str>,
+) {
     let device = proto::fsops::ramdisk_name(DISK);
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
 
@@ -226,7 +234,7 @@ pub(crate) fn run(dev: Handle, r: &mut Report, file: &str, lklfs_exe: Option<&st
     if let Some(exe) = lklfs_exe {
         r.check(
             "lklfs.exe mount/list/unmount: a missing image, a letter in use, a bad letter and an unknown type each get their message and exit code and leave no disk; a mount makes the disk list shows, unmount by letter removes it, a second unmount and an unknown number find none",
-            crate::diskctlclient::cli(exe, file, size, parted.map(|(gpt, _)| gpt)),
+            crate::diskctlclient::cli(exe, file, size, parted.map(|(gpt, _)| gpt), dirty),
         );
     }
     r.check(

@@ -103,7 +103,9 @@ fn fs_type(t: Option<&str>) -> Result<FsType> {
 pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, part: Option<u32>) -> Result<()> {
     let path = nt_path(image)?;
     let letter = at.map(letter).transpose()?;
-    let req = AttachRequest { read_only: ro, fs_type: fs_type(fstype)?, letter, partition: part, path: &path }.encode();
+    let fs_type = fs_type(fstype)?;
+    precheck(image, part, fstype, ro)?;
+    let req = AttachRequest { read_only: ro, fs_type, letter, partition: part, path: &path }.encode();
     let dev = control()?;
     let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
     let shown = image.display();
@@ -162,6 +164,56 @@ pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, par
             ))
         }
     }
+}
+
+/// What the image (or its partition `part`) holds, checked before the
+/// driver makes a disk of it, so that a misuse changes nothing: no file
+/// system the driver knows (exit 4), another type than `--type` names
+/// (exit 4), or a journal that needs recovery (a Linux that hibernated or
+/// crashed) on a read-write mount (exit 7: `--ro` replays it in memory).
+fn precheck(image: &Path, part: Option<u32>, fstype: Option<&str>, ro: bool) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let shown = image.display();
+    let mut f = File::open(image).map_err(|e| Error::io(&shown, &e))?;
+    let size = f.metadata().map_err(|e| Error::io(&shown, &e))?.len();
+    let mut read_at = |at: u64, len: usize| -> Result<Vec<u8>> {
+        let mut b = vec![0u8; len.min(size.saturating_sub(at) as usize)];
+        f.seek(SeekFrom::Start(at)).and_then(|_| f.read_exact(&mut b)).map_err(|e| Error::io(&shown, &e))?;
+        Ok(b)
+    };
+    let offset = match part {
+        None => 0,
+        Some(n) => {
+            let table = read_at(0, proto::partitions::TABLE_BYTES)?;
+            proto::partitions::find(&table, size, n)
+                .map_err(|_| {
+                    Error::new(Kind::NotAFileSystem, format!("{shown}: no partition {n} (no MBR or GPT holds one)"))
+                })?
+                .offset
+        }
+    };
+    let head = read_at(offset, crate::superblock::HEAD_LEN)?;
+    let Some(info) = crate::superblock::identify(&head) else {
+        return Err(Error::new(
+            Kind::NotAFileSystem,
+            format!("{shown}: holds no ext2/3/4, btrfs, xfs or FAT file system; nothing was mounted"),
+        ));
+    };
+    if let Some(t) = fstype
+        && t != info.fstype
+        && t != info.driver
+    {
+        return Err(Error::new(Kind::NotAFileSystem, format!("{shown}: holds {}, not {t}", info.fstype)));
+    }
+    if !ro && info.state.contains("journal needs recovery") {
+        return Err(Error::new(
+            Kind::ReadOnly,
+            format!(
+                "{shown}: its journal needs recovery (a Linux that hibernated or crashed); mount it with --ro, which replays the journal in memory only"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The image disks the driver serves.
