@@ -415,9 +415,15 @@ if dumpe2fs -h "$IMG_DIR/dirty.img" 2>/dev/null | grep -q needs_recovery; then
 else
     not_ok "ext4 image whose journal needs recovery (dumpe2fs agrees)"
 fi
+DIRTY_SUM=$(sha256sum <"$IMG_DIR/dirty.img")
 cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img C:\lklfs-test\dirty.img" \
     "ext4 on a RAM disk through the lower-device path, image disks, partitioned images, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
+if [ "$(sha256sum <"$IMG_DIR/dirty.img")" = "$DIRTY_SUM" ]; then
+    ok "the image whose journal needs recovery is byte for byte as it was after its read-only mount"
+else
+    not_ok "the image whose journal needs recovery is byte for byte as it was after its read-only mount"
+fi
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
 # The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):
 # foreign volumes (seeded random bytes, zeros, an NTFS boot sector) are

@@ -124,10 +124,14 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
         Err(s) => return s,
     };
     // A write-protected disk is mounted read-only, as Windows' own file
-    // systems do.
+    // systems do. Linux sees it writable through an in-memory overlay, so a
+    // journal that needs recovery (a Linux that hibernated or crashed) is
+    // replayed there and never on the disk, as `lklfs --ro` does.
     let read_only = disk.read_only();
     let ldisk_sector = disk.sector_size();
-    let ldisk = match kernel.add_disk(Arc::new(disk)) {
+    let device: Arc<dyn lkl_abi::BlockDevice> =
+        if read_only { Arc::new(lkl_abi::CowDevice::new(Arc::new(disk))) } else { Arc::new(disk) };
+    let ldisk = match kernel.add_disk(device) {
         Ok(d) => d,
         Err(e) => return mount_status("add the disk", e),
     };

@@ -8,12 +8,14 @@
 extern crate alloc;
 
 pub mod block;
+pub mod cow;
 mod errno;
 pub mod host;
 pub mod ops;
 pub mod sys;
 
 pub use block::BlockDevice;
+pub use cow::CowDevice;
 pub use errno::Errno;
 pub use host::{Host, ThreadBody, TimerCallback, TlsDestructor};
 

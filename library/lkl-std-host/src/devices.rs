@@ -1,13 +1,11 @@
-//! Block devices on std: image files and raw block devices, and a
+//! Block devices on std: image files and raw block devices. The
 //! copy-on-write overlay for read-only mounts that still need a journal
-//! replay.
+//! replay is lkl-abi's `CowDevice`, which the driver uses too.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use lkl_abi::{BlockDevice, Errno};
 
@@ -192,68 +190,4 @@ fn host_mount_of(path: &Path, file: &File) -> Option<String> {
 #[cfg(not(target_os = "linux"))]
 fn host_mount_of(_path: &Path, _file: &File) -> Option<String> {
     None
-}
-
-/// A writable view of a device whose writes stay in memory: a read-only
-/// mount of a file system with a dirty journal replays it here, so the
-/// kernel shows current data and the device's bytes never change.
-pub struct CowDevice {
-    inner: Arc<dyn BlockDevice>,
-    /// Overwritten sectors, by sector number.
-    overlay: Mutex<BTreeMap<u64, Box<[u8; 512]>>>,
-}
-
-impl CowDevice {
-    /// Wraps `inner` (which may be read-only).
-    pub fn new(inner: Arc<dyn BlockDevice>) -> CowDevice {
-        CowDevice { inner, overlay: Mutex::new(BTreeMap::new()) }
-    }
-
-    /// Sectors written so far (kept in memory).
-    pub fn dirty_sectors(&self) -> usize {
-        self.overlay.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-}
-
-impl BlockDevice for CowDevice {
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-
-    fn read_only(&self) -> bool {
-        false
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), Errno> {
-        if !offset.is_multiple_of(512) || !buf.len().is_multiple_of(512) {
-            return Err(Errno::EINVAL);
-        }
-        self.inner.read_at(buf, offset)?;
-        let overlay = self.overlay.lock().unwrap_or_else(|e| e.into_inner());
-        let first = offset / 512;
-        let count = (buf.len() / 512) as u64;
-        for (&sector, data) in overlay.range(first..first + count) {
-            let at = ((sector - first) * 512) as usize;
-            buf[at..at + 512].copy_from_slice(&data[..]);
-        }
-        Ok(())
-    }
-
-    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), Errno> {
-        if !offset.is_multiple_of(512) || !buf.len().is_multiple_of(512) {
-            return Err(Errno::EINVAL);
-        }
-        in_range(self.size(), offset, buf.len())?;
-        let mut overlay = self.overlay.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, chunk) in buf.chunks_exact(512).enumerate() {
-            let mut s = Box::new([0u8; 512]);
-            s.copy_from_slice(chunk);
-            overlay.insert(offset / 512 + i as u64, s);
-        }
-        Ok(())
-    }
-
-    fn flush(&self) -> Result<(), Errno> {
-        Ok(())
-    }
 }

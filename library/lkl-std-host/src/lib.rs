@@ -16,7 +16,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lkl_abi::{Errno, Host, MEM_ALIGN, THREAD_STACK_SIZE, ThreadBody, TimerCallback, TlsDestructor};
 
-pub use devices::{CowDevice, DeviceError, FileDevice};
+pub use devices::{DeviceError, FileDevice};
+pub use lkl_abi::CowDevice;
 pub use sync::{HostMutex, Semaphore};
 pub use timer::Timer;
 pub use tls::TlsKey;

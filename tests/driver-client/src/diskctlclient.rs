@@ -334,6 +334,7 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
 /// letter, so the mount reports that (exit 1) and keeps the disk for
 /// `unmount`; on Windows it exits 0 with the letter.
 pub(crate) fn cli(
+    dev: Handle,
     lklfs_exe: &str,
     file: &str,
     size: u64,
@@ -375,6 +376,16 @@ pub(crate) fn cli(
         }
         want(&["list"], 0, "0 J: ")?;
         want(&["list"], 0, " ro idle ")?;
+        // The volume mounts read-only: Linux replays the journal into the
+        // driver's in-memory overlay (the suite checks the image unchanged).
+        use crate::fsclient::{list, mount_device, unmount, want as want_status};
+        let disk = driver_ioctl::fsops::image_disk_name(0);
+        want_status(mount_device(dev, &disk, true)?, crate::status::STATUS_SUCCESS, "mount the dirty image --ro")?;
+        let names = list(dev, "\\", "*");
+        want_status(unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount the dirty image")?;
+        if !names?.iter().any(|n| n == "lost+found") {
+            return Err("the dirty image's root has no lost+found".into());
+        }
         want(&["unmount", "J:"], 0, "removed")?;
     }
     want(&["list"], 0, "no image disks")?;
