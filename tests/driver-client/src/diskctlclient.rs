@@ -378,13 +378,19 @@ pub(crate) fn cli(
         want(&["list"], 0, " ro idle ")?;
         // The volume mounts read-only: Linux replays the journal into the
         // driver's in-memory overlay (the suite checks the image unchanged).
-        use crate::fsclient::{list, mount_device, unmount, want as want_status};
+        use crate::fsclient::{create_with, handle_op, mount_device, unmount, want as want_status};
         let disk = driver_ioctl::fsops::image_disk_name(0);
         want_status(mount_device(dev, &disk, true)?, crate::status::STATUS_SUCCESS, "mount the dirty image --ro")?;
-        let names = list(dev, "\\", "*");
+        // Opened for reading (a read-only volume refuses write access).
+        const GENERIC_READ: u32 = 0x8000_0000;
+        let opened = create_with(dev, "\\lost+found", 1, 1, GENERIC_READ);
+        if let Ok((crate::status::STATUS_SUCCESS, _, h)) = opened {
+            handle_op(dev, driver_ioctl::fsops::Op::Close, h)?;
+        }
         want_status(unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount the dirty image")?;
-        if !names?.iter().any(|n| n == "lost+found") {
-            return Err("the dirty image's root has no lost+found".into());
+        match opened? {
+            (crate::status::STATUS_SUCCESS, ..) => {}
+            (s, ..) => return Err(format!("open of the dirty image's lost+found for reading: {s:#010x}")),
         }
         want(&["unmount", "J:"], 0, "removed")?;
     }
