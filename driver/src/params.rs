@@ -5,11 +5,19 @@
 //! - `MemoryMiB` (REG_DWORD): the kernel's memory, 16..=1024, default 128.
 //! - `KernelCommandLine` (REG_SZ): extra kernel parameters, printable
 //!   ASCII, at most 255 characters, default none.
+//! - `FileSystems` (REG_SZ): the file systems lklfs claims on the volumes
+//!   Windows offers it, comma-separated among ext2, ext3, ext4, btrfs and
+//!   xfs; default all five. A machine with another btrfs driver leaves
+//!   btrfs out. A volume the user gave a type for (`lklfs mount --type`) is
+//!   mounted whatever this says; FAT only ever is so.
 
 use alloc::string::String;
+use core::sync::atomic::{AtomicU8, Ordering};
+
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ptr;
+use fs_probe::Kind;
 
 use driver_ioctl::linux::{CMDLINE_MAX, MEM_MAX, MEM_MIN};
 use lkl::BootConfig;
@@ -22,6 +30,33 @@ const DEFAULT_MIB: u64 = 128;
 const SUBKEY: &U16Str = u16str!(r"\Parameters");
 const MEMORY: &U16Str = u16str!("MemoryMiB");
 const CMDLINE: &U16Str = u16str!("KernelCommandLine");
+const FILE_SYSTEMS: &U16Str = u16str!("FileSystems");
+
+/// The file systems `FileSystems` may name, in its order.
+const CLAIMABLE: [(&str, Kind); 5] =
+    [("ext2", Kind::Ext2), ("ext3", Kind::Ext3), ("ext4", Kind::Ext4), ("btrfs", Kind::Btrfs), ("xfs", Kind::Xfs)];
+
+/// The claimed file systems, one bit per `CLAIMABLE` entry (all by
+/// default).
+static CLAIMED: AtomicU8 = AtomicU8::new(ALL_CLAIMED);
+const ALL_CLAIMED: u8 = (1 << CLAIMABLE.len()) - 1;
+
+/// Whether lklfs claims volumes of `kind` that Windows offers it.
+pub fn claims(kind: Kind) -> bool {
+    CLAIMABLE.iter().position(|&(_, k)| k == kind).is_some_and(|i| CLAIMED.load(Ordering::SeqCst) & (1 << i) != 0)
+}
+
+/// The bits of a `FileSystems` value, or the unknown name it holds.
+fn claimed_of(text: &str) -> Result<u8, &str> {
+    let mut bits = 0;
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match CLAIMABLE.iter().position(|&(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(i) => bits |= 1 << i,
+            None => return Err(name),
+        }
+    }
+    Ok(bits)
+}
 
 /// The configuration read at load.
 static CONFIG: Mutex<Option<BootConfig>> = Mutex::new(None);
@@ -39,6 +74,13 @@ pub fn boot_config() -> BootConfig {
 /// zero when the image goes).
 pub fn forget() {
     *CONFIG.lock() = None;
+    CLAIMED.store(ALL_CLAIMED, Ordering::SeqCst);
+}
+
+/// The UTF-16 text of a REG_SZ value's data, up to its first NUL.
+fn reg_text(d: &[u8]) -> Vec<u16> {
+    let units = d.chunks_exact(2).filter_map(|c| c.try_into().ok()).map(u16::from_le_bytes);
+    units.take_while(|&u| u != 0).collect()
 }
 
 /// A value of the open key: (type, data), or None when it is absent.
@@ -116,9 +158,7 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
         match value(key, CMDLINE) {
             None => {}
             Some((nt::REG_SZ, d)) => {
-                let units: Vec<u16> =
-                    d.chunks_exact(2).filter_map(|c| c.try_into().ok()).map(u16::from_le_bytes).collect();
-                let text: Vec<u16> = units.into_iter().take_while(|&u| u != 0).collect();
+                let text = reg_text(&d);
                 let ok = text.len() <= CMDLINE_MAX && text.iter().all(|&u| (0x20..0x7f).contains(&u));
                 if ok {
                     config.cmdline = text.iter().map(|&u| char::from(u as u8)).collect();
@@ -129,6 +169,20 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
                 }
             }
             Some(_) => print_fmt(format_args!("lklfs: Parameters\\KernelCommandLine is not a REG_SZ; ignored\n")),
+        }
+        match value(key, FILE_SYSTEMS) {
+            None => {}
+            Some((nt::REG_SZ, d)) => {
+                let text = String::from_utf16_lossy(&reg_text(&d));
+                match claimed_of(&text) {
+                    Ok(bits) if bits != 0 => CLAIMED.store(bits, Ordering::SeqCst),
+                    Ok(_) => print_fmt(format_args!("lklfs: Parameters\\FileSystems names none; claiming all\n")),
+                    Err(name) => print_fmt(format_args!(
+                        "lklfs: Parameters\\FileSystems names {name:?}, not ext2, ext3, ext4, btrfs or xfs; claiming all\n"
+                    )),
+                }
+            }
+            Some(_) => print_fmt(format_args!("lklfs: Parameters\\FileSystems is not a REG_SZ; claiming all\n")),
         }
         // SAFETY: our key handle, closed once.
         unsafe { nt::ZwClose(key) };

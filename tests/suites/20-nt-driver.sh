@@ -442,6 +442,10 @@ ntfs[0:11] = b"\xebR\x90NTFS    "
 ntfs[510:512] = b"\x55\xaa"
 open(f"{d}/ntfs.img", "wb").write(ntfs)
 PY
+# A btrfs volume, which the FileSystems parameter below leaves to another
+# driver.
+truncate -s 128M "$FSD_DIR/btrfs.img"
+"$MKFS_FIXED" mkfs.btrfs -q -f "$FSD_DIR/btrfs.img" >/dev/null
 for img in corrupt good shutdown removal; do
     truncate -s 64M "$FSD_DIR/$img.img"
     "$MKFS_FIXED" mkfs.ext4 -q -F -L lklfs-fsd "$FSD_DIR/$img.img"
@@ -454,7 +458,9 @@ PARAMS='HKLM\System\CurrentControlSet\Services\lklfs\Parameters'
 reg() { timeout 60 "$WINE" reg "$@" >>"$LOG" 2>&1; }
 reg add "$PARAMS" /v MemoryMiB /t REG_DWORD /d 96 /f
 reg add "$PARAMS" /v KernelCommandLine /t REG_SZ /d "lklfs.fsd_test=1" /f
+reg add "$PARAMS" /v FileSystems /t REG_SZ /d "ext2, ext3, ext4, xfs" /f
 cycle "fsd C:\lklfs-test\fsd" "the file-system driver: mount decision, lock, verify, dismount"
+reg delete "$PARAMS" /v FileSystems /f
 if grep -q 'Linux booted for the first mount (96 MiB)' "$LOG"; then
     ok "the first mount booted Linux with the Parameters key's MemoryMiB (96)"
 else
@@ -652,11 +658,13 @@ truncate -s 64M "$IMG_DIR/cycles.img"
 # The first with bad Parameters values: each is reported and ignored.
 reg add "$PARAMS" /v MemoryMiB /t REG_DWORD /d 4096 /f
 reg add "$PARAMS" /v KernelCommandLine /t REG_DWORD /d 1 /f
+reg add "$PARAMS" /v FileSystems /t REG_SZ /d "ext4,ntfs" /f
 for n in $(seq 1 20); do
     cycle "cycle C:\lklfs-test\cycles.img $n" "start/stop cycle $n of 20"
     if [ "$n" = 1 ]; then
         if grep -q 'Parameters.MemoryMiB = 4096 is outside 16..=1024; using 128' "$LOG" \
-            && grep -q 'Parameters.KernelCommandLine is not a REG_SZ; ignored' "$LOG"; then
+            && grep -q 'Parameters.KernelCommandLine is not a REG_SZ; ignored' "$LOG" \
+            && grep -q 'Parameters.FileSystems names "ntfs", not ext2, ext3, ext4, btrfs or xfs; claiming all' "$LOG"; then
             ok "bad Parameters values are reported at load and the defaults used"
         else
             not_ok "bad Parameters values are reported at load and the defaults used"

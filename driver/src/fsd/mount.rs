@@ -76,7 +76,9 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let (given, settings) = crate::disk::given(p.DeviceObject);
     let acceptable = |v: &fs_probe::Volume| match given {
         Some(t) => v.kind.linux_driver() == t,
-        None => v.kind.mounted_by_default(),
+        // A volume Windows offers: the kinds the service's FileSystems
+        // parameter claims (FAT never).
+        None => v.kind.mounted_by_default() && crate::params::claims(v.kind),
     };
     #[cfg(feature = "testing")]
     let found = recognised.as_ref().map(|v| v.kind);
