@@ -69,9 +69,9 @@ pub struct Disk {
     /// Its medium was ejected (IOCTL_STORAGE_EJECT_MEDIA): nothing held it,
     /// and transfers find no medium from then on.
     pub(crate) ejected: AtomicBool,
-    /// The Mount Manager's unique ID of its volume: the image file's path
-    /// (so the same image is the same volume), or the RAM disk's name.
-    pub(crate) unique_id: Vec<u8>,
+    /// The image's NT path (UTF-16), empty for a RAM disk: the Mount
+    /// Manager's unique ID and `lklfs list` are made of it.
+    pub(crate) path: Vec<u16>,
     /// The drive letter the user asked for (the Mount Manager's suggested
     /// link).
     pub(crate) letter: Option<u8>,
@@ -160,7 +160,7 @@ fn create_image(spec: ImageSpec<'_>, claimed: bool) -> Result<(u32, u64, *mut Di
         read_only: AtomicBool::new(spec.read_only),
         pulled: AtomicBool::new(false),
         ejected: AtomicBool::new(false),
-        unique_id: image_unique_id(spec.path, spec.partition),
+        path: spec.path.to_vec(),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
     }));
@@ -220,9 +220,7 @@ pub fn list(out: &mut [u8]) {
                 | flag(d.read_only.load(Ordering::SeqCst), images::LISTED_READ_ONLY)
                 | flag(d.users.load(Ordering::SeqCst) != 0, images::LISTED_IN_USE)
                 | flag(d.ejected.load(Ordering::SeqCst), images::LISTED_EJECTED);
-            let tail = if d.partition != 0 { 4 } else { 0 };
-            let id = d.unique_id.get(IMAGE_ID_TAG.len()..).unwrap_or(&[]);
-            let path = id.get(..id.len().saturating_sub(tail)).unwrap_or(&[]).to_vec();
+            let path = d.path.iter().flat_map(|u| u.to_le_bytes()).collect();
             let partition = u16::try_from(d.partition).unwrap_or(u16::MAX);
             let letter = d.letter.unwrap_or(0);
             let size = d.len as u64;
@@ -280,15 +278,23 @@ fn device_name(index: u32) -> alloc::string::String {
     }
 }
 
-/// The unique ID of an image's volume: a tag, then the image's NT path
-/// (UTF-16LE), so the Mount Manager gives the same image the letter it had.
-fn image_unique_id(path: &[u16], partition: Option<u32>) -> Vec<u8> {
-    let mut id: Vec<u8> = IMAGE_ID_TAG.iter().copied().chain(path.iter().flat_map(|u| u.to_le_bytes())).collect();
-    // Each partition of an image is a volume of its own.
-    if let Some(n) = partition {
-        id.extend_from_slice(&n.to_le_bytes());
+impl Disk {
+    /// The Mount Manager's unique ID of its volume. An image disk's is a
+    /// tag, then the image's NT path (UTF-16LE), then the partition if one,
+    /// so the Mount Manager gives the same image (or partition) the letter
+    /// it had; a RAM disk's is its name.
+    fn unique_id(&self) -> Vec<u8> {
+        if self.path.is_empty() {
+            return device_name(self.number).into_bytes();
+        }
+        let mut id: Vec<u8> =
+            IMAGE_ID_TAG.iter().copied().chain(self.path.iter().flat_map(|u| u.to_le_bytes())).collect();
+        // Each partition of an image is a volume of its own.
+        if self.partition != 0 {
+            id.extend_from_slice(&self.partition.to_le_bytes());
+        }
+        id
     }
-    id
 }
 
 /// Partition `n` of the image: its range, from the MBR or GPT in its first
@@ -664,7 +670,7 @@ pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTA
         read_only: disk.read_only.load(Ordering::SeqCst),
         no_media: disk.pulled.load(Ordering::SeqCst) || disk.ejected.load(Ordering::SeqCst),
         device_name: U16String::from_str(&device_name(disk.number)).into_vec(),
-        unique_id: disk.unique_id.clone(),
+        unique_id: disk.unique_id(),
         letter: disk.letter,
     };
     match diskctl::answer(code, &facts, &input, out) {

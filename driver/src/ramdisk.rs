@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-use driver_ioctl::fsops::{RAMDISK_BYTES_MAX, ramdisk_name};
+use driver_ioctl::fsops::RAMDISK_BYTES_MAX;
 use lkl_abi::BlockDevice;
 
 use crate::disk::{DISKS, Disk, create_device};
@@ -60,7 +60,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         read_only: AtomicBool::new(false),
         pulled: AtomicBool::new(false),
         ejected: AtomicBool::new(false),
-        unique_id: ramdisk_name(index).into_bytes(),
+        path: Vec::new(),
         letter: None,
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),

@@ -67,6 +67,12 @@ fn cc_sizes(s: FileSizes) -> CC_FILE_SIZES {
     }
 }
 
+/// CcFlushCache's and CcPurgeCacheSection's offset and length for `range`
+/// (the whole file, offset unused, without one).
+fn range_args(range: Option<(u64, u64)>) -> (i64, u32) {
+    range.map_or((0, 0), |(a, l)| (a as i64, l.min(u64::from(u32::MAX)) as u32))
+}
+
 /// A status raised inside an SEH scope, as the request's.
 fn raised(code: u32) -> NtStatus {
     NtStatus(code)
@@ -227,7 +233,7 @@ impl CacheManager for WinCache<'_> {
 
     fn flush(&mut self, file: u64, range: Option<(u64, u64)>, _pager: &mut dyn Pager) -> Result<(), NtStatus> {
         let Some(sop) = self.sop(file) else { return Ok(()) };
-        let (mut at, len) = range.map_or((0, 0), |(a, l)| (a as i64, l.min(u64::from(u32::MAX)) as u32));
+        let (mut at, len) = range_args(range);
         let offset = if range.is_some() { &raw mut at } else { ptr::null_mut() };
         // SAFETY: zero is a valid IO_STATUS_BLOCK.
         let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
@@ -238,7 +244,7 @@ impl CacheManager for WinCache<'_> {
 
     fn purge(&mut self, file: u64, range: Option<(u64, u64)>) -> bool {
         let Some(sop) = self.sop(file) else { return true };
-        let (mut at, len) = range.map_or((0, 0), |(a, l)| (a as i64, l.min(u64::from(u32::MAX)) as u32));
+        let (mut at, len) = range_args(range);
         let offset = if range.is_some() { &raw mut at } else { ptr::null_mut() };
         let mut purged = 0u8;
         // SAFETY: a live FCB's section pointers.

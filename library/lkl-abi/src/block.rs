@@ -34,6 +34,15 @@ pub trait BlockDevice: Send + Sync {
     fn flush(&self) -> Result<(), Errno>;
 }
 
+/// Whether `len` bytes at `off` lie inside a device of `size` bytes: Ok,
+/// or EIO (the `BlockDevice` contract's answer past the end).
+pub fn in_range(size: u64, off: u64, len: usize) -> Result<(), Errno> {
+    match off.checked_add(len as u64) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(Errno::EIO),
+    }
+}
+
 /// `struct lkl_disk_iov`: one run of contiguous kernel memory of a request.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]

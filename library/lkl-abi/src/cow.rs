@@ -37,10 +37,7 @@ fn check(size: u64, offset: u64, len: usize) -> Result<(), Errno> {
     if !offset.is_multiple_of(SECTOR) || !(len as u64).is_multiple_of(SECTOR) {
         return Err(Errno::EINVAL);
     }
-    match offset.checked_add(len as u64) {
-        Some(end) if end <= size => Ok(()),
-        _ => Err(Errno::EIO),
-    }
+    crate::block::in_range(size, offset, len)
 }
 
 impl BlockDevice for CowDevice {

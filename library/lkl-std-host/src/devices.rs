@@ -7,6 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use lkl_abi::block::in_range;
 use lkl_abi::{BlockDevice, Errno};
 
 /// Why a device could not be opened.
@@ -67,13 +68,6 @@ impl FileDevice {
     /// The path it was opened from.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-fn in_range(size: u64, off: u64, len: usize) -> Result<(), Errno> {
-    match off.checked_add(len as u64) {
-        Some(end) if end <= size => Ok(()),
-        _ => Err(Errno::EIO),
     }
 }
 

@@ -227,19 +227,13 @@ pub(crate) fn image_disk(device: &str, size: u64, path: &str) -> Result<(), Stri
 /// and a second detach finds no disk. Misuse changes nothing.
 pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), String> {
     use driver_ioctl as proto;
-    use proto::images::{AttachRequest, Attached, detach};
+    use proto::images::{AttachRequest, detach};
     const ERROR_FILE_NOT_FOUND: u32 = 2;
     const ERROR_BAD_COMMAND: u32 = 22;
     const ERROR_NO_SUCH_DEVICE: u32 = 433;
     let nt_path = format!("\\??\\{file}");
     let path = utf16le(&nt_path);
-    let attach = |path: &[u8], letter: Option<u8>| {
-        let req =
-            AttachRequest { read_only: false, fs_type: proto::fsops::FsType::Detect, letter, partition: None, path }
-                .encode();
-        let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
-        ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
-    };
+    let attach = |path: &[u8], letter: Option<u8>| attach_image(dev, path, letter, None);
     match attach(&utf16le("\\??\\C:\\lklfs-test\\no-such.img"), None) {
         Err(ERROR_FILE_NOT_FOUND) => {}
         other => return Err(format!("attach of a missing image: {other:?}, want ERROR_FILE_NOT_FOUND")),
@@ -434,20 +428,9 @@ pub(crate) fn cli(
 /// lacks is refused (STATUS_NOT_FOUND) and makes no disk.
 pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String> {
     use driver_ioctl as proto;
-    use proto::images::{AttachRequest, Attached, detach};
-    let attach = |file: &str, partition: u32| {
-        let path = utf16le(&format!("\\??\\{file}"));
-        let req = AttachRequest {
-            read_only: false,
-            fs_type: proto::fsops::FsType::Detect,
-            letter: None,
-            partition: Some(partition),
-            path: &path,
-        }
-        .encode();
-        let mut out = [0u8; proto::images::ATTACH_OUT_SIZE];
-        ioctl(dev, proto::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
-    };
+    use proto::images::detach;
+    let attach =
+        |file: &str, partition: u32| attach_image(dev, &utf16le(&format!("\\??\\{file}")), None, Some(partition));
     match attach(gpt, 3) {
         Err(ERROR_NOT_FOUND) => {}
         other => return Err(format!("partition 3 of a GPT with two: {other:?}, want ERROR_NOT_FOUND")),
@@ -490,4 +473,19 @@ fn list(dev: Handle) -> Result<Vec<driver_ioctl::images::Listed>, String> {
     ioctl(dev, driver_ioctl::IOCTL_IMAGE_LIST, &driver_ioctl::linux::header(), &mut out)
         .map_err(|e| format!("list: error {e}"))?;
     Ok(driver_ioctl::images::Listed::decode_all(&out))
+}
+
+/// IOCTL_IMAGE_ATTACH of the image whose NT path is `path` (UTF-16LE),
+/// read-write, its type detected: the reply, or the Win32 error.
+fn attach_image(
+    dev: Handle,
+    path: &[u8],
+    letter: Option<u8>,
+    partition: Option<u32>,
+) -> Result<Option<driver_ioctl::images::Attached>, u32> {
+    use driver_ioctl::images::{ATTACH_OUT_SIZE, AttachRequest, Attached};
+    let fs_type = driver_ioctl::fsops::FsType::Detect;
+    let req = AttachRequest { read_only: false, fs_type, letter, partition, path }.encode();
+    let mut out = [0u8; ATTACH_OUT_SIZE];
+    ioctl(dev, driver_ioctl::IOCTL_IMAGE_ATTACH, &req, &mut out).map(|_| Attached::decode(&out))
 }

@@ -222,9 +222,7 @@ pub mod mountmgr {
     use alloc::vec::Vec;
     use core::mem::{offset_of, size_of};
 
-    fn bytes(s: &[u16]) -> Vec<u8> {
-        s.iter().flat_map(|u| u.to_le_bytes()).collect()
-    }
+    use super::units as bytes;
 
     /// MOUNTMGR_TARGET_NAME (and MOUNTMGR_DRIVE_LETTER_TARGET, the same
     /// shape): the device name's byte count, then the name.
