@@ -637,8 +637,8 @@ pub unsafe fn pnp(_device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS {
 /// IRP_MJ_DEVICE_CONTROL on one of our disks: the IOCTL set of
 /// `driver_ioctl::diskctl` (what a removable disk holding one volume
 /// answers, and the Mount Manager's queries), every other code refused.
-/// An eject takes the medium out only while nothing but this request holds
-/// the disk (no mount, no other transfer): STATUS_DEVICE_BUSY otherwise.
+/// An eject takes the medium out once the volume on the disk, if any, let it
+/// go: STATUS_DEVICE_BUSY while files are open on it.
 ///
 /// # Safety
 /// As [`read_write`].
@@ -675,11 +675,20 @@ pub unsafe fn device_control(device: *mut DEVICE_OBJECT, irp: *mut IRP) -> NTSTA
     };
     match diskctl::answer(code, &facts, &input, out) {
         Answer::Done(status, n) => complete(irp, status, n),
-        // This request's own hold is the one user left.
-        Answer::Eject if disk.users.load(Ordering::SeqCst) > 1 => complete(irp, nt::STATUS_DEVICE_BUSY, 0),
-        Answer::Eject => {
-            disk.ejected.store(true, Ordering::SeqCst);
-            complete(irp, nt::STATUS_SUCCESS, 0)
-        }
+        // The volume on the disk lets the medium go (dismounted and
+        // unmounted from Linux, if no file is open), or names its holders.
+        Answer::Eject => match crate::fsd::volume::release_for_eject(device) {
+            Ok(()) => {
+                disk.ejected.store(true, Ordering::SeqCst);
+                complete(irp, nt::STATUS_SUCCESS, 0)
+            }
+            Err(holders) => {
+                lkl_ntk_host::print::print_fmt(format_args!(
+                    "lklfs: eject of {} refused: files are open by processes {holders:?}\n",
+                    device_name(disk.number)
+                ));
+                complete(irp, nt::STATUS_DEVICE_BUSY, 0)
+            }
+        },
     }
 }

@@ -419,6 +419,14 @@ DIRTY_SUM=$(sha256sum <"$IMG_DIR/dirty.img")
 cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img C:\lklfs-test\dirty.img" \
     "ext4 on a RAM disk through the lower-device path, image disks, partitioned images, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
+# The two ejects (ejectclient.rs) unmounted their volume from Linux: what
+# was written before each is on the image.
+if [ "$(debugfs -R "cat /ejected-direct.txt" "$IMG_DIR/rd.img" 2>/dev/null)" = "written after the refused eject" ] \
+    && [ "$(debugfs -R "cat /ejected-explorer.txt" "$IMG_DIR/rd.img" 2>/dev/null)" = "open at the refused eject, closed before Explorer's" ]; then
+    ok "the files written before each eject are on the image (debugfs)"
+else
+    not_ok "the files written before each eject are on the image (debugfs)"
+fi
 if [ "$(sha256sum <"$IMG_DIR/dirty.img")" = "$DIRTY_SUM" ]; then
     ok "the image whose journal needs recovery is byte for byte as it was after its read-only mount"
 else

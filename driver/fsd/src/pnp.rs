@@ -56,3 +56,23 @@ impl<V: Vfs> Vcb<V> {
         }
     }
 }
+
+impl<V: Vfs> Vcb<V> {
+    /// IOCTL_STORAGE_EJECT_MEDIA reached the volume's disk (Explorer's
+    /// Eject, sent after its own lock and dismount, or any program's):
+    /// the medium may go once no file is open. A volume dismounted already
+    /// lets it go; one with files open refuses (STATUS_DEVICE_BUSY: the
+    /// driver names the processes holding them); otherwise the volume is
+    /// dismounted here, as FSCTL_DISMOUNT_VOLUME would, opens of the volume
+    /// itself and a lock included (the eject's sender holds them).
+    pub fn eject(&mut self) -> Reply {
+        if self.dismounted {
+            return Reply::ok(0);
+        }
+        if self.volume.open_handles() > 0 {
+            return Reply::err(NtStatus::DEVICE_BUSY);
+        }
+        self.force_dismount();
+        Reply::ok(0)
+    }
+}

@@ -38,3 +38,28 @@ fn query_remove_locks_cancel_unlocks_remove_dismounts() {
     assert!(!done(v, b));
     assert!(done(v, vol), "the last close of the dismounted volume");
 }
+
+#[test]
+fn eject_refused_with_a_file_open_dismounts_when_none_is() {
+    let mut f = mount();
+    let v = &mut f.vcb;
+    // A volume open holding the lock (Explorer's own) does not stop it; a
+    // file open does.
+    let vol = open_volume(v);
+    assert_eq!(v.fsctl(&vol, fsctl::LOCK_VOLUME, &[], &mut []).reply.status, NtStatus::SUCCESS);
+    assert_eq!(v.fsctl(&vol, fsctl::UNLOCK_VOLUME, &[], &mut []).reply.status, NtStatus::SUCCESS);
+    let mut a = create(v, "\\a", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, 0).ccb.unwrap();
+    assert_eq!(v.eject().status, NtStatus::DEVICE_BUSY);
+    assert!(!v.is_dismounted());
+    let b = create(v, "\\b", GENERIC_READ, FILE_CREATE, 0).ccb.expect("still mounted");
+    assert!(!done(v, b));
+    // Cleaned up but not yet closed (the Cache Manager may keep a file
+    // object): no longer open.
+    assert_eq!(v.cleanup(&mut a, &mut crate::OwnServices), Reply::ok(0));
+    assert_eq!(v.eject().status, NtStatus::SUCCESS);
+    assert!(v.is_dismounted());
+    assert_eq!(create(v, "\\a", GENERIC_READ, FILE_OPEN, 0).status, NtStatus::VOLUME_DISMOUNTED);
+    assert_eq!(v.eject().status, NtStatus::SUCCESS, "dismounted already");
+    assert!(!v.close(a, &mut crate::OwnServices));
+    assert!(done(v, vol), "the last close of the ejected volume");
+}

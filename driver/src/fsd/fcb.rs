@@ -127,6 +127,14 @@ impl Fcbs {
         self.0.get_mut(&file).map(|f| &raw mut **f)
     }
 
+    /// The section pointers of every FCB, for a flush of the whole
+    /// volume. They stay while the caller holds the volume's lock (as
+    /// `get`'s FCBs do).
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn sections(&mut self) -> alloc::vec::Vec<*mut SECTION_OBJECT_POINTERS> {
+        self.0.values_mut().map(|f| &raw mut f.sop).collect()
+    }
+
     /// Fast I/O on none of them (the volume is dismounted).
     pub(crate) fn no_fast_io(&mut self) {
         for f in self.0.values_mut() {

@@ -25,7 +25,7 @@ const _: () = {
     assert!(a[2] == nt::FSCTL_OPLOCK_BREAK_NOTIFY && a[3] == nt::FSCTL_OPLOCK_BREAK_ACK_NO_2);
 };
 
-pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
+pub(super) fn common(irp: Irp, ext: &VolumeExt, m: &mut Mount) -> Done {
     if irp.minor() != nt::IRP_MN_USER_FS_REQUEST {
         return (nt::STATUS_INVALID_DEVICE_REQUEST, 0);
     }
@@ -54,6 +54,14 @@ pub(super) fn common(irp: Irp, _ext: &VolumeExt, m: &mut Mount) -> Done {
     if let Some(handed) = super::oplock::fsctl(irp, m, p.FsControlCode, &input) {
         return handed;
     }
+    // A dismount writes the cached files back first (FatFlushVolume):
+    // their file objects may outlive the handles it closes.
+    #[cfg(not(feature = "testing"))]
+    if p.FsControlCode == nt::FSCTL_DISMOUNT_VOLUME && !m.vcb.is_dismounted() {
+        super::wincache::flush_volume(ext);
+    }
+    #[cfg(feature = "testing")]
+    let _ = ext;
     let done = m.vcb.fsctl(&c.ccb, p.FsControlCode, &input, output);
     if done.dismounted {
         // The handles are closed; write everything back now (the umount at

@@ -7,6 +7,7 @@
 mod cleanup;
 mod close;
 mod create;
+mod devctl;
 mod dirctl;
 mod ea;
 #[cfg(not(feature = "testing"))]
@@ -140,6 +141,9 @@ pub(crate) unsafe fn volume_device(device: *mut DEVICE_OBJECT, irp: *mut IRP) ->
     let paging = unsafe { (*irp.raw()).Flags } & nt::IRP_PAGING_IO != 0;
     if paging && matches!(irp.major(), nt::IRP_MJ_READ | nt::IRP_MJ_WRITE) {
         return paging::post(irp, ext);
+    }
+    if irp.major() == nt::IRP_MJ_DEVICE_CONTROL {
+        return devctl::pass_down(irp, ext);
     }
     let common: volume::Common = match irp.major() {
         nt::IRP_MJ_CREATE => create::common,

@@ -200,6 +200,11 @@ pub(crate) fn shut_down_all() {
         // SAFETY: registered volume devices live until `delete`.
         let Some(ext) = (unsafe { volume_of(d as *mut DEVICE_OBJECT) }) else { continue };
         let mut mount = ext.mount.lock();
+        // What the lazy writer still holds goes to Linux first.
+        #[cfg(not(feature = "testing"))]
+        if mount.as_ref().is_some_and(|m| !m.vcb.is_dismounted()) {
+            super::wincache::flush_volume(ext);
+        }
         let Some(mut m) = mount.take() else { continue };
         m.vcb.force_dismount();
         finish_waiting(ext, &mut m);
@@ -228,6 +233,64 @@ pub(crate) fn holders_on(disk: *mut DEVICE_OBJECT) -> Vec<u32> {
         }
     }
     Vec::new()
+}
+
+/// IOCTL_STORAGE_EJECT_MEDIA on `disk` (one of the driver's disks): the
+/// volume mounted on it, if any, lets the medium go (`Vcb::eject`), is
+/// written back and unmounted from Linux; its device stays until its file
+/// objects are closed. `Err` with the processes holding files open when it
+/// refuses. On a worker, from the eject's own thread (never a worker's).
+pub(crate) fn release_for_eject(disk: *mut DEVICE_OBJECT) -> Result<(), Vec<u32>> {
+    let disk = disk as usize;
+    let mut result = Ok(());
+    workers::run(|| {
+        // Held throughout: a volume's device is deleted only with this lock
+        // taken (`delete`), so the extension found stays alive.
+        let volumes = VOLUMES.lock();
+        // SAFETY: registered volume devices live until `delete`, which
+        // needs the lock held here.
+        let found = volumes.0.iter().find_map(|&d| unsafe { registered(d) }.filter(|e| e.target as usize == disk));
+        let Some(ext) = found else { return };
+        let mut mount = ext.mount.lock();
+        let Some(m) = mount.as_mut() else { return };
+        if !m.vcb.is_dismounted() {
+            // What the lazy writer still holds goes to Linux first.
+            #[cfg(not(feature = "testing"))]
+            super::wincache::flush_volume(ext);
+        }
+        let r = m.vcb.eject();
+        if r.status != fs_glue::NtStatus::SUCCESS {
+            result = Err(ext.holders.lock().keys().copied().collect());
+            return;
+        }
+        finish_waiting(ext, m);
+        let Some(m) = mount.take() else { return };
+        let ccbs = m.vcb.open_ccbs();
+        ext.orphans.store(ccbs, Ordering::SeqCst);
+        let status = unmount(m, Some(ext));
+        drop(mount);
+        lkl_ntk_host::print::print_fmt(format_args!("lklfs: eject: volume unmounted ({status:#x})\n"));
+        if ccbs == 0 {
+            let device = ext.device;
+            drop(volumes);
+            // SAFETY: unmounted, and with no file object left no IRP can
+            // reach it (its VPB is cleared here).
+            unsafe { delete(device) };
+        }
+    });
+    result
+}
+
+/// The extension of a registered volume device (its address), checked.
+///
+/// # Safety
+/// `d` is on the registry, whose lock the caller holds.
+unsafe fn registered<'a>(d: usize) -> Option<&'a VolumeExt> {
+    // SAFETY: the caller's contract: a live volume device of ours.
+    unsafe {
+        let ext = (*(d as *mut DEVICE_OBJECT)).DeviceExtension.cast::<VolumeExt>();
+        if ext.is_null() || (*ext).node_type != NODE_VCB { None } else { Some(&*ext) }
+    }
 }
 
 /// Number of mounted volume devices.

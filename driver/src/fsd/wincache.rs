@@ -337,6 +337,23 @@ unsafe fn release_from_cache(fcb: *mut Fcb, path: Path) {
     }
 }
 
+/// Writes every cached file of the volume back (fastfat's FatFlushVolume)
+/// before a dismount that unmounts it from Linux at once (an eject, a
+/// shutdown): the lazy writer's dirty pages would otherwise reach a
+/// volume gone from Linux. Under the volume's lock, on a worker, as a
+/// FLUSH_BUFFERS is; a failed flush leaves that file's pages to fail later.
+pub(crate) fn flush_volume(ext: &super::volume::VolumeExt) {
+    let sections = ext.fcbs.lock().sections();
+    for sop in sections {
+        // SAFETY: zero is a valid IO_STATUS_BLOCK.
+        let mut iosb: IO_STATUS_BLOCK = unsafe { zeroed() };
+        // SAFETY: a live FCB's section pointers (the volume lock keeps its
+        // CLOSE out); a file never cached has none, which CcFlushCache
+        // takes as nothing to do.
+        let _ = guarded(|| unsafe { nt::CcFlushCache(sop, ptr::null_mut(), 0, &mut iosb) });
+    }
+}
+
 /// The start of a cached WRITE (fastfat's FatCommonWrite): when the Cache
 /// Manager says the write must wait for the lazy writer (too many dirty
 /// pages), CcDeferWrite keeps it and calls back once it may go on, and the

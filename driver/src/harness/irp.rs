@@ -281,6 +281,40 @@ pub(super) unsafe fn fsctl_buffered(
     input: &[u8],
     out: &mut [u8],
 ) -> (NTSTATUS, usize) {
+    // SAFETY: the caller's contract.
+    unsafe { control_buffered(volume, fo, nt::IRP_MJ_FILE_SYSTEM_CONTROL, code, input, out) }
+}
+
+/// NtDeviceIoControlFile with a METHOD_BUFFERED code on `fo`, as
+/// [`fsctl_buffered`].
+///
+/// # Safety
+/// As [`fsctl_buffered`].
+pub(super) unsafe fn ioctl_buffered(
+    volume: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    code: u32,
+    input: &[u8],
+    out: &mut [u8],
+) -> (NTSTATUS, usize) {
+    // SAFETY: the caller's contract.
+    unsafe { control_buffered(volume, fo, nt::IRP_MJ_DEVICE_CONTROL, code, input, out) }
+}
+
+/// A METHOD_BUFFERED FSCTL or IOCTL: FileSystemControl and DeviceIoControl
+/// parameters share one layout.
+///
+/// # Safety
+/// As [`fsctl_buffered`].
+unsafe fn control_buffered(
+    volume: *mut DEVICE_OBJECT,
+    fo: *mut FILE_OBJECT,
+    major: u8,
+    code: u32,
+    input: &[u8],
+    out: &mut [u8],
+) -> (NTSTATUS, usize) {
+    let minor = if major == nt::IRP_MJ_FILE_SYSTEM_CONTROL { nt::IRP_MN_USER_FS_REQUEST } else { 0 };
     let mut system = alloc::vec![0u8; input.len().max(out.len())];
     for (s, i) in system.iter_mut().zip(input) {
         *s = *i;
@@ -289,7 +323,7 @@ pub(super) unsafe fn fsctl_buffered(
     let (in_len, out_len) = (input.len() as u32, out.len() as u32);
     // SAFETY: the caller's contract; `system` lives across the call.
     let (status, info) = unsafe {
-        call(volume, nt::IRP_MJ_FILE_SYSTEM_CONTROL, nt::IRP_MN_USER_FS_REQUEST, fo, 0, buf, None, |sp| {
+        call(volume, major, minor, fo, 0, buf, None, |sp| {
             let p = &mut sp.Parameters.FileSystemControl;
             p.FsControlCode = code;
             p.InputBufferLength = in_len;

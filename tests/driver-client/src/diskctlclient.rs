@@ -13,7 +13,6 @@ use widestring::U16CString;
 use crate::win::{CloseHandle, CreateFileW, ERROR_INVALID_FUNCTION, GENERIC_READ, GetLastError, Handle, ioctl};
 
 const ERROR_NOT_READY: u32 = 21;
-const ERROR_BUSY: u32 = 170;
 const ERROR_MORE_DATA: u32 = 234;
 const ERROR_NOT_FOUND: u32 = 1168;
 const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
@@ -200,20 +199,16 @@ pub(crate) fn ram_disk(device: &str, size: u64) -> Result<(), String> {
 }
 
 /// An image disk of `size` bytes over the image whose NT path is `path`,
-/// with a volume mounted on it: removable, its unique ID the image's path,
-/// and an eject refused while the volume holds it.
-pub(crate) fn image_disk(device: &str, size: u64, path: &str) -> Result<(), String> {
+/// with a volume mounted on it: removable, its unique ID the image's path;
+/// then a program's eject (`ejectclient::direct`).
+pub(crate) fn image_disk(dev: Handle, device: &str, size: u64, path: &str) -> Result<(), String> {
     let h = open(device)?;
     let res = (|| {
         sizes(h, size, REMOVABLE_MEDIA)?;
         let id: Vec<u8> = b"lklfs-image:".iter().copied().chain(utf16le(path)).collect();
         mountdev(h, device, &id, None)?;
         media(h, true)?;
-        want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY)?;
-        // Still there after the refusal.
-        ioctl(h, IOCTL_STORAGE_CHECK_VERIFY, &[], &mut [])
-            .map(|_| ())
-            .map_err(|e| format!("after the refused eject: {e}"))
+        crate::ejectclient::direct(dev, h)
     })();
     // SAFETY: our handle.
     unsafe { CloseHandle(h) };
@@ -296,14 +291,13 @@ pub(crate) fn attach_detach(dev: Handle, file: &str, size: u64) -> Result<(), St
             other => return Err(format!("list while mounted: {other:?}, want in use with its holders")),
         };
         println!("# image disk {} held by process {held_by:?}", a.number);
-        let busy = want_err(h, IOCTL_STORAGE_EJECT_MEDIA, &[], 0, ERROR_BUSY);
         let held = match ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []) {
             Err(ERROR_BAD_COMMAND) => Ok(()),
             other => Err(format!("detach while mounted: {other:?}, want ERROR_BAD_COMMAND")),
         };
+        let ejected = held.and_then(|_| crate::ejectclient::explorer(dev, h, a.number, size));
         crate::fsclient::want(crate::fsclient::unmount(dev)?, crate::status::STATUS_SUCCESS, "unmount")?;
-        busy?;
-        held?;
+        ejected?;
         match list(dev)?.into_iter().find(|d| d.number == a.number) {
             Some(d) if d.flags & proto::images::LISTED_IN_USE == 0 && d.holders.is_empty() => {}
             other => return Err(format!("list after the unmount: {other:?}, want idle and no holders")),
@@ -468,7 +462,7 @@ pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String
 }
 
 /// The driver's list of image disks.
-fn list(dev: Handle) -> Result<Vec<driver_ioctl::images::Listed>, String> {
+pub(crate) fn list(dev: Handle) -> Result<Vec<driver_ioctl::images::Listed>, String> {
     let mut out = vec![0u8; driver_ioctl::images::LIST_OUT_SIZE];
     ioctl(dev, driver_ioctl::IOCTL_IMAGE_LIST, &driver_ioctl::linux::header(), &mut out)
         .map_err(|e| format!("list: error {e}"))?;

@@ -17,6 +17,7 @@
 mod cyclebench;
 #[cfg(windows)]
 mod diskctlclient;
+mod ejectclient;
 #[cfg(windows)]
 mod fsclient;
 #[cfg(windows)]

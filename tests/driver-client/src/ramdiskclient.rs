@@ -213,16 +213,16 @@ pub(crate) fn run(
     let image = proto::fsops::image_disk_name(0);
     let res = (|| {
         want(crate::fsclient::mount(dev, file, false)?, STATUS_SUCCESS, "mount the image")?;
-        let checked = crate::diskctlclient::image_disk(&image, size, &format!("\\??\\{file}"));
+        let checked = crate::diskctlclient::image_disk(dev, &image, size, &format!("\\??\\{file}"));
         want(unmount(dev)?, STATUS_SUCCESS, "unmount the image")?;
         checked
     })();
     r.check(
-        &format!("image disk {image}: removable, sized, one Linux partition, named for the Mount Manager with the image's path as unique ID, no suggested letter; the eject refused while its volume is mounted; other IOCTLs refused"),
+        &format!("image disk {image}: removable, sized, one Linux partition, named for the Mount Manager with the image's path as unique ID, no suggested letter; other IOCTLs refused; a program's eject refused while a file is open (the volume goes on), then, with none open, the volume dismounted and the medium out"),
         res,
     );
     r.check(
-        "IOCTL_IMAGE_ATTACH (lklfs.exe mount): a missing image, a bad letter and a cut path refused; the disk it makes answers the IOCTL set with the letter asked for as its suggested link, mounts through part 1's path, can be neither ejected nor detached while mounted, ejects and detaches afterwards; a second detach finds no disk",
+        "IOCTL_IMAGE_ATTACH (lklfs.exe mount): a missing image, a bad letter and a cut path refused; the disk it makes answers the IOCTL set with the letter asked for as its suggested link, mounts through part 1's path, cannot be detached while mounted; Explorer's eject (refused with a file open, the list naming the holders; then lock, dismount, allow removal, eject through the volume's handle, passed to the disk); detaches afterwards; a second detach finds no disk",
         crate::diskctlclient::attach_detach(dev, file, size),
     );
     if let Some((gpt, mbr)) = parted {

@@ -47,7 +47,7 @@ pub struct DiskFacts {
 }
 
 /// What to do with IOCTL_STORAGE_EJECT_MEDIA: the caller decides whether
-/// the disk can go (no volume holds it).
+/// the medium can go (the volume on it lets it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// Complete with this status and this many output bytes.
@@ -99,6 +99,18 @@ pub fn answer(code: u32, d: &DiskFacts, input: &[u8], out: &mut [u8]) -> Answer 
             fixed(out, &b)
         }
         nt::IOCTL_STORAGE_EJECT_MEDIA => Answer::Eject,
+        // Explorer's Eject allows the removal before it ejects (and stops
+        // if refused). Nothing but an eject takes the medium out, and the
+        // eject itself waits for open files, so the request changes
+        // nothing; its input is checked as the class driver checks it.
+        nt::IOCTL_STORAGE_MEDIA_REMOVAL => done(
+            if input.len() < size_of::<nt::PREVENT_MEDIA_REMOVAL>() {
+                nt::STATUS_INFO_LENGTH_MISMATCH
+            } else {
+                nt::STATUS_SUCCESS
+            },
+            0,
+        ),
         nt::IOCTL_MOUNTDEV_QUERY_DEVICE_NAME => counted(out, 0, &units(&d.device_name)),
         nt::IOCTL_MOUNTDEV_QUERY_UNIQUE_ID => counted(out, 0, &d.unique_id),
         nt::IOCTL_MOUNTDEV_QUERY_SUGGESTED_LINK_NAME => match d.letter {
@@ -354,6 +366,9 @@ mod tests {
             assert_eq!(ask(code, &d, &[], 64).0, nt::STATUS_NO_MEDIA_IN_DEVICE, "{code:#x}");
         }
         assert_eq!(answer(nt::IOCTL_STORAGE_EJECT_MEDIA, &d, &[], &mut []), Answer::Eject);
+        // Allowing (or preventing) the removal takes a one-byte input.
+        assert_eq!(ask(nt::IOCTL_STORAGE_MEDIA_REMOVAL, &d, &[0], 0).0, nt::STATUS_SUCCESS);
+        assert_eq!(ask(nt::IOCTL_STORAGE_MEDIA_REMOVAL, &d, &[], 0).0, nt::STATUS_INFO_LENGTH_MISMATCH);
     }
 
     #[test]

@@ -159,6 +159,10 @@ pub enum Op {
     /// NtSetSecurityObject: arg0 = SECURITY_INFORMATION, data = a
     /// self-relative security descriptor.
     SetSecurity = 30,
+    /// NtDeviceIoControlFile with a METHOD_BUFFERED code: arg0 = the code,
+    /// data = the input, out_len = the output's length; the handle is a
+    /// file's or [`VOLUME_HANDLE`].
+    DeviceControl = 31,
 }
 
 /// Read and Write arg0: a paging request (IRP_PAGING_IO | IRP_NOCACHE),
@@ -170,7 +174,8 @@ pub const LOCK_ASYNC: u32 = 1 << 16;
 /// Longest wait of [`Op::Ticket`].
 pub const TICKET_WAIT_MAX_MS: u32 = 10_000;
 
-/// The handle of [`Op::Fsctl`] that means the open of the volume itself.
+/// The handle of [`Op::Fsctl`] and [`Op::DeviceControl`] that means the
+/// open of the volume itself.
 pub const VOLUME_HANDLE: u32 = u32::MAX;
 
 /// Create offset bit 32: the low 3 bits are the ShareAccess.
@@ -291,6 +296,7 @@ impl Op {
             28 => Op::SetEa,
             29 => Op::QuerySecurity,
             30 => Op::SetSecurity,
+            31 => Op::DeviceControl,
             _ => return None,
         })
     }
@@ -409,7 +415,7 @@ impl<'a> FsRequest<'a> {
             Op::Unmount | Op::Close | Op::Delete | Op::Verify | Op::Flush | Op::Shutdown => {
                 (name_len == 0, data_len == 0, want_out == 0)
             }
-            Op::Fsctl => (name_len == 0, true, true),
+            Op::Fsctl | Op::DeviceControl => (name_len == 0, true, true),
             Op::Pnp => {
                 (name_len == 0, data_len == 0, want_out == 0 && matches!(r.args[0], 1..=3 | 0x17) && r.args[1] <= 1)
             }

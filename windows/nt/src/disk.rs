@@ -75,6 +75,11 @@ crate::nt_structs! {
         pub WriteCacheEnableOverride: u8,
     }
 
+    /// `PREVENT_MEDIA_REMOVAL` (IOCTL_STORAGE_MEDIA_REMOVAL's input).
+    pub struct PREVENT_MEDIA_REMOVAL {
+        pub PreventMediaRemoval: u8,
+    }
+
     /// `MOUNTDEV_NAME`: the name's byte length, then the name.
     pub struct MOUNTDEV_NAME {
         pub NameLength: u16,
@@ -151,6 +156,8 @@ crate::nt_consts! {
     pub const IOCTL_STORAGE_CHECK_VERIFY2: u32 = ctl(STORAGE, 0x200, 0);
     /// `IOCTL_STORAGE_EJECT_MEDIA`.
     pub const IOCTL_STORAGE_EJECT_MEDIA: u32 = ctl(STORAGE, 0x202, 1);
+    /// `IOCTL_STORAGE_MEDIA_REMOVAL`.
+    pub const IOCTL_STORAGE_MEDIA_REMOVAL: u32 = ctl(STORAGE, 0x201, 1);
     /// `IOCTL_STORAGE_GET_HOTPLUG_INFO`.
     pub const IOCTL_STORAGE_GET_HOTPLUG_INFO: u32 = ctl(STORAGE, 0x305, 0);
     /// `IOCTL_MOUNTDEV_QUERY_UNIQUE_ID`.
