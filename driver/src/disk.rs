@@ -97,8 +97,8 @@ impl Drop for Disk {
 /// The slots past the client's numbers hold the harness's image disks.
 pub(crate) struct Slots(pub(crate) [*mut Disk; (RAMDISK_MAX + IMAGE_DISKS) as usize]);
 
-/// Image disks the harness can hold at once (one per volume it mounts).
-pub const IMAGE_DISKS: u32 = 4;
+/// Image disks at once (`lklfs mount`'s and the harness's together).
+pub const IMAGE_DISKS: u32 = images::IMAGE_DISKS;
 
 // SAFETY: a Disk is built to be used from any thread (atomic counters, a
 // device object, a data block that IRPs copy in and out of); the table owns

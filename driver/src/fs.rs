@@ -74,7 +74,8 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         }
         Op::Stress => {
             let Some(images) = stress_images(&name) else { return nt::STATUS_INVALID_PARAMETER };
-            let (status, irps) = harness::stress(&images, req.args[0], req.args[1]);
+            let pull_last = req.args[2] == fsops::STRESS_PULL_LAST;
+            let (status, irps) = harness::stress(&images, req.args[0], req.args[1], pull_last);
             (status as u32, irps)
         }
         Op::Shutdown => (harness::shutdown() as u32, 0),

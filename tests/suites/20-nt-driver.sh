@@ -611,7 +611,26 @@ for t in ext4 btrfs xfs vfat; do
     # shellcheck disable=SC2086 # the mkfs words
     "$MKFS_FIXED" ${STRESS_MKFS[$t]} "$STRESS_DIR/stress-$t.img" >/dev/null
 done
-cycle "stress C:\lklfs-test\stress $STRESS_THREADS $STRESS_FILES" "four volumes at once, IRPs from $STRESS_THREADS threads"
+# The fifth volume, pulled out with a write in flight (removal.rs).
+truncate -s 64M "$STRESS_DIR/stress-pulled.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$STRESS_DIR/stress-pulled.img"
+cycle "stress C:\lklfs-test\stress $STRESS_THREADS $STRESS_FILES" "four volumes at once, IRPs from $STRESS_THREADS threads, a fifth pulled out"
+grep -o 'lklfs: removal: .*' "$LOG" | tail -1 | sed 's/^/# /' || true
+# The pulled disk: consistent to its last flush once its journal is
+# replayed (on a copy): e2fsck clean, and /flushed.bin (k mod 251 for
+# 64 KiB, written and flushed before the writer started) intact.
+cp "$STRESS_DIR/stress-pulled.img" "$TDIR.pulled.img"
+e2fsck -fy "$TDIR.pulled.img" >"$TDIR.fsck.log" 2>&1 && replay=0 || replay=$?
+rm -f "$TDIR.flushed.bin"
+debugfs -R "dump /flushed.bin $TDIR.flushed.bin" "$TDIR.pulled.img" >/dev/null 2>&1 || true
+if [ "$replay" -le 1 ] && e2fsck -fn "$TDIR.pulled.img" >>"$TDIR.fsck.log" 2>&1 \
+    && python3 -c 'import sys; sys.exit(open(sys.argv[1], "rb").read() != bytes(k % 251 for k in range(65536)))' "$TDIR.flushed.bin"; then
+    ok "the disk pulled out with a write in flight is consistent to its last flush (journal replayed, e2fsck clean, /flushed.bin intact)"
+else
+    cat "$TDIR.fsck.log"
+    not_ok "the disk pulled out with a write in flight is consistent to its last flush (e2fsck -fy exit $replay)"
+fi
+rm -f "$TDIR.pulled.img" "$TDIR.flushed.bin"
 grep '^    # stress' "$TDIR.client.out" || true
 stress_tree_ok() { # ROOT: the tree the stress threads must have left
     python3 - "$1" "$STRESS_THREADS" "$STRESS_FILES" <<'PY'

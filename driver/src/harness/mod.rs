@@ -36,6 +36,7 @@ mod irp;
 mod linuxview;
 mod locks;
 mod ops;
+mod removal;
 mod reparse;
 mod runner;
 mod stress;

@@ -120,7 +120,14 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
 /// `threads` threads over all of them, unmounts them; the status and the
 /// IRPs sent. Call on the requesting thread (the images open in its
 /// context).
-pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: u32) -> (NTSTATUS, u64) {
+/// With `pull_last`, the last image is not the threads': its disk is
+/// pulled out with a write in flight while they work (`removal.rs`).
+pub fn stress(
+    images: &[(Option<&'static str>, Vec<u16>)],
+    threads: u32,
+    files: u32,
+    pull_last: bool,
+) -> (NTSTATUS, u64) {
     if super::is_mounted() {
         return (crate::linux::STATUS_WRONG_STATE, 0);
     }
@@ -152,6 +159,20 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
         }
     }
     let mut irps = 0;
+    let mut pulled = None;
+    if nt::nt_success(status) && pull_last {
+        pulled = mounted.pop();
+        if mounted.is_empty() {
+            status = nt::STATUS_INVALID_PARAMETER;
+        }
+    }
+    let mut writer = None;
+    if let Some(m) = pulled.as_mut().filter(|_| nt::nt_success(status)) {
+        match super::removal::start(m) {
+            Ok(w) => writer = Some(w),
+            Err(s) => status = s,
+        }
+    }
     if nt::nt_success(status) {
         let targets: Vec<Target> = mounted
             .iter_mut()
@@ -181,6 +202,15 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
                 Err(_) => status = nt::STATUS_INSUFFICIENT_RESOURCES,
             }
         }
+        // The removal, while the threads work on the other volumes.
+        if let (Some(m), Some(w)) = (pulled.as_mut(), writer.take()) {
+            match super::removal::pull(m, w) {
+                Ok((writes, ended)) => lkl_ntk_host::print::print_fmt(format_args!(
+                    "lklfs: removal: the disk was pulled after {writes} writes; the write in flight ended with {ended:#x}\n"
+                )),
+                Err(s) => status = s,
+            }
+        }
         for (h, slot) in running {
             let _ = HOST.thread_join(h);
             let result = slot.lock().take();
@@ -196,7 +226,11 @@ pub fn stress(images: &[(Option<&'static str>, Vec<u16>)], threads: u32, files: 
             }
         }
     }
-    for m in mounted {
+    if let (Some(m), Some(w)) = (pulled.as_mut(), writer.take()) {
+        // The threads never started: the writer still ends with the pull.
+        let _ = super::removal::pull(m, w);
+    }
+    for m in mounted.into_iter().chain(pulled) {
         let s = unmount_mounted(m);
         if nt::nt_success(status) && !nt::nt_success(s) {
             status = s;

@@ -105,7 +105,9 @@ pub enum Op {
     /// Test only: mount several images at once and interleave IRPs from
     /// arg0 threads (1..=8) over all of them, arg1 files each (1..=500) per
     /// volume; name = `TYPE:PATH` lines (TYPE ext4, btrfs, xfs or vfat; PATH
-    /// an NT path), at most 4. Information = the IRPs sent.
+    /// an NT path), at most [`crate::images::IMAGE_DISKS`]; arg2 =
+    /// [`STRESS_PULL_LAST`] to pull the last image's disk out with a write
+    /// in flight instead. Information = the IRPs sent.
     Stress = 18,
     /// Test only: Linux's view of the mounted volume's tree, beside the
     /// IRPs (the semantic suite's checks): arg0 = [`crate::suiteops::LinuxOp`],
@@ -164,6 +166,10 @@ pub enum Op {
     /// file's or [`VOLUME_HANDLE`].
     DeviceControl = 31,
 }
+
+/// Stress arg2: the last image is not the threads': its disk is pulled out
+/// with a write in flight while they work on the others.
+pub const STRESS_PULL_LAST: u32 = 1;
 
 /// Read and Write arg0: a paging request (IRP_PAGING_IO | IRP_NOCACHE),
 /// as the Cache Manager and the memory manager send them.
@@ -410,7 +416,10 @@ impl<'a> FsRequest<'a> {
             Op::Stress => (
                 name_len > 0,
                 data_len == 0,
-                want_out == 0 && (1..=8).contains(&r.args[0]) && (1..=500).contains(&r.args[1]),
+                want_out == 0
+                    && (1..=8).contains(&r.args[0])
+                    && (1..=500).contains(&r.args[1])
+                    && r.args[2] <= STRESS_PULL_LAST,
             ),
             Op::Unmount | Op::Close | Op::Delete | Op::Verify | Op::Flush | Op::Shutdown => {
                 (name_len == 0, data_len == 0, want_out == 0)

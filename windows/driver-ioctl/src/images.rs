@@ -137,8 +137,10 @@ impl Attached {
     }
 }
 
-/// Image disks a list reports (the driver's image slots).
-pub const LIST_ENTRIES: usize = 4;
+/// Image disks the driver serves at once (its image slots).
+pub const IMAGE_DISKS: u32 = 8;
+/// Image disks a list reports: every slot.
+pub const LIST_ENTRIES: usize = IMAGE_DISKS as usize;
 /// Path bytes an entry of the list keeps (longer paths are cut).
 pub const LIST_PATH_BYTES: usize = 512;
 /// Process IDs an entry of the list names (the volume's holders).
