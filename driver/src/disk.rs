@@ -69,6 +69,10 @@ pub struct Disk {
     /// Its medium was ejected (IOCTL_STORAGE_EJECT_MEDIA): nothing held it,
     /// and transfers find no medium from then on.
     pub(crate) ejected: AtomicBool,
+    /// The harness mounts it as a volume Windows offers by itself, not one
+    /// the user asked for (`asked`).
+    #[cfg(feature = "testing")]
+    pub(crate) offered: AtomicBool,
     /// The image's NT path (UTF-16), empty for a RAM disk: the Mount
     /// Manager's unique ID and `lklfs list` are made of it.
     pub(crate) path: Vec<u16>,
@@ -160,6 +164,8 @@ fn create_image(spec: ImageSpec<'_>, claimed: bool) -> Result<(u32, u64, *mut Di
         read_only: AtomicBool::new(spec.read_only),
         pulled: AtomicBool::new(false),
         ejected: AtomicBool::new(false),
+        #[cfg(feature = "testing")]
+        offered: AtomicBool::new(false),
         path: spec.path.to_vec(),
         rw_irps: AtomicU32::new(0),
         flush_irps: AtomicU32::new(0),
@@ -321,6 +327,17 @@ pub fn given(device: *mut DEVICE_OBJECT) -> (Option<&'static str>, Option<MountS
     hold(device).map_or((None, None), |d| (d.given_type, d.settings.clone()))
 }
 
+/// Whether the user asked for the volume on `device`: a disk of the
+/// driver's own (`lklfs mount` made it). Any other is a volume Windows
+/// offers by itself (a disk plugged in), which `params::writes_offered`
+/// governs. The test build's harness can mount its disks as offered.
+pub fn asked(device: *mut DEVICE_OBJECT) -> bool {
+    #[cfg(feature = "testing")]
+    return hold(device).is_some_and(|d| !d.offered.load(Ordering::SeqCst));
+    #[cfg(not(feature = "testing"))]
+    hold(device).is_some()
+}
+
 /// The disk device, secured like the control device. IRPs find their disk
 /// through the published slots (see `hold`), not through the device.
 pub(crate) unsafe fn create_device(index: u32, disk: *mut Disk) -> NTSTATUS {
@@ -443,6 +460,13 @@ impl Claim {
     pub fn set_read_only(&self, read_only: bool) {
         // SAFETY: alive while claimed.
         unsafe { (*self.disk).read_only.store(read_only, Ordering::SeqCst) };
+    }
+
+    /// Mounts of the disk count as volumes Windows offered (or, cleared,
+    /// as volumes the user asked for).
+    pub fn set_offered(&self, offered: bool) {
+        // SAFETY: alive while claimed.
+        unsafe { (*self.disk).offered.store(offered, Ordering::SeqCst) };
     }
 
     /// Pulls the disk out: from now on every transfer fails with

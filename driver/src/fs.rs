@@ -62,7 +62,7 @@ pub fn request(input: &[u8], out: &mut [u8]) -> NTSTATUS {
         Op::Mount => {
             let read_only = req.args[0] & fsops::MOUNT_READ_ONLY != 0;
             let (status, number) = if req.args[0] & fsops::MOUNT_LOWER_DEVICE != 0 {
-                harness::mount(&name, read_only)
+                harness::mount(&name, read_only, req.args[0] & fsops::MOUNT_OFFERED != 0)
             } else {
                 // decode() accepted only known types.
                 let given = fsops::FsType::from_u32(req.args[1]).and_then(|t| t.linux_name());

@@ -10,9 +10,16 @@
 //!   xfs; default all five. A machine with another btrfs driver leaves
 //!   btrfs out. A volume the user gave a type for (`lklfs mount --type`) is
 //!   mounted whatever this says; FAT only ever is so.
+//! - `WriteOfferedVolumes` (REG_DWORD, 0 or 1): whether the volumes
+//!   Windows offers by itself (a USB disk plugged in, a second disk) are
+//!   mounted read-write; default 0, read-only, so that plugging in a disk
+//!   never writes to it. Volumes the user asked for (`lklfs mount`) follow
+//!   `--ro` instead. Either way a volume whose journal needs recovery, or
+//!   an xfs volume (whose superblock cannot tell), is mounted read-only
+//!   with its journal replayed in memory.
 
 use alloc::string::String;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -31,6 +38,15 @@ const SUBKEY: &U16Str = u16str!(r"\Parameters");
 const MEMORY: &U16Str = u16str!("MemoryMiB");
 const CMDLINE: &U16Str = u16str!("KernelCommandLine");
 const FILE_SYSTEMS: &U16Str = u16str!("FileSystems");
+const WRITE_OFFERED: &U16Str = u16str!("WriteOfferedVolumes");
+
+/// `WriteOfferedVolumes`.
+static WRITES_OFFERED: AtomicBool = AtomicBool::new(false);
+
+/// Whether volumes Windows offers by itself are mounted read-write.
+pub fn writes_offered() -> bool {
+    WRITES_OFFERED.load(Ordering::SeqCst)
+}
 
 /// The file systems `FileSystems` may name, in its order.
 const CLAIMABLE: [(&str, Kind); 5] =
@@ -75,6 +91,7 @@ pub fn boot_config() -> BootConfig {
 pub fn forget() {
     *CONFIG.lock() = None;
     CLAIMED.store(ALL_CLAIMED, Ordering::SeqCst);
+    WRITES_OFFERED.store(false, Ordering::SeqCst);
 }
 
 /// The UTF-16 text of a REG_SZ value's data, up to its first NUL.
@@ -183,6 +200,15 @@ pub unsafe fn load(registry_path: *const UNICODE_STRING) {
                 }
             }
             Some(_) => print_fmt(format_args!("lklfs: Parameters\\FileSystems is not a REG_SZ; claiming all\n")),
+        }
+        match value(key, WRITE_OFFERED) {
+            None => {}
+            Some((nt::REG_DWORD, d)) if d == [0, 0, 0, 0] || d == [1, 0, 0, 0] => {
+                WRITES_OFFERED.store(d.first() == Some(&1), Ordering::SeqCst)
+            }
+            Some(_) => print_fmt(format_args!(
+                "lklfs: Parameters\\WriteOfferedVolumes must be a REG_DWORD of 0 or 1; offered volumes stay read-only\n"
+            )),
         }
         // SAFETY: our key handle, closed once.
         unsafe { nt::ZwClose(key) };

@@ -60,6 +60,7 @@ pub fn create(index: u32, path: &[u16]) -> (u32, u64) {
         read_only: AtomicBool::new(false),
         pulled: AtomicBool::new(false),
         ejected: AtomicBool::new(false),
+        offered: AtomicBool::new(false),
         path: Vec::new(),
         letter: None,
         rw_irps: AtomicU32::new(0),

@@ -509,6 +509,39 @@ if [ "$(debugfs -R "cat /g" "$FSD_DIR/good.img" 2>/dev/null)" = "kept" ]; then
 else
     not_ok "Linux (debugfs) reads the file written before the forced dismount"
 fi
+# Volumes Windows offers by itself (offeredclient.rs): read-only unless
+# the service's WriteOfferedVolumes is 1; one whose journal needs recovery
+# read-only either way, its image byte for byte unchanged. The first
+# lifetime also has a bad WriteOfferedVolumes, which is reported.
+OFF_DIR="$IMG_DIR/offered"
+rm -rf "$OFF_DIR" && mkdir -p "$OFF_DIR"
+truncate -s 32M "$OFF_DIR/clean.img" "$OFF_DIR/dirty.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$OFF_DIR/clean.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$OFF_DIR/dirty.img"
+debugfs -w -R "feature needs_recovery" "$OFF_DIR/dirty.img" >/dev/null 2>&1
+OFF_DIRTY_SUM=$(sha256sum <"$OFF_DIR/dirty.img")
+reg add "$PARAMS" /v WriteOfferedVolumes /t REG_DWORD /d 2 /f
+cycle "offered C:\lklfs-test\offered 0" "volumes Windows offers, read-only by default"
+if grep -q 'Parameters.WriteOfferedVolumes must be a REG_DWORD of 0 or 1; offered volumes stay read-only' "$LOG"; then
+    ok "a bad WriteOfferedVolumes is reported and offered volumes stay read-only"
+else
+    not_ok "a bad WriteOfferedVolumes is reported and offered volumes stay read-only"
+fi
+reg add "$PARAMS" /v WriteOfferedVolumes /t REG_DWORD /d 1 /f
+cycle "offered C:\lklfs-test\offered 1" "volumes Windows offers, with WriteOfferedVolumes 1"
+reg delete "$PARAMS" /v WriteOfferedVolumes /f
+checker_clean "$OFF_DIR/clean.img" e2fsck -fn
+if [ "$(debugfs -R "cat /asked.txt" "$OFF_DIR/clean.img" 2>/dev/null)" = "asked for" ] \
+    && [ "$(debugfs -R "cat /offered.txt" "$OFF_DIR/clean.img" 2>/dev/null)" = "offered, WriteOfferedVolumes 1" ]; then
+    ok "the volume asked for and the offered one with WriteOfferedVolumes 1 were written (debugfs)"
+else
+    not_ok "the volume asked for and the offered one with WriteOfferedVolumes 1 were written (debugfs)"
+fi
+if [ "$(sha256sum <"$OFF_DIR/dirty.img")" = "$OFF_DIRTY_SUM" ] && dumpe2fs -h "$OFF_DIR/dirty.img" 2>/dev/null | grep -q needs_recovery; then
+    ok "the offered volume whose journal needs recovery is byte for byte as it was, still needing it"
+else
+    not_ok "the offered volume whose journal needs recovery is byte for byte as it was, still needing it"
+fi
 # The randomized model test as IRPs (modelclient.rs): seeded sequences of
 # Windows-level operations through the file-system driver, compared step by
 # step with the NT reference model; then each image's checker and the host

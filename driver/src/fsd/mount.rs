@@ -41,6 +41,8 @@ struct Target {
     number: u32,
     /// The mount options the user gave for the disk (lklfs made it).
     settings: Option<MountSettings>,
+    /// A volume Windows offers by itself (not on a disk lklfs made).
+    offered: bool,
 }
 
 /// Volumes mounted in this load, for the test build's device names.
@@ -101,11 +103,26 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         #[cfg(feature = "testing")]
         number: MOUNTED.fetch_add(1, core::sync::atomic::Ordering::SeqCst),
         settings,
+        offered: !crate::disk::asked(p.DeviceObject),
     };
     volume::post_irp(irp, move |irp| {
         let status = mount_on_worker(&t, disk, &vol);
         volume::complete_posted(irp, status, 0);
     })
+}
+
+/// Why a volume Windows offers by itself is mounted read-only, if it is: a
+/// journal or log that needs recovery is never replayed on the disk (the
+/// Linux that left it may come back to it: a hibernated one would find its
+/// file system changed), and without the service's `WriteOfferedVolumes`
+/// plugging a disk in never writes to it.
+fn kept_read_only(vol: &fs_probe::Volume) -> Option<&'static str> {
+    match vol.needs_recovery {
+        Some(true) => Some("its journal needs recovery (replayed in memory only)"),
+        None => Some("whether its log needs recovery is not known before the mount (xfs)"),
+        Some(false) if !crate::params::writes_offered() => Some("the service's WriteOfferedVolumes is 0"),
+        Some(false) => None,
+    }
 }
 
 /// The status a failed Linux mount is reported with, after a log line: a
@@ -129,7 +146,11 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     // systems do. Linux sees it writable through an in-memory overlay, so a
     // journal that needs recovery (a Linux that hibernated or crashed) is
     // replayed there and never on the disk, as `lklfs --ro` does.
-    let read_only = disk.read_only();
+    let kept = if t.offered { kept_read_only(vol) } else { None };
+    if let Some(why) = kept {
+        lkl_ntk_host::print::print_fmt(format_args!("lklfs: a volume Windows offered is mounted read-only: {why}\n"));
+    }
+    let read_only = disk.read_only() || kept.is_some();
     let ldisk_sector = disk.sector_size();
     let device: Arc<dyn lkl_abi::BlockDevice> =
         if read_only { Arc::new(lkl_abi::CowDevice::new(Arc::new(disk))) } else { Arc::new(disk) };

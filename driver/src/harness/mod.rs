@@ -171,11 +171,18 @@ pub fn is_mounted() -> bool {
     STATE.lock().is_some()
 }
 
-/// Mounts the RAM disk named `name` through the file-system device; the
-/// status and the volume device's number.
-pub fn mount(name: &[u16], read_only: bool) -> (NTSTATUS, u64) {
+/// Mounts the RAM disk named `name` through the file-system device
+/// (`offered`: as a volume Windows offers by itself); the status and the
+/// volume device's number.
+pub fn mount(name: &[u16], read_only: bool, offered: bool) -> (NTSTATUS, u64) {
     let Some(claim) = disk::claim(name) else { return (nt::STATUS_NO_SUCH_DEVICE, 0) };
-    mount_claimed(claim, read_only, None)
+    // The file system asks at the mount only.
+    claim.set_offered(offered);
+    let mounted = mount_claimed(claim, read_only, None);
+    if let Some(c) = disk::claim(name) {
+        c.set_offered(false);
+    }
+    mounted
 }
 
 /// Mounts an image file: an image disk over it (opened here, in the

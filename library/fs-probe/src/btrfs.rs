@@ -26,5 +26,7 @@ pub(crate) fn identify(head: &[u8]) -> Option<Volume> {
         id: VolumeId::Uuid(array(sb, 0x20)?),
         size: le64(sb, 0x70)?,
         block_size: le32(sb, 0x90)?,
+        // `log_root`: a tree-log left by fsync waits for the next mount.
+        needs_recovery: Some(le64(sb, 0x60)? != 0),
     })
 }

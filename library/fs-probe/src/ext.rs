@@ -39,6 +39,10 @@ fn kind(compat: u32, incompat: u32, ro_compat: u32) -> Kind {
     }
 }
 
+/// EXT4_FEATURE_INCOMPAT_RECOVER: the journal holds transactions not yet
+/// written home.
+const INCOMPAT_RECOVER: u32 = 0x4;
+
 /// The ext file system in `head`, if the magic is there. Nothing past the
 /// magic is judged: a damaged ext volume is still ext (its mount then fails
 /// with an error) rather than an unknown volume Windows offers to format.
@@ -63,6 +67,7 @@ pub(crate) fn identify(head: &[u8]) -> Option<Volume> {
         id: VolumeId::Uuid(crate::bytes::array(sb, 104)?),
         size: blocks.saturating_mul(u64::from(block_size)),
         block_size,
+        needs_recovery: Some(incompat & INCOMPAT_RECOVER != 0),
     })
 }
 

@@ -110,5 +110,7 @@ pub(crate) fn identify(head: &[u8]) -> Option<Volume> {
         id: VolumeId::FatSerial(serial),
         size: bpb.total_sectors.saturating_mul(bpb.bytes_per_sector),
         block_size: u32::try_from(bpb.bytes_per_sector.saturating_mul(bpb.sectors_per_cluster)).ok()?,
+        // No journal.
+        needs_recovery: Some(false),
     })
 }

@@ -104,6 +104,11 @@ pub struct Volume {
     pub size: u64,
     /// Bytes per block (ext, btrfs sector, xfs) or per cluster (FAT).
     pub block_size: u32,
+    /// Whether a journal or log waits to be replayed (a Linux that
+    /// hibernated or crashed): ext's needs_recovery flag, a btrfs log
+    /// tree; `None` where the superblock cannot tell (xfs keeps it in its
+    /// log only).
+    pub needs_recovery: Option<bool>,
 }
 
 impl Volume {
@@ -157,7 +162,14 @@ mod tests {
     use alloc::string::ToString;
 
     fn labelled(label: &str) -> Volume {
-        Volume { kind: Kind::Btrfs, label: label.into(), id: VolumeId::FatSerial(0), size: 0, block_size: 4096 }
+        Volume {
+            kind: Kind::Btrfs,
+            label: label.into(),
+            id: VolumeId::FatSerial(0),
+            size: 0,
+            block_size: 4096,
+            needs_recovery: Some(false),
+        }
     }
 
     #[test]

@@ -24,5 +24,6 @@ pub(crate) fn identify(head: &[u8]) -> Option<Volume> {
         id: VolumeId::Uuid(array(sb, 32)?),
         size: be64(sb, 8)?.saturating_mul(u64::from(block_size)),
         block_size,
+        needs_recovery: None,
     })
 }

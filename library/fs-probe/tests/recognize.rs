@@ -93,3 +93,25 @@ fn vfat_without_label() {
     let v = check("vfat-nolabel", 8, &["mkfs.vfat", "-s", "1"], Kind::Vfat, 512);
     assert!(v.label.is_empty(), "FAT's NO NAME is no label");
 }
+
+#[test]
+fn journal_needing_recovery() {
+    let img = image("ext4-dirty", 16, &["mkfs.ext4", "-q"]);
+    assert_eq!(identify(&head(&img)).unwrap().needs_recovery, Some(false), "fresh from mkfs");
+    // debugfs, e2fsprogs' own editor, sets the flag a crashed Linux leaves;
+    // dumpe2fs confirms it.
+    let set = std::process::Command::new("debugfs").args(["-w", "-R", "feature needs_recovery"]).arg(&img).output();
+    assert!(set.unwrap().status.success());
+    let dump = std::process::Command::new("dumpe2fs").arg("-h").arg(&img).output().unwrap();
+    assert!(String::from_utf8_lossy(&dump.stdout).contains("needs_recovery"));
+    let v = identify(&head(&img)).unwrap();
+    assert_eq!((v.kind, v.needs_recovery), (Kind::Ext4, Some(true)));
+    let mut btrfs = head(&image("btrfs-clean", 128, &["mkfs.btrfs", "-q", "-f"]));
+    assert_eq!(identify(&btrfs).unwrap().needs_recovery, Some(false), "no log tree");
+    // A tree-log's root (`log_root`, superblock offset 0x60), as fsync
+    // leaves it until the next mount replays it.
+    btrfs[0x10060..0x10068].copy_from_slice(&0x1d_4000u64.to_le_bytes());
+    assert_eq!(identify(&btrfs).unwrap().needs_recovery, Some(true), "a log tree");
+    let xfs = identify(&head(&image("xfs-unknown", 300, &["mkfs.xfs", "-q", "-f"]))).unwrap();
+    assert_eq!(xfs.needs_recovery, None, "xfs keeps it in its log");
+}

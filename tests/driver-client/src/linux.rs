@@ -19,6 +19,8 @@
 //!   (`modelclient.rs`), then halt;
 //! - `stress DIR THREADS FILES`: four volumes at once, IRPs from several
 //!   threads (`stressclient.rs`), then halt;
+//! - `offered DIR WRITABLE`: volumes Windows offers by itself against
+//!   volumes asked for (`offeredclient.rs`), then halt;
 //! - `product`: against the product lklfs.sys: the self-test, the forced
 //!   panic and the RAM-disk requests are refused as unknown requests, and
 //!   Linux still boots, answers and halts.
@@ -377,6 +379,9 @@ pub(crate) fn run(mode: &str) -> i32 {
             });
         }
         "bench" => booted(dev, &mut r, "the benchmark", |r| crate::cyclebench::bench(dev, r, &arg(2))),
+        "offered" => {
+            booted(dev, &mut r, "the offered volumes", |r| crate::offeredclient::run(dev, r, &arg(2), arg(3) == "1"))
+        }
         "fs-ramdisk" => {
             let (exe, gpt, mbr, dirty) = (arg(3), arg(4), arg(5), arg(6));
             let dirty = (!dirty.is_empty()).then_some(dirty.as_str());

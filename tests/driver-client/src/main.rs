@@ -32,6 +32,7 @@ mod lockclient;
 mod modelclient;
 #[cfg(windows)]
 mod notifyclient;
+mod offeredclient;
 #[cfg(windows)]
 mod pagingclient;
 #[cfg(windows)]

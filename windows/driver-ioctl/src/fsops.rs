@@ -209,6 +209,10 @@ fn create_offset_ok(o: u64) -> bool {
 pub const MOUNT_READ_ONLY: u32 = 1;
 /// Mount arg0 bit 1: the name is a lower disk device, not an image file.
 pub const MOUNT_LOWER_DEVICE: u32 = 2;
+/// Mount arg0 bit 2 (with [`MOUNT_LOWER_DEVICE`]): the disk is mounted as
+/// a volume Windows offers by itself (a disk plugged in), not one the user
+/// asked for.
+pub const MOUNT_OFFERED: u32 = 4;
 /// RAM disks the driver can hold at once.
 pub const RAMDISK_MAX: u32 = 4;
 /// Largest RAM disk (bytes).
@@ -398,7 +402,8 @@ impl<'a> FsRequest<'a> {
                 name_len > 0,
                 data_len == 0 || crate::mountopts::MountSettings::decode(r.data).is_some(),
                 want_out == 0
-                    && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE)
+                    && r.args[0] <= (MOUNT_READ_ONLY | MOUNT_LOWER_DEVICE | MOUNT_OFFERED)
+                    && (r.args[0] & MOUNT_OFFERED == 0 || r.args[0] & MOUNT_LOWER_DEVICE != 0)
                     && FsType::from_u32(r.args[1]).is_some(),
             ),
             Op::RamDiskCreate | Op::RamDiskSave => {
