@@ -36,41 +36,21 @@ impl ImageFile {
     /// synchronous I/O. Call on the requesting caller's thread, at
     /// PASSIVE_LEVEL.
     pub fn open(path: &[u16], read_only: bool) -> Result<ImageFile, NTSTATUS> {
-        let mut name = UNICODE_STRING::from_units(path).ok_or(nt::STATUS_INVALID_PARAMETER)?;
-        let mut attrs = OBJECT_ATTRIBUTES::new(
-            &mut name,
-            nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE,
-            ptr::null_mut(),
-        );
-        let access = nt::FILE_READ_DATA
-            | nt::FILE_READ_ATTRIBUTES
-            | nt::SYNCHRONIZE
-            | if read_only { 0 } else { nt::FILE_WRITE_DATA };
-        // Others may read the image while it is mounted, never write it.
-        let share = nt::FILE_SHARE_READ;
-        let mut handle: HANDLE = ptr::null_mut();
-        let mut iosb = zero_iosb();
-        // SAFETY: every pointer is to a live local (the name borrows `path`,
-        // which outlives the call); PASSIVE_LEVEL per the contract.
-        let status = unsafe {
-            nt::ZwCreateFile(
-                &mut handle,
-                access,
-                &mut attrs,
-                &mut iosb,
-                ptr::null_mut(),
-                nt::FILE_ATTRIBUTE_NORMAL,
-                share,
-                nt::FILE_OPEN,
-                nt::FILE_NON_DIRECTORY_FILE | nt::FILE_SYNCHRONOUS_IO_NONALERT,
-                ptr::null_mut(),
-                0,
-            )
-        };
-        if !nt::nt_success(status) {
-            return Err(status);
+        // A raw disk (a Linux partition of a USB disk or a second disk)
+        // is shared with Windows' own users of it, so it is opened sharing
+        // reads and writes first; only a disk answers its length.
+        let shared = nt::FILE_SHARE_READ | nt::FILE_SHARE_WRITE;
+        let mut first = ImageFile { handle: create(path, read_only, shared)? as usize, size: 0, read_only };
+        if let Some(len) = first.device_length() {
+            first.size = len & !511;
+            return Ok(first);
         }
-        let mut file = ImageFile { handle: handle as usize, size: 0, read_only };
+        drop(first);
+        // An image file: others may read it while it is mounted, never
+        // write it (an open for writing now fails with a sharing
+        // violation).
+        let mut file = ImageFile { handle: create(path, read_only, nt::FILE_SHARE_READ)? as usize, size: 0, read_only };
+        let mut iosb = zero_iosb();
         let mut info = nt::FILE_STANDARD_INFORMATION {
             AllocationSize: 0,
             EndOfFile: 0,
@@ -96,9 +76,68 @@ impl ImageFile {
         Ok(file)
     }
 
+    /// IOCTL_DISK_GET_LENGTH_INFO on the handle: a disk's length; `None`
+    /// for a file (a file system refuses device requests on a file).
+    fn device_length(&self) -> Option<u64> {
+        let mut len = 0i64;
+        let mut iosb = zero_iosb();
+        // SAFETY: our handle; the output is a live local of 8 bytes; a
+        // synchronous handle, so the call returns once answered.
+        let status = unsafe {
+            nt::ZwDeviceIoControlFile(
+                self.raw(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut iosb,
+                nt::IOCTL_DISK_GET_LENGTH_INFO,
+                ptr::null_mut(),
+                0,
+                (&mut len as *mut i64).cast::<c_void>(),
+                8,
+            )
+        };
+        (nt::nt_success(status) && iosb.Information == 8).then_some(len.max(0) as u64)
+    }
+
     fn raw(&self) -> HANDLE {
         self.handle as HANDLE
     }
+}
+
+/// ZwCreateFile of `path` for the image's transfers, with the caller's
+/// rights checked (OBJ_FORCE_ACCESS_CHECK); its handle.
+fn create(path: &[u16], read_only: bool, share: u32) -> Result<HANDLE, NTSTATUS> {
+    let mut name = UNICODE_STRING::from_units(path).ok_or(nt::STATUS_INVALID_PARAMETER)?;
+    let mut attrs = OBJECT_ATTRIBUTES::new(
+        &mut name,
+        nt::OBJ_KERNEL_HANDLE | nt::OBJ_FORCE_ACCESS_CHECK | nt::OBJ_CASE_INSENSITIVE,
+        ptr::null_mut(),
+    );
+    let access = nt::FILE_READ_DATA
+        | nt::FILE_READ_ATTRIBUTES
+        | nt::SYNCHRONIZE
+        | if read_only { 0 } else { nt::FILE_WRITE_DATA };
+    let mut handle: HANDLE = ptr::null_mut();
+    let mut iosb = zero_iosb();
+    // SAFETY: every pointer is to a live local (the name borrows `path`,
+    // which outlives the call); PASSIVE_LEVEL per the contract.
+    let status = unsafe {
+        nt::ZwCreateFile(
+            &mut handle,
+            access,
+            &mut attrs,
+            &mut iosb,
+            ptr::null_mut(),
+            nt::FILE_ATTRIBUTE_NORMAL,
+            share,
+            nt::FILE_OPEN,
+            nt::FILE_NON_DIRECTORY_FILE | nt::FILE_SYNCHRONOUS_IO_NONALERT,
+            ptr::null_mut(),
+            0,
+        )
+    };
+    if nt::nt_success(status) { Ok(handle) } else { Err(status) }
 }
 
 impl Drop for ImageFile {

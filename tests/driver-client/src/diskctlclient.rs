@@ -412,6 +412,24 @@ pub(crate) fn cli(
         }
         want(&["list"], 0, &format!("0 P: {device} rw idle 16 MiB {gpt} (partition 2)"))?;
         want(&["unmount", "P:"], 0, "removed")?;
+        // The disks and partitions lklfs can mount, with what each holds
+        // (read from its superblock): the GPT's two ext4 partitions, the
+        // unpartitioned image's ext4, then the driver's disks.
+        let out = want(&["list", "--all", gpt, file], 0, "no image disks")?;
+        for line in [
+            format!("{gpt}: 40 MiB, 2 partitions\n"),
+            "  partition 1: at 1 MiB, 16 MiB, ext4, clean\n".to_string(),
+            "  partition 2: at 17 MiB, 16 MiB, ext4, clean\n".to_string(),
+            format!("{file}: {mib} MiB, no partition table, ext4, clean\n"),
+        ] {
+            if !out.contains(&line) {
+                return Err(format!("lklfs list --all: {out:?} lacks {line:?}"));
+            }
+        }
+        want(&["list", "--all", r"C:\lklfs-test\no-such.img"], 3, "no-such.img")?;
+        // Every physical drive this user may read (Wine may have none).
+        let every = want(&["list", "--all"], 0, "")?;
+        println!("# lklfs list --all: {}", every.trim().replace('\n', " | "));
     }
     Ok(())
 }
@@ -419,18 +437,31 @@ pub(crate) fn cli(
 /// Partitioned images: partition `n` of a GPT image and of an MBR image as
 /// a disk of its own, 16 MiB, whose volume holds `/which.txt` naming the
 /// partition (written there by mkfs at its offset); a partition the table
-/// lacks is refused (STATUS_NOT_FOUND) and makes no disk.
+/// lacks is refused (STATUS_NOT_FOUND) and makes no disk. (A raw disk
+/// cannot be had here: Wine serves a driver's requests to its own devices
+/// on the thread that would wait for them, so the RAM disk cannot stand in
+/// for one; the runbook covers `\\.\PhysicalDriveN`.)
 pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String> {
-    use driver_ioctl as proto;
-    use proto::images::detach;
-    let attach =
-        |file: &str, partition: u32| attach_image(dev, &utf16le(&format!("\\??\\{file}")), None, Some(partition));
-    match attach(gpt, 3) {
+    let attach = |path: &str, partition: u32| attach_image(dev, &utf16le(path), None, Some(partition));
+    let (gpt_path, mbr_path) = (format!("\\??\\{gpt}"), format!("\\??\\{mbr}"));
+    match attach(&gpt_path, 3) {
         Err(ERROR_NOT_FOUND) => {}
         other => return Err(format!("partition 3 of a GPT with two: {other:?}, want ERROR_NOT_FOUND")),
     }
-    for (file, n, says) in [(gpt, 2u32, "partition two"), (mbr, 1, "partition one")] {
-        let a = match attach(file, n) {
+    for (file, n, says) in [(&gpt_path, 2u32, "partition two"), (&mbr_path, 1, "partition one")] {
+        attach_mount_read(dev, file, n, says)?;
+    }
+    Ok(())
+}
+
+/// Partition `n` of the image or disk at NT path `file`, attached, mounted
+/// through part 1's path, its `/which.txt` read (it must say `says`),
+/// unmounted and detached.
+fn attach_mount_read(dev: Handle, file: &str, n: u32, says: &str) -> Result<(), String> {
+    use driver_ioctl as proto;
+    use proto::images::detach;
+    {
+        let a = match attach_image(dev, &utf16le(file), None, Some(n)) {
             Ok(Some(a)) if a.size == 16 << 20 => a,
             other => return Err(format!("{file} partition {n}: {other:?}, want a 16 MiB disk")),
         };
@@ -454,11 +485,10 @@ pub(crate) fn partitions(dev: Handle, gpt: &str, mbr: &str) -> Result<(), String
         })();
         ioctl(dev, proto::IOCTL_IMAGE_DETACH, &detach(a.number), &mut []).map_err(|e| format!("detach: {e}"))?;
         match read {
-            Ok(t) if t == format!("{says}\n").as_bytes() => {}
-            other => return Err(format!("{file} partition {n}: /which.txt {other:?}, want {says:?}")),
+            Ok(t) if t == format!("{says}\n").as_bytes() => Ok(()),
+            other => Err(format!("{file} partition {n}: /which.txt {other:?}, want {says:?}")),
         }
     }
-    Ok(())
 }
 
 /// The driver's list of image disks.

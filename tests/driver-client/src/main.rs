@@ -17,6 +17,7 @@
 mod cyclebench;
 #[cfg(windows)]
 mod diskctlclient;
+#[cfg(windows)]
 mod ejectclient;
 #[cfg(windows)]
 mod fsclient;
@@ -32,6 +33,7 @@ mod lockclient;
 mod modelclient;
 #[cfg(windows)]
 mod notifyclient;
+#[cfg(windows)]
 mod offeredclient;
 #[cfg(windows)]
 mod pagingclient;

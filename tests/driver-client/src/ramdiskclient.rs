@@ -233,7 +233,7 @@ pub(crate) fn run(
     }
     if let Some(exe) = lklfs_exe {
         r.check(
-            "lklfs.exe mount/list/unmount: a missing image, a letter in use, a bad letter and an unknown type each get their message and exit code and leave no disk; a mount makes the disk list shows, unmount by letter removes it, a second unmount and an unknown number find none",
+            "lklfs.exe mount/list/unmount: a missing image, a letter in use, a bad letter and an unknown type each get their message and exit code and leave no disk; a mount makes the disk list shows, unmount by letter removes it, a second unmount and an unknown number find none; list --all shows each partition and the file system it holds",
             crate::diskctlclient::cli(dev, exe, file, size, parted.map(|(gpt, _)| gpt), dirty),
         );
     }

@@ -17,6 +17,8 @@ mod fs_btrfs_xfs;
 mod superblock;
 mod volume;
 #[cfg(windows)]
+mod windisks;
+#[cfg(windows)]
 mod windriver;
 
 use std::path::PathBuf;
@@ -170,9 +172,18 @@ enum Cmd {
         /// Drive letter (L:) or disk number.
         what: String,
     },
-    /// Windows: list the images the lklfs driver serves.
+    /// Windows: list the images the lklfs driver serves; with --all first
+    /// the disks (every \\.\PhysicalDriveN, or those given) and the file
+    /// system of each partition, which `mount DISK --part N` serves.
     #[cfg(windows)]
-    List,
+    List {
+        /// Also the disks and their partitions.
+        #[arg(long)]
+        all: bool,
+        /// Disks or images to look at instead of every physical drive
+        /// (with --all).
+        disks: Vec<PathBuf>,
+    },
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -208,7 +219,7 @@ fn run(cli: Cli) -> Result<()> {
         #[cfg(windows)]
         Cmd::Unmount { what } => windriver::unmount(&what),
         #[cfg(windows)]
-        Cmd::List => windriver::list(),
+        Cmd::List { all, disks } => windriver::list(all, &disks),
     }
 }
 

@@ -46,7 +46,7 @@ fn control() -> Result<File> {
 }
 
 /// One IOCTL: the bytes returned, or the Win32 error.
-fn ioctl(dev: &File, code: u32, input: &[u8], out: &mut [u8]) -> std::result::Result<usize, i32> {
+pub(crate) fn ioctl(dev: &File, code: u32, input: &[u8], out: &mut [u8]) -> std::result::Result<usize, i32> {
     let mut returned = 0u32;
     // SAFETY: the handle is the open control device; the buffers are live
     // and their lengths are theirs; a synchronous call (no OVERLAPPED).
@@ -65,8 +65,13 @@ fn ioctl(dev: &File, code: u32, input: &[u8], out: &mut [u8]) -> std::result::Re
     if ok == 0 { Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)) } else { Ok(returned as usize) }
 }
 
-/// The image's NT path (`\??\C:\dir\image`), from a path relative or not.
+/// The image's NT path (`\??\C:\dir\image`), from a path relative or not;
+/// a disk's (`\\.\PhysicalDrive1` is `\??\PhysicalDrive1`).
 fn nt_path(image: &Path) -> Result<Vec<u8>> {
+    if crate::windisks::is_device(image) {
+        let nt = crate::windisks::device_nt_path(image);
+        return Ok(nt.encode_utf16().flat_map(|u| u.to_le_bytes()).collect());
+    }
     let full = std::fs::canonicalize(image).map_err(|e| Error::io(image.display(), &e))?;
     let s = full.to_string_lossy();
     let dos = s.strip_prefix(r"\\?\").unwrap_or(&s);
@@ -172,15 +177,11 @@ pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, par
 /// (exit 4), or a journal that needs recovery (a Linux that hibernated or
 /// crashed) on a read-write mount (exit 7: `--ro` replays it in memory).
 fn precheck(image: &Path, part: Option<u32>, fstype: Option<&str>, ro: bool) -> Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
     let shown = image.display();
-    let mut f = File::open(image).map_err(|e| Error::io(&shown, &e))?;
-    let size = f.metadata().map_err(|e| Error::io(&shown, &e))?.len();
-    let mut read_at = |at: u64, len: usize| -> Result<Vec<u8>> {
-        let mut b = vec![0u8; len.min(size.saturating_sub(at) as usize)];
-        f.seek(SeekFrom::Start(at)).and_then(|_| f.read_exact(&mut b)).map_err(|e| Error::io(&shown, &e))?;
-        Ok(b)
-    };
+    let mut disk = crate::windisks::Disk::open(image)?;
+    let size = disk.size;
+    let text = shown.to_string();
+    let mut read_at = |at: u64, len: usize| disk.read_at(at, len, &text);
     let offset = match part {
         None => 0,
         Some(n) => {
@@ -289,9 +290,20 @@ fn holders(d: &Listed) -> Option<String> {
     (!pids.is_empty()).then(|| format!("process {}", pids.join(", ")))
 }
 
-/// `lklfs list`: one line per image disk.
-pub fn list() -> Result<()> {
-    let dev = control()?;
+/// `lklfs list`: one line per image disk; with `all`, the disks and their
+/// partitions first (`windisks`), which need no driver.
+pub fn list(all: bool, disks: &[std::path::PathBuf]) -> Result<()> {
+    if all {
+        crate::windisks::list_all(disks)?;
+    }
+    let dev = match control() {
+        Ok(d) => d,
+        Err(e) if all => {
+            println!("image disks: none ({e})");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     let disks = listed(&dev)?;
     for d in &disks {
         let units: Vec<u16> = d.path.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
