@@ -41,8 +41,19 @@ impl ImageFile {
         // reads and writes first; only a disk answers its length.
         let shared = nt::FILE_SHARE_READ | nt::FILE_SHARE_WRITE;
         let mut first = ImageFile { handle: create(path, read_only, shared)? as usize, size: 0, read_only };
-        if let Some(len) = first.device_length() {
-            first.size = len & !511;
+        let mut len = [0u8; 8];
+        if first.device_query(nt::IOCTL_DISK_GET_LENGTH_INFO, &mut len) {
+            // The disk's transfers and partition tables count 512-byte
+            // sectors: a 4Kn disk cannot serve them.
+            let mut g = [0u8; 24];
+            let bytes_per_sector = first
+                .device_query(nt::IOCTL_DISK_GET_DRIVE_GEOMETRY, &mut g)
+                .then(|| g.get(20..24).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes))
+                .flatten();
+            if bytes_per_sector.is_some_and(|s| s != 512) {
+                return Err(nt::STATUS_NOT_SUPPORTED);
+            }
+            first.size = u64::from_le_bytes(len) & !511;
             return Ok(first);
         }
         drop(first);
@@ -76,13 +87,13 @@ impl ImageFile {
         Ok(file)
     }
 
-    /// IOCTL_DISK_GET_LENGTH_INFO on the handle: a disk's length; `None`
-    /// for a file (a file system refuses device requests on a file).
-    fn device_length(&self) -> Option<u64> {
-        let mut len = 0i64;
+    /// A METHOD_BUFFERED disk query without input on the handle, filling
+    /// all of `out`: false for a file (a file system refuses device
+    /// requests on a file) or any other failure.
+    fn device_query(&self, code: u32, out: &mut [u8]) -> bool {
         let mut iosb = zero_iosb();
-        // SAFETY: our handle; the output is a live local of 8 bytes; a
-        // synchronous handle, so the call returns once answered.
+        // SAFETY: our handle; `out` is live for its length; a synchronous
+        // handle, so the call returns once answered.
         let status = unsafe {
             nt::ZwDeviceIoControlFile(
                 self.raw(),
@@ -90,14 +101,14 @@ impl ImageFile {
                 ptr::null_mut(),
                 ptr::null_mut(),
                 &mut iosb,
-                nt::IOCTL_DISK_GET_LENGTH_INFO,
+                code,
                 ptr::null_mut(),
                 0,
-                (&mut len as *mut i64).cast::<c_void>(),
-                8,
+                out.as_mut_ptr().cast::<c_void>(),
+                out.len() as u32,
             )
         };
-        (nt::nt_success(status) && iosb.Information == 8).then_some(len.max(0) as u64)
+        nt::nt_success(status) && iosb.Information == out.len()
     }
 
     fn raw(&self) -> HANDLE {

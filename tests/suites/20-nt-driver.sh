@@ -416,7 +416,19 @@ else
     not_ok "ext4 image whose journal needs recovery (dumpe2fs agrees)"
 fi
 DIRTY_SUM=$(sha256sum <"$IMG_DIR/dirty.img")
-cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img C:\lklfs-test\dirty.img" \
+# A btrfs and an xfs image for lklfs.exe mount (attachclient.rs).
+truncate -s 128M "$IMG_DIR/attach-btrfs.img"
+truncate -s 320M "$IMG_DIR/attach-xfs.img"
+"$MKFS_FIXED" mkfs.btrfs -q -f "$IMG_DIR/attach-btrfs.img" >/dev/null
+"$MKFS_FIXED" mkfs.xfs -q -f "$IMG_DIR/attach-xfs.img" >/dev/null
+# A damaged ext4 (group descriptors zeroed) that lklfs mount attaches and
+# the mount refuses; it must come out byte for byte as it went in.
+rm -f "$IMG_DIR/attach-corrupt.img"
+truncate -s 16M "$IMG_DIR/attach-corrupt.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F "$IMG_DIR/attach-corrupt.img"
+dd if=/dev/zero of="$IMG_DIR/attach-corrupt.img" bs=1024 seek=2 count=6 conv=notrunc status=none
+CORRUPT_SUM=$(sha256sum <"$IMG_DIR/attach-corrupt.img")
+cycle "fs-ramdisk C:\lklfs-test\rd.img C:\lklfs-test\lklfs.exe C:\lklfs-test\gpt.img C:\lklfs-test\mbr.img C:\lklfs-test\dirty.img C:\lklfs-test\attach-btrfs.img C:\lklfs-test\attach-xfs.img C:\lklfs-test\attach-corrupt.img" \
     "ext4 on a RAM disk through the lower-device path, image disks, partitioned images, lklfs.exe mount"
 checker_clean "$IMG_DIR/rd.img" e2fsck -fn
 # The two ejects (ejectclient.rs) unmounted their volume from Linux: what
@@ -433,6 +445,27 @@ else
     not_ok "the image whose journal needs recovery is byte for byte as it was after its read-only mount"
 fi
 file_ops_tree_readable "$IMG_DIR/rd.img" "through the RAM disk"
+if [ "$(sha256sum <"$IMG_DIR/attach-corrupt.img")" = "$CORRUPT_SUM" ]; then
+    ok "the damaged image lklfs mount attached and the mount refused is byte for byte as it was"
+else
+    not_ok "the damaged image lklfs mount attached and the mount refused is byte for byte as it was"
+fi
+# What lklfs.exe mount wrote on btrfs and xfs: each checker clean, the
+# file there as the host kernel reads it.
+checker_clean "$IMG_DIR/attach-btrfs.img" btrfs check --readonly
+checker_clean "$IMG_DIR/attach-xfs.img" xfs_repair -n
+for t in btrfs xfs; do
+    got=""
+    if mount -o loop,ro "$IMG_DIR/attach-$t.img" "$TDIR/tree-mnt" 2>"$TDIR.mount.log"; then
+        got=$(cat "$TDIR/tree-mnt/attached.txt" 2>/dev/null || true)
+        umount "$TDIR/tree-mnt"
+    fi
+    if [ "$got" = "written through lklfs mount on $t" ]; then
+        ok "the file written through lklfs mount is on the $t image (host kernel)"
+    else
+        not_ok "the file written through lklfs mount is on the $t image (host kernel: ${got:-nothing})"
+    fi
+done
 # The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):
 # foreign volumes (seeded random bytes, zeros, an NTFS boot sector) are
 # refused without booting Linux; an ext4 with its group descriptors zeroed

@@ -285,28 +285,14 @@ pub(super) unsafe fn fsctl_buffered(
     unsafe { control_buffered(volume, fo, nt::IRP_MJ_FILE_SYSTEM_CONTROL, code, input, out) }
 }
 
-/// NtDeviceIoControlFile with a METHOD_BUFFERED code on `fo`, as
-/// [`fsctl_buffered`].
+/// A METHOD_BUFFERED FSCTL (`major` IRP_MJ_FILE_SYSTEM_CONTROL) or IOCTL
+/// (IRP_MJ_DEVICE_CONTROL, NtDeviceIoControlFile's) on `fo`, as
+/// [`fsctl_buffered`]: FileSystemControl and DeviceIoControl parameters
+/// share one layout.
 ///
 /// # Safety
 /// As [`fsctl_buffered`].
-pub(super) unsafe fn ioctl_buffered(
-    volume: *mut DEVICE_OBJECT,
-    fo: *mut FILE_OBJECT,
-    code: u32,
-    input: &[u8],
-    out: &mut [u8],
-) -> (NTSTATUS, usize) {
-    // SAFETY: the caller's contract.
-    unsafe { control_buffered(volume, fo, nt::IRP_MJ_DEVICE_CONTROL, code, input, out) }
-}
-
-/// A METHOD_BUFFERED FSCTL or IOCTL: FileSystemControl and DeviceIoControl
-/// parameters share one layout.
-///
-/// # Safety
-/// As [`fsctl_buffered`].
-unsafe fn control_buffered(
+pub(super) unsafe fn control_buffered(
     volume: *mut DEVICE_OBJECT,
     fo: *mut FILE_OBJECT,
     major: u8,

@@ -13,7 +13,7 @@ use fs_glue::nt::{
 };
 use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, UNICODE_STRING, VPB};
 
-use super::irp::{call, close, create, create_ea, fsctl_buffered, ioctl_buffered, send_flagged};
+use super::irp::{call, close, control_buffered, create, create_ea, fsctl_buffered, send_flagged};
 use super::{
     ATTRIBUTE_NORMAL, FILE_USE_FILE_POINTER_POSITION, HFile, Mounted, SHARE_ALL, TARGET_DIR_ACCESS, fill_slot,
     linuxview, locks, reparse, volume_fo,
@@ -133,9 +133,9 @@ pub(super) fn run_op(
             Ok(fo) => fo,
             Err(s) => return (s as u32, 0),
         };
-        let control = if op == Op::Fsctl { fsctl_buffered } else { ioctl_buffered };
+        let major = if op == Op::Fsctl { nt::IRP_MJ_FILE_SYSTEM_CONTROL } else { nt::IRP_MJ_DEVICE_CONTROL };
         // SAFETY: the live volume and our volume open.
-        return r(unsafe { control(v, fo, args[0], data, out) });
+        return r(unsafe { control_buffered(v, fo, major, args[0], data, out) });
     }
     if op == Op::Linux {
         return linuxview::run(v, args, data, out);
@@ -292,7 +292,7 @@ pub(super) fn run_op(
                 rename_or_link(v, vpb, real, fo, f.access, FILE_RENAME_INFORMATION, &info)
             }
             Op::Fsctl => r(fsctl_buffered(v, fo, args[0], data, out)),
-            Op::DeviceControl => r(ioctl_buffered(v, fo, args[0], data, out)),
+            Op::DeviceControl => r(control_buffered(v, fo, nt::IRP_MJ_DEVICE_CONTROL, args[0], data, out)),
             Op::QueryEa => {
                 // The I/O manager's kernel copy of the EaList.
                 let mut list = data.to_vec();

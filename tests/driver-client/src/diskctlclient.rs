@@ -124,6 +124,19 @@ fn sizes(h: Handle, size: u64, media: i32) -> Result<(), String> {
     want_err(h, IOCTL_DISK_GET_DRIVE_GEOMETRY, &[], 23, ERROR_INSUFFICIENT_BUFFER)
 }
 
+/// Image disk `device` of `size` bytes over the image at NT path `path`
+/// answers the whole IOCTL set as a removable disk holding one Linux
+/// partition, named for the Mount Manager by the image's path, with no
+/// suggested letter, other codes refused.
+pub(crate) fn removable_disk(device: &str, size: u64, path: &str) -> Result<(), String> {
+    let h = open(device)?;
+    let id: Vec<u8> = b"lklfs-image:".iter().copied().chain(utf16le(path)).collect();
+    let res = sizes(h, size, REMOVABLE_MEDIA).and_then(|_| mountdev(h, device, &id, None)).and_then(|_| media(h, true));
+    // SAFETY: our handle.
+    unsafe { CloseHandle(h) };
+    res
+}
+
 /// The Mount Manager's queries: the device's name, its unique ID and the
 /// suggested letter (or none); the link notifications checked for their
 /// input.

@@ -10,7 +10,7 @@
 //!   DriverUnload to halt;
 //! - `fs IMAGE JUNK`: boot, the file operations of `fsclient.rs`, halt;
 //! - `fs-leave IMAGE`: boot, mount, a file left open for DriverUnload;
-//! - `fs-ramdisk FILE [LKLFS_EXE [GPT MBR [DIRTY]]]`: boot, a RAM disk made from FILE mounted through the
+//! - `fs-ramdisk FILE [LKLFS_EXE [GPT MBR [DIRTY [BTRFS XFS [CORRUPT]]]]]`: boot, a RAM disk made from FILE mounted through the
 //!   lower-device path, the same file operations, FILE rewritten from the
 //!   disk (`ramdiskclient.rs`), halt;
 //! - `fsd DIR`: the file-system driver's mount decision and volume FSCTLs
@@ -384,11 +384,24 @@ pub(crate) fn run(mode: &str) -> i32 {
         }
         "fs-ramdisk" => {
             let (exe, gpt, mbr, dirty) = (arg(3), arg(4), arg(5), arg(6));
+            let (btrfs, xfs, corrupt) = (arg(7), arg(8), arg(9));
             let dirty = (!dirty.is_empty()).then_some(dirty.as_str());
             let exe = (!exe.is_empty()).then_some(exe.as_str());
             let parted = (!gpt.is_empty() && !mbr.is_empty()).then_some((gpt.as_str(), mbr.as_str()));
             booted(dev, &mut r, "the RAM-disk file operations", |r| {
-                crate::ramdiskclient::run(dev, r, &arg(2), exe, parted, dirty)
+                crate::ramdiskclient::run(dev, r, &arg(2), exe, parted, dirty);
+                if let Some(exe) = exe.filter(|_| !btrfs.is_empty() && !xfs.is_empty()) {
+                    r.check(
+                        "lklfs.exe mount of a btrfs and an xfs image: each a removable disk of its size, mounted through part 1's path, a file written, lklfs.exe unmount by number removes the disk",
+                        crate::attachclient::run(dev, exe, &[("btrfs", &btrfs), ("xfs", &xfs)]),
+                    );
+                }
+                if let Some(exe) = exe.filter(|_| !corrupt.is_empty()) {
+                    r.check(
+                        "lklfs.exe mount of an image another program writes (exit 8, no disk) and of a damaged ext4 (the mount refused with STATUS_DISK_CORRUPT_ERROR, the disk removed)",
+                        crate::attachclient::misuse(dev, exe, &arg(2), &corrupt),
+                    );
+                }
             })
         }
         // No boot first: the scenario proves foreign volumes never boot

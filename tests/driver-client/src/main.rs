@@ -14,6 +14,8 @@
 //! failure.
 
 #[cfg(windows)]
+mod attachclient;
+#[cfg(windows)]
 mod cyclebench;
 #[cfg(windows)]
 mod diskctlclient;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use driver_ioctl::partitions;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// The disks `list --all` looks at when given none.
 const PHYSICAL_DRIVES: u32 = 32;
@@ -53,12 +53,35 @@ fn device_length(f: &File) -> Option<u64> {
     }
 }
 
+/// IOCTL_DISK_GET_DRIVE_GEOMETRY's BytesPerSector.
+fn sector_size(f: &File) -> Option<u32> {
+    const IOCTL_DISK_GET_DRIVE_GEOMETRY: u32 = 0x0007_0000;
+    let mut g = [0u8; 24];
+    match crate::windriver::ioctl(f, IOCTL_DISK_GET_DRIVE_GEOMETRY, &[], &mut g) {
+        Ok(24) => g.get(20..24).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes),
+        _ => None,
+    }
+}
+
 impl Disk {
-    /// Opens `path` for reading.
+    /// Opens `path` for reading. A disk whose sectors are not 512 bytes (a
+    /// 4Kn disk) is refused: partition tables, the driver's disks and
+    /// their transfers count 512-byte sectors.
     pub fn open(path: &Path) -> Result<Disk> {
         let file = File::open(path).map_err(|e| Error::io(path.display(), &e))?;
         let size = match device_length(&file) {
-            Some(n) => n,
+            Some(n) => {
+                if let Some(s) = sector_size(&file).filter(|&s| s != 512) {
+                    return Err(Error::new(
+                        Kind::Other,
+                        format!(
+                            "{}: its sectors are {s} bytes; lklfs serves disks of 512-byte sectors only",
+                            path.display()
+                        ),
+                    ));
+                }
+                n
+            }
             None => file.metadata().map_err(|e| Error::io(path.display(), &e))?.len(),
         };
         Ok(Disk { file, size: size & !511 })

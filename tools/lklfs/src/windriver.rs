@@ -31,6 +31,8 @@ const ERROR_ALREADY_EXISTS: i32 = 183;
 const ERROR_NO_SUCH_DEVICE: i32 = 433;
 const ERROR_UNRECOGNIZED_VOLUME: i32 = 1005;
 const ERROR_NOT_FOUND: i32 = 1168;
+const ERROR_FILE_CORRUPT: i32 = 1392;
+const ERROR_DISK_CORRUPT: i32 = 1393;
 
 /// The driver's control device, or why it cannot be had.
 fn control() -> Result<File> {
@@ -144,6 +146,7 @@ pub fn mount(image: &Path, at: Option<&str>, ro: bool, fstype: Option<&str>, par
     let name = proto::fsops::image_disk_name(a.number);
     match (a.letter, letter) {
         (l @ b'A'..=b'Z', want) if want.is_none_or(|w| w == l) => {
+            verify_mount(&dev, l, a.number, &shown.to_string())?;
             println!(
                 "{}: {shown} ({} MiB{}) on {name}",
                 char::from(l),
@@ -215,6 +218,29 @@ fn precheck(image: &Path, part: Option<u32>, fstype: Option<&str>, ro: bool) -> 
         ));
     }
     Ok(())
+}
+
+/// Opens drive `letter` once, so that Windows mounts the file system on the
+/// new disk now: a file system Linux will not mount (a damaged one) is
+/// reported here, and its disk removed, rather than at the first use of
+/// the drive. Nothing was written to the image: the mount failed.
+fn verify_mount(dev: &File, letter: u8, number: u32, shown: &str) -> Result<()> {
+    let drive = format!(r"\\.\{}:", char::from(letter));
+    let why = match OpenOptions::new().read(true).open(&drive) {
+        Ok(_) => return Ok(()),
+        Err(e) => match e.raw_os_error() {
+            Some(ERROR_FILE_CORRUPT | ERROR_DISK_CORRUPT | ERROR_UNRECOGNIZED_VOLUME) => e,
+            // Anything else is for the first real use to report.
+            _ => return Ok(()),
+        },
+    };
+    let _ = ioctl(dev, proto::IOCTL_IMAGE_DETACH, &proto::images::detach(number), &mut []);
+    Err(Error::new(
+        Kind::Corrupt,
+        format!(
+            "{shown}: the file system does not mount ({why}); check it with its fsck on Linux; nothing was mounted"
+        ),
+    ))
 }
 
 /// The image disks the driver serves.
