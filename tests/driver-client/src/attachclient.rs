@@ -34,6 +34,11 @@ pub(crate) fn run(dev: Handle, lklfs_exe: &str, images: &[(&str, &str)]) -> Resu
             return Err(format!("lklfs list after mounting {file}: {listed:?}"));
         };
         let device = driver_ioctl::fsops::image_disk_name(d.number);
+        // The list names the file system, read from the image.
+        let (c, said) = lklfs(&["list"])?;
+        if c != 0 || !said.contains(&format!("{device} {fs_type} rw idle")) {
+            return Err(format!("lklfs list with {file} attached: exit {c}: {said}"));
+        }
         let size = std::fs::metadata(file).map_err(|e| format!("{file}: {e}"))?.len();
         crate::diskctlclient::removable_disk(&device, size, &path)?;
         want(mount_device(dev, &device, false)?, STATUS_SUCCESS, &format!("mount {fs_type} on {device}"))?;

@@ -376,7 +376,7 @@ pub(crate) fn cli(
             return Err(format!("lklfs mount --ro {dirty} J:: exit {c}, err {err:?}"));
         }
         want(&["list"], 0, "0 J: ")?;
-        want(&["list"], 0, " ro idle ")?;
+        want(&["list"], 0, " ext4 ro idle ")?;
         // The volume mounts read-only: Linux replays the journal into the
         // driver's in-memory overlay (the suite checks the image unchanged).
         use crate::fsclient::{create_with, handle_op, mount_device, unmount, want as want_status};
@@ -411,7 +411,7 @@ pub(crate) fn cli(
         return Err(format!("lklfs mount {file} L:: exit {c}, out {out:?}, err {err:?}"));
     }
     println!("# lklfs mount under this system's Mount Manager: exit {c}: {}", err.trim());
-    want(&["list"], 0, &format!("0 L: {device} rw idle {mib} MiB {file}"))?;
+    want(&["list"], 0, &format!("0 L: {device} ext4 rw idle {mib} MiB {file}"))?;
     want(&["unmount", "L:"], 0, &format!("{device}: removed"))?;
     want(&["list"], 0, "no image disks")?;
     want(&["unmount", "L:"], 3, "L: is no lklfs image disk")?;
@@ -423,7 +423,7 @@ pub(crate) fn cli(
         if !(c == 0 || (c == 1 && err.contains("the Mount Manager gave none"))) {
             return Err(format!("lklfs mount --part 2 {gpt} P:: exit {c}, err {err:?}"));
         }
-        want(&["list"], 0, &format!("0 P: {device} rw idle 16 MiB {gpt} (partition 2)"))?;
+        want(&["list"], 0, &format!("0 P: {device} ext4 rw idle 16 MiB {gpt} (partition 2)"))?;
         want(&["unmount", "P:"], 0, "removed")?;
         // The disks and partitions lklfs can mount, with what each holds
         // (read from its superblock): the GPT's two ext4 partitions, the

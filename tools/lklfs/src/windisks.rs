@@ -101,6 +101,42 @@ impl Disk {
     }
 }
 
+/// The Win32 path of an image or disk the driver knows by its NT path.
+fn win32_path(nt: &str) -> String {
+    if let Some(unc) = nt.strip_prefix(r"\??\UNC\") {
+        return format!(r"\\{unc}");
+    }
+    match nt.strip_prefix(r"\??\") {
+        // A drive path (`C:\dir\image`), else a device (`PhysicalDrive1`).
+        Some(dos) if dos.as_bytes().get(1) == Some(&b':') => dos.to_string(),
+        Some(device) => format!(r"\\.\{device}"),
+        None => format!(r"\\?\GLOBALROOT{nt}"),
+    }
+}
+
+/// The file system on the image or disk at NT path `nt` (UTF-16), in its
+/// partition `partition` (0: the whole), read from its superblock the way
+/// blkid names it; `?` when it cannot be read.
+pub fn fs_type_at(nt: &[u16], partition: u16) -> &'static str {
+    let path = PathBuf::from(win32_path(&String::from_utf16_lossy(nt)));
+    let shown = path.display().to_string();
+    let read = || -> Result<&'static str> {
+        let mut disk = Disk::open(&path)?;
+        let at = match partition {
+            0 => 0,
+            n => {
+                let head = disk.read_at(0, partitions::TABLE_BYTES, &shown)?;
+                partitions::find(&head, disk.size, u32::from(n))
+                    .map_err(|_| Error::new(Kind::Other, "no partition"))?
+                    .offset
+            }
+        };
+        let head = disk.read_at(at, crate::superblock::HEAD_LEN, &shown)?;
+        Ok(crate::superblock::identify(&head).map_or("?", |i| i.fstype))
+    };
+    read().unwrap_or("?")
+}
+
 /// One line of `list --all` for a file system at `at` on `disk`.
 fn describe(disk: &mut Disk, at: u64, shown: &str) -> String {
     match disk.read_at(at, crate::superblock::HEAD_LEN, shown).ok().and_then(|h| crate::superblock::identify(&h)) {

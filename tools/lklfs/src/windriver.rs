@@ -345,7 +345,8 @@ pub fn list(all: bool, disks: &[std::path::PathBuf]) -> Result<()> {
         let part = if d.partition == 0 { String::new() } else { format!(" (partition {})", d.partition) };
         let name = proto::fsops::image_disk_name(d.number);
         let held = holders(d).map(|h| format!("; held by {h}")).unwrap_or_default();
-        println!("{} {letter} {name} {ro} {state} {} MiB {path}{part}{held}", d.number, d.size >> 20);
+        let fs = crate::windisks::fs_type_at(&units, d.partition);
+        println!("{} {letter} {name} {fs} {ro} {state} {} MiB {path}{part}{held}", d.number, d.size >> 20);
     }
     if disks.is_empty() {
         println!("no image disks");
