@@ -1,0 +1,124 @@
+//! The plugin's own ini file, `lklfs.ini` beside the file manager's
+//! (the folder `FsSetDefaultParams` names):
+//!
+//! ```ini
+//! [lklfs]
+//! MemoryMiB=128
+//!
+//! [volume photos]
+//! Image=C:\images\photos.ext4
+//! ReadOnly=1
+//! ```
+//!
+//! Each `[volume NAME]` is a folder of the plugin's root. `MemoryMiB` sizes
+//! the kernel, whose memory (its page cache included) comes out of the file
+//! manager's own process: 128 MiB by default, enough to stream copies
+//! through large buffers at full speed while staying small beside a
+//! desktop's memory, and what `lklfs` uses; 32..=1024 accepted.
+
+use std::path::{Path, PathBuf};
+
+/// The kernel's memory unless the ini says otherwise.
+pub const DEFAULT_MEMORY_MIB: u64 = 128;
+const MEMORY_RANGE: std::ops::RangeInclusive<u64> = 32..=1024;
+
+/// One image the plugin shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeEntry {
+    /// Its folder's name in the plugin's root.
+    pub name: String,
+    /// The image file (or disk).
+    pub image: PathBuf,
+    /// Never written.
+    pub read_only: bool,
+}
+
+/// What the ini says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub memory_mib: u64,
+    pub volumes: Vec<VolumeEntry>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { memory_mib: DEFAULT_MEMORY_MIB, volumes: Vec::new() }
+    }
+}
+
+/// The section prefix of a volume.
+const VOLUME: &str = "volume ";
+
+impl Config {
+    /// Reads `path`; a missing file is an empty configuration, a bad value
+    /// its default (with the reason in the returned list).
+    pub fn load(path: &Path) -> (Config, Vec<String>) {
+        let mut c = Config::default();
+        let mut problems = Vec::new();
+        let ini = match ini::Ini::load_from_file_noescape(path) {
+            Ok(i) => i,
+            Err(ini::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return (c, problems),
+            Err(e) => {
+                problems.push(format!("{}: {e}", path.display()));
+                return (c, problems);
+            }
+        };
+        if let Some(m) = ini.get_from(Some("lklfs"), "MemoryMiB") {
+            match m.trim().parse::<u64>() {
+                Ok(n) if MEMORY_RANGE.contains(&n) => c.memory_mib = n,
+                _ => problems.push(format!(
+                    "MemoryMiB={m} is not a number in {}..={}; using {DEFAULT_MEMORY_MIB}",
+                    MEMORY_RANGE.start(),
+                    MEMORY_RANGE.end()
+                )),
+            }
+        }
+        for (section, props) in ini.iter() {
+            let Some(name) = section.and_then(|s| s.strip_prefix(VOLUME)).map(str::trim) else { continue };
+            let Some(image) = props.get("Image").map(str::trim).filter(|i| !i.is_empty()) else {
+                problems.push(format!("[{VOLUME}{name}] has no Image"));
+                continue;
+            };
+            if name.is_empty() || name.contains(['/', '\\']) || c.volumes.iter().any(|v| v.name == name) {
+                problems.push(format!("[{VOLUME}{name}]: a name must be unique, without / or \\"));
+                continue;
+            }
+            let read_only = props.get("ReadOnly").is_some_and(|v| v.trim() == "1");
+            c.volumes.push(VolumeEntry { name: name.to_string(), image: PathBuf::from(image), read_only });
+        }
+        (c, problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_and_memory_from_the_ini() {
+        let dir = std::env::temp_dir().join(format!("tcplugin-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lklfs.ini");
+        std::fs::write(
+            &path,
+            "[lklfs]\nMemoryMiB=64\n\n[volume photos]\nImage=/img/p.ext4\nReadOnly=1\n\n[volume work]\nImage=/img/w.xfs\n\n[volume broken]\nReadOnly=1\n",
+        )
+        .unwrap();
+        let (c, problems) = Config::load(&path);
+        assert_eq!(c.memory_mib, 64);
+        assert_eq!(
+            c.volumes,
+            vec![
+                VolumeEntry { name: "photos".into(), image: "/img/p.ext4".into(), read_only: true },
+                VolumeEntry { name: "work".into(), image: "/img/w.xfs".into(), read_only: false },
+            ]
+        );
+        assert_eq!(problems, vec!["[volume broken] has no Image".to_string()]);
+        std::fs::write(&path, "[lklfs]\nMemoryMiB=5\n").unwrap();
+        let (c, problems) = Config::load(&path);
+        assert_eq!((c.memory_mib, problems.len()), (DEFAULT_MEMORY_MIB, 1));
+        let (c, problems) = Config::load(&dir.join("none.ini"));
+        assert_eq!((c, problems.len()), (Config::default(), 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,401 @@
+//! What the plugin does, free of the C interface: the plugin's root lists
+//! the volumes of its ini file; each is mounted on first use in the one
+//! kernel of the process (booted then, never halted: Linux boots once per
+//! process) and unmounted on disconnect. Names are shown with fs-glue's
+//! mapping, the one Explorer shows, and mapped back for writes. Every
+//! operation that changes a volume ends with a sync, so a file manager
+//! killed afterwards loses nothing it was told was done.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use fs_glue::names::{linux_to_windows, windows_to_linux};
+use lkl::{BlockDevice, BootConfig, Disk, Errno, Kernel, MountOptions, Mounted, sys};
+use lkl_std_host::{Console, CowDevice, FileDevice, StdHost};
+
+use crate::config::{Config, VolumeEntry};
+
+/// Bytes per read and write call of a copy (as `lklfs`'s).
+const BUF_SIZE: usize = 4 << 20;
+
+/// Why an operation failed, as the WFX codes tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    NotFound,
+    Exists,
+    Read,
+    Write,
+    Aborted,
+    NotSupported,
+}
+
+/// One directory entry as the file manager sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The name, mapped for Windows (UTF-16).
+    pub name: Vec<u16>,
+    pub size: u64,
+    /// Unix (seconds, nanoseconds).
+    pub mtime: (i64, u32),
+    pub atime: (i64, u32),
+    /// The Unix mode, type bits included.
+    pub mode: u32,
+}
+
+impl Entry {
+    pub fn is_dir(&self) -> bool {
+        self.mode & sys::S_IFMT == sys::S_IFDIR
+    }
+}
+
+/// A mounted volume.
+struct Open {
+    disk: Option<Disk>,
+    mounted: Mounted,
+    read_only: bool,
+}
+
+/// The kernel of this process, once booted.
+static KERNEL: Mutex<Option<&'static Kernel>> = Mutex::new(None);
+
+/// The kernel, booted on first use with `memory_mib`.
+fn kernel(memory_mib: u64) -> Result<&'static Kernel, String> {
+    let mut k = KERNEL.lock().map_err(|_| "the kernel's lock is poisoned".to_string())?;
+    if let Some(k) = *k {
+        return Ok(k);
+    }
+    let host = StdHost::leak(Console::Capture);
+    let config = BootConfig { mem_size: memory_mib << 20, ..BootConfig::default() };
+    let booted = Kernel::boot(host, &config).map_err(|e| format!("cannot start the kernel: {e}"))?;
+    let booted: &'static Kernel = Box::leak(Box::new(booted));
+    *k = Some(booted);
+    Ok(booted)
+}
+
+/// The plugin's state.
+#[derive(Default)]
+pub struct Plugin {
+    config: Config,
+    mounts: HashMap<String, Open>,
+    /// What went wrong last, for the file manager's log.
+    pub last_error: Option<String>,
+    /// Volumes mounted since the file manager was last told (it logs a
+    /// connection, and then offers to disconnect).
+    pub connected: Vec<String>,
+}
+
+/// A path of the plugin split into its volume and the components inside
+/// it (UTF-16, either separator: Total Commander passes `\`, Double
+/// Commander on Linux `/`).
+fn split(path: &[u16]) -> (Option<String>, Vec<Vec<u16>>) {
+    let sep = |c: &u16| *c == u16::from(b'\\') || *c == u16::from(b'/');
+    let mut parts = path.split(sep).filter(|p| !p.is_empty()).map(<[u16]>::to_vec);
+    let volume = parts.next().map(|v| String::from_utf16_lossy(&v));
+    (volume, parts.collect())
+}
+
+fn errno_failure(e: Errno) -> Failure {
+    match e {
+        Errno::ENOENT | Errno::ENOTDIR => Failure::NotFound,
+        Errno::EEXIST => Failure::Exists,
+        _ => Failure::Write,
+    }
+}
+
+impl Plugin {
+    /// The plugin configured by the ini file in `folder`.
+    pub fn with_ini_in(folder: &Path) -> (Plugin, Vec<String>) {
+        let ini = folder.join("lklfs.ini");
+        let (config, problems) = Config::load(&ini);
+        (Plugin { config, ..Plugin::default() }, problems)
+    }
+
+    fn entry(&self, name: &str) -> Result<VolumeEntry, Failure> {
+        self.config.volumes.iter().find(|v| v.name.eq_ignore_ascii_case(name)).cloned().ok_or(Failure::NotFound)
+    }
+
+    /// The volume named `name`, mounted if it is not yet; `Ok(true)` when
+    /// this call mounted it (the file manager logs a connection).
+    fn mount(&mut self, name: &str) -> Result<(&'static Kernel, bool), Failure> {
+        let k = kernel(self.config.memory_mib).map_err(|e| self.fail(e, Failure::Read))?;
+        let v = self.entry(name)?;
+        if self.mounts.contains_key(&v.name) {
+            return Ok((k, false));
+        }
+        let open = open_volume(k, &v).map_err(|e| self.fail(e, Failure::Read))?;
+        self.mounts.insert(v.name.clone(), open);
+        self.connected.push(v.name);
+        Ok((k, true))
+    }
+
+    fn fail(&mut self, why: String, f: Failure) -> Failure {
+        self.last_error = Some(why);
+        f
+    }
+
+    /// The kernel path of `comps` on mounted volume `name`.
+    fn kpath(&self, name: &str, comps: &[Vec<u16>]) -> Result<(CString, bool), Failure> {
+        let v = self.entry(name)?;
+        let open = self.mounts.get(&v.name).ok_or(Failure::NotFound)?;
+        let mut p: Vec<u8> = open.mounted.path.as_bytes().to_vec();
+        for c in comps {
+            let linux = windows_to_linux(c).map_err(|_| Failure::NotFound)?;
+            if linux == b"." || linux == b".." {
+                return Err(Failure::NotFound);
+            }
+            p.push(b'/');
+            p.extend_from_slice(&linux);
+        }
+        Ok((CString::new(p).map_err(|_| Failure::NotFound)?, open.read_only))
+    }
+
+    /// Resolves `path` to (kernel, kernel path, read-only, newly mounted);
+    /// `Err` for the root itself.
+    fn resolve(&mut self, path: &[u16]) -> Result<(&'static Kernel, CString, bool), Failure> {
+        let (volume, comps) = split(path);
+        let name = volume.ok_or(Failure::NotSupported)?;
+        let (k, _) = self.mount(&name)?;
+        let (p, ro) = self.kpath(&name, &comps)?;
+        Ok((k, p, ro))
+    }
+
+    /// The entries of folder `path`.
+    pub fn list(&mut self, path: &[u16]) -> Result<Vec<Entry>, Failure> {
+        let (volume, _) = split(path);
+        if volume.is_none() {
+            return Ok(self.config.volumes.iter().map(root_entry).collect());
+        }
+        let (k, dir, _) = self.resolve(path)?;
+        let entries = k.read_dir(&dir).map_err(errno_failure)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries.into_iter().filter(|e| e.name != b"." && e.name != b"..") {
+            let Ok(name) = CString::new(e.name.clone()) else { continue };
+            let Ok(fd) = k.open(&dir, sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) else { continue };
+            let st = k.fstatat(fd, &name, sys::AT_SYMLINK_NOFOLLOW);
+            let _ = k.close(fd);
+            let Ok(st) = st else { continue };
+            out.push(Entry {
+                name: linux_to_windows(&e.name),
+                // A folder's size is its blocks' on Linux: the file manager
+                // shows folders without one.
+                size: if st.st_mode & sys::S_IFMT == sys::S_IFDIR { 0 } else { st.st_size.max(0) as u64 },
+                mtime: (st.st_mtime, st.st_mtime_nsec as u32),
+                atime: (st.st_atime, st.st_atime_nsec as u32),
+                mode: st.st_mode,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Copies file `remote` out to `local` (FsGetFile). `progress(percent)`
+    /// returns true to abort; a file cut short is removed.
+    pub fn get(
+        &mut self,
+        remote: &[u16],
+        local: &Path,
+        overwrite: bool,
+        progress: &mut dyn FnMut(i32) -> bool,
+    ) -> Result<(), Failure> {
+        if !overwrite && local.exists() {
+            return Err(Failure::Exists);
+        }
+        let (k, path, _) = self.resolve(remote)?;
+        let fd = k.open(&path, sys::O_RDONLY | sys::O_CLOEXEC, 0).map_err(errno_failure)?;
+        let r = copy_out(k, fd, local, progress);
+        let _ = k.close(fd);
+        if r.is_err() {
+            let _ = std::fs::remove_file(local);
+        }
+        r
+    }
+
+    /// Copies `local` in as file `remote` (FsPutFile), then syncs.
+    pub fn put(
+        &mut self,
+        local: &Path,
+        remote: &[u16],
+        overwrite: bool,
+        progress: &mut dyn FnMut(i32) -> bool,
+    ) -> Result<(), Failure> {
+        let mut src = File::open(local).map_err(|_| Failure::Read)?;
+        let meta = src.metadata().map_err(|_| Failure::Read)?;
+        let (k, path, ro) = self.resolve(remote)?;
+        if ro {
+            return Err(Failure::Write);
+        }
+        let exclusive = if overwrite { 0 } else { sys::O_EXCL };
+        let flags = sys::O_WRONLY | sys::O_CREAT | sys::O_TRUNC | sys::O_CLOEXEC | exclusive;
+        let fd = k.open(&path, flags, 0o644).map_err(errno_failure)?;
+        let r = copy_in(k, fd, &mut src, meta.len(), progress);
+        let r = r.and_then(|()| k.fsync(fd).map_err(|_| Failure::Write));
+        let _ = k.close(fd);
+        if r.is_err() {
+            let _ = k.unlinkat(sys::AT_FDCWD, &path, 0);
+        }
+        let synced = k.sync().map_err(|_| Failure::Write);
+        r.and(synced)
+    }
+
+    /// A change (mkdir, delete, rmdir) on `path`, then a sync.
+    fn change(&mut self, path: &[u16], f: impl FnOnce(&Kernel, &CString) -> Result<(), Errno>) -> Result<(), Failure> {
+        let (k, p, ro) = self.resolve(path)?;
+        if ro {
+            return Err(Failure::Write);
+        }
+        f(k, &p).map_err(errno_failure)?;
+        k.sync().map_err(|_| Failure::Write)
+    }
+
+    pub fn mkdir(&mut self, path: &[u16]) -> Result<(), Failure> {
+        self.change(path, |k, p| k.mkdir(p, 0o755))
+    }
+
+    pub fn delete(&mut self, path: &[u16]) -> Result<(), Failure> {
+        self.change(path, |k, p| k.unlinkat(sys::AT_FDCWD, p, 0))
+    }
+
+    pub fn rmdir(&mut self, path: &[u16]) -> Result<(), Failure> {
+        self.change(path, |k, p| k.unlinkat(sys::AT_FDCWD, p, sys::AT_REMOVEDIR))
+    }
+
+    /// Unmounts the volume `root` names (FsDisconnect): every block on the
+    /// image, the disk removed; the next use mounts it again.
+    pub fn disconnect(&mut self, root: &[u16]) -> Result<(), Failure> {
+        let (volume, _) = split(root);
+        let v = self.entry(&volume.ok_or(Failure::NotFound)?)?;
+        let mut open = self.mounts.remove(&v.name).ok_or(Failure::NotFound)?;
+        let k = kernel(self.config.memory_mib).map_err(|e| self.fail(e, Failure::Write))?;
+        k.unmount(&open.mounted).map_err(|_| Failure::Write)?;
+        if let Some(d) = open.disk.take() {
+            k.remove_disk(d).map_err(|_| Failure::Write)?;
+        }
+        Ok(())
+    }
+}
+
+/// A volume of the root, shown as a folder dated as its image.
+fn root_entry(v: &VolumeEntry) -> Entry {
+    let mtime = std::fs::metadata(&v.image)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or((0, 0), |d| (d.as_secs() as i64, d.subsec_nanos()));
+    Entry { name: v.name.encode_utf16().collect(), size: 0, mtime, atime: mtime, mode: sys::S_IFDIR | 0o755 }
+}
+
+/// Attaches and mounts `v`'s image: the whole image if it holds a file
+/// system, else its only partition. A read-only volume goes through an
+/// in-memory overlay, so a journal that needs recovery is replayed there.
+fn open_volume(k: &Kernel, v: &VolumeEntry) -> Result<Open, String> {
+    let shown = v.image.display();
+    let file = FileDevice::open(&v.image, v.read_only).map_err(|e| format!("{shown}: {e:?}"))?;
+    let dev: Arc<dyn BlockDevice> = if v.read_only { Arc::new(CowDevice::new(Arc::new(file))) } else { Arc::new(file) };
+    let disk = k.add_disk(dev).map_err(|e| format!("{shown}: cannot attach: {e:?}"))?;
+    let whole = k.device_path(&disk, None);
+    let head = k.read_device_head(&whole, fs_probe::HEAD_LEN).unwrap_or_default();
+    let partition = if fs_probe::identify(&head).is_some() {
+        None
+    } else {
+        match k.partitions(&disk).unwrap_or_default().as_slice() {
+            [only] => Some(*only),
+            _ => {
+                let _ = k.remove_disk(disk);
+                return Err(format!("{shown}: no file system lklfs knows (or several partitions)"));
+            }
+        }
+    };
+    let opts = MountOptions { partition, fstype: None, read_only: v.read_only, options: String::new() };
+    match k.mount_disk(&disk, &opts) {
+        Ok(mounted) => Ok(Open { disk: Some(disk), mounted, read_only: v.read_only }),
+        Err(e) => {
+            let _ = k.remove_disk(disk);
+            Err(format!("{shown}: the mount failed ({:?}): {}", e.errno, e.log.trim()))
+        }
+    }
+}
+
+/// The percentage `done` of `total` is (100 for an empty file).
+fn percent(done: u64, total: u64) -> i32 {
+    done.saturating_mul(100).checked_div(total).map_or(100, |p| p.min(100) as i32)
+}
+
+fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32) -> bool) -> Result<(), Failure> {
+    let total = k.fstat(fd).map_err(|_| Failure::Read)?.st_size.max(0) as u64;
+    let mut out = File::create(local).map_err(|_| Failure::Write)?;
+    if progress(0) {
+        return Err(Failure::Aborted);
+    }
+    let mut buf = vec![0u8; BUF_SIZE];
+    let mut done = 0u64;
+    loop {
+        let n = k.read(fd, &mut buf).map_err(|_| Failure::Read)?;
+        if n == 0 {
+            break;
+        }
+        out.write_all(buf.get(..n).unwrap_or_default()).map_err(|_| Failure::Write)?;
+        done += n as u64;
+        if progress(percent(done, total)) {
+            return Err(Failure::Aborted);
+        }
+    }
+    out.sync_all().map_err(|_| Failure::Write)?;
+    if total == 0 && progress(100) {
+        return Err(Failure::Aborted);
+    }
+    Ok(())
+}
+
+fn copy_in(
+    k: &Kernel,
+    fd: lkl::Fd,
+    src: &mut File,
+    total: u64,
+    progress: &mut dyn FnMut(i32) -> bool,
+) -> Result<(), Failure> {
+    if progress(0) {
+        return Err(Failure::Aborted);
+    }
+    let mut buf = vec![0u8; BUF_SIZE];
+    let mut done = 0u64;
+    loop {
+        let n = src.read(&mut buf).map_err(|_| Failure::Read)?;
+        if n == 0 {
+            break;
+        }
+        let mut chunk = buf.get(..n).unwrap_or_default();
+        while !chunk.is_empty() {
+            let w = k.write(fd, chunk).map_err(|_| Failure::Write)?;
+            chunk = chunk.get(w..).unwrap_or_default();
+        }
+        done += n as u64;
+        if progress(percent(done, total)) {
+            return Err(Failure::Aborted);
+        }
+    }
+    if total == 0 && progress(100) {
+        return Err(Failure::Aborted);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_on_either_separator() {
+        let w = |s: &str| s.encode_utf16().collect::<Vec<u16>>();
+        assert_eq!(split(&w("\\")), (None, vec![]));
+        assert_eq!(split(&w("\\photos\\2024\\a.jpg")), (Some("photos".into()), vec![w("2024"), w("a.jpg")]));
+        assert_eq!(split(&w("/photos/2024/")), (Some("photos".into()), vec![w("2024")]));
+    }
+
+    #[test]
+    fn percentages_end_at_100() {
+        assert_eq!((percent(0, 10), percent(5, 10), percent(10, 10), percent(0, 0)), (0, 50, 100, 100));
+    }
+}
