@@ -60,6 +60,7 @@ pub struct DefaultParamsHead {
     pub version_high: u32,
 }
 
+pub const FILE_ATTRIBUTE_READONLY: u32 = 0x1;
 pub const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
 pub const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
 /// The Unix-mode extension: `reserved0` holds the mode.
@@ -72,6 +73,11 @@ pub const FS_FILE_READERROR: i32 = 3;
 pub const FS_FILE_WRITEERROR: i32 = 4;
 pub const FS_FILE_USERABORT: i32 = 5;
 pub const FS_FILE_NOTSUPPORTED: i32 = 6;
+
+pub const FS_EXEC_OK: i32 = 0;
+pub const FS_EXEC_ERROR: i32 = 1;
+pub const FS_EXEC_YOURSELF: i32 = -1;
+pub const FS_EXEC_SYMLINK: i32 = -2;
 
 pub const FS_COPYFLAGS_OVERWRITE: i32 = 1;
 pub const FS_COPYFLAGS_RESUME: i32 = 2;
@@ -97,7 +103,6 @@ impl FileTime {
     }
 
     /// Back to Unix (seconds, nanoseconds).
-    #[cfg(test)]
     pub fn to_unix(self) -> (i64, u32) {
         let ticks = (u64::from(self.high) << 32) | u64::from(self.low);
         ((ticks / 10_000_000) as i64 - EPOCH_DIFF_SECS, ((ticks % 10_000_000) * 100) as u32)

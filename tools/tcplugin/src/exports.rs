@@ -59,12 +59,17 @@ fn with_state<T>(failed: T, f: impl FnOnce(&mut State) -> T) -> T {
     .unwrap_or(failed)
 }
 
+/// Runs `f` on the plugin, as [`with_state`].
+pub(crate) fn with_plugin<T>(failed: T, f: impl FnOnce(&mut Plugin) -> T) -> T {
+    with_state(failed, |s| f(&mut s.plugin))
+}
+
 /// A NUL-terminated UTF-16 string of the file manager (at most 32767
 /// units, the longest Windows path).
 ///
 /// # Safety
 /// `p` is null or points to a NUL-terminated UTF-16 string.
-unsafe fn wide(p: *const u16) -> Vec<u16> {
+pub(crate) unsafe fn wide(p: *const u16) -> Vec<u16> {
     let mut v = Vec::new();
     if p.is_null() {
         return v;
@@ -418,3 +423,99 @@ pub unsafe extern "system" fn FsDisconnectW(root: *const u16) -> i32 {
         i32::from(ok)
     })
 }
+
+/// FsRenMovFileW: a rename or move (`moving`), or a copy, of `old` to
+/// `new` inside the plugin; FS_FILE_EXISTS when `new` exists and
+/// `overwrite` is false.
+///
+/// # Safety
+/// Both names are NUL-terminated UTF-16 strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FsRenMovFileW(
+    old: *const u16,
+    new: *const u16,
+    moving: i32,
+    overwrite: i32,
+    _ri: *mut c_void,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    let (old, new) = unsafe { (wide(old), wide(new)) };
+    with_state(abi::FS_FILE_WRITEERROR, |s| {
+        let mut progress = progress_of(s.callbacks, &old, &new);
+        if progress(0) {
+            return abi::FS_FILE_USERABORT;
+        }
+        let r = s.plugin.rename(&old, &new, moving != 0, overwrite != 0);
+        if r.is_ok() {
+            progress(100);
+        }
+        file_code(r)
+    })
+}
+
+/// FsSetAttrW: the read-only attribute (the others have no Linux
+/// counterpart and are left as they are).
+///
+/// # Safety
+/// `path` is a NUL-terminated UTF-16 string.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FsSetAttrW(path: *const u16, attributes: i32) -> i32 {
+    // SAFETY: the caller's contract.
+    let path = unsafe { wide(path) };
+    let read_only = attributes as u32 & abi::FILE_ATTRIBUTE_READONLY != 0;
+    with_state(0, |s| i32::from(s.plugin.set_read_only(&path, read_only).is_ok()))
+}
+
+/// FsSetTimeW: the access and write times given (null pointers keep
+/// theirs); Linux keeps no settable creation time.
+///
+/// # Safety
+/// `path` is a NUL-terminated UTF-16 string; each time is null or a
+/// readable FILETIME.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FsSetTimeW(
+    path: *const u16,
+    _creation: *const FileTime,
+    access: *const FileTime,
+    write: *const FileTime,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    let (path, access, write) = unsafe { (wide(path), access.as_ref().copied(), write.as_ref().copied()) };
+    with_state(0, |s| {
+        let r = s.plugin.set_times(&path, access.map(FileTime::to_unix), write.map(FileTime::to_unix));
+        i32::from(r.is_ok())
+    })
+}
+
+/// FsExecuteFileW: "open" lets the file manager fetch and open a file
+/// itself (FS_EXEC_YOURSELF), or follows a symlink to a folder
+/// (FS_EXEC_SYMLINK, the folder's plugin path written back into `path`);
+/// "chmod NNN" sets an octal mode; "properties" has nothing more to show
+/// than the content fields.
+///
+/// # Safety
+/// `path` is a writable NUL-terminated UTF-16 buffer of MAX_PATH units;
+/// `verb` a NUL-terminated UTF-16 string.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FsExecuteFileW(_window: *mut c_void, path: *mut u16, verb: *const u16) -> i32 {
+    // SAFETY: the caller's contract.
+    let (remote, verb) = unsafe { (wide(path), String::from_utf16_lossy(&wide(verb))) };
+    let answer = with_state(Exec::Error, |s| crate::verbs::execute(&mut s.plugin, &remote, &verb));
+    match answer {
+        Exec::Yourself => abi::FS_EXEC_YOURSELF,
+        Exec::Ok => abi::FS_EXEC_OK,
+        Exec::Error => abi::FS_EXEC_ERROR,
+        Exec::Symlink(target) if target.len() < abi::MAX_PATH && !path.is_null() => {
+            // SAFETY: the caller's contract: MAX_PATH writable units; the
+            // target and its NUL fit.
+            unsafe {
+                std::ptr::copy_nonoverlapping(target.as_ptr(), path, target.len());
+                *path.add(target.len()) = 0;
+            }
+            abi::FS_EXEC_SYMLINK
+        }
+        Exec::Symlink(_) => abi::FS_EXEC_ERROR,
+    }
+}
+
+use crate::verbs::Exec;

@@ -12,5 +12,7 @@
 
 mod abi;
 mod config;
+mod content;
 mod exports;
 mod plugin;
+mod verbs;

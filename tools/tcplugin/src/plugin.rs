@@ -262,6 +262,98 @@ impl Plugin {
         self.change(path, |k, p| k.unlinkat(sys::AT_FDCWD, p, sys::AT_REMOVEDIR))
     }
 
+    /// Renames or moves `old` to `new` (FsRenMovFile): inside one volume a
+    /// rename (`!overwrite` never replaces, FS_FILE_EXISTS), a copy when
+    /// not moving; between two volumes a copy, then the source's delete
+    /// when moving.
+    pub fn rename(&mut self, old: &[u16], new: &[u16], moving: bool, overwrite: bool) -> Result<(), Failure> {
+        let (k, from, _) = self.resolve(old)?;
+        let (_, to, ro_to) = self.resolve(new)?;
+        let same_volume = split(old).0.map(|v| v.to_lowercase()) == split(new).0.map(|v| v.to_lowercase());
+        if ro_to || (moving && self.resolve(old)?.2) {
+            return Err(Failure::Write);
+        }
+        if moving && same_volume {
+            let flags = if overwrite { 0 } else { sys::RENAME_NOREPLACE };
+            k.renameat2(sys::AT_FDCWD, &from, sys::AT_FDCWD, &to, flags).map_err(errno_failure)?;
+            return k.sync().map_err(|_| Failure::Write);
+        }
+        let src = k.open(&from, sys::O_RDONLY | sys::O_CLOEXEC, 0).map_err(errno_failure)?;
+        let exclusive = if overwrite { 0 } else { sys::O_EXCL };
+        let dst = k.open(&to, sys::O_WRONLY | sys::O_CREAT | sys::O_TRUNC | sys::O_CLOEXEC | exclusive, 0o644);
+        let r = match dst {
+            Ok(dst) => {
+                let r = copy_fd(k, src, dst).and_then(|()| k.fsync(dst).map_err(|_| Failure::Write));
+                let _ = k.close(dst);
+                if r.is_err() {
+                    let _ = k.unlinkat(sys::AT_FDCWD, &to, 0);
+                }
+                r
+            }
+            Err(e) => Err(errno_failure(e)),
+        };
+        let _ = k.close(src);
+        r?;
+        if moving {
+            k.unlinkat(sys::AT_FDCWD, &from, 0).map_err(errno_failure)?;
+        }
+        k.sync().map_err(|_| Failure::Write)
+    }
+
+    /// FsSetAttr: the read-only attribute as the owner's write permission.
+    pub fn set_read_only(&mut self, path: &[u16], read_only: bool) -> Result<(), Failure> {
+        self.change(path, |k, p| {
+            let mode = k.fstatat(sys::AT_FDCWD, p, 0)?.st_mode & 0o7777;
+            let mode = if read_only { mode & !0o222 } else { mode | 0o200 };
+            k.fchmodat(sys::AT_FDCWD, p, mode)
+        })
+    }
+
+    /// FsSetTime: the times given (Unix seconds, nanoseconds), the others
+    /// kept; Linux has no creation time to set.
+    pub fn set_times(
+        &mut self,
+        path: &[u16],
+        access: Option<(i64, u32)>,
+        write: Option<(i64, u32)>,
+    ) -> Result<(), Failure> {
+        let ts = |t: Option<(i64, u32)>| match t {
+            Some((s, n)) => sys::Timespec { tv_sec: s, tv_nsec: i64::from(n) },
+            None => sys::Timespec { tv_sec: 0, tv_nsec: sys::UTIME_OMIT },
+        };
+        let times = [ts(access), ts(write)];
+        self.change(path, |k, p| k.utimensat(sys::AT_FDCWD, p, Some(&times), sys::AT_SYMLINK_NOFOLLOW))
+    }
+
+    /// chmod with an octal mode (the file manager's `chmod 755` verb).
+    pub fn chmod(&mut self, path: &[u16], mode: u32) -> Result<(), Failure> {
+        self.change(path, |k, p| k.fchmodat(sys::AT_FDCWD, p, mode & 0o7777))
+    }
+
+    /// What `path` is, for FsExecuteFile's "open" and the content fields.
+    pub fn stat(&mut self, path: &[u16]) -> Result<Stat, Failure> {
+        let (k, p, _) = self.resolve(path)?;
+        let st = k.fstatat(sys::AT_FDCWD, &p, sys::AT_SYMLINK_NOFOLLOW).map_err(errno_failure)?;
+        let link = if st.st_mode & sys::S_IFMT == sys::S_IFLNK { k.readlinkat(sys::AT_FDCWD, &p).ok() } else { None };
+        let link_is_dir =
+            link.is_some() && k.fstatat(sys::AT_FDCWD, &p, 0).is_ok_and(|t| t.st_mode & sys::S_IFMT == sys::S_IFDIR);
+        let (volume, _) = split(path);
+        let fstype = volume
+            .and_then(|v| self.entry(&v).ok())
+            .and_then(|v| self.mounts.get(&v.name).map(|o| o.mounted.fstype.clone()))
+            .unwrap_or_default();
+        Ok(Stat {
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            ino: st.st_ino,
+            nlink: st.st_nlink,
+            link,
+            link_is_dir,
+            fstype,
+        })
+    }
+
     /// Unmounts the volume `root` names (FsDisconnect): every block on the
     /// image, the disk removed; the next use mounts it again.
     pub fn disconnect(&mut self, root: &[u16]) -> Result<(), Failure> {
@@ -275,6 +367,22 @@ impl Plugin {
         }
         Ok(())
     }
+}
+
+/// What `Plugin::stat` tells of a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub ino: u64,
+    pub nlink: u32,
+    /// A symlink's target, as stored.
+    pub link: Option<Vec<u8>>,
+    /// The symlink leads to a folder.
+    pub link_is_dir: bool,
+    /// The volume's file system (ext4, btrfs, xfs, vfat).
+    pub fstype: String,
 }
 
 /// A volume of the root, shown as a folder dated as its image.
@@ -347,6 +455,22 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
         return Err(Failure::Aborted);
     }
     Ok(())
+}
+
+/// Copies descriptor `src` to `dst` inside the kernel.
+fn copy_fd(k: &Kernel, src: lkl::Fd, dst: lkl::Fd) -> Result<(), Failure> {
+    let mut buf = vec![0u8; BUF_SIZE];
+    loop {
+        let n = k.read(src, &mut buf).map_err(|_| Failure::Read)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut chunk = buf.get(..n).unwrap_or_default();
+        while !chunk.is_empty() {
+            let w = k.write(dst, chunk).map_err(|_| Failure::Write)?;
+            chunk = chunk.get(w..).unwrap_or_default();
+        }
+    }
 }
 
 fn copy_in(

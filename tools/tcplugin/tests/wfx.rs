@@ -43,6 +43,12 @@ type Progress = extern "system" fn(i32, *mut u16, *mut u16, i32) -> i32;
 type Log = extern "system" fn(i32, i32, *mut u16);
 type Init = unsafe extern "system" fn(i32, Option<Progress>, Option<Log>, *const c_void) -> i32;
 type SetDefaultParams = unsafe extern "system" fn(*const u8);
+type RenMov = unsafe extern "system" fn(*const u16, *const u16, i32, i32, *mut c_void) -> i32;
+type SetAttr = unsafe extern "system" fn(*const u16, i32) -> i32;
+type SetTime = unsafe extern "system" fn(*const u16, *const [u32; 2], *const [u32; 2], *const [u32; 2]) -> i32;
+type Execute = unsafe extern "system" fn(*mut c_void, *mut u16, *const u16) -> i32;
+type Field = unsafe extern "system" fn(i32, *mut u8, *mut u8, i32) -> i32;
+type Value = unsafe extern "system" fn(*const u16, i32, i32, *mut c_void, i32, i32) -> i32;
 
 /// Percentages the plugin reported, and whether to abort at the next.
 static PROGRESS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
@@ -82,6 +88,12 @@ struct Wfx {
     delete: OnPath,
     rmdir: OnPath,
     disconnect: OnPath,
+    renmov: RenMov,
+    set_attr: SetAttr,
+    set_time: SetTime,
+    execute: Execute,
+    field: Field,
+    value: Value,
 }
 
 impl Wfx {
@@ -124,6 +136,48 @@ impl Wfx {
     fn on(&self, f: OnPath, path: &str) -> i32 {
         // SAFETY: as above.
         unsafe { f(w(path).as_ptr()) }
+    }
+
+    fn renmov(&self, from: &str, to: &str, moving: bool, overwrite: bool) -> i32 {
+        // SAFETY: as above.
+        unsafe {
+            (self.renmov)(
+                w(from).as_ptr(),
+                w(to).as_ptr(),
+                i32::from(moving),
+                i32::from(overwrite),
+                std::ptr::null_mut(),
+            )
+        }
+    }
+
+    /// FsExecuteFileW: the answer, and the path as the plugin left it.
+    fn execute(&self, path: &str, verb: &str) -> (i32, String) {
+        let mut buf = [0u16; 260];
+        let p = w(path);
+        buf[..p.len()].copy_from_slice(&p);
+        // SAFETY: a MAX_PATH buffer and a NUL-terminated verb.
+        let r = unsafe { (self.execute)(std::ptr::null_mut(), buf.as_mut_ptr(), w(verb).as_ptr()) };
+        let n = buf.iter().position(|&c| c == 0).unwrap();
+        (r, String::from_utf16_lossy(&buf[..n]))
+    }
+
+    /// A content field's value as text (numbers in decimal), or its code.
+    fn field_value(&self, path: &str, index: i32) -> Result<String, i32> {
+        let mut out = [0u8; 512];
+        // SAFETY: a 512-byte buffer.
+        let t = unsafe { (self.value)(w(path).as_ptr(), index, 0, out.as_mut_ptr().cast(), 512, 0) };
+        match t {
+            1 => Ok(i32::from_le_bytes(out[..4].try_into().unwrap()).to_string()),
+            2 => Ok(i64::from_le_bytes(out[..8].try_into().unwrap()).to_string()),
+            8 => Ok(String::from_utf8_lossy(&out[..out.iter().position(|&b| b == 0).unwrap()]).into_owned()),
+            11 => {
+                let units: Vec<u16> =
+                    out.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&c| c != 0).collect();
+                Ok(String::from_utf16_lossy(&units))
+            }
+            code => Err(code),
+        }
     }
 }
 
@@ -184,6 +238,12 @@ fn load(dir: &Path) -> Wfx {
             delete: *lib.get(b"FsDeleteFileW\0").unwrap(),
             rmdir: *lib.get(b"FsRemoveDirW\0").unwrap(),
             disconnect: *lib.get(b"FsDisconnectW\0").unwrap(),
+            renmov: *lib.get(b"FsRenMovFileW\0").unwrap(),
+            set_attr: *lib.get(b"FsSetAttrW\0").unwrap(),
+            set_time: *lib.get(b"FsSetTimeW\0").unwrap(),
+            execute: *lib.get(b"FsExecuteFileW\0").unwrap(),
+            field: *lib.get(b"FsContentGetSupportedField\0").unwrap(),
+            value: *lib.get(b"FsContentGetValueW\0").unwrap(),
         }
     };
     std::mem::forget(lib);
@@ -290,6 +350,22 @@ fn a_file_manager_drives_the_plugin() {
     let bad = dir.join("truncated.img");
     std::fs::write(&bad, &std::fs::read(&images[0].1).unwrap()[..1 << 20]).unwrap();
     ini.push_str(&format!("\n[volume bad]\nImage={}\n", bad.display()));
+    // A tree with Linux names, symlinks and modes, made by mkfs.ext4 -d.
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("dir2")).unwrap();
+    for (name, text) in
+        [("a:b", "colon"), ("back\\slash", "backslash"), ("Case", "upper"), ("case", "lower"), ("setuid", "x")]
+    {
+        std::fs::write(tree.join(name), text).unwrap();
+    }
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tree.join("setuid"), std::fs::Permissions::from_mode(0o4755)).unwrap();
+        std::os::unix::fs::symlink("dir2", tree.join("tolink")).unwrap();
+        std::os::unix::fs::symlink("Case", tree.join("tofile")).unwrap();
+    }
+    let names_img = image(&dir, "names", 32, &["mkfs.ext4", "-q", "-F", "-d", tree.to_str().unwrap()]);
+    ini.push_str(&format!("\n[volume names]\nImage={}\n", names_img.display()));
     std::fs::write(dir.join("lklfs.ini"), ini).unwrap();
     let big = pattern((9 << 20) + 17, 1);
     std::fs::write(dir.join("big.bin"), &big).unwrap();
@@ -297,7 +373,7 @@ fn a_file_manager_drives_the_plugin() {
 
     let p = load(&dir);
     let names: Vec<String> = p.list("\\").unwrap().into_iter().map(|e| e.0).collect();
-    assert_eq!(names, ["bad", "ro", "t-btrfs", "t-ext4", "t-vfat", "t-xfs"]);
+    assert_eq!(names, ["bad", "names", "ro", "t-btrfs", "t-ext4", "t-vfat", "t-xfs"]);
     // A damaged image: an error the log explains, and the others go on.
     assert_eq!(p.list("\\bad"), None);
     assert!(LOG.lock().unwrap().iter().any(|(k, t)| *k == 6 && t.contains("truncated.img")), "{:?}", LOG.lock());
@@ -315,4 +391,82 @@ fn a_file_manager_drives_the_plugin() {
     }
     // Used again after its disconnect: mounted again.
     assert_eq!(p.list("\\t-ext4\\dir").unwrap().len(), 1);
+    names_links_and_fields(&p, &names_img, &dir);
+}
+
+/// Linux names Windows cannot show, names differing only in case,
+/// symlinks, renames and copies, attributes, times and the content fields,
+/// on an ext4 image whose tree mkfs.ext4 made; then the host kernel's view.
+fn names_links_and_fields(p: &Wfx, img: &Path, local: &Path) {
+    let listed: Vec<String> = p.list("\\names").unwrap().into_iter().map(|e| e.0).collect();
+    let want = ["Case", "a\u{f03a}b", "back\u{f05c}slash", "case", "dir2", "lost+found", "setuid", "tofile", "tolink"];
+    assert_eq!(listed, want);
+    for (name, text) in
+        [("a\u{f03a}b", "colon"), ("back\u{f05c}slash", "backslash"), ("Case", "upper"), ("case", "lower")]
+    {
+        let out = local.join("name-back");
+        let _ = std::fs::remove_file(&out);
+        assert_eq!(p.get(&format!("\\names\\{name}"), &out, 0), FS_FILE_OK, "{name}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), text, "{name}");
+    }
+    assert_eq!(p.put(&local.join("a.txt"), "\\names\\x\u{f03a}y", 0), FS_FILE_OK, "a mapped name written back");
+    assert_eq!(p.execute("\\names\\tolink", "open"), (-2, "\\names\\dir2".to_string()), "a symlink to a folder");
+    assert_eq!(p.execute("\\names\\tofile", "open").0, -1, "a symlink to a file: opened by the file manager");
+    assert_eq!(p.execute("\\names\\case", "chmod 600").0, 0);
+    assert_eq!(p.execute("\\names\\case", "frobnicate").0, 1);
+    // The content fields.
+    let mut names = Vec::new();
+    for i in 0.. {
+        let (mut name, mut units) = ([0u8; 64], [0u8; 64]);
+        // SAFETY: 64-byte buffers.
+        let t = unsafe { (p.field)(i, name.as_mut_ptr(), units.as_mut_ptr(), 64) };
+        if t == 0 {
+            break;
+        }
+        names.push(String::from_utf8_lossy(&name[..name.iter().position(|&b| b == 0).unwrap()]).into_owned());
+    }
+    assert_eq!(names, ["Unix mode", "Owner", "Group", "Inode", "Links", "Symlink target", "File system"]);
+    assert_eq!(p.field_value("\\names\\setuid", 0).unwrap(), "-rwsr-xr-x (4755)");
+    assert_eq!(p.field_value("\\names\\case", 0).unwrap(), "-rw------- (0600)");
+    assert_eq!(p.field_value("\\names\\Case", 4).unwrap(), "1");
+    assert_eq!(p.field_value("\\names\\tolink", 5).unwrap(), "dir2");
+    assert_eq!(p.field_value("\\names\\Case", 5), Err(-3), "no symlink target");
+    assert_eq!(p.field_value("\\names\\Case", 6).unwrap(), "ext4");
+    assert_eq!(p.field_value("\\names\\nothing", 0), Err(-2));
+    assert_eq!(p.field_value("\\names\\Case", 7), Err(-1));
+    // Renames, moves and copies.
+    assert_eq!(p.renmov("\\names\\case", "\\names\\Case", true, false), FS_FILE_EXISTS);
+    assert_eq!(p.renmov("\\names\\case", "\\names\\dir2\\lower", true, false), FS_FILE_OK);
+    assert_eq!(p.renmov("\\names\\Case", "\\names\\Case2", false, false), FS_FILE_OK);
+    assert_eq!(p.renmov("\\names\\Case", "\\t-ext4\\from-names", false, false), FS_FILE_OK, "to another volume");
+    assert_eq!(p.renmov("\\names\\Case", "\\ro\\x", false, false), FS_FILE_WRITEERROR, "to a read-only one");
+    // Attributes and times: 2001-02-03 04:05:06 UTC as FILETIME.
+    let t = (981_173_106u64 + 11_644_473_600) * 10_000_000;
+    let ft = [t as u32, (t >> 32) as u32];
+    // SAFETY: NUL-terminated names and live FILETIMEs.
+    unsafe {
+        assert_eq!((p.set_time)(w("\\names\\Case2").as_ptr(), std::ptr::null(), &ft, &ft), 1);
+        assert_eq!((p.set_attr)(w("\\names\\Case2").as_ptr(), 1), 1);
+    }
+    assert_eq!(p.on(p.disconnect, "\\names"), 1);
+    let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(img));
+    assert!(ok, "names: e2fsck: {out}");
+    let mnt = img.with_extension("mnt");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let (ok, out) = run(Command::new("mount").args(["-o", "loop,ro"]).arg(img).arg(&mnt));
+    assert!(ok, "names: loop mount: {out}");
+    let seen = (|| {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let colon = std::fs::read_to_string(mnt.join("x:y")).ok()?;
+        let lower = std::fs::read_to_string(mnt.join("dir2/lower")).ok()?;
+        let m = std::fs::metadata(mnt.join("Case2")).ok()?;
+        let copy = std::fs::read_to_string(mnt.join("Case2")).ok()?;
+        Some((colon, lower, copy, m.permissions().mode() & 0o777, m.mtime(), mnt.join("case").exists()))
+    })();
+    run(Command::new("umount").arg(&mnt));
+    assert_eq!(
+        seen,
+        Some(("hello".into(), "lower".into(), "upper".into(), 0o444, 981_173_106, false)),
+        "names: the host's view"
+    );
 }
