@@ -470,3 +470,64 @@ fn names_links_and_fields(p: &Wfx, img: &Path, local: &Path) {
         "names: the host's view"
     );
 }
+
+/// The child of `killed_right_after_a_put`: with TCPLUGIN_KILL_DIR set, it
+/// loads the plugin on that folder's ini, puts one file, says so, and
+/// waits to be killed (a bounded wait: it ends by itself after a minute).
+/// Without the variable it has nothing to do.
+#[test]
+fn kill_child() {
+    let Some(dir) = std::env::var_os("TCPLUGIN_KILL_DIR").map(PathBuf::from) else { return };
+    let p = load(&dir);
+    assert_eq!(p.put(&dir.join("payload.bin"), "\\victim\\payload.bin", 0), FS_FILE_OK);
+    println!("put-done");
+    use std::io::Write;
+    std::io::stdout().flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(60));
+}
+
+/// A file manager killed right after a put returned: the image is
+/// consistent to the put (its journal replayed by e2fsck, then clean) and
+/// holds the file.
+#[test]
+fn killed_right_after_a_put() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tcplugin-kill");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = image(&dir, "victim", 64, &["mkfs.ext4", "-q", "-F"]);
+    std::fs::write(dir.join("lklfs.ini"), format!("[volume victim]\nImage={}\n", img.display())).unwrap();
+    let payload = pattern((5 << 20) + 3, 9);
+    std::fs::write(dir.join("payload.bin"), &payload).unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "kill_child", "--nocapture", "--test-threads", "1"])
+        .env("TCPLUGIN_KILL_DIR", &dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(out).lines() {
+            if line.map(|l| l.contains("put-done")).unwrap_or(false) {
+                let _ = tx.send(());
+                return;
+            }
+        }
+    });
+    let done = rx.recv_timeout(std::time::Duration::from_secs(60));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(done.is_ok(), "the child never finished its put");
+    // The kill left the journal to replay: e2fsck replays it (exit 0 or
+    // 1), and the file system is clean afterwards.
+    let o = Command::new("e2fsck").arg("-fy").arg(&img).output().unwrap();
+    assert!(o.status.code().is_some_and(|c| c <= 1), "e2fsck -fy: {}", String::from_utf8_lossy(&o.stdout));
+    let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(&img));
+    assert!(ok, "e2fsck -fn after the replay: {out}");
+    let back = dir.join("back.bin");
+    let (ok, out) =
+        run(Command::new("debugfs").arg("-R").arg(format!("dump /payload.bin {}", back.display())).arg(&img));
+    assert!(ok, "debugfs: {out}");
+    assert_eq!(std::fs::read(&back).unwrap(), payload, "the file put before the kill");
+}
