@@ -52,12 +52,21 @@ impl Entry {
     }
 }
 
-/// A mounted volume.
+/// An image attached to the kernel, and what of it is mounted.
 struct Open {
+    /// The image file, for messages.
+    image: std::path::PathBuf,
     disk: Option<Disk>,
-    mounted: Mounted,
     read_only: bool,
+    /// `None` when the whole image holds the file system; else its
+    /// partitions, each a folder `partition N`.
+    partitions: Option<Vec<u32>>,
+    /// The mounts by partition (`None`: the whole image).
+    mounts: HashMap<Option<u32>, Mounted>,
 }
+
+/// The folder name of partition N of a partitioned image.
+const PARTITION: &str = "partition ";
 
 /// The kernel of this process, once booted.
 static KERNEL: Mutex<Option<&'static Kernel>> = Mutex::new(None);
@@ -118,18 +127,17 @@ impl Plugin {
         self.config.volumes.iter().find(|v| v.name.eq_ignore_ascii_case(name)).cloned().ok_or(Failure::NotFound)
     }
 
-    /// The volume named `name`, mounted if it is not yet; `Ok(true)` when
-    /// this call mounted it (the file manager logs a connection).
-    fn mount(&mut self, name: &str) -> Result<(&'static Kernel, bool), Failure> {
+    /// The volume named `name` (its name as configured), its image
+    /// attached if it is not yet.
+    fn attach(&mut self, name: &str) -> Result<(&'static Kernel, String), Failure> {
         let k = kernel(self.config.memory_mib).map_err(|e| self.fail(e, Failure::Read))?;
         let v = self.entry(name)?;
-        if self.mounts.contains_key(&v.name) {
-            return Ok((k, false));
+        if !self.mounts.contains_key(&v.name) {
+            let open = attach_volume(k, &v).map_err(|e| self.fail(e, Failure::Read))?;
+            self.mounts.insert(v.name.clone(), open);
+            self.connected.push(v.name.clone());
         }
-        let open = open_volume(k, &v).map_err(|e| self.fail(e, Failure::Read))?;
-        self.mounts.insert(v.name.clone(), open);
-        self.connected.push(v.name);
-        Ok((k, true))
+        Ok((k, v.name))
     }
 
     fn fail(&mut self, why: String, f: Failure) -> Failure {
@@ -137,12 +145,35 @@ impl Plugin {
         f
     }
 
-    /// The kernel path of `comps` on mounted volume `name`.
-    fn kpath(&self, name: &str, comps: &[Vec<u16>]) -> Result<(CString, bool), Failure> {
-        let v = self.entry(name)?;
-        let open = self.mounts.get(&v.name).ok_or(Failure::NotFound)?;
-        let mut p: Vec<u8> = open.mounted.path.as_bytes().to_vec();
-        for c in comps {
+    /// Resolves `path` to (kernel, kernel path, read-only), mounting what
+    /// it needs; `NotSupported` for the root and for a partitioned
+    /// image's own folder, which hold no files.
+    fn resolve(&mut self, path: &[u16]) -> Result<(&'static Kernel, CString, bool), Failure> {
+        let (volume, comps) = split(path);
+        let (k, name) = self.attach(&volume.ok_or(Failure::NotSupported)?)?;
+        let open = self.mounts.get_mut(&name).ok_or(Failure::NotFound)?;
+        let (part, rest) = match &open.partitions {
+            None => (None, &comps[..]),
+            Some(parts) => {
+                let first = comps.first().ok_or(Failure::NotSupported)?;
+                let n = String::from_utf16_lossy(first)
+                    .strip_prefix(PARTITION)
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .filter(|n| parts.contains(n))
+                    .ok_or(Failure::NotFound)?;
+                (Some(n), comps.get(1..).unwrap_or_default())
+            }
+        };
+        let read_only = open.read_only;
+        if !open.mounts.contains_key(&part) {
+            let mounted = mount_part(k, open, part).map_err(|e| self.fail(e, Failure::Read))?;
+            if let Some(open) = self.mounts.get_mut(&name) {
+                open.mounts.insert(part, mounted);
+            }
+        }
+        let root = self.mounts.get(&name).and_then(|o| o.mounts.get(&part)).ok_or(Failure::NotFound)?;
+        let mut p: Vec<u8> = root.path.as_bytes().to_vec();
+        for c in rest {
             let linux = windows_to_linux(c).map_err(|_| Failure::NotFound)?;
             if linux == b"." || linux == b".." {
                 return Err(Failure::NotFound);
@@ -150,34 +181,46 @@ impl Plugin {
             p.push(b'/');
             p.extend_from_slice(&linux);
         }
-        Ok((CString::new(p).map_err(|_| Failure::NotFound)?, open.read_only))
+        Ok((k, CString::new(p).map_err(|_| Failure::NotFound)?, read_only))
     }
 
-    /// Resolves `path` to (kernel, kernel path, read-only, newly mounted);
-    /// `Err` for the root itself.
-    fn resolve(&mut self, path: &[u16]) -> Result<(&'static Kernel, CString, bool), Failure> {
+    /// The file system of the mount `path` is on.
+    fn fstype(&self, path: &[u16]) -> String {
         let (volume, comps) = split(path);
-        let name = volume.ok_or(Failure::NotSupported)?;
-        let (k, _) = self.mount(&name)?;
-        let (p, ro) = self.kpath(&name, &comps)?;
-        Ok((k, p, ro))
+        let Some(open) = volume.and_then(|v| self.entry(&v).ok()).and_then(|v| self.mounts.get(&v.name)) else {
+            return String::new();
+        };
+        let part = match open.partitions {
+            None => None,
+            Some(_) => comps.first().and_then(|c| String::from_utf16_lossy(c).strip_prefix(PARTITION)?.parse().ok()),
+        };
+        open.mounts.get(&part).map(|m| m.fstype.clone()).unwrap_or_default()
     }
 
     /// The entries of folder `path`.
     pub fn list(&mut self, path: &[u16]) -> Result<Vec<Entry>, Failure> {
-        let (volume, _) = split(path);
-        if volume.is_none() {
+        let (volume, comps) = split(path);
+        let Some(volume) = volume else {
             return Ok(self.config.volumes.iter().map(root_entry).collect());
+        };
+        if comps.is_empty() {
+            let (_, name) = self.attach(&volume)?;
+            if let Some(parts) = self.mounts.get(&name).and_then(|o| o.partitions.clone()) {
+                let v = self.entry(&name)?;
+                let dated = root_entry(&v);
+                return Ok(parts
+                    .iter()
+                    .map(|n| Entry { name: format!("{PARTITION}{n}").encode_utf16().collect(), ..dated.clone() })
+                    .collect());
+            }
         }
         let (k, dir, _) = self.resolve(path)?;
         let entries = k.read_dir(&dir).map_err(errno_failure)?;
+        let fd = k.open(&dir, sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0).map_err(errno_failure)?;
         let mut out = Vec::with_capacity(entries.len());
         for e in entries.into_iter().filter(|e| e.name != b"." && e.name != b"..") {
             let Ok(name) = CString::new(e.name.clone()) else { continue };
-            let Ok(fd) = k.open(&dir, sys::O_RDONLY | sys::O_DIRECTORY | sys::O_CLOEXEC, 0) else { continue };
-            let st = k.fstatat(fd, &name, sys::AT_SYMLINK_NOFOLLOW);
-            let _ = k.close(fd);
-            let Ok(st) = st else { continue };
+            let Ok(st) = k.fstatat(fd, &name, sys::AT_SYMLINK_NOFOLLOW) else { continue };
             out.push(Entry {
                 name: linux_to_windows(&e.name),
                 // A folder's size is its blocks' on Linux: the file manager
@@ -188,6 +231,7 @@ impl Plugin {
                 mode: st.st_mode,
             });
         }
+        let _ = k.close(fd);
         Ok(out)
     }
 
@@ -223,7 +267,12 @@ impl Plugin {
     ) -> Result<(), Failure> {
         let mut src = File::open(local).map_err(|_| Failure::Read)?;
         let meta = src.metadata().map_err(|_| Failure::Read)?;
-        let (k, path, ro) = self.resolve(remote)?;
+        // A place that holds no files (the root, a partitioned image's own
+        // folder, a missing folder) cannot be written.
+        let (k, path, ro) = self.resolve(remote).map_err(|f| match f {
+            Failure::NotFound | Failure::NotSupported => Failure::Write,
+            f => f,
+        })?;
         if ro {
             return Err(Failure::Write);
         }
@@ -337,11 +386,7 @@ impl Plugin {
         let link = if st.st_mode & sys::S_IFMT == sys::S_IFLNK { k.readlinkat(sys::AT_FDCWD, &p).ok() } else { None };
         let link_is_dir =
             link.is_some() && k.fstatat(sys::AT_FDCWD, &p, 0).is_ok_and(|t| t.st_mode & sys::S_IFMT == sys::S_IFDIR);
-        let (volume, _) = split(path);
-        let fstype = volume
-            .and_then(|v| self.entry(&v).ok())
-            .and_then(|v| self.mounts.get(&v.name).map(|o| o.mounted.fstype.clone()))
-            .unwrap_or_default();
+        let fstype = self.fstype(path);
         Ok(Stat {
             mode: st.st_mode,
             uid: st.st_uid,
@@ -361,11 +406,16 @@ impl Plugin {
         let v = self.entry(&volume.ok_or(Failure::NotFound)?)?;
         let mut open = self.mounts.remove(&v.name).ok_or(Failure::NotFound)?;
         let k = kernel(self.config.memory_mib).map_err(|e| self.fail(e, Failure::Write))?;
-        k.unmount(&open.mounted).map_err(|_| Failure::Write)?;
+        let mut result = Ok(());
+        for m in open.mounts.values() {
+            if k.unmount(m).is_err() {
+                result = Err(Failure::Write);
+            }
+        }
         if let Some(d) = open.disk.take() {
             k.remove_disk(d).map_err(|_| Failure::Write)?;
         }
-        Ok(())
+        result
     }
 }
 
@@ -395,35 +445,36 @@ fn root_entry(v: &VolumeEntry) -> Entry {
     Entry { name: v.name.encode_utf16().collect(), size: 0, mtime, atime: mtime, mode: sys::S_IFDIR | 0o755 }
 }
 
-/// Attaches and mounts `v`'s image: the whole image if it holds a file
-/// system, else its only partition. A read-only volume goes through an
-/// in-memory overlay, so a journal that needs recovery is replayed there.
-fn open_volume(k: &Kernel, v: &VolumeEntry) -> Result<Open, String> {
+/// Attaches `v`'s image and finds where its file systems are: the whole
+/// image, or its partitions. A read-only volume goes through an in-memory
+/// overlay, so a journal that needs recovery is replayed there.
+fn attach_volume(k: &Kernel, v: &VolumeEntry) -> Result<Open, String> {
     let shown = v.image.display();
     let file = FileDevice::open(&v.image, v.read_only).map_err(|e| format!("{shown}: {e:?}"))?;
     let dev: Arc<dyn BlockDevice> = if v.read_only { Arc::new(CowDevice::new(Arc::new(file))) } else { Arc::new(file) };
     let disk = k.add_disk(dev).map_err(|e| format!("{shown}: cannot attach: {e:?}"))?;
     let whole = k.device_path(&disk, None);
     let head = k.read_device_head(&whole, fs_probe::HEAD_LEN).unwrap_or_default();
-    let partition = if fs_probe::identify(&head).is_some() {
+    let partitions = if fs_probe::identify(&head).is_some() {
         None
     } else {
-        match k.partitions(&disk).unwrap_or_default().as_slice() {
-            [only] => Some(*only),
-            _ => {
-                let _ = k.remove_disk(disk);
-                return Err(format!("{shown}: no file system lklfs knows (or several partitions)"));
-            }
+        match k.partitions(&disk) {
+            Ok(p) if !p.is_empty() => Some(p),
+            // Mounted whole anyway: the mount's error tells why.
+            _ => None,
         }
     };
-    let opts = MountOptions { partition, fstype: None, read_only: v.read_only, options: String::new() };
-    match k.mount_disk(&disk, &opts) {
-        Ok(mounted) => Ok(Open { disk: Some(disk), mounted, read_only: v.read_only }),
-        Err(e) => {
-            let _ = k.remove_disk(disk);
-            Err(format!("{shown}: the mount failed ({:?}): {}", e.errno, e.log.trim()))
-        }
-    }
+    Ok(Open { image: v.image.clone(), disk: Some(disk), read_only: v.read_only, partitions, mounts: HashMap::new() })
+}
+
+/// Mounts partition `part` (or the whole image) of an attached image.
+fn mount_part(k: &Kernel, open: &Open, part: Option<u32>) -> Result<Mounted, String> {
+    let disk = open.disk.as_ref().ok_or("the image is not attached")?;
+    let opts = MountOptions { partition: part, fstype: None, read_only: open.read_only, options: String::new() };
+    k.mount_disk(disk, &opts).map_err(|e| {
+        let what = part.map_or(String::new(), |n| format!(" (partition {n})"));
+        format!("{}{what}: the mount failed ({:?}): {}", open.image.display(), e.errno, e.log.trim())
+    })
 }
 
 /// The percentage `done` of `total` is (100 for an empty file).

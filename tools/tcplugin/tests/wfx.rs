@@ -531,3 +531,72 @@ fn killed_right_after_a_put() {
     assert!(ok, "debugfs: {out}");
     assert_eq!(std::fs::read(&back).unwrap(), payload, "the file put before the kill");
 }
+
+/// A GPT image with two ext4 partitions: each a folder `partition N` of
+/// its volume, read and written on its own; afterwards each partition's
+/// bytes (cut out of the image) pass e2fsck and hold what was written.
+#[test]
+fn partitions_are_folders() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tcplugin-parts");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = dir.join("gpt.img");
+    std::fs::File::create(&img).unwrap().set_len(40 << 20).unwrap();
+    for (n, at) in [("one", 1u64), ("two", 17)] {
+        let tree = dir.join(n);
+        std::fs::create_dir_all(&tree).unwrap();
+        std::fs::write(tree.join("which.txt"), format!("partition {n}\n")).unwrap();
+        let offset = format!("offset={}", at << 20);
+        let args = ["mkfs.ext4", "-q", "-F", "-E", &offset, "-d", tree.to_str().unwrap(), img.to_str().unwrap(), "16M"];
+        let out = lkl_test_runner::mkfs_command(&args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wine/make-partition-table.py");
+    let (ok, out) = run(Command::new("python3").arg(script).args(["gpt", img.to_str().unwrap(), "1:16", "17:16"]));
+    assert!(ok, "{out}");
+    std::fs::write(dir.join("lklfs.ini"), format!("[volume parts]\nImage={}\n", img.display())).unwrap();
+    std::fs::write(dir.join("new.txt"), b"written to one").unwrap();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "partitions_child", "--nocapture", "--test-threads", "1"])
+        .env("TCPLUGIN_PARTS_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        child.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let image = std::fs::read(&img).unwrap();
+    for (n, at, file, text) in
+        [("one", 1usize, "new.txt", "written to one"), ("two", 17, "which.txt", "partition two\n")]
+    {
+        let part = dir.join(format!("{n}.part"));
+        std::fs::write(&part, &image[at << 20..(at + 16) << 20]).unwrap();
+        let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(&part));
+        assert!(ok, "partition {n}: {out}");
+        let (_, got) = run(Command::new("debugfs").arg("-R").arg(format!("cat /{file}")).arg(&part));
+        assert!(got.contains(text), "partition {n}: /{file}: {got}");
+    }
+}
+
+/// The plugin's side of `partitions_are_folders`, in a process of its own
+/// (one plugin per process, as in a file manager).
+#[test]
+fn partitions_child() {
+    let Some(dir) = std::env::var_os("TCPLUGIN_PARTS_DIR").map(PathBuf::from) else { return };
+    let p = load(&dir);
+    let names: Vec<String> = p.list("\\parts").unwrap().into_iter().map(|e| e.0).collect();
+    assert_eq!(names, ["partition 1", "partition 2"]);
+    assert_eq!(p.list("\\parts\\partition 3"), None);
+    let back = dir.join("which-back.txt");
+    assert_eq!(p.get("\\parts\\partition 2\\which.txt", &back, 0), FS_FILE_OK);
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "partition two\n");
+    assert_eq!(p.put(&dir.join("new.txt"), "\\parts\\partition 1\\new.txt", 0), FS_FILE_OK);
+    assert_eq!(
+        p.put(&dir.join("new.txt"), "\\parts\\new.txt", 0),
+        FS_FILE_WRITEERROR,
+        "the image's own folder holds no files"
+    );
+    assert_eq!(p.on(p.disconnect, "\\parts"), 1);
+}
