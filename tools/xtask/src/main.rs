@@ -99,7 +99,7 @@ fn cargo() -> Command {
 /// clippy for this target sees its code.
 const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 const WINDOWS_KERNEL_SIDE: &[&str] = &["driver", "lkl-ntk-host", "nt", "driver-client"];
-const WINDOWS_USER_SIDE: &[&str] = &["lklfs", "tcplugin"];
+const WINDOWS_USER_SIDE: &[&str] = &["lklfs", "tcplugin", "wfx-host"];
 
 /// What `rustup KIND list --installed` names (KIND: component, target);
 /// empty if rustup cannot be asked.
