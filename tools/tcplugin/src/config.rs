@@ -90,6 +90,37 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Writes the configuration to `path` (Windows paths stay as they are:
+    /// nothing is escaped).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut ini = ini::Ini::new();
+        ini.with_section(Some("lklfs")).set("MemoryMiB", self.memory_mib.to_string());
+        for v in &self.volumes {
+            ini.with_section(Some(format!("{VOLUME}{}", v.name)))
+                .set("Image", v.image.to_string_lossy())
+                .set("ReadOnly", if v.read_only { "1" } else { "0" });
+        }
+        ini.write_to_file_policy(path, ini::EscapePolicy::Nothing)
+    }
+
+    /// Adds `image` under a name of its own (the file's name without its
+    /// extension, numbered if taken); the name.
+    pub fn add(&mut self, image: &Path, read_only: bool) -> String {
+        // The last component with either separator (a Windows path on
+        // Linux too), without its extension.
+        let full = image.to_string_lossy();
+        let last = full.rsplit(['/', '\\']).next().unwrap_or_default();
+        let stem = last.rsplit_once('.').map_or(last, |(s, _)| s).trim();
+        let stem = if stem.is_empty() { "image".to_string() } else { stem.to_string() };
+        let taken = |n: &str| self.volumes.iter().any(|v| v.name.eq_ignore_ascii_case(n));
+        let name = (1..).map(|i| if i == 1 { stem.clone() } else { format!("{stem} {i}") }).find(|n| !taken(n));
+        let name = name.unwrap_or(stem);
+        self.volumes.push(VolumeEntry { name: name.clone(), image: image.to_path_buf(), read_only });
+        name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +145,11 @@ mod tests {
             ]
         );
         assert_eq!(problems, vec!["[volume broken] has no Image".to_string()]);
+        // Saved and read back, a Windows path and a taken name included.
+        let mut c2 = c.clone();
+        assert_eq!(c2.add(Path::new("C:\\img\\photos.ext4"), false), "photos 2");
+        c2.save(&path).unwrap();
+        assert_eq!(Config::load(&path), (c2, vec![]));
         std::fs::write(&path, "[lklfs]\nMemoryMiB=5\n").unwrap();
         let (c, problems) = Config::load(&path);
         assert_eq!((c.memory_mib, problems.len()), (DEFAULT_MEMORY_MIB, 1));

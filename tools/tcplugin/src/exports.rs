@@ -500,7 +500,10 @@ pub unsafe extern "system" fn FsSetTimeW(
 pub unsafe extern "system" fn FsExecuteFileW(_window: *mut c_void, path: *mut u16, verb: *const u16) -> i32 {
     // SAFETY: the caller's contract.
     let (remote, verb) = unsafe { (wide(path), String::from_utf16_lossy(&wide(verb))) };
-    let answer = with_state(Exec::Error, |s| crate::verbs::execute(&mut s.plugin, &remote, &verb));
+    let answer = with_state(Exec::Error, |s| {
+        let mut ask = Asker(s.callbacks);
+        crate::verbs::execute(&mut s.plugin, &remote, &verb, &mut ask)
+    });
     match answer {
         Exec::Yourself => abi::FS_EXEC_YOURSELF,
         Exec::Ok => abi::FS_EXEC_OK,
@@ -519,3 +522,32 @@ pub unsafe extern "system" fn FsExecuteFileW(_window: *mut c_void, path: *mut u1
 }
 
 use crate::verbs::Exec;
+
+/// The file manager's request callback, as `verbs::Ask`.
+struct Asker(Option<Callbacks>);
+
+/// tRequestProc's request types.
+const RT_OTHER: i32 = 0;
+const RT_MSG_YES_NO: i32 = 9;
+
+impl Asker {
+    fn call(&self, kind: i32, question: &str) -> Option<String> {
+        let Some(Callbacks { number, _request: Some(request), .. }) = self.0 else { return None };
+        let mut title: Vec<u16> = "lklfs".encode_utf16().chain([0]).collect();
+        let mut text: Vec<u16> = question.encode_utf16().chain([0]).collect();
+        let mut answer = vec![0u16; 1024];
+        let ok = request(number, kind, title.as_mut_ptr(), text.as_mut_ptr(), answer.as_mut_ptr(), answer.len() as i32);
+        let end = answer.iter().position(|&c| c == 0).unwrap_or(answer.len());
+        (ok != 0).then(|| String::from_utf16_lossy(answer.get(..end).unwrap_or_default()))
+    }
+}
+
+impl crate::verbs::Ask for Asker {
+    fn text(&mut self, question: &str) -> Option<String> {
+        self.call(RT_OTHER, question)
+    }
+
+    fn yes(&mut self, question: &str) -> bool {
+        self.call(RT_MSG_YES_NO, question).is_some()
+    }
+}

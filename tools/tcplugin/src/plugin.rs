@@ -65,6 +65,11 @@ struct Open {
     mounts: HashMap<Option<u32>, Mounted>,
 }
 
+/// The root's two entries that are commands, not volumes: opening them
+/// asks for an image to add, or a volume to take off the list.
+pub const ADD_IMAGE: &str = "Add image\u{2026}";
+pub const REMOVE_IMAGE: &str = "Remove image\u{2026}";
+
 /// The folder name of partition N of a partitioned image.
 const PARTITION: &str = "partition ";
 
@@ -88,6 +93,8 @@ fn kernel(memory_mib: u64) -> Result<&'static Kernel, String> {
 /// The plugin's state.
 #[derive(Default)]
 pub struct Plugin {
+    /// The plugin's ini file, where added images are kept.
+    ini: Option<std::path::PathBuf>,
     config: Config,
     mounts: HashMap<String, Open>,
     /// What went wrong last, for the file manager's log.
@@ -120,7 +127,7 @@ impl Plugin {
     pub fn with_ini_in(folder: &Path) -> (Plugin, Vec<String>) {
         let ini = folder.join("lklfs.ini");
         let (config, problems) = Config::load(&ini);
-        (Plugin { config, ..Plugin::default() }, problems)
+        (Plugin { ini: Some(ini), config, ..Plugin::default() }, problems)
     }
 
     fn entry(&self, name: &str) -> Result<VolumeEntry, Failure> {
@@ -201,7 +208,17 @@ impl Plugin {
     pub fn list(&mut self, path: &[u16]) -> Result<Vec<Entry>, Failure> {
         let (volume, comps) = split(path);
         let Some(volume) = volume else {
-            return Ok(self.config.volumes.iter().map(root_entry).collect());
+            let command = |name: &str| Entry {
+                name: name.encode_utf16().collect(),
+                size: 0,
+                mtime: (0, 0),
+                atime: (0, 0),
+                mode: sys::S_IFREG | 0o644,
+            };
+            let mut out: Vec<Entry> = self.config.volumes.iter().map(root_entry).collect();
+            out.push(command(ADD_IMAGE));
+            out.push(command(REMOVE_IMAGE));
+            return Ok(out);
         };
         if comps.is_empty() {
             let (_, name) = self.attach(&volume)?;
@@ -397,6 +414,33 @@ impl Plugin {
             link_is_dir,
             fstype,
         })
+    }
+
+    /// Adds `image` to the root (and to the ini file); its folder's name.
+    pub fn add_image(&mut self, image: &Path, read_only: bool) -> Result<String, Failure> {
+        if !image.exists() {
+            return Err(self.fail(format!("{}: no such file", image.display()), Failure::NotFound));
+        }
+        let name = self.config.add(image, read_only);
+        self.save()?;
+        Ok(name)
+    }
+
+    /// Takes volume `name` off the root (and the ini file), unmounting it;
+    /// its image is left as it is.
+    pub fn remove_image(&mut self, name: &str) -> Result<(), Failure> {
+        let v = self.entry(name)?;
+        if self.mounts.contains_key(&v.name) {
+            let root: Vec<u16> = format!("\\{}", v.name).encode_utf16().collect();
+            self.disconnect(&root)?;
+        }
+        self.config.volumes.retain(|x| x.name != v.name);
+        self.save()
+    }
+
+    fn save(&mut self) -> Result<(), Failure> {
+        let Some(ini) = self.ini.clone() else { return Err(Failure::Write) };
+        self.config.save(&ini).map_err(|e| self.fail(format!("{}: {e}", ini.display()), Failure::Write))
     }
 
     /// Unmounts the volume `root` names (FsDisconnect): every block on the

@@ -3,7 +3,14 @@
 
 use fs_glue::names::linux_to_windows;
 
-use crate::plugin::Plugin;
+use crate::plugin::{ADD_IMAGE, Plugin, REMOVE_IMAGE};
+
+/// How the plugin asks the user (the file manager's request callback): a
+/// line of text, or yes/no.
+pub trait Ask {
+    fn text(&mut self, question: &str) -> Option<String>;
+    fn yes(&mut self, question: &str) -> bool;
+}
 
 /// What the file manager is told to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,8 +23,23 @@ pub enum Exec {
     Error,
 }
 
-pub fn execute(p: &mut Plugin, remote: &[u16], verb: &str) -> Exec {
+pub fn execute(p: &mut Plugin, remote: &[u16], verb: &str, ask: &mut dyn Ask) -> Exec {
     let verb = verb.trim();
+    let command = String::from_utf16_lossy(remote);
+    let command = command.trim_start_matches(['\\', '/']);
+    if verb.eq_ignore_ascii_case("open") && command == ADD_IMAGE {
+        let Some(path) = ask.text("The image file (or disk) to add:").filter(|p| !p.trim().is_empty()) else {
+            return Exec::Ok;
+        };
+        let read_only = ask.yes("Open it read-only (never written)?");
+        return if p.add_image(std::path::Path::new(path.trim()), read_only).is_ok() { Exec::Ok } else { Exec::Error };
+    }
+    if verb.eq_ignore_ascii_case("open") && command == REMOVE_IMAGE {
+        let Some(name) = ask.text("The volume to take off the list (its image is left as it is):") else {
+            return Exec::Ok;
+        };
+        return if p.remove_image(name.trim()).is_ok() { Exec::Ok } else { Exec::Error };
+    }
     if verb.eq_ignore_ascii_case("open") {
         return match p.stat(remote) {
             Ok(st) if st.link_is_dir => match st.link.and_then(|t| link_path(remote, &t)) {

@@ -116,7 +116,10 @@ fn a_file_manager_drives_the_plugin() {
 
     let p = load(&dir);
     let names: Vec<String> = p.list("\\").unwrap().into_iter().map(|e| e.0).collect();
-    assert_eq!(names, ["bad", "names", "ro", "t-btrfs", "t-ext4", "t-vfat", "t-xfs"]);
+    assert_eq!(
+        names,
+        ["Add image\u{2026}", "Remove image\u{2026}", "bad", "names", "ro", "t-btrfs", "t-ext4", "t-vfat", "t-xfs"]
+    );
     // A damaged image: an error the log explains, and the others go on.
     assert_eq!(p.list("\\bad"), None);
     assert!(LOG.lock().unwrap().iter().any(|(k, t)| *k == 6 && t.contains("truncated.img")), "{:?}", LOG.lock());
@@ -135,6 +138,30 @@ fn a_file_manager_drives_the_plugin() {
     // Used again after its disconnect: mounted again.
     assert_eq!(p.list("\\t-ext4\\dir").unwrap().len(), 1);
     names_links_and_fields(&p, &names_img, &dir);
+    add_and_remove(&p, &dir);
+}
+
+/// The root's two commands: "Add image…" asks for a path (and whether to
+/// open it read-only), "Remove image…" for a volume's name; the ini file
+/// keeps what was added.
+fn add_and_remove(p: &Wfx, dir: &Path) {
+    let extra = image(dir, "extra", 32, &["mkfs.ext4", "-q", "-F"]);
+    *ANSWERS.lock().unwrap() = vec![Some(extra.to_str().unwrap().to_string()), None];
+    assert_eq!(p.execute("\\Add image\u{2026}", "open").0, 0);
+    assert!(p.list("\\").unwrap().iter().any(|e| e.0 == "extra"), "added to the root");
+    assert_eq!(p.list("\\extra").unwrap().into_iter().map(|e| e.0).collect::<Vec<_>>(), ["lost+found"]);
+    assert_eq!(p.on(p.mkdir, "\\extra\\made"), 1, "read-write, as answered");
+    let ini = std::fs::read_to_string(dir.join("lklfs.ini")).unwrap();
+    assert!(ini.contains("[volume extra]") && ini.contains(extra.to_str().unwrap()), "{ini}");
+    // A cancelled request adds nothing.
+    *ANSWERS.lock().unwrap() = vec![None];
+    assert_eq!(p.execute("\\Add image\u{2026}", "open").0, 0);
+    *ANSWERS.lock().unwrap() = vec![Some("extra".into())];
+    assert_eq!(p.execute("\\Remove image\u{2026}", "open").0, 0);
+    assert!(!p.list("\\").unwrap().iter().any(|e| e.0 == "extra"), "taken off the root");
+    assert!(!std::fs::read_to_string(dir.join("lklfs.ini")).unwrap().contains("[volume extra]"));
+    let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(&extra));
+    assert!(ok, "the removed volume's image, unmounted: {out}");
 }
 
 /// Linux names Windows cannot show, names differing only in case,

@@ -39,7 +39,8 @@ pub type Put = unsafe extern "system" fn(*const u16, *const u16, i32) -> i32;
 pub type OnPath = unsafe extern "system" fn(*const u16) -> i32;
 pub type Progress = extern "system" fn(i32, *mut u16, *mut u16, i32) -> i32;
 pub type Log = extern "system" fn(i32, i32, *mut u16);
-pub type Init = unsafe extern "system" fn(i32, Option<Progress>, Option<Log>, *const c_void) -> i32;
+pub type Request = extern "system" fn(i32, i32, *mut u16, *mut u16, *mut u16, i32) -> i32;
+pub type Init = unsafe extern "system" fn(i32, Option<Progress>, Option<Log>, Option<Request>) -> i32;
 pub type SetDefaultParams = unsafe extern "system" fn(*const u8);
 pub type RenMov = unsafe extern "system" fn(*const u16, *const u16, i32, i32, *mut c_void) -> i32;
 pub type SetAttr = unsafe extern "system" fn(*const u16, i32) -> i32;
@@ -52,6 +53,33 @@ pub type Value = unsafe extern "system" fn(*const u16, i32, i32, *mut c_void, i3
 pub static PROGRESS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 pub static ABORT: AtomicBool = AtomicBool::new(false);
 pub static LOG: Mutex<Vec<(i32, String)>> = Mutex::new(Vec::new());
+/// What the "user" answers the plugin's next requests, in order: a text
+/// (or yes), or a cancel (or no).
+pub static ANSWERS: Mutex<Vec<Option<String>>> = Mutex::new(Vec::new());
+
+pub extern "system" fn request(
+    _nr: i32,
+    _kind: i32,
+    _title: *mut u16,
+    _text: *mut u16,
+    out: *mut u16,
+    max: i32,
+) -> i32 {
+    let mut answers = ANSWERS.lock().unwrap();
+    if answers.is_empty() {
+        return 0;
+    }
+    match answers.remove(0) {
+        Some(text) => {
+            let w: Vec<u16> = text.encode_utf16().chain([0]).collect();
+            assert!(w.len() <= max as usize);
+            // SAFETY: the plugin's buffer holds `max` units.
+            unsafe { std::ptr::copy_nonoverlapping(w.as_ptr(), out, w.len()) };
+            1
+        }
+        None => 0,
+    }
+}
 
 pub extern "system" fn progress(_nr: i32, _from: *mut u16, _to: *mut u16, pct: i32) -> i32 {
     PROGRESS.lock().unwrap().push(pct);
@@ -205,7 +233,7 @@ pub fn load(so: &Path, dir: &Path) -> Wfx {
         let name = ini.to_str().unwrap().as_bytes();
         dps[12..12 + name.len()].copy_from_slice(name);
         set(dps.as_ptr());
-        assert_eq!(init(7, Some(progress), Some(log), std::ptr::null()), 0);
+        assert_eq!(init(7, Some(progress), Some(log), Some(request)), 0);
         Wfx {
             find_first: *lib.get(b"FsFindFirstW\0").unwrap(),
             find_next: *lib.get(b"FsFindNextW\0").unwrap(),
