@@ -100,4 +100,31 @@ for t in ext4 btrfs xfs vfat; do
         not_ok "$t: what lklfs.wfx64 left reads back on Linux (dir holds: $names)"
     fi
 done
+
+# --- 5. the packages (cargo xtask plugin) -------------------------------------
+if cargo xtask plugin >"$TDIR/package.log" 2>&1 \
+    && python3 - "$ROOT/target/plugin/lklfs-wfx.zip" "$ROOT/target/$TARGET/release/tcplugin.dll" <<'PY'; then
+import configparser, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert sorted(z.namelist()) == ["lklfs.wfx64", "pluginst.inf"], z.namelist()
+inf = configparser.ConfigParser()
+inf.read_string(z.read("pluginst.inf").decode())
+p = inf["plugininstall"]
+assert p["type"] == "wfx" and p["file"] == "lklfs.wfx" and p["defaultdir"] and p["description"], dict(p)
+assert z.read("lklfs.wfx64") == open(sys.argv[2], "rb").read(), "the zip holds another build"
+PY
+    ok "cargo xtask plugin: lklfs-wfx.zip holds pluginst.inf ([plugininstall] type=wfx, file=lklfs.wfx, defaultdir, description) and the lklfs.wfx64 tested above"
+else
+    tail -20 "$TDIR/package.log"
+    not_ok "cargo xtask plugin: lklfs-wfx.zip holds pluginst.inf and the lklfs.wfx64 tested above"
+fi
+# Both builds export the SDK's functions (W ones, and the ANSI-only ones).
+WANT="FsContentGetSupportedField FsContentGetValueW FsDeleteFileW FsDisconnectW FsExecuteFileW FsFindClose FsFindFirstW FsFindNextW FsGetDefRootName FsGetFileW FsInitW FsMkDirW FsPutFileW FsRemoveDirW FsRenMovFileW FsSetAttrW FsSetDefaultParams FsSetTimeW"
+win_exports=$(x86_64-w64-mingw32-objdump -p "$ROOT/target/$TARGET/release/tcplugin.dll" | awk '/\[ *[0-9]+\] Fs/ {print $3}' | sort | tr '\n' ' ')
+lin_exports=$(nm -D --defined-only "$ROOT/target/plugin/lklfs.wfx" | awk '$3 ~ /^Fs/ {print $3}' | sort | tr '\n' ' ')
+if [ "$win_exports" = "$WANT " ] && [ "$lin_exports" = "$WANT " ]; then
+    ok "lklfs.wfx64 and lklfs.wfx export the same $(echo "$WANT" | wc -w) WFX functions"
+else
+    not_ok "the WFX exports (Windows: $win_exports; Linux: $lin_exports)"
+fi
 finish

@@ -8,10 +8,14 @@
 //! - `cargo xtask test`: every test: `cargo test --workspace`, the style
 //!   gates (`cargo fmt --check`, clippy with `-D warnings` on Linux and for
 //!   the Windows crates), then each `tests/suites/*.sh` in order;
+//! - `cargo xtask plugin`: the Total Commander plugin's zip and Double
+//!   Commander's `.wfx` in `target/plugin/` (`plugin.rs`);
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
 //!   kernel's (`library/lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
 //!   on ext4, btrfs and xfs, then the driver's under Wine
 //!   (`LKLFS_WINE_BENCH=1 tests/suites/20-nt-driver.sh`).
+
+mod plugin;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -194,6 +198,7 @@ fn main() -> ExitCode {
         "build" => setup().and_then(|_| run(cargo().args(["build", "--workspace", "--release"]))),
         "demo" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lklfs", "--", "demo"]).args(rest))),
         "test" => test(rest),
+        "plugin" => setup().and_then(|_| plugin::package()),
         "bench" => setup().and_then(|_| {
             run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))?;
             // The disk benchmark: library, lklfs, host loop mount (and
@@ -209,7 +214,7 @@ fn main() -> ExitCode {
                 .current_dir(root()))
         }),
         _ => {
-            eprintln!("usage: cargo xtask setup|build|demo|test|bench");
+            eprintln!("usage: cargo xtask setup|build|demo|test|plugin|bench");
             return ExitCode::from(if cmd == "help" { 0 } else { 2 });
         }
     };
