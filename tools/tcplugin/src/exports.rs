@@ -116,6 +116,18 @@ fn log(cb: Option<Callbacks>, kind: i32, text: &str) {
     }
 }
 
+/// With `LKLFS_WFX_TRACE` naming a file, a line per call is appended to
+/// it (what the file manager called, with what): how the tests learn what
+/// a real file manager does.
+fn trace(line: &str) {
+    if let Some(path) = std::env::var_os("LKLFS_WFX_TRACE") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
 /// Keeps the plugin's code mapped for good: the kernel's threads run it
 /// until the process ends, whatever the file manager unloads.
 fn pin_self() {
@@ -168,6 +180,8 @@ pub unsafe extern "system" fn FsSetDefaultParams(dps: *const DefaultParamsHead) 
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(len);
         String::from_utf8_lossy(bytes.get(..end).unwrap_or_default()).into_owned()
     };
+    // SAFETY: as above.
+    trace(&format!("FsSetDefaultParams size {} ini {ini}", unsafe { (*dps).size }));
     let folder = PathBuf::from(ini).parent().map(PathBuf::from).unwrap_or_default();
     with_state((), |s| {
         let (plugin, problems) = Plugin::with_ini_in(&folder);
@@ -187,6 +201,7 @@ pub extern "system" fn FsInitW(
     request: Option<RequestProc>,
 ) -> i32 {
     pin_self();
+    trace(&format!("FsInitW {number}"));
     with_state(0, |s| {
         s.callbacks = Some(Callbacks { number, progress, log, _request: request });
         0
@@ -242,6 +257,7 @@ fn fill(e: &Entry, out: &mut FindData) {
 pub unsafe extern "system" fn FsFindFirstW(path: *const u16, out: *mut FindData) -> *mut c_void {
     // SAFETY: the caller's contract.
     let path = unsafe { wide(path) };
+    trace(&format!("FsFindFirstW {}", String::from_utf16_lossy(&path)));
     let listed = with_state(Err(Failure::Read), |s| s.plugin.list(&path));
     let entries = match listed {
         Ok(e) if e.is_empty() => {
@@ -330,6 +346,7 @@ fn progress_of(cb: Option<Callbacks>, from: &[u16], to: &[u16]) -> impl FnMut(i3
 pub unsafe extern "system" fn FsGetFileW(remote: *const u16, local: *const u16, flags: i32, _ri: *mut c_void) -> i32 {
     // SAFETY: the caller's contract.
     let (remote, local) = unsafe { (wide(remote), wide(local)) };
+    trace(&format!("FsGetFileW {} {} {flags}", String::from_utf16_lossy(&remote), String::from_utf16_lossy(&local)));
     if flags & abi::FS_COPYFLAGS_RESUME != 0 {
         return abi::FS_FILE_NOTSUPPORTED;
     }
