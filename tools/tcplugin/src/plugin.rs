@@ -297,6 +297,16 @@ impl Plugin {
         let flags = sys::O_WRONLY | sys::O_CREAT | sys::O_TRUNC | sys::O_CLOEXEC | exclusive;
         let fd = k.open(&path, flags, 0o644).map_err(errno_failure)?;
         let r = copy_in(k, fd, &mut src, meta.len(), progress);
+        // The copy keeps the local file's modification time.
+        let r =
+            r.and_then(|()| match meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
+                Some(d) => {
+                    let keep = sys::Timespec { tv_sec: 0, tv_nsec: sys::UTIME_OMIT };
+                    let t = sys::Timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) };
+                    k.utimensat(sys::AT_FDCWD, &path, Some(&[keep, t]), 0).map_err(|_| Failure::Write)
+                }
+                None => Ok(()),
+            });
         let r = r.and_then(|()| k.fsync(fd).map_err(|_| Failure::Write));
         let _ = k.close(fd);
         if r.is_err() {
@@ -527,7 +537,8 @@ fn percent(done: u64, total: u64) -> i32 {
 }
 
 fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32) -> bool) -> Result<(), Failure> {
-    let total = k.fstat(fd).map_err(|_| Failure::Read)?.st_size.max(0) as u64;
+    let st = k.fstat(fd).map_err(|_| Failure::Read)?;
+    let total = st.st_size.max(0) as u64;
     let mut out = File::create(local).map_err(|_| Failure::Write)?;
     if progress(0) {
         return Err(Failure::Aborted);
@@ -544,6 +555,13 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
         if progress(percent(done, total)) {
             return Err(Failure::Aborted);
         }
+    }
+    // The copy keeps the file's modification time, as a local copy does.
+    let mtime = u64::try_from(st.st_mtime)
+        .ok()
+        .map(|s| std::time::UNIX_EPOCH + std::time::Duration::new(s, st.st_mtime_nsec as u32));
+    if let Some(t) = mtime {
+        out.set_modified(t).map_err(|_| Failure::Write)?;
     }
     out.sync_all().map_err(|_| Failure::Write)?;
     if total == 0 && progress(100) {

@@ -283,6 +283,13 @@ pub fn scenario(p: &Wfx, vol: &str, local: &Path) {
     let _ = std::fs::remove_file(&back);
     assert_eq!(p.get(&format!("{root}\\dir\\big.bin"), &back, 0), FS_FILE_OK, "{vol}: get");
     assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&big).unwrap(), "{vol}: bytes back");
+    // The modification time went in with the put and came back with the
+    // get (to the second: FAT keeps two).
+    let secs = |p: &Path| {
+        let t = std::fs::metadata(p).unwrap().modified().unwrap();
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 2
+    };
+    assert_eq!(secs(&back), secs(&big), "{vol}: the time kept");
     assert_eq!(p.get(&format!("{root}\\dir\\big.bin"), &back, 0), FS_FILE_EXISTS, "{vol}: get over");
     assert_eq!(p.get(&format!("{root}\\dir\\none"), &local.join("none"), 0), FS_FILE_NOTFOUND);
     // Aborted half-way: no file left claimed as done, on either side.
