@@ -88,6 +88,17 @@ pub const MSGTYPE_CONNECT: i32 = 1;
 pub const MSGTYPE_DISCONNECT: i32 = 2;
 pub const MSGTYPE_IMPORTANTERROR: i32 = 6;
 
+/// FsStatusInfo: the start or end of an operation, and the operations
+/// that change many files in one user action.
+pub const FS_STATUS_START: i32 = 0;
+pub const FS_STATUS_OP_PUT_MULTI: i32 = 5;
+pub const FS_STATUS_OP_RENMOV_MULTI: i32 = 7;
+pub const FS_STATUS_OP_DELETE: i32 = 8;
+pub const FS_STATUS_OP_ATTRIB: i32 = 9;
+pub const FS_STATUS_OP_SYNC_PUT: i32 = 17;
+pub const FS_STATUS_OP_SYNC_DELETE: i32 = 18;
+pub const FS_STATUS_OP_PUT_MULTI_THREAD: i32 = 20;
+
 /// `ERROR_NO_MORE_FILES`: an empty folder's FsFindFirst.
 pub const ERROR_NO_MORE_FILES: u32 = 18;
 

@@ -424,6 +424,32 @@ pub unsafe extern "system" fn FsRemoveDirW(path: *const u16) -> i32 {
     unsafe { change(path, Plugin::rmdir) }
 }
 
+/// FsStatusInfoW: a user action over many files (a multi-file copy in,
+/// moves, deletes, attributes) starts or ends; the plugin then syncs once
+/// at its end instead of after each file.
+///
+/// # Safety
+/// `_dir` is a NUL-terminated UTF-16 string.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FsStatusInfoW(_dir: *const u16, start_end: i32, operation: i32) {
+    let batched = matches!(
+        operation,
+        abi::FS_STATUS_OP_PUT_MULTI
+            | abi::FS_STATUS_OP_RENMOV_MULTI
+            | abi::FS_STATUS_OP_DELETE
+            | abi::FS_STATUS_OP_ATTRIB
+            | abi::FS_STATUS_OP_SYNC_PUT
+            | abi::FS_STATUS_OP_SYNC_DELETE
+            | abi::FS_STATUS_OP_PUT_MULTI_THREAD
+    );
+    if batched {
+        trace(&format!("FsStatusInfoW {start_end} {operation}"));
+        with_state((), |s| {
+            let _ = s.plugin.batch(start_end == abi::FS_STATUS_START);
+        });
+    }
+}
+
 /// FsDisconnectW: unmounts the volume the path names.
 ///
 /// # Safety

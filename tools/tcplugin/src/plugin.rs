@@ -102,6 +102,9 @@ pub struct Plugin {
     /// Volumes mounted since the file manager was last told (it logs a
     /// connection, and then offers to disconnect).
     pub connected: Vec<String>,
+    /// Inside one user action over many files (FsStatusInfo's start and
+    /// end): the changes are synced once, at its end, not file by file.
+    batch: bool,
 }
 
 /// A path of the plugin split into its volume and the components inside
@@ -307,13 +310,29 @@ impl Plugin {
                 }
                 None => Ok(()),
             });
-        let r = r.and_then(|()| k.fsync(fd).map_err(|_| Failure::Write));
+        let r = if self.batch { r } else { r.and_then(|()| k.fsync(fd).map_err(|_| Failure::Write)) };
         let _ = k.close(fd);
         if r.is_err() {
             let _ = k.unlinkat(sys::AT_FDCWD, &path, 0);
         }
-        let synced = k.sync().map_err(|_| Failure::Write);
-        r.and(synced)
+        r?;
+        self.sync(k)
+    }
+
+    /// The sync that ends a change: now, or at the end of the batch.
+    fn sync(&self, k: &Kernel) -> Result<(), Failure> {
+        if self.batch { Ok(()) } else { k.sync().map_err(|_| Failure::Write) }
+    }
+
+    /// FsStatusInfo: a user action over many files starts (`true`) or
+    /// ends; at its end everything it changed is synced.
+    pub fn batch(&mut self, start: bool) -> Result<(), Failure> {
+        self.batch = start;
+        if start || self.mounts.is_empty() {
+            return Ok(());
+        }
+        let k = kernel(self.config.memory_mib).map_err(|e| self.fail(e, Failure::Write))?;
+        k.sync().map_err(|_| Failure::Write)
     }
 
     /// A change (mkdir, delete, rmdir) on `path`, then a sync.
@@ -323,7 +342,7 @@ impl Plugin {
             return Err(Failure::Write);
         }
         f(k, &p).map_err(errno_failure)?;
-        k.sync().map_err(|_| Failure::Write)
+        self.sync(k)
     }
 
     pub fn mkdir(&mut self, path: &[u16]) -> Result<(), Failure> {
@@ -352,7 +371,7 @@ impl Plugin {
         if moving && same_volume {
             let flags = if overwrite { 0 } else { sys::RENAME_NOREPLACE };
             k.renameat2(sys::AT_FDCWD, &from, sys::AT_FDCWD, &to, flags).map_err(errno_failure)?;
-            return k.sync().map_err(|_| Failure::Write);
+            return self.sync(k);
         }
         let src = k.open(&from, sys::O_RDONLY | sys::O_CLOEXEC, 0).map_err(errno_failure)?;
         let exclusive = if overwrite { 0 } else { sys::O_EXCL };
@@ -373,7 +392,7 @@ impl Plugin {
         if moving {
             k.unlinkat(sys::AT_FDCWD, &from, 0).map_err(errno_failure)?;
         }
-        k.sync().map_err(|_| Failure::Write)
+        self.sync(k)
     }
 
     /// FsSetAttr: the read-only attribute as the owner's write permission.
@@ -531,6 +550,13 @@ fn mount_part(k: &Kernel, open: &Open, part: Option<u32>) -> Result<Mounted, Str
     })
 }
 
+/// The buffer a copy of `total` bytes reads through: the whole file when
+/// small (a fresh 4 MiB buffer per small file costs more than its copy),
+/// [`BUF_SIZE`] at most; one byte more, so the end is seen in one read.
+fn buffer_for(total: u64) -> usize {
+    usize::try_from(total).map_or(BUF_SIZE, |t| t.saturating_add(1).clamp(4096, BUF_SIZE))
+}
+
 /// The percentage `done` of `total` is (100 for an empty file).
 fn percent(done: u64, total: u64) -> i32 {
     done.saturating_mul(100).checked_div(total).map_or(100, |p| p.min(100) as i32)
@@ -543,7 +569,7 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
     if progress(0) {
         return Err(Failure::Aborted);
     }
-    let mut buf = vec![0u8; BUF_SIZE];
+    let mut buf = vec![0u8; buffer_for(total)];
     let mut done = 0u64;
     loop {
         let n = k.read(fd, &mut buf).map_err(|_| Failure::Read)?;
@@ -563,7 +589,8 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
     if let Some(t) = mtime {
         out.set_modified(t).map_err(|_| Failure::Write)?;
     }
-    out.sync_all().map_err(|_| Failure::Write)?;
+    // The local copy's durability is the file manager's, as for any copy
+    // it makes: no flush of it here.
     if total == 0 && progress(100) {
         return Err(Failure::Aborted);
     }
@@ -572,7 +599,8 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
 
 /// Copies descriptor `src` to `dst` inside the kernel.
 fn copy_fd(k: &Kernel, src: lkl::Fd, dst: lkl::Fd) -> Result<(), Failure> {
-    let mut buf = vec![0u8; BUF_SIZE];
+    let total = k.fstat(src).map_or(BUF_SIZE as u64, |st| st.st_size.max(0) as u64);
+    let mut buf = vec![0u8; buffer_for(total)];
     loop {
         let n = k.read(src, &mut buf).map_err(|_| Failure::Read)?;
         if n == 0 {
@@ -596,7 +624,7 @@ fn copy_in(
     if progress(0) {
         return Err(Failure::Aborted);
     }
-    let mut buf = vec![0u8; BUF_SIZE];
+    let mut buf = vec![0u8; buffer_for(total)];
     let mut done = 0u64;
     loop {
         let n = src.read(&mut buf).map_err(|_| Failure::Read)?;

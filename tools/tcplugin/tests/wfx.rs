@@ -139,6 +139,22 @@ fn a_file_manager_drives_the_plugin() {
     assert_eq!(p.list("\\t-ext4\\dir").unwrap().len(), 1);
     names_links_and_fields(&p, &names_img, &dir);
     add_and_remove(&p, &dir);
+    batched(&p, &dir);
+}
+
+/// A multi-file copy announced by FsStatusInfo is synced once at its end;
+/// its files are all there after the disconnect (e2fsck clean).
+fn batched(p: &Wfx, dir: &Path) {
+    p.status("\\t-ext4", true, 5);
+    for i in 0..3 {
+        assert_eq!(p.put(&dir.join("a.txt"), &format!("\\t-ext4\\batch{i}.txt"), 0), FS_FILE_OK);
+    }
+    p.status("\\t-ext4", false, 5);
+    let names: Vec<String> = p.list("\\t-ext4").unwrap().into_iter().map(|e| e.0).collect();
+    assert!(["batch0.txt", "batch1.txt", "batch2.txt"].iter().all(|n| names.iter().any(|m| m == n)), "{names:?}");
+    assert_eq!(p.on(p.disconnect, "\\t-ext4"), 1);
+    let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(dir.join("ext4.img")));
+    assert!(ok, "after the batch: {out}");
 }
 
 /// The root's two commands: "Add image…" asks for a path (and whether to

@@ -12,7 +12,8 @@
 //!   Commander's `.wfx` in `target/plugin/` (`plugin.rs`);
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
 //!   kernel's (`library/lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
-//!   on ext4, btrfs and xfs, then the driver's under Wine
+//!   on ext4, btrfs and xfs, the plugin's (`tools/tcplugin/examples/bench.rs`),
+//!   then the driver's under Wine
 //!   (`LKLFS_WINE_BENCH=1 tests/suites/20-nt-driver.sh`).
 
 mod plugin;
@@ -204,6 +205,9 @@ fn main() -> ExitCode {
             // The disk benchmark: library, lklfs, host loop mount (and
             // fuse2fs for ext4), on ext4, btrfs and xfs.
             run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))?;
+            // The Total Commander plugin's exports beside lklfs get/put.
+            run(cargo().args(["build", "--release", "-p", "tcplugin", "-p", "lklfs"]))?;
+            run(cargo().args(["run", "--release", "-p", "tcplugin", "--example", "bench"]))?;
             // The cache layering: the common routines with the recording
             // fake of Windows' Cache Manager beside the library alone.
             run(cargo().args(["run", "--release", "-p", "fsd", "--features", "fake", "--example", "cachebench"]))?;

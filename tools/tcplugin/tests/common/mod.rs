@@ -47,6 +47,7 @@ pub type SetAttr = unsafe extern "system" fn(*const u16, i32) -> i32;
 pub type SetTime = unsafe extern "system" fn(*const u16, *const [u32; 2], *const [u32; 2], *const [u32; 2]) -> i32;
 pub type Execute = unsafe extern "system" fn(*mut c_void, *mut u16, *const u16) -> i32;
 pub type Field = unsafe extern "system" fn(i32, *mut u8, *mut u8, i32) -> i32;
+pub type Status = unsafe extern "system" fn(*const u16, i32, i32);
 pub type Value = unsafe extern "system" fn(*const u16, i32, i32, *mut c_void, i32, i32) -> i32;
 
 /// Percentages the plugin reported, and whether to abort at the next.
@@ -120,6 +121,7 @@ pub struct Wfx {
     pub execute: Execute,
     pub field: Field,
     pub value: Value,
+    pub status: Status,
 }
 
 impl Wfx {
@@ -162,6 +164,12 @@ impl Wfx {
     pub fn on(&self, f: OnPath, path: &str) -> i32 {
         // SAFETY: as above.
         unsafe { f(w(path).as_ptr()) }
+    }
+
+    /// FsStatusInfoW: an operation (`op`, FS_STATUS_OP_*) starts or ends.
+    pub fn status(&self, dir: &str, start: bool, op: i32) {
+        // SAFETY: a NUL-terminated name.
+        unsafe { (self.status)(w(dir).as_ptr(), i32::from(!start), op) }
     }
 
     pub fn renmov(&self, from: &str, to: &str, moving: bool, overwrite: bool) -> i32 {
@@ -250,6 +258,7 @@ pub fn load(so: &Path, dir: &Path) -> Wfx {
             execute: *lib.get(b"FsExecuteFileW\0").unwrap(),
             field: *lib.get(b"FsContentGetSupportedField\0").unwrap(),
             value: *lib.get(b"FsContentGetValueW\0").unwrap(),
+            status: *lib.get(b"FsStatusInfoW\0").unwrap(),
         }
     };
     std::mem::forget(lib);

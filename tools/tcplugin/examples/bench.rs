@@ -1,0 +1,134 @@
+//! The plugin's benchmark (`cargo xtask bench` runs it; figures, not
+//! pass/fail): get and put of a large file (1 GiB; `LKLFS_WFX_BENCH_MIB`)
+//! and of 10,000 small files (`LKLFS_WFX_BENCH_FILES`) through the
+//! plugin's exports, beside `lklfs get`/`put` of the same on the same ext4
+//! image in the same run, each in a process of its own (a kernel boots
+//! once per process) with the same kernel memory, with its time and peak
+//! memory (the process's maximum resident set). Expects the release
+//! builds: `target/release/libtcplugin.so` and `target/release/lklfs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, unsafe_code)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// A run's wall time (s) and peak resident set (MiB).
+type Figures = (f64, f64);
+
+/// The kernel memory of both, MiB: the plugin's default.
+const MEM_MIB: u64 = 128;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `cmd`; its wall time in seconds and peak resident set in MiB.
+fn measure(cmd: &mut Command) -> Figures {
+    let start = Instant::now();
+    let child = cmd.spawn().unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: zero is a valid rusage; `pid` is our child, reaped once here.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert!(r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed");
+    std::mem::forget(child);
+    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// The child: one operation through the plugin's exports.
+fn child(op: &str, dir: &Path, files: usize) {
+    let p = common::load(&root().join("target/release/libtcplugin.so"), dir);
+    let ok = |r: i32, what: &str| assert!(r == common::FS_FILE_OK, "{what}: {r}");
+    match op {
+        "put" => ok(p.put(&dir.join("big.bin"), "\\bench\\wfx-big.bin", 0), "put"),
+        "get" => ok(p.get("\\bench\\wfx-big.bin", &dir.join("wfx-big.back"), 0), "get"),
+        "put-many" => {
+            assert_eq!(p.on(p.mkdir, "\\bench\\wfx-many"), 1);
+            // One user action, as Total Commander announces it.
+            p.status("\\bench\\wfx-many", true, 5);
+            for i in 0..files {
+                ok(p.put(&dir.join(format!("many/f{i}")), &format!("\\bench\\wfx-many\\f{i}"), 0), "put");
+            }
+            p.status("\\bench\\wfx-many", false, 5);
+        }
+        "get-many" => {
+            std::fs::create_dir_all(dir.join("wfx-many.back")).unwrap();
+            for i in 0..files {
+                let to = dir.join(format!("wfx-many.back/f{i}"));
+                ok(p.get(&format!("\\bench\\wfx-many\\f{i}"), &to, 0), "get");
+            }
+        }
+        _ => panic!("unknown operation {op}"),
+    }
+    assert_eq!(p.on(p.disconnect, "\\bench"), 1);
+}
+
+fn run_ok(cmd: &mut Command) -> bool {
+    cmd.status().is_ok_and(|s| s.success())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let files: usize = std::env::var("LKLFS_WFX_BENCH_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    if let [flag, op, dir] = args.as_slice()
+        && flag == "--child"
+    {
+        child(op, Path::new(dir), files);
+        return;
+    }
+    let mib: usize = std::env::var("LKLFS_WFX_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let dir = root().join("target/tcplugin-bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("many")).unwrap();
+    let img = dir.join("bench.img");
+    std::fs::File::create(&img).unwrap().set_len(((mib as u64) * 3 + 1024) << 20).unwrap();
+    let mkfs = root().join("tests/mkfs-fixed");
+    assert!(Command::new(&mkfs).args(["mkfs.ext4", "-q", "-F"]).arg(&img).status().unwrap().success());
+    std::fs::write(
+        dir.join("lklfs.ini"),
+        format!("[lklfs]\nMemoryMiB={MEM_MIB}\n\n[volume bench]\nImage={}\n", img.display()),
+    )
+    .unwrap();
+    // Written a MiB at a time: a child's peak counts its parent's at the
+    // fork (Linux carries the high-water mark over), so this process stays
+    // small.
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(dir.join("big.bin")).unwrap();
+        for i in 0..mib {
+            f.write_all(&common::pattern(1 << 20, i as u8)).unwrap();
+        }
+    }
+    for i in 0..files {
+        std::fs::write(dir.join(format!("many/f{i}")), common::pattern(1024 + i % 512, i as u8)).unwrap();
+    }
+    let me = std::env::current_exe().unwrap();
+    let lklfs = root().join("target/release/lklfs");
+    let wfx = |op: &str| measure(Command::new(&me).args(["--child", op, dir.to_str().unwrap()]));
+    let tool = |args: &[&str]| {
+        measure(Command::new(&lklfs).args(["--mem", &MEM_MIB.to_string(), "-q"]).args(args).current_dir(&dir))
+    };
+    let img_s = img.to_str().unwrap();
+    println!(
+        "plugin (exports, lklfs.wfx) beside lklfs, same ext4 image and run, kernel memory {MEM_MIB} MiB each; large file {mib} MiB, {files} small files"
+    );
+    println!("{:<26} {:>9} {:>11} {:>9} {:>11} {:>7}", "", "plugin s", "plugin MiB", "lklfs s", "lklfs MiB", "ratio");
+    let rows: [(&str, Figures, Figures); 4] = [
+        ("put the large file", wfx("put"), tool(&["put", img_s, "big.bin", "/lklfs-big.bin"])),
+        ("get the large file", wfx("get"), tool(&["get", img_s, "/lklfs-big.bin", "lklfs-big.back"])),
+        ("put the small files", wfx("put-many"), tool(&["put", img_s, "many", "/lklfs-many"])),
+        ("get the small files", wfx("get-many"), tool(&["get", img_s, "/lklfs-many", "lklfs-many.back"])),
+    ];
+    for (what, (ws, wm), (ls, lm)) in rows {
+        println!("{what:<26} {ws:>9.2} {wm:>11.1} {ls:>9.2} {lm:>11.1} {:>7.2}", ws / ls);
+    }
+    let same = run_ok(Command::new("cmp").arg(dir.join("wfx-big.back")).arg(dir.join("lklfs-big.back")));
+    println!("the large file came back the same through both: {same}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
