@@ -9,16 +9,10 @@
 # screen is kept as target/doublecmd/doublecmd.png.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SUITE=55-doublecmd
+# shellcheck source=../wine/suite-common.sh
+source "$(dirname "$0")/../wine/suite-common.sh"
 T="$ROOT/target/doublecmd"
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-finish() {
-    echo "55-doublecmd: $PASS passed, $FAIL failed"
-    [ "$FAIL" = 0 ]
-}
 # poll SECONDS CMD...: runs CMD every 0.2 s until it succeeds; false if it
 # never does within SECONDS.
 poll() {
@@ -49,7 +43,7 @@ fi
 cp "$ROOT/target/release/libtcplugin.so" "$T/lklfs.wfx"
 printf 'hello from the image, through Double Commander\n' >"$T/tree/hello.txt"
 truncate -s 32M "$T/photos.img"
-"$ROOT/tests/mkfs-fixed" mkfs.ext4 -q -F -d "$T/tree" "$T/photos.img"
+"$MKFS_FIXED" mkfs.ext4 -q -F -d "$T/tree" "$T/photos.img"
 printf '[volume photos]\nImage=%s\n' "$T/photos.img" >"$T/cfg/lklfs.ini"
 
 # --- 2. the display and Double Commander's own configuration -------------------
