@@ -119,7 +119,7 @@ else
     not_ok "cargo xtask plugin: lklfs-wfx.zip holds pluginst.inf and the lklfs.wfx64 tested above"
 fi
 # Both builds export the SDK's functions (W ones, and the ANSI-only ones).
-WANT="FsContentGetSupportedField FsContentGetValueW FsDeleteFileW FsDisconnectW FsExecuteFileW FsFindClose FsFindFirstW FsFindNextW FsGetDefRootName FsGetFileW FsInitW FsMkDirW FsPutFileW FsRemoveDirW FsRenMovFileW FsSetAttrW FsSetDefaultParams FsSetTimeW"
+WANT="FsContentGetSupportedField FsContentGetValueW FsDeleteFileW FsDisconnectW FsExecuteFileW FsFindClose FsFindFirstW FsFindNextW FsGetDefRootName FsGetFileW FsInitW FsMkDirW FsPutFileW FsRemoveDirW FsRenMovFileW FsSetAttrW FsSetDefaultParams FsSetTimeW FsStatusInfoW"
 win_exports=$(x86_64-w64-mingw32-objdump -p "$ROOT/target/$TARGET/release/tcplugin.dll" | awk '/\[ *[0-9]+\] Fs/ {print $3}' | sort | tr '\n' ' ')
 lin_exports=$(nm -D --defined-only "$ROOT/target/plugin/lklfs.wfx" | awk '$3 ~ /^Fs/ {print $3}' | sort | tr '\n' ' ')
 if [ "$win_exports" = "$WANT " ] && [ "$lin_exports" = "$WANT " ]; then
