@@ -157,12 +157,8 @@ pub(crate) unsafe fn volume_of<'a>(device: *mut DEVICE_OBJECT) -> Option<&'a Vol
     if !VOLUMES.lock().0.contains(&(device as usize)) {
         return None;
     }
-    // SAFETY: a registered volume device, whose extension is a VolumeExt
-    // (node type first) until `delete`.
-    unsafe {
-        let ext = (*device).DeviceExtension.cast::<VolumeExt>();
-        if ext.is_null() || (*ext).node_type != NODE_VCB { None } else { Some(&*ext) }
-    }
+    // SAFETY: a registered volume device.
+    unsafe { registered(device as usize) }
 }
 
 /// A request on a volume that a shutdown unmounted: its file objects can
@@ -284,7 +280,8 @@ pub(crate) fn release_for_eject(disk: *mut DEVICE_OBJECT) -> Result<(), Vec<u32>
 /// The extension of a registered volume device (its address), checked.
 ///
 /// # Safety
-/// `d` is on the registry, whose lock the caller holds.
+/// `d` is a volume device on the registry: its extension is a VolumeExt
+/// (node type first) until `delete` takes it off.
 unsafe fn registered<'a>(d: usize) -> Option<&'a VolumeExt> {
     // SAFETY: the caller's contract: a live volume device of ours.
     unsafe {

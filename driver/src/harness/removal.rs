@@ -27,6 +27,7 @@ use lkl_ntk_host::sync::Event;
 use nt::{DEVICE_OBJECT, FILE_OBJECT, NTSTATUS, VPB};
 
 use super::irp::{call, close, create};
+use super::stress::{transfer, utf16};
 use super::{ATTRIBUTE_NORMAL, HFile, Handed, Mounted, SHARE_ALL};
 use crate::HOST;
 
@@ -48,26 +49,13 @@ fn chunk(i: u32) -> Vec<u8> {
     (0..CHUNK).map(|k| ((k as u32).wrapping_mul(13).wrapping_add(i) % 256) as u8).collect()
 }
 
-fn utf16(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
-}
-
-/// WRITE (`write`) or FLUSH_BUFFERS (`data` None) on `fo`; the status.
+/// WRITE of `data` at `at` (`stress::transfer`), or FLUSH_BUFFERS (`data`
+/// None), on `fo`; the status.
 fn io(v: *mut DEVICE_OBJECT, fo: *mut FILE_OBJECT, at: u64, data: Option<&mut [u8]>) -> NTSTATUS {
-    // SAFETY: the live volume, an open harness file object, and a buffer
-    // that outlives the call.
-    unsafe {
-        match data {
-            Some(buf) => {
-                let (p, len) = (buf.as_mut_ptr(), buf.len());
-                call(v, nt::IRP_MJ_WRITE, 0, fo, 0, None, Some((p, len)), |sp| {
-                    sp.Parameters.Write.Length = len as u32;
-                    sp.Parameters.Write.ByteOffset = at as i64;
-                })
-                .0
-            }
-            None => call(v, nt::IRP_MJ_FLUSH_BUFFERS, 0, fo, 0, None, None, |_| {}).0,
-        }
+    match data {
+        Some(buf) => transfer(v, fo, true, at, buf).0,
+        // SAFETY: the live volume and an open harness file object.
+        None => unsafe { call(v, nt::IRP_MJ_FLUSH_BUFFERS, 0, fo, 0, None, None, |_| {}) }.0,
     }
 }
 

@@ -30,7 +30,7 @@ fn content(t: u32, i: u32) -> Vec<u8> {
     (0..1000 + 37 * i).map(|k| ((t * 31 + i * 7 + k) % 251) as u8).collect()
 }
 
-fn utf16(s: &str) -> Vec<u16> {
+pub(super) fn utf16(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
 }
 
@@ -42,8 +42,15 @@ struct Target {
     real: usize,
 }
 
-/// An IRP on `fo` to the volume; the status.
-fn transfer(v: *mut DEVICE_OBJECT, fo: *mut nt::FILE_OBJECT, write: bool, buf: &mut [u8]) -> (NTSTATUS, usize) {
+/// A READ or WRITE IRP at `at` on `fo` to the volume; the status and the
+/// bytes moved.
+pub(super) fn transfer(
+    v: *mut DEVICE_OBJECT,
+    fo: *mut nt::FILE_OBJECT,
+    write: bool,
+    at: u64,
+    buf: &mut [u8],
+) -> (NTSTATUS, usize) {
     let (p, len) = (buf.as_mut_ptr(), buf.len());
     let major = if write { nt::IRP_MJ_WRITE } else { nt::IRP_MJ_READ };
     // SAFETY: the live volume, an open harness file object, and a buffer
@@ -51,7 +58,7 @@ fn transfer(v: *mut DEVICE_OBJECT, fo: *mut nt::FILE_OBJECT, write: bool, buf: &
     unsafe {
         call(v, major, 0, fo, 0, None, Some((p, len)), |sp| {
             sp.Parameters.Read.Length = len as u32;
-            sp.Parameters.Read.ByteOffset = 0;
+            sp.Parameters.Read.ByteOffset = at as i64;
         })
     }
 }
@@ -83,10 +90,10 @@ fn work(t: u32, target: Target, files: u32) -> Result<u64, (NTSTATUS, u32)> {
         }
         let fo = f.ptr();
         let mut data = content(t, i);
-        let (s, n) = transfer(v, fo, true, &mut data);
+        let (s, n) = transfer(v, fo, true, 0, &mut data);
         check(s, step)?;
         let mut back = alloc::vec![0u8; data.len()];
-        let (s, m) = transfer(v, fo, false, &mut back);
+        let (s, m) = transfer(v, fo, false, 0, &mut back);
         check(s, step)?;
         irps += 3;
         if n != data.len() || m != data.len() || back != data {

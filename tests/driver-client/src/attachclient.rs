@@ -14,13 +14,16 @@ fn text(fs_type: &str) -> String {
     format!("written through lklfs mount on {fs_type}")
 }
 
+/// `lklfs.exe ARGS`: its exit code and what it printed (both streams).
+fn run_lklfs(exe: &str, args: &[&str]) -> Result<(i32, String), String> {
+    let o = std::process::Command::new(exe).args(args).output().map_err(|e| format!("run lklfs: {e}"))?;
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    Ok((o.status.code().unwrap_or(-1), all))
+}
+
 /// `images`: (type, Windows path) of each.
 pub(crate) fn run(dev: Handle, lklfs_exe: &str, images: &[(&str, &str)]) -> Result<(), String> {
-    let lklfs = |args: &[&str]| -> Result<(i32, String), String> {
-        let o = std::process::Command::new(lklfs_exe).args(args).output().map_err(|e| format!("run lklfs: {e}"))?;
-        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-        Ok((o.status.code().unwrap_or(-1), all))
-    };
+    let lklfs = |args: &[&str]| run_lklfs(lklfs_exe, args);
     for &(fs_type, file) in images {
         let (c, said) = lklfs(&["mount", file])?;
         // Under Wine the Mount Manager gives no letter (exit 1, the disk
@@ -75,11 +78,7 @@ fn units(b: &[u8]) -> Vec<u16> {
 /// the harness mounts it), its disk then removed by `lklfs unmount`. The
 /// suite finds the damaged image byte for byte as it was.
 pub(crate) fn misuse(dev: Handle, lklfs_exe: &str, image: &str, corrupt: &str) -> Result<(), String> {
-    let lklfs = |args: &[&str]| -> Result<(i32, String), String> {
-        let o = std::process::Command::new(lklfs_exe).args(args).output().map_err(|e| format!("run lklfs: {e}"))?;
-        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-        Ok((o.status.code().unwrap_or(-1), all))
-    };
+    let lklfs = |args: &[&str]| run_lklfs(lklfs_exe, args);
     {
         let _writer = std::fs::OpenOptions::new().write(true).open(image).map_err(|e| format!("{image}: {e}"))?;
         match lklfs(&["mount", image, "L:"])? {

@@ -12,7 +12,7 @@ use proto::fsops::{FsRequest, Op, VOLUME_HANDLE};
 
 use crate::diskctlclient::want_err;
 use crate::fsclient::{FILE_CREATE, call, handle_op, open, write};
-use crate::status::{STATUS_INVALID_PARAMETER, STATUS_SUCCESS, STATUS_VOLUME_DISMOUNTED};
+use crate::status::{STATUS_INVALID_PARAMETER, STATUS_SUCCESS, STATUS_VOLUME_DISMOUNTED, expect};
 use crate::win::{Handle, ioctl};
 
 const ERROR_NOT_READY: u32 = 21;
@@ -38,10 +38,6 @@ fn control(dev: Handle, op: Op, h: u32, code: u32, input: &[u8], out_len: u32) -
     let (s, n, mut p) = call(dev, &req)?;
     p.truncate(n as usize);
     Ok((s, p))
-}
-
-fn expect(what: &str, got: u32, want: u32) -> Result<(), String> {
-    if got == want { Ok(()) } else { Err(format!("{what}: status {got:#010x}, want {want:#010x}")) }
 }
 
 /// A file the eject finds open: created with `text` in it, left open.

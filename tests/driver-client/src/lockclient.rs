@@ -9,7 +9,7 @@ use driver_ioctl::fsops::{FsRequest, LOCK_ASYNC, Op};
 use fs_glue::nt::*;
 
 use crate::fsclient::{call, create_with, handle_op, open, write};
-use crate::status::STATUS_SUCCESS;
+use crate::status::{STATUS_SUCCESS, expect};
 use crate::win::Handle;
 
 const LOCK: u32 = 1;
@@ -31,10 +31,6 @@ fn lock_req(dev: Handle, h: u32, arg0: u32, offset: u64, length: u64) -> Result<
     r.offset = offset;
     r.args = [arg0, length as u32, (length >> 32) as u32];
     call(dev, &r).map(|(s, i, _)| (s, i))
-}
-
-fn expect(what: &str, got: u32, want: u32) -> Result<(), String> {
-    if got == want { Ok(()) } else { Err(format!("{what}: status {got:#010x}, want {want:#010x}")) }
 }
 
 fn ticket(dev: Handle, t: u64, cancel: bool, ms: u32) -> Result<u32, String> {

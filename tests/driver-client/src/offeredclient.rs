@@ -10,7 +10,7 @@ use driver_ioctl as proto;
 use proto::fsops::{FsRequest, MOUNT_LOWER_DEVICE, MOUNT_OFFERED, Op};
 
 use crate::fsclient::{FILE_CREATE, FILE_DIRECTORY_FILE, FILE_OPEN, call, handle_op, unmount, want, wide_bytes, write};
-use crate::status::{STATUS_MEDIA_WRITE_PROTECTED, STATUS_SUCCESS};
+use crate::status::{STATUS_MEDIA_WRITE_PROTECTED, STATUS_SUCCESS, expect};
 use crate::win::{Handle, Report};
 
 /// What the suite finds on the images afterwards (debugfs): keep in step
@@ -18,11 +18,9 @@ use crate::win::{Handle, Report};
 const ASKED_TEXT: &str = "asked for";
 const OFFERED_TEXT: &str = "offered, WriteOfferedVolumes 1";
 
+/// A RAM-disk request on RAM disk 0 (`ramdiskclient`'s), which must succeed.
 fn ramdisk_op(dev: Handle, op: Op, path: &str) -> Result<(), String> {
-    let name = if path.is_empty() { Vec::new() } else { wide_bytes(&format!("\\??\\{path}")) };
-    let mut req = FsRequest::new(op);
-    req.name = &name;
-    want(call(dev, &req)?, STATUS_SUCCESS, &format!("{op:?} {path}")).map(|_| ())
+    want(crate::ramdiskclient::ramdisk_op(dev, op, path)?, STATUS_SUCCESS, &format!("{op:?} {path}")).map(|_| ())
 }
 
 /// The RAM disk made from `image`, mounted (as offered or asked), `body`
@@ -61,10 +59,6 @@ fn readable(dev: Handle) -> Result<(), String> {
         (STATUS_SUCCESS, _, h) => handle_op(dev, Op::Close, h),
         (s, _, _) => Err(format!("open \\lost+found for reading: status {s:#010x}")),
     }
-}
-
-fn expect(what: &str, got: u32, want: u32) -> Result<(), String> {
-    if got == want { Ok(()) } else { Err(format!("{what}: status {got:#010x}, want {want:#010x}")) }
 }
 
 pub(crate) fn run(dev: Handle, r: &mut Report, dir: &str, writable: bool) {

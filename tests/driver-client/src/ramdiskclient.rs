@@ -31,7 +31,7 @@ struct Overlapped {
 
 const DISK: u32 = 0;
 
-fn ramdisk_op(dev: Handle, op: Op, path: &str) -> Result<Reply, String> {
+pub(crate) fn ramdisk_op(dev: Handle, op: Op, path: &str) -> Result<Reply, String> {
     let name = if path.is_empty() { Vec::new() } else { wide_bytes(&format!("\\??\\{path}")) };
     let mut req = FsRequest::new(op);
     req.name = &name;

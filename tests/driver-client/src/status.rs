@@ -25,3 +25,8 @@ wire_statuses! {
     STATUS_VOLUME_DISMOUNTED,
     STATUS_WRONG_VOLUME,
 }
+
+/// A status as the test wants it, or what it was instead.
+pub(crate) fn expect(what: &str, got: u32, want: u32) -> Result<(), String> {
+    if got == want { Ok(()) } else { Err(format!("{what}: status {got:#010x}, want {want:#010x}")) }
+}

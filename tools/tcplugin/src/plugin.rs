@@ -73,6 +73,11 @@ pub const REMOVE_IMAGE: &str = "Remove image\u{2026}";
 /// The folder name of partition N of a partitioned image.
 const PARTITION: &str = "partition ";
 
+/// N, for a folder named `partition N`.
+fn partition_number(name: &[u16]) -> Option<u32> {
+    String::from_utf16_lossy(name).strip_prefix(PARTITION)?.parse().ok()
+}
+
 /// The kernel of this process, once booted.
 static KERNEL: Mutex<Option<&'static Kernel>> = Mutex::new(None);
 
@@ -166,11 +171,7 @@ impl Plugin {
             None => (None, &comps[..]),
             Some(parts) => {
                 let first = comps.first().ok_or(Failure::NotSupported)?;
-                let n = String::from_utf16_lossy(first)
-                    .strip_prefix(PARTITION)
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .filter(|n| parts.contains(n))
-                    .ok_or(Failure::NotFound)?;
+                let n = partition_number(first).filter(|n| parts.contains(n)).ok_or(Failure::NotFound)?;
                 (Some(n), comps.get(1..).unwrap_or_default())
             }
         };
@@ -202,7 +203,7 @@ impl Plugin {
         };
         let part = match open.partitions {
             None => None,
-            Some(_) => comps.first().and_then(|c| String::from_utf16_lossy(c).strip_prefix(PARTITION)?.parse().ok()),
+            Some(_) => comps.first().and_then(|c| partition_number(c)),
         };
         open.mounts.get(&part).map(|m| m.fstype.clone()).unwrap_or_default()
     }
@@ -362,10 +363,10 @@ impl Plugin {
     /// not moving; between two volumes a copy, then the source's delete
     /// when moving.
     pub fn rename(&mut self, old: &[u16], new: &[u16], moving: bool, overwrite: bool) -> Result<(), Failure> {
-        let (k, from, _) = self.resolve(old)?;
+        let (k, from, ro_from) = self.resolve(old)?;
         let (_, to, ro_to) = self.resolve(new)?;
         let same_volume = split(old).0.map(|v| v.to_lowercase()) == split(new).0.map(|v| v.to_lowercase());
-        if ro_to || (moving && self.resolve(old)?.2) {
+        if ro_to || (moving && ro_from) {
             return Err(Failure::Write);
         }
         if moving && same_volume {
@@ -597,6 +598,15 @@ fn copy_out(k: &Kernel, fd: lkl::Fd, local: &Path, progress: &mut dyn FnMut(i32)
     Ok(())
 }
 
+/// Writes all of `chunk` to `fd` (a write may take less).
+fn write_all(k: &Kernel, fd: lkl::Fd, mut chunk: &[u8]) -> Result<(), Failure> {
+    while !chunk.is_empty() {
+        let w = k.write(fd, chunk).map_err(|_| Failure::Write)?;
+        chunk = chunk.get(w..).unwrap_or_default();
+    }
+    Ok(())
+}
+
 /// Copies descriptor `src` to `dst` inside the kernel.
 fn copy_fd(k: &Kernel, src: lkl::Fd, dst: lkl::Fd) -> Result<(), Failure> {
     let total = k.fstat(src).map_or(BUF_SIZE as u64, |st| st.st_size.max(0) as u64);
@@ -606,11 +616,7 @@ fn copy_fd(k: &Kernel, src: lkl::Fd, dst: lkl::Fd) -> Result<(), Failure> {
         if n == 0 {
             return Ok(());
         }
-        let mut chunk = buf.get(..n).unwrap_or_default();
-        while !chunk.is_empty() {
-            let w = k.write(dst, chunk).map_err(|_| Failure::Write)?;
-            chunk = chunk.get(w..).unwrap_or_default();
-        }
+        write_all(k, dst, buf.get(..n).unwrap_or_default())?;
     }
 }
 
@@ -631,11 +637,7 @@ fn copy_in(
         if n == 0 {
             break;
         }
-        let mut chunk = buf.get(..n).unwrap_or_default();
-        while !chunk.is_empty() {
-            let w = k.write(fd, chunk).map_err(|_| Failure::Write)?;
-            chunk = chunk.get(w..).unwrap_or_default();
-        }
+        write_all(k, fd, buf.get(..n).unwrap_or_default())?;
         done += n as u64;
         if progress(percent(done, total)) {
             return Err(Failure::Aborted);

@@ -54,19 +54,27 @@ fn oracle(kind: &str, img: &Path, big: &[u8]) {
         let (_, dir) = run(Command::new("mdir").args(["-b", "-i"]).arg(img).arg("::/dir"));
         assert_eq!(dir.trim(), "::/dir/big.bin", "vfat: the folder as mtools sees it");
     } else {
-        let mnt = img.with_extension("mnt");
-        std::fs::create_dir_all(&mnt).unwrap();
-        let (ok, out) = run(Command::new("mount").args(["-o", "loop,ro"]).arg(img).arg(&mnt));
-        assert!(ok, "{kind}: loop mount: {out}");
-        let names: Vec<String> = std::fs::read_dir(mnt.join("dir"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        let _ = std::fs::copy(mnt.join("dir/big.bin"), &copy);
-        run(Command::new("umount").arg(&mnt));
+        let names: Vec<String> = host_view(img, |mnt| {
+            let _ = std::fs::copy(mnt.join("dir/big.bin"), &copy);
+            std::fs::read_dir(mnt.join("dir"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        });
         assert_eq!(names, vec!["big.bin".to_string()], "{kind}: the folder as the host kernel sees it");
     }
     assert_eq!(std::fs::read(&copy).unwrap(), big, "{kind}: the bytes as the host reads them");
+}
+
+/// `f` on `img` as the host kernel mounts it (read-only, a loop mount).
+fn host_view<T>(img: &Path, f: impl FnOnce(&Path) -> T) -> T {
+    let mnt = img.with_extension("mnt");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let (ok, out) = run(Command::new("mount").args(["-o", "loop,ro"]).arg(img).arg(&mnt));
+    assert!(ok, "{}: loop mount: {out}", img.display());
+    let r = f(&mnt);
+    run(Command::new("umount").arg(&mnt));
+    r
 }
 
 #[test]
@@ -237,19 +245,14 @@ fn names_links_and_fields(p: &Wfx, img: &Path, local: &Path) {
     assert_eq!(p.on(p.disconnect, "\\names"), 1);
     let (ok, out) = run(Command::new("e2fsck").arg("-fn").arg(img));
     assert!(ok, "names: e2fsck: {out}");
-    let mnt = img.with_extension("mnt");
-    std::fs::create_dir_all(&mnt).unwrap();
-    let (ok, out) = run(Command::new("mount").args(["-o", "loop,ro"]).arg(img).arg(&mnt));
-    assert!(ok, "names: loop mount: {out}");
-    let seen = (|| {
+    let seen = host_view(img, |mnt| {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let colon = std::fs::read_to_string(mnt.join("x:y")).ok()?;
         let lower = std::fs::read_to_string(mnt.join("dir2/lower")).ok()?;
         let m = std::fs::metadata(mnt.join("Case2")).ok()?;
         let copy = std::fs::read_to_string(mnt.join("Case2")).ok()?;
         Some((colon, lower, copy, m.permissions().mode() & 0o777, m.mtime(), mnt.join("case").exists()))
-    })();
-    run(Command::new("umount").arg(&mnt));
+    });
     assert_eq!(
         seen,
         Some(("hello".into(), "lower".into(), "upper".into(), 0o444, 981_173_106, false)),
