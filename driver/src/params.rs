@@ -33,7 +33,8 @@ use lkl_ntk_host::sync::Mutex;
 use nt::{HANDLE, OBJECT_ATTRIBUTES, UNICODE_STRING};
 use widestring::{U16Str, u16str};
 
-const DEFAULT_MIB: u64 = 128;
+// The defaults are shared with the setup program and the INF.
+const DEFAULT_MIB: u64 = driver_ioctl::service::DEFAULT_MEMORY_MIB as u64;
 const SUBKEY: &U16Str = u16str!(r"\Parameters");
 const MEMORY: &U16Str = u16str!("MemoryMiB");
 const CMDLINE: &U16Str = u16str!("KernelCommandLine");
@@ -41,7 +42,7 @@ const FILE_SYSTEMS: &U16Str = u16str!("FileSystems");
 const WRITE_OFFERED: &U16Str = u16str!("WriteOfferedVolumes");
 
 /// `WriteOfferedVolumes`.
-static WRITES_OFFERED: AtomicBool = AtomicBool::new(false);
+static WRITES_OFFERED: AtomicBool = AtomicBool::new(driver_ioctl::service::DEFAULT_WRITE_OFFERED != 0);
 
 /// Whether volumes Windows offers by itself are mounted read-write.
 pub fn writes_offered() -> bool {

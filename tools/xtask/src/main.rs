@@ -10,12 +10,15 @@
 //!   the Windows crates), then each `tests/suites/*.sh` in order;
 //! - `cargo xtask plugin`: the Total Commander plugin's zip and Double
 //!   Commander's `.wfx` in `target/plugin/` (`plugin.rs`);
+//! - `cargo xtask dist`: the signed Windows package (driver, tools, plugin,
+//!   INF, setup program, docs) in `target/dist/` (`dist.rs`);
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
 //!   kernel's (`library/lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
 //!   on ext4, btrfs and xfs, the plugin's (`tools/tcplugin/examples/bench.rs`),
 //!   then the driver's under Wine
 //!   (`LKLFS_WINE_BENCH=1 tests/suites/20-nt-driver.sh`).
 
+mod dist;
 mod plugin;
 
 use std::path::{Path, PathBuf};
@@ -104,7 +107,7 @@ fn cargo() -> Command {
 /// clippy for this target sees its code.
 const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 const WINDOWS_KERNEL_SIDE: &[&str] = &["driver", "lkl-ntk-host", "nt", "driver-client"];
-const WINDOWS_USER_SIDE: &[&str] = &["lklfs", "tcplugin", "wfx-host"];
+const WINDOWS_USER_SIDE: &[&str] = &["lklfs", "tcplugin", "wfx-host", "lklfs-setup"];
 
 /// What `rustup KIND list --installed` names (KIND: component, target);
 /// empty if rustup cannot be asked.
@@ -200,6 +203,7 @@ fn main() -> ExitCode {
         "demo" => setup().and_then(|_| run(cargo().args(["run", "--release", "-p", "lklfs", "--", "demo"]).args(rest))),
         "test" => test(rest),
         "plugin" => setup().and_then(|_| plugin::package()),
+        "dist" => setup().and_then(|_| dist::package()),
         "bench" => setup().and_then(|_| {
             run(cargo().args(["run", "--release", "-p", "lkl", "--example", "bench", "--"]).args(rest))?;
             // The disk benchmark: library, lklfs, host loop mount (and
@@ -218,7 +222,7 @@ fn main() -> ExitCode {
                 .current_dir(root()))
         }),
         _ => {
-            eprintln!("usage: cargo xtask setup|build|demo|test|plugin|bench");
+            eprintln!("usage: cargo xtask setup|build|demo|test|plugin|dist|bench");
             return ExitCode::from(if cmd == "help" { 0 } else { 2 });
         }
     };

@@ -18,6 +18,7 @@ pub mod images;
 pub mod linux;
 pub mod mountopts;
 pub mod partitions;
+pub mod service;
 pub mod suiteops;
 
 /// `\\.\` name of the control device for user mode.
