@@ -61,7 +61,7 @@ python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(s
 verify() { osslsigncode verify -CAfile "$CERT" -in "$1" >"$TDIR/verify.log" 2>&1; }
 for f in "$PKG/lklfs.sys" "$PKG/lklfs.exe" "$PKG/lklfs-setup.exe" "$TDIR/lklfs.wfx64"; do
     if verify "$f" && grep -q 'Signature verification: ok' "$TDIR/verify.log" \
-        && grep -q 'sha256' "$TDIR/verify.log"; then
+        && grep -q 'Message digest algorithm *: SHA256' "$TDIR/verify.log"; then
         ok "osslsigncode verify: $(basename "$f") is signed (SHA-256) by the test certificate"
     else
         cat "$TDIR/verify.log"
@@ -97,7 +97,9 @@ export WINEDLLOVERRIDES="$WINEDLLOVERRIDES;bcryptprimitives=n"
 "$WINESERVER" -p
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
 w() { timeout 120 "$WINE" "$@" 2>>"$LOG" | tr -d '\r'; }
-reg_q() { w reg query "$@" 2>/dev/null || true; }
+# A key's or value's lines; nothing when there is none ("reg: Unable to
+# find..." is reg's answer for that).
+reg_q() { w reg query "$@" 2>/dev/null | grep -v -e '^reg: ' -e '^$' || true; }
 SVC='HKLM\System\CurrentControlSet\Services\lklfs'
 UNINST='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lklfs'
 ENV='HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
@@ -191,7 +193,10 @@ fi
 truncate -s 32M "$C/disk.img"
 "$MKFS_FIXED" mkfs.ext4 -q -F "$C/disk.img"
 w cmd /c 'lklfs.exe mount C:\disk.img' >"$TDIR/mount.out" || true
-installed_sums() { (cd "$C" && sha256sum "Program Files/lklfs/"* windows/system32/drivers/lklfs.sys 2>/dev/null); reg_q "$SVC" /s; }
+installed_sums() {
+    (cd "$C" && find "Program Files/lklfs" windows/system32/drivers/lklfs.sys -type f | sort | xargs -d '\n' sha256sum)
+    reg_q "$SVC" /s
+}
 installed_sums >"$TDIR/sums-before"
 for what in setup uninstall; do
     if [ $what = setup ]; then exe='C:\pkg\lklfs-setup.exe'; else exe='C:\Program Files\lklfs\uninstall.exe'; fi
@@ -210,6 +215,7 @@ for what in setup uninstall; do
     fi
 done
 w cmd /c 'lklfs.exe unmount 0' >/dev/null || true
+rm -f "$C/disk.img"
 # A parameter the user changed, and an installed file gone stale.
 w reg add "$SVC\\Parameters" /v MemoryMiB /t REG_DWORD /d 256 /f >/dev/null
 printf 'stale' >"$C/Program Files/lklfs/lklfs.exe"
