@@ -10,7 +10,9 @@
 //! ReadOnly=1
 //! ```
 //!
-//! Each `[volume NAME]` is a folder of the plugin's root. `MemoryMiB` sizes
+//! Each `[volume NAME]` is a folder of the plugin's root, and so is each
+//! disk of the machine that holds a Linux file system (`disks.rs`; the
+//! `[lklfs]` key `Disks=` lists other disks to look at instead). `MemoryMiB` sizes
 //! the kernel, whose memory (its page cache included) comes out of the file
 //! manager's own process: 128 MiB by default, enough to stream copies
 //! through large buffers at full speed while staying small beside a
@@ -38,11 +40,14 @@ pub struct VolumeEntry {
 pub struct Config {
     pub memory_mib: u64,
     pub volumes: Vec<VolumeEntry>,
+    /// `Disks=`: the disks whose Linux file systems the root shows
+    /// (`disks.rs`); `None` for the platform's own.
+    pub disks: Option<Vec<PathBuf>>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { memory_mib: DEFAULT_MEMORY_MIB, volumes: Vec::new() }
+        Config { memory_mib: DEFAULT_MEMORY_MIB, volumes: Vec::new(), disks: None }
     }
 }
 
@@ -73,6 +78,9 @@ impl Config {
                 )),
             }
         }
+        if let Some(d) = ini.get_from(Some("lklfs"), "Disks") {
+            c.disks = Some(d.split(';').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect());
+        }
         for (section, props) in ini.iter() {
             let Some(name) = section.and_then(|s| s.strip_prefix(VOLUME)).map(str::trim) else { continue };
             let Some(image) = props.get("Image").map(str::trim).filter(|i| !i.is_empty()) else {
@@ -96,6 +104,10 @@ impl Config {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let mut ini = ini::Ini::new();
         ini.with_section(Some("lklfs")).set("MemoryMiB", self.memory_mib.to_string());
+        if let Some(d) = &self.disks {
+            let list: Vec<String> = d.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            ini.with_section(Some("lklfs")).set("Disks", list.join(";"));
+        }
         for v in &self.volumes {
             ini.with_section(Some(format!("{VOLUME}{}", v.name)))
                 .set("Image", v.image.to_string_lossy())

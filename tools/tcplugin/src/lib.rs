@@ -13,6 +13,7 @@
 mod abi;
 mod config;
 mod content;
+mod disks;
 mod exports;
 mod plugin;
 mod verbs;

@@ -18,6 +18,7 @@ use lkl::{BlockDevice, BootConfig, Disk, Errno, Kernel, MountOptions, Mounted, s
 use lkl_std_host::{Console, CowDevice, FileDevice, StdHost};
 
 use crate::config::{Config, VolumeEntry};
+use crate::disks;
 
 /// Bytes per read and write call of a copy (as `lklfs`'s).
 const BUF_SIZE: usize = 4 << 20;
@@ -101,6 +102,9 @@ pub struct Plugin {
     /// The plugin's ini file, where added images are kept.
     ini: Option<std::path::PathBuf>,
     config: Config,
+    /// The machine's disks that hold a Linux file system (`disks.rs`),
+    /// as the root last found them.
+    discovered: Vec<VolumeEntry>,
     mounts: HashMap<String, Open>,
     /// What went wrong last, for the file manager's log.
     pub last_error: Option<String>,
@@ -139,7 +143,23 @@ impl Plugin {
     }
 
     fn entry(&self, name: &str) -> Result<VolumeEntry, Failure> {
-        self.config.volumes.iter().find(|v| v.name.eq_ignore_ascii_case(name)).cloned().ok_or(Failure::NotFound)
+        let mut all = self.config.volumes.iter().chain(&self.discovered);
+        all.find(|v| v.name.eq_ignore_ascii_case(name)).cloned().ok_or(Failure::NotFound)
+    }
+
+    /// Looks at the machine's disks again (a disk may have been plugged
+    /// in): those mounted now stay as they are, as their device is locked
+    /// by the mount.
+    fn rediscover(&mut self) {
+        let disks = self.config.disks.clone().unwrap_or_else(disks::default_disks);
+        let kept: Vec<VolumeEntry> =
+            self.discovered.iter().filter(|v| self.mounts.contains_key(&v.name)).cloned().collect();
+        let configured = &self.config.volumes;
+        let found = disks::discover(&disks, &|name, path| {
+            configured.iter().any(|v| v.name.eq_ignore_ascii_case(name) || v.image == path)
+                || kept.iter().any(|v| v.name == name)
+        });
+        self.discovered = kept.into_iter().chain(found).collect();
     }
 
     /// The volume named `name` (its name as configured), its image
@@ -219,7 +239,8 @@ impl Plugin {
                 atime: (0, 0),
                 mode: sys::S_IFREG | 0o644,
             };
-            let mut out: Vec<Entry> = self.config.volumes.iter().map(root_entry).collect();
+            self.rediscover();
+            let mut out: Vec<Entry> = self.config.volumes.iter().chain(&self.discovered).map(root_entry).collect();
             out.push(command(ADD_IMAGE));
             out.push(command(REMOVE_IMAGE));
             return Ok(out);
@@ -459,7 +480,9 @@ impl Plugin {
     /// Takes volume `name` off the root (and the ini file), unmounting it;
     /// its image is left as it is.
     pub fn remove_image(&mut self, name: &str) -> Result<(), Failure> {
-        let v = self.entry(name)?;
+        // A disk the plugin found by itself is not on the list to remove.
+        let v = self.config.volumes.iter().find(|v| v.name.eq_ignore_ascii_case(name)).cloned();
+        let v = v.ok_or(Failure::NotFound)?;
         if self.mounts.contains_key(&v.name) {
             let root: Vec<u16> = format!("\\{}", v.name).encode_utf16().collect();
             self.disconnect(&root)?;

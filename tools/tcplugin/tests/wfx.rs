@@ -321,14 +321,12 @@ fn killed_right_after_a_put() {
     assert_eq!(std::fs::read(&back).unwrap(), payload, "the file put before the kill");
 }
 
-/// A GPT image with two ext4 partitions: each a folder `partition N` of
-/// its volume, read and written on its own; afterwards each partition's
-/// bytes (cut out of the image) pass e2fsck and hold what was written.
-#[test]
-fn partitions_are_folders() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tcplugin-parts");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A fresh `dir` with `gpt.img`: a GPT image of two 16 MiB ext4
+/// partitions (at 1 and 17 MiB), each holding `which.txt` ("partition
+/// one", "partition two").
+fn gpt_image(dir: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
     let img = dir.join("gpt.img");
     std::fs::File::create(&img).unwrap().set_len(40 << 20).unwrap();
     for (n, at) in [("one", 1u64), ("two", 17)] {
@@ -343,6 +341,63 @@ fn partitions_are_folders() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wine/make-partition-table.py");
     let (ok, out) = run(Command::new("python3").arg(script).args(["gpt", img.to_str().unwrap(), "1:16", "17:16"]));
     assert!(ok, "{out}");
+    img
+}
+
+/// The machine's disks in the root (`Disks=` names them here: on Windows
+/// they are `\\.\PhysicalDriveN`): a disk with Linux partitions and one
+/// with a whole ext4 are shown read-only, a FAT disk and a missing one are
+/// not; nothing is written to either image.
+#[test]
+fn disks_with_linux_file_systems_are_found() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tcplugin-disks");
+    let gpt = gpt_image(&dir);
+    let plain = image(&dir, "plain", 16, &["mkfs.ext4", "-q", "-F"]);
+    let fat = image(&dir, "fat", 16, &["mkfs.vfat"]);
+    let disks = [&gpt, &fat, &plain, &dir.join("missing.img")].map(|p| p.display().to_string()).join(";");
+    std::fs::write(dir.join("lklfs.ini"), format!("[lklfs]\nDisks={disks}\n")).unwrap();
+    std::fs::write(dir.join("new.txt"), b"never written").unwrap();
+    let before = [std::fs::read(&gpt).unwrap(), std::fs::read(&plain).unwrap()];
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "disks_child", "--nocapture", "--test-threads", "1"])
+        .env("TCPLUGIN_DISKS_DIR", &dir)
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&child.stdout), String::from_utf8_lossy(&child.stderr));
+    assert!(child.status.success() && log.contains("disks child: done"), "{log}");
+    assert!(before[0] == std::fs::read(&gpt).unwrap(), "gpt.img was written");
+    assert!(before[1] == std::fs::read(&plain).unwrap(), "plain.img was written");
+}
+
+/// The plugin's side of `disks_with_linux_file_systems_are_found`.
+#[test]
+fn disks_child() {
+    let Some(dir) = std::env::var_os("TCPLUGIN_DISKS_DIR").map(PathBuf::from) else { return };
+    let p = load(&dir);
+    let root = || -> Vec<String> { p.list("\\").unwrap().into_iter().map(|e| e.0).collect() };
+    assert_eq!(root(), ["Add image\u{2026}", "Remove image\u{2026}", "gpt.img", "plain.img"]);
+    let names: Vec<String> = p.list("\\gpt.img").unwrap().into_iter().map(|e| e.0).collect();
+    assert_eq!(names, ["partition 1", "partition 2"]);
+    let back = dir.join("which-back.txt");
+    assert_eq!(p.get("\\gpt.img\\partition 2\\which.txt", &back, 0), FS_FILE_OK);
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "partition two\n");
+    assert_eq!(p.put(&dir.join("new.txt"), "\\gpt.img\\partition 1\\new.txt", 0), FS_FILE_WRITEERROR, "read-only");
+    assert_eq!(p.on(p.mkdir, "\\plain.img\\d"), 0, "read-only");
+    assert!(p.list("\\plain.img").unwrap().iter().any(|e| e.0 == "lost+found"));
+    // Mounted (so locked), the disks stay in the root.
+    assert_eq!(root(), ["Add image\u{2026}", "Remove image\u{2026}", "gpt.img", "plain.img"]);
+    assert_eq!(p.on(p.disconnect, "\\gpt.img"), 1);
+    assert_eq!(p.on(p.disconnect, "\\plain.img"), 1);
+    println!("disks child: done");
+}
+
+/// A GPT image with two ext4 partitions: each a folder `partition N` of
+/// its volume, read and written on its own; afterwards each partition's
+/// bytes (cut out of the image) pass e2fsck and hold what was written.
+#[test]
+fn partitions_are_folders() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tcplugin-parts");
+    let img = gpt_image(&dir);
     std::fs::write(dir.join("lklfs.ini"), format!("[volume parts]\nImage={}\n", img.display())).unwrap();
     std::fs::write(dir.join("new.txt"), b"written to one").unwrap();
     let child = Command::new(std::env::current_exe().unwrap())
