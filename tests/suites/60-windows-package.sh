@@ -263,4 +263,45 @@ else
 fi
 
 # --- 6. the INF route -------------------------------------------------------
+# Wine 8 retries a copy whose source it cannot find for ever: bounded.
+inf() { timeout 60 "$WINE" rundll32 setupapi.dll,InstallHinfSection "$1" 132 'C:\pkg\lklfs.inf' >>"$LOG" 2>&1; }
+if inf DefaultInstall.NTamd64 && cmp -s "$PKG/lklfs.sys" "$C/windows/system32/drivers/lklfs.sys" \
+    && reg_is "$SVC" Type REG_DWORD 0x2 && reg_is "$SVC" Start REG_DWORD 0x1 && reg_is "$SVC" ErrorControl REG_DWORD 0x1 \
+    && reg_is "$SVC" Group REG_SZ "File System" && reg_is "$SVC\\Parameters" MemoryMiB REG_DWORD 0x80 \
+    && reg_is "$SVC\\Parameters" FileSystems REG_SZ ext2,ext3,ext4,btrfs,xfs \
+    && reg_is "$SVC\\Parameters" WriteOfferedVolumes REG_DWORD 0x0; then
+    ok "the INF's DefaultInstall.NTamd64 copies lklfs.sys and makes the same service and parameters"
+else
+    not_ok "the INF's DefaultInstall.NTamd64 installs the driver and the service"
+fi
+# The INF does not start the service (Windows: at the next start, or sc start).
+w sc start lklfs >/dev/null || true
+state=""
+for _ in $(seq 30); do
+    state=$(sc_state)
+    [ "$state" = START_PENDING ] || break
+    sleep 1
+done
+if [ "$state" = RUNNING ] && [ "$(w 'C:\pkg\lklfs.exe' list)" = "no image disks" ]; then
+    ok "the service the INF made starts and its driver answers"
+else
+    not_ok "the service the INF made starts (state ${state:-none})"
+fi
+# Wine deletes the files before its services step stops the driver, and
+# cannot delete a loaded driver's file (Windows stops it first, 0x200):
+# stopped here first.
+w sc stop lklfs >/dev/null || true
+if inf DefaultUninstall.NTamd64 && [ -z "$(sc_state)" ] && [ -z "$(reg_q "$SVC")" ] \
+    && [ ! -e "$C/windows/system32/drivers/lklfs.sys" ]; then
+    ok "the INF's DefaultUninstall.NTamd64 removes the service, its parameters and lklfs.sys"
+else
+    not_ok "the INF's DefaultUninstall.NTamd64 removes the service, its parameters and lklfs.sys"
+fi
+picture >"$TDIR/after-inf.txt"
+if diff "$TDIR/before.txt" "$TDIR/after-inf.txt" >"$TDIR/picture-inf.diff"; then
+    ok "after the INF's uninstall the prefix's files and keys are as before"
+else
+    head -20 "$TDIR/picture-inf.diff"
+    not_ok "after the INF's uninstall the prefix's files and keys are as before"
+fi
 finish

@@ -60,14 +60,17 @@ fn primitive_driver_rules() {
     assert_eq!(value(&s, "defaultuninstall.ntamd64", "LegacyUninstall").as_deref(), Some("1"));
     // The copy's source for Windows (decorated) and for Wine 8, whose
     // setupapi ignores the decorated one and then retries forever.
-    assert!(s.contains_key("sourcedisksnames.amd64"));
-    assert!(s.contains_key("sourcedisksnames"));
+    for section in ["sourcedisksnames", "sourcedisksfiles"] {
+        assert!(s.contains_key(&format!("{section}.amd64")), "[{section}.amd64]");
+        assert_eq!(s.get(section), s.get(&format!("{section}.amd64")), "[{section}] for Wine");
+    }
 }
 
 #[test]
 fn same_service_as_the_setup_program() {
     let s = sections();
-    let add = s["defaultinstall.ntamd64.services"].iter().find(|l| l.to_ascii_lowercase().starts_with("addservice")).unwrap();
+    let add =
+        s["defaultinstall.ntamd64.services"].iter().find(|l| l.to_ascii_lowercase().starts_with("addservice")).unwrap();
     let fields: Vec<&str> = add.split_once('=').unwrap().1.split(',').map(str::trim).collect();
     assert_eq!(resolved(&s, fields[0]), service::NAME);
     let section = fields[2].to_ascii_lowercase();
