@@ -68,6 +68,21 @@ fn open_service(name: &str) -> io::Result<Option<ScHandle>> {
     }
 }
 
+/// The service, which must exist.
+fn existing(name: &str) -> io::Result<ScHandle> {
+    open_service(name)?.ok_or_else(|| io::Error::other("no such service"))
+}
+
+/// A BOOL result as a `Result`; the error `already` (the state asked for
+/// holds already) counts as success.
+fn succeeded(ok: windows_sys::Win32::Foundation::BOOL, already: u32) -> io::Result<()> {
+    if ok != 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if already != 0 && e.raw_os_error() == Some(already as i32) { Ok(()) } else { Err(e) }
+}
+
 fn status(h: &ScHandle) -> io::Result<svc::SERVICE_STATUS> {
     // SAFETY: SERVICE_STATUS is plain data; all-zero is a valid value.
     let mut s: svc::SERVICE_STATUS = unsafe { std::mem::zeroed() };
@@ -310,7 +325,7 @@ impl Host for WinHost {
                     display.as_ptr(),
                 )
             };
-            return if ok == 0 { Err(io::Error::last_os_error()) } else { Ok(()) };
+            return succeeded(ok, 0);
         }
         let m = manager()?;
         // SAFETY: `m` is open; every string is NUL-terminated; a driver
@@ -336,35 +351,27 @@ impl Host for WinHost {
     }
 
     fn start_service(&mut self, name: &str) -> io::Result<()> {
-        let h = open_service(name)?.ok_or_else(|| io::Error::other("no such service"))?;
+        let h = existing(name)?;
         // SAFETY: `h` is open; no arguments.
-        if unsafe { svc::StartServiceW(h.0, 0, null()) } == 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(windows_sys::Win32::Foundation::ERROR_SERVICE_ALREADY_RUNNING as i32) {
-                return Err(e);
-            }
-        }
+        let ok = unsafe { svc::StartServiceW(h.0, 0, null()) };
+        succeeded(ok, windows_sys::Win32::Foundation::ERROR_SERVICE_ALREADY_RUNNING)?;
         wait_for(&h, svc::SERVICE_RUNNING)
     }
 
     fn stop_service(&mut self, name: &str) -> io::Result<()> {
-        let h = open_service(name)?.ok_or_else(|| io::Error::other("no such service"))?;
+        let h = existing(name)?;
         // SAFETY: SERVICE_STATUS is plain data.
         let mut s: svc::SERVICE_STATUS = unsafe { std::mem::zeroed() };
         // SAFETY: `h` is open; `s` is writable.
-        if unsafe { svc::ControlService(h.0, svc::SERVICE_CONTROL_STOP, &mut s) } == 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(windows_sys::Win32::Foundation::ERROR_SERVICE_NOT_ACTIVE as i32) {
-                return Err(e);
-            }
-        }
+        let ok = unsafe { svc::ControlService(h.0, svc::SERVICE_CONTROL_STOP, &mut s) };
+        succeeded(ok, windows_sys::Win32::Foundation::ERROR_SERVICE_NOT_ACTIVE)?;
         wait_for(&h, svc::SERVICE_STOPPED)
     }
 
     fn delete_service(&mut self, name: &str) -> io::Result<()> {
-        let h = open_service(name)?.ok_or_else(|| io::Error::other("no such service"))?;
+        let h = existing(name)?;
         // SAFETY: `h` is open with DELETE access (SERVICE_ALL_ACCESS).
-        if unsafe { svc::DeleteService(h.0) } == 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+        succeeded(unsafe { svc::DeleteService(h.0) }, 0)
     }
 
     fn driver_answers(&self) -> bool {
