@@ -15,8 +15,8 @@
 #     nothing changes; unmounted, a second setup upgrades in place (files
 #     replaced, service restarted, a user's parameter kept);
 #  5. the uninstaller: service, keys, PATH entry and files gone, its own
-#     file deleted at the restart, and the prefix's files and these keys as
-#     they were before the install;
+#     file deleted at the restart, and every file of the prefix and the
+#     whole registry as they were before the install;
 #  6. the INF route: InstallHinfSection installs the same service and
 #     parameters, and its uninstall section removes them.
 set -euo pipefail
@@ -103,13 +103,33 @@ reg_q() { w reg query "$@" 2>/dev/null | grep -v -e '^reg: ' -e '^$' || true; }
 SVC='HKLM\System\CurrentControlSet\Services\lklfs'
 UNINST='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lklfs'
 ENV='HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
-# What the uninstaller must give back: the prefix's files (not the
-# package's copy, not Wine's own temporary files) and the keys setup uses.
+# What the uninstaller must give back: every file of the prefix (but the
+# package's copy) and the whole registry (HKLM\Software, HKLM\System, HKCU)
+# less what Wine rewrites by itself: ServiceCurrent (the count of services
+# started) and the display adapter's keys, made anew with new GUIDs and
+# dates when a session starts.
+VOLATILE='\Control\ServiceCurrent]|\Control\Video\|\Control\Class\{4D36E968-E325-11CE-BFC1-08002BE10318}'
+reg_sections() { # reg_sections FILE: a reg export as text, volatile keys left out
+    python3 -c '
+import sys
+drop = sys.argv[2].lower().split("|")
+keep = True
+for line in open(sys.argv[1], encoding="utf-16").read().splitlines():
+    if line.startswith("["):
+        keep = not any(d in line.lower() for d in drop)
+    if keep:
+        print(line)' "$1" "$VOLATILE"
+}
 picture() {
-    (cd "$C" && find . -path ./pkg -prune -o -path ./windows/temp -prune -o -path ./users -prune -o -print | sort)
-    reg_q "$SVC" /s
-    reg_q "$UNINST" /s
-    reg_q "$ENV" /v Path
+    (cd "$C" && find . -path ./pkg -prune -o -print | sort)
+    local k f
+    for k in 'HKLM\Software' 'HKLM\System' 'HKCU'; do
+        f="picture-${k//\\/-}.reg"
+        w reg export "$k" "C:\\$f" /y >/dev/null || true
+        echo "== $k"
+        reg_sections "$C/$f"
+        rm -f "$C/$f"
+    done
 }
 picture >"$TDIR/before.txt"
 mkdir -p "$C/pkg"
@@ -256,7 +276,7 @@ fi
 w wineboot -r >/dev/null || true
 picture >"$TDIR/after.txt"
 if diff "$TDIR/before.txt" "$TDIR/after.txt" >"$TDIR/picture.diff"; then
-    ok "after the restart the prefix's files, the service and uninstall keys and the PATH are as before the install"
+    ok "after the restart every file of the prefix and the whole registry are as before the install ($(wc -l <"$TDIR/before.txt") lines)"
 else
     head -20 "$TDIR/picture.diff"
     not_ok "after the uninstall and a restart the prefix is as before the install"
@@ -299,9 +319,9 @@ else
 fi
 picture >"$TDIR/after-inf.txt"
 if diff "$TDIR/before.txt" "$TDIR/after-inf.txt" >"$TDIR/picture-inf.diff"; then
-    ok "after the INF's uninstall the prefix's files and keys are as before"
+    ok "after the INF's uninstall every file of the prefix and the whole registry are as before"
 else
     head -20 "$TDIR/picture-inf.diff"
-    not_ok "after the INF's uninstall the prefix's files and keys are as before"
+    not_ok "after the INF's uninstall every file of the prefix and the whole registry are as before"
 fi
 finish
