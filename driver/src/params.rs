@@ -4,7 +4,7 @@
 //!
 //! - `MemoryMiB` (REG_DWORD): the kernel's memory, 16..=1024, default 128.
 //! - `KernelCommandLine` (REG_SZ): extra kernel parameters, printable
-//!   ASCII, at most 255 characters, default none.
+//!   ASCII, at most 256 characters (`CMDLINE_MAX`), default none.
 //! - `FileSystems` (REG_SZ): the file systems lklfs claims on the volumes
 //!   Windows offers it, comma-separated among ext2, ext3, ext4, btrfs and
 //!   xfs; default all five. A machine with another btrfs driver leaves
