@@ -16,7 +16,8 @@
 #     replaced, service restarted, a user's parameter kept);
 #  5. the uninstaller: service, keys, PATH entry and files gone, its own
 #     file deleted at the restart, and every file of the prefix and the
-#     whole registry as they were before the install;
+#     whole registry as they were before the install; a 3,000-character
+#     PATH kept whole through an install and an uninstall;
 #  6. the INF route: InstallHinfSection installs the same service and
 #     parameters, and its uninstall section removes them.
 set -euo pipefail
@@ -131,6 +132,8 @@ picture() {
         rm -f "$C/$f"
     done
 }
+path_value() { reg_q "$ENV" /v Path | awk '$1 == "Path" {$1 = $2 = ""; print substr($0, 3)}'; }
+ORIG_PATH=$(path_value)
 picture >"$TDIR/before.txt"
 mkdir -p "$C/pkg"
 cp -r "$PKG/." "$C/pkg/"
@@ -181,11 +184,11 @@ if out=$(w cmd /c 'lklfs.exe list') && [ "$out" = "no image disks" ]; then
 else
     not_ok "lklfs.exe is on the PATH and the driver answers it (got: ${out:-nothing})"
 fi
-path=$(reg_q "$ENV" /v Path | awk '$1 == "Path" {$1 = $2 = ""; print substr($0, 3)}')
-if [[ "$path" == *';C:\Program Files\lklfs' ]] && [ "$(grep -o 'lklfs' <<<"$path" | wc -l)" = 1 ]; then
-    ok "the system PATH ends with C:\\Program Files\\lklfs, once"
+path=$(path_value)
+if [ "$path" = "$ORIG_PATH;C:\Program Files\lklfs" ]; then
+    ok "the system PATH is kept, with C:\\Program Files\\lklfs added once at its end"
 else
-    not_ok "the system PATH ends with the install folder (Path: $path)"
+    not_ok "the system PATH is kept whole with the install folder added (${#path} characters: ...${path: -80})"
 fi
 if reg_is "$UNINST" QuietUninstallString REG_SZ '"C:\Program Files\lklfs\uninstall.exe" /S' \
     && reg_is "$UNINST" DisplayVersion REG_SZ "$VERSION" && reg_is "$UNINST" DisplayName REG_SZ "lklfs (Linux file systems)"; then
@@ -281,6 +284,27 @@ else
     head -20 "$TDIR/picture.diff"
     not_ok "after the uninstall and a restart the prefix is as before the install"
 fi
+
+# A long system PATH (about 3,000 characters: past the 1,024 and 2,048
+# that fixed-size buffers hold): setup adds to it and the uninstaller takes
+# its entry out, the rest whole. (Wine 8 gives a new process only the first
+# 1,015 characters of a longer PATH in the registry, measured with
+# GetEnvironmentVariableW, so lklfs.exe at the end of such a PATH is not
+# found by name here; Windows passes it whole.)
+LONG_PATH=$ORIG_PATH
+for i in $(seq 120); do LONG_PATH+=";C:\Tools\package-$i\bin"; done
+w reg add "$ENV" /v Path /t REG_EXPAND_SZ /d "$LONG_PATH" /f >/dev/null
+w 'C:\pkg\lklfs-setup.exe' /S >/dev/null || true
+added=$(path_value)
+w 'C:\Program Files\lklfs\uninstall.exe' /S >/dev/null || true
+w wineboot -r >/dev/null || true
+removed=$(path_value)
+if [ "$added" = "$LONG_PATH;C:\Program Files\lklfs" ] && [ "$removed" = "$LONG_PATH" ]; then
+    ok "a ${#LONG_PATH}-character PATH: kept whole with the folder added, and given back exactly by the uninstaller"
+else
+    not_ok "a long PATH kept whole (${#LONG_PATH} characters; after setup ${#added}, after uninstall ${#removed})"
+fi
+w reg add "$ENV" /v Path /t REG_EXPAND_SZ /d "$ORIG_PATH" /f >/dev/null
 
 # --- 6. the INF route -------------------------------------------------------
 # Wine 8 retries a copy whose source it cannot find for ever: bounded.
