@@ -167,6 +167,7 @@ pub fn install(host: &mut dyn Host, pkg: &Package, asked_dir: Option<&str>) -> R
         }
     }
     let dir = install_dir(host, asked_dir);
+    let old_dir = install_dir(host, None);
     refuse_if_mounted(host, "setup")?;
     let was_running = stop_if_running(host, "setup")?;
     let old = installed_files(host);
@@ -181,6 +182,17 @@ pub fn install(host: &mut dyn Host, pkg: &Package, asked_dir: Option<&str>) -> R
     for stale in old.iter().filter(|f| !written.contains(f)) {
         host.say(&format!("removing {stale} (no longer in the package)"));
         host.remove_file(stale).map_err(io("cannot delete", stale))?;
+    }
+    if !old.is_empty() && !old_dir.eq_ignore_ascii_case(&dir) {
+        // Moved by `/D=`: the old folder goes (if nothing else is in it),
+        // and so does its PATH entry.
+        for d in folders(&old_dir, &old).iter().rev() {
+            let _ = host.remove_dir(d);
+        }
+        let (path, expand) = path_value(host);
+        if let Some(p) = pathenv::remove(&path, &old_dir) {
+            set_path(host, p, expand)?;
+        }
     }
     host.say("registering the lklfs service");
     host.put_service(&service_spec()).map_err(|e| Error::failed(format!("cannot create the lklfs service: {e}")))?;

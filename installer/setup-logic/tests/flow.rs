@@ -287,6 +287,27 @@ fn uninstall_leaves_the_machine_as_before() {
     assert_eq!(m.state(), before);
 }
 
+/// `/D=` on an upgrade moves the install: nothing of the old folder is
+/// left, on disk or in the PATH.
+#[test]
+fn an_upgrade_into_another_folder_moves_everything() {
+    let mut m = Machine::new();
+    let before = m.state();
+    install(&mut m, 1, false).unwrap();
+    let files = package(2, false);
+    let pkg = Package { files: &files, uninstaller: b"MZ setup", version: "0.1.0" };
+    setup::install(&mut m, &pkg, Some(r"D:\Tools\lklfs")).unwrap();
+    assert!(!m.dirs.iter().any(|d| d.starts_with(DIR)), "{:?}", m.dirs);
+    assert!(!m.files.keys().any(|f| f.starts_with(DIR)));
+    assert_eq!(m.files[r"d:\tools\lklfs\lklfs.exe"], vec![2; 2000]);
+    assert_eq!(m.value(setup::ENVIRONMENT_KEY, "Path"), Some(&Value::ExpandSz(format!(r"{PATH};D:\Tools\lklfs"))));
+    uninstall(&mut m).unwrap();
+    // D:\Tools, made for the install, may be the user's: it is left.
+    assert_eq!(m.dirs.iter().filter(|d| d.starts_with("d:")).collect::<Vec<_>>(), [r"d:\tools"]);
+    m.dirs.retain(|d| !d.starts_with("d:"));
+    assert_eq!(m.state(), before);
+}
+
 #[test]
 fn a_file_of_the_users_keeps_its_folder() {
     let mut m = Machine::new();
