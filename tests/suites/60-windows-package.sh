@@ -145,6 +145,18 @@ reg_is() {
     [ "$got" = "$3 $4" ] || { echo "# $1\\$2: ${got:-absent}"; return 1; }
 }
 
+# Interactive, it asks first: "n" installs nothing (exit 3).
+set +e
+printf 'n\n' | timeout 120 "$WINE" 'C:\pkg\lklfs-setup.exe' >"$TDIR/asked.out" 2>>"$LOG"
+rc=$?
+set -e
+if [ "$rc" = 3 ] && grep -q 'Install lklfs .* into C:\\Program Files\\lklfs? \[Y/n\]' "$TDIR/asked.out" && [ -z "$(sc_state)" ] \
+    && [ ! -e "$C/Program Files/lklfs" ]; then
+    ok "run without /S, setup asks first; answered n, it installs nothing (exit 3)"
+else
+    cat "$TDIR/asked.out"
+    not_ok "run without /S, setup asks first and n installs nothing (exit $rc)"
+fi
 set +e
 w 'C:\pkg\lklfs-setup.exe' /S >"$TDIR/setup.out"
 rc=$?
