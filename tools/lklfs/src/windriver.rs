@@ -93,6 +93,42 @@ fn letter(s: &str) -> Result<u8> {
     }
 }
 
+/// What drive `letter` names (`QueryDosDeviceW`: `\Device\LklfsImage0`
+/// for a disk of ours), if anything.
+fn dos_device(letter: u8) -> Option<String> {
+    let name: Vec<u16> = format!("{}:", char::from(letter)).encode_utf16().chain(Some(0)).collect();
+    let mut target = vec![0u16; 1024];
+    // SAFETY: `name` is NUL-terminated; `target` holds the length given.
+    let n = unsafe {
+        windows_sys::Win32::Storage::FileSystem::QueryDosDeviceW(
+            name.as_ptr(),
+            target.as_mut_ptr(),
+            target.len() as u32,
+        )
+    };
+    let first = target.get(..n as usize)?.split(|&u| u == 0).next()?;
+    (!first.is_empty()).then(|| String::from_utf16_lossy(first))
+}
+
+/// The letter Windows gave image disk `number`, whether or not it was the
+/// one asked for (the Mount Manager links the letter to the disk's device):
+/// the disk list only knows the one asked for.
+fn letter_of(number: u32) -> Option<u8> {
+    let device = proto::fsops::image_disk_name(number);
+    (b'A'..=b'Z').find(|&l| dos_device(l).is_some_and(|t| t.eq_ignore_ascii_case(&device)))
+}
+
+/// The image disk drive `letter` is: by the letter it was asked for, else
+/// by what the letter names.
+fn disk_at(listed: &[Listed], letter: u8) -> Option<u32> {
+    if let Some(d) = listed.iter().find(|d| d.letter == letter) {
+        return Some(d.number);
+    }
+    let target = dos_device(letter)?;
+    let n = target.strip_prefix(proto::fsops::IMAGE_DISK_PREFIX)?.parse().ok()?;
+    listed.iter().any(|d| d.number == n).then_some(n)
+}
+
 fn fs_type(t: Option<&str>) -> Result<FsType> {
     Ok(match t {
         None => FsType::Detect,
@@ -258,16 +294,14 @@ pub fn unmount(what: &str) -> Result<()> {
         Ok(n) => n,
         Err(_) => {
             let l = letter(what)?;
-            listed(&dev)?
-                .iter()
-                .find(|d| d.letter == l)
-                .map(|d| d.number)
+            disk_at(&listed(&dev)?, l)
                 .ok_or_else(|| Error::new(Kind::NotFound, format!("{}: is no lklfs image disk", char::from(l))))?
         }
     };
     // A volume mounted on the disk is taken off it the way Explorer's Eject
     // does: locked (no file open), dismounted (written back), closed.
-    if let Some(l) = listed(&dev)?.iter().find(|d| d.number == number && d.letter != 0).map(|d| d.letter) {
+    let asked = listed(&dev)?.iter().find(|d| d.number == number && d.letter != 0).map(|d| d.letter);
+    if let Some(l) = letter_of(number).or(asked) {
         dismount(l, what)?;
     }
     match ioctl(&dev, proto::IOCTL_IMAGE_DETACH, &proto::images::detach(number), &mut []) {
@@ -335,7 +369,10 @@ pub fn list(all: bool, disks: &[std::path::PathBuf]) -> Result<()> {
         let units: Vec<u16> = d.path.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
         let path = String::from_utf16_lossy(&units);
         let path = path.strip_prefix(r"\??\").unwrap_or(&path);
-        let letter = if d.letter == 0 { "--".to_string() } else { format!("{}:", char::from(d.letter)) };
+        let letter = match letter_of(d.number).or((d.letter != 0).then_some(d.letter)) {
+            Some(l) => format!("{}:", char::from(l)),
+            None => "--".to_string(),
+        };
         let state = match d.flags {
             f if f & proto::images::LISTED_EJECTED != 0 => "ejected",
             f if f & proto::images::LISTED_IN_USE != 0 => "mounted",
