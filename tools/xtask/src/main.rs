@@ -14,7 +14,7 @@
 //!   INF, setup program, docs) in `target/dist/` (`dist.rs`);
 //! - `cargo xtask bench`: the benchmarks (figures, not pass/fail): the
 //!   kernel's (`library/lkl/examples/bench.rs`), then the disk benchmark (`lklfs bench`)
-//!   on ext4, btrfs and xfs, the plugin's (`tools/tcplugin/examples/bench.rs`),
+//!   on ext4, btrfs and xfs, the plugin's (`tools/tcplugin/examples/wfxbench.rs`),
 //!   then the driver's under Wine
 //!   (`LKLFS_WINE_BENCH=1 tests/suites/20-nt-driver.sh`).
 
@@ -211,7 +211,7 @@ fn main() -> ExitCode {
             run(cargo().args(["run", "--release", "-p", "lklfs", "--", "bench", "--fs", "ext4,btrfs,xfs"]))?;
             // The Total Commander plugin's exports beside lklfs get/put.
             run(cargo().args(["build", "--release", "-p", "tcplugin", "-p", "lklfs"]))?;
-            run(cargo().args(["run", "--release", "-p", "tcplugin", "--example", "bench"]))?;
+            run(cargo().args(["run", "--release", "-p", "tcplugin", "--example", "wfxbench"]))?;
             // The cache layering: the common routines with the recording
             // fake of Windows' Cache Manager beside the library alone.
             run(cargo().args(["run", "--release", "-p", "fsd", "--features", "fake", "--example", "cachebench"]))?;
