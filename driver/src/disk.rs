@@ -327,6 +327,15 @@ pub fn given(device: *mut DEVICE_OBJECT) -> (Option<&'static str>, Option<MountS
     hold(device).map_or((None, None), |d| (d.given_type, d.settings.clone()))
 }
 
+/// Where Linux's `/` is for absolute symlinks on an image disk mounted
+/// without settings (`lklfs mount` sends none): the disk's own device,
+/// `\Device\LklfsImageN`, so `/etc/x` leads to `\Device\LklfsImageN\etc\x`,
+/// a path the I/O manager follows to this volume whatever letter it has.
+/// `None` for other disks, and for a disk whose settings name a root.
+pub fn default_link_root(device: *mut DEVICE_OBJECT) -> Option<alloc::string::String> {
+    hold(device).filter(|d| d.file.is_some() && d.settings.is_none()).map(|d| device_name(d.number))
+}
+
 /// Whether the user asked for the volume on `device`: a disk of the
 /// driver's own (`lklfs mount` made it). Any other is a volume Windows
 /// offers by itself (a disk plugged in), which `params::writes_offered`

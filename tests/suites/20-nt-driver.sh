@@ -454,16 +454,19 @@ fi
 # file there as the host kernel reads it.
 checker_clean "$IMG_DIR/attach-btrfs.img" btrfs check --readonly
 checker_clean "$IMG_DIR/attach-xfs.img" xfs_repair -n
+# The absolute symlink the client made there and followed (to the disk's
+# own device) is Linux's: /abs -> /attached.txt.
 for t in btrfs xfs; do
-    got=""
+    got="" link=""
     if mount -o loop,ro "$IMG_DIR/attach-$t.img" "$TDIR/tree-mnt" 2>"$TDIR.mount.log"; then
         got=$(cat "$TDIR/tree-mnt/attached.txt" 2>/dev/null || true)
+        link=$(readlink "$TDIR/tree-mnt/abs" 2>/dev/null || true)
         umount "$TDIR/tree-mnt"
     fi
-    if [ "$got" = "written through lklfs mount on $t" ]; then
-        ok "the file written through lklfs mount is on the $t image (host kernel)"
+    if [ "$got" = "written through lklfs mount on $t" ] && [ "$link" = /attached.txt ]; then
+        ok "the file written through lklfs mount, and the absolute link /abs -> $link, are on the $t image (host kernel)"
     else
-        not_ok "the file written through lklfs mount is on the $t image (host kernel: ${got:-nothing})"
+        not_ok "the file written through lklfs mount is on the $t image (host kernel: ${got:-nothing}; /abs -> ${link:-nothing})"
     fi
 done
 # The file-system driver's mount decision and volume FSCTLs (fsdclient.rs):

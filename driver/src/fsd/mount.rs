@@ -41,6 +41,9 @@ struct Target {
     number: u32,
     /// The mount options the user gave for the disk (lklfs made it).
     settings: Option<MountSettings>,
+    /// Where absolute symlinks lead when no settings say
+    /// (`disk::default_link_root`).
+    link_root: Option<String>,
     /// A volume Windows offers by itself (not on a disk lklfs made).
     offered: bool,
 }
@@ -103,6 +106,7 @@ pub(super) fn mount(irp: Irp, driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         #[cfg(feature = "testing")]
         number: MOUNTED.fetch_add(1, core::sync::atomic::Ordering::SeqCst),
         settings,
+        link_root: crate::disk::default_link_root(p.DeviceObject),
         offered: !crate::disk::asked(p.DeviceObject),
     };
     volume::post_irp(irp, move |irp| {
@@ -196,6 +200,9 @@ fn mount_on_worker(t: &Target, disk: LowerDisk, vol: &fs_probe::Volume) -> NTSTA
     };
     if let Some(s) = &t.settings {
         apply_settings(&mut gopts, s);
+    }
+    if let Some(root) = &t.link_root {
+        gopts.link_root = root.clone();
     }
     let m =
         Mount { vcb: fsd::Vcb::new(Volume::new(vfs, gopts)), mounted, disk: ldisk, kernel, shares: Default::default() };

@@ -49,7 +49,8 @@ pub(crate) fn run(dev: Handle, lklfs_exe: &str, images: &[(&str, &str)]) -> Resu
             let f = open(dev, "\\attached.txt", FILE_CREATE, 0)?;
             let w = write(dev, f, 0, text(fs_type).as_bytes());
             handle_op(dev, driver_ioctl::fsops::Op::Close, f)?;
-            w
+            w?;
+            absolute_link_followed(dev, &device, fs_type)
         })();
         want(unmount(dev)?, STATUS_SUCCESS, "unmount")?;
         written?;
@@ -63,6 +64,29 @@ pub(crate) fn run(dev: Handle, lklfs_exe: &str, images: &[(&str, &str)]) -> Resu
         true => Ok(()),
         false => Err("image disks left after the unmounts".to_string()),
     }
+}
+
+/// An absolute symlink made by Linux (`/abs` -> `/attached.txt`) on a disk
+/// `lklfs mount` made: its reparse answer leads to the disk's own device
+/// (`\Device\LklfsImageN\attached.txt`), which the harness follows as the
+/// I/O manager would, to the file (the link stays: the suite finds it on
+/// the image).
+fn absolute_link_followed(dev: Handle, device: &str, fs_type: &str) -> Result<(), String> {
+    use driver_ioctl::fsops::{FsRequest, Op};
+    use driver_ioctl::suiteops::LinuxOp;
+    let mut r = FsRequest::new(Op::Linux);
+    r.args = [LinuxOp::Symlink as u32, 0, 0];
+    let data = b"abs\0/attached.txt".to_vec();
+    r.data = &data;
+    want(crate::fsclient::call(dev, &r)?, STATUS_SUCCESS, "symlink /abs -> /attached.txt")?;
+    let f = open(dev, "\\abs", crate::fsclient::FILE_OPEN, 0)
+        .map_err(|e| format!("{fs_type}: an absolute link on {device} is not followed: {e}"))?;
+    let got = crate::fsclient::read(dev, f, 0, 256);
+    handle_op(dev, Op::Close, f)?;
+    if got? != text(fs_type).as_bytes() {
+        return Err(format!("{fs_type}: /abs on {device} did not lead to /attached.txt"));
+    }
+    Ok(())
 }
 
 fn units(b: &[u8]) -> Vec<u16> {

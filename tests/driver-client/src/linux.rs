@@ -392,7 +392,7 @@ pub(crate) fn run(mode: &str) -> i32 {
                 crate::ramdiskclient::run(dev, r, &arg(2), exe, parted, dirty);
                 if let Some(exe) = exe.filter(|_| !btrfs.is_empty() && !xfs.is_empty()) {
                     r.check(
-                        "lklfs.exe mount of a btrfs and an xfs image: each a removable disk of its size, mounted through part 1's path, a file written, lklfs.exe unmount by number removes the disk",
+                        "lklfs.exe mount of a btrfs and an xfs image: each a removable disk of its size, mounted through part 1's path, a file written, an absolute symlink Linux made followed to it (its target under the disk's own device), lklfs.exe unmount by number removes the disk",
                         crate::attachclient::run(dev, exe, &[("btrfs", &btrfs), ("xfs", &xfs)]),
                     );
                 }
