@@ -1,14 +1,13 @@
 //! The setup logic's host on the Win32 API: files through std, the
 //! registry (HKEY_LOCAL_MACHINE, the 64-bit view, as this is a 64-bit
-//! program), the Service Control Manager, the driver's control device,
-//! WM_SETTINGCHANGE and MoveFileEx. The unsafe calls are here and nowhere
-//! else in the installer.
+//! program), the Service Control Manager, the driver's control device
+//! (through `lkl_std_host::windisk`'s IOCTL), WM_SETTINGCHANGE and
+//! MoveFileEx. The unsafe calls are here and nowhere else in the installer.
 
 #![allow(unsafe_code)]
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::windows::io::AsRawHandle;
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
@@ -386,27 +385,15 @@ impl Host for WinHost {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let input = driver_ioctl::linux::header();
         let mut out = vec![0u8; LIST_OUT_SIZE];
-        let mut returned = 0u32;
-        // SAFETY: `dev` is the open control device; the buffers are live
-        // with their own lengths; synchronous (no OVERLAPPED).
-        let ok = unsafe {
-            windows_sys::Win32::System::IO::DeviceIoControl(
-                dev.as_raw_handle(),
-                driver_ioctl::IOCTL_IMAGE_LIST,
-                input.as_ptr().cast(),
-                input.len() as u32,
-                out.as_mut_ptr().cast(),
-                out.len() as u32,
-                &mut returned,
-                null_mut(),
-            )
-        };
-        if ok == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        out.truncate(returned as usize);
+        let n = lkl_std_host::windisk::device_io_control(
+            &dev,
+            driver_ioctl::IOCTL_IMAGE_LIST,
+            &driver_ioctl::linux::header(),
+            &mut out,
+        )
+        .map_err(io::Error::from_raw_os_error)?;
+        out.truncate(n);
         Ok(Listed::decode_all(&out).iter().map(shown).collect())
     }
 
@@ -420,8 +407,7 @@ impl Host for WinHost {
 /// A served disk as `lklfs unmount` takes it: `E: (C:\images\disk.ext4)`,
 /// or by its number, `disk 0 (C:\images\disk.ext4)`, when it has no letter.
 fn shown(d: &driver_ioctl::images::Listed) -> String {
-    let path = String::from_utf16_lossy(&units(&d.path));
-    let path = path.strip_prefix(r"\??\").unwrap_or(&path).to_string();
+    let path = d.shown_path();
     match d.letter {
         0 => format!("disk {} ({path})", d.number),
         l => format!("{}: ({path})", char::from(l)),

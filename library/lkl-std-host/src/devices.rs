@@ -49,20 +49,21 @@ impl FileDevice {
     /// (an advisory lock every lklfs takes) or if the host has it mounted.
     pub fn open(path: &Path, read_only: bool) -> Result<FileDevice, DeviceError> {
         let file = OpenOptions::new().read(true).write(!read_only).open(path).map_err(DeviceError::Io)?;
+        // A Windows disk's file pointer knows no end: its driver tells.
+        let disk_length = crate::windisk::device_length(&file);
         // Windows locks byte ranges of files only: a disk's handle refuses
         // (`\\.\PhysicalDriveN`); its sharing is the I/O manager's.
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(DeviceError::InUse),
-            Err(std::fs::TryLockError::Error(_)) if windows_device_length(&file).is_some() => {}
+            Err(std::fs::TryLockError::Error(_)) if disk_length.is_some() => {}
             Err(std::fs::TryLockError::Error(e)) => return Err(DeviceError::Io(e)),
         }
         if let Some(m) = host_mount_of(path, &file) {
             return Err(DeviceError::MountedOnHost(m));
         }
-        // A raw device's length is its size, not its metadata length; a
-        // Windows disk's file pointer knows no end: its driver tells.
-        let size = match windows_device_length(&file) {
+        // A raw device's length is its size, not its metadata length.
+        let size = match disk_length {
             Some(n) => n,
             None => (&file).seek(SeekFrom::End(0)).map_err(DeviceError::Io)?,
         };
@@ -76,36 +77,6 @@ impl FileDevice {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-/// IOCTL_DISK_GET_LENGTH_INFO: a Windows disk's or partition's length;
-/// `None` for a file, and everywhere but Windows.
-#[cfg(windows)]
-fn windows_device_length(file: &File) -> Option<u64> {
-    use std::os::windows::io::AsRawHandle;
-    const IOCTL_DISK_GET_LENGTH_INFO: u32 = 0x0007_405C;
-    let mut len = [0u8; 8];
-    let mut returned = 0u32;
-    // SAFETY: the handle is open for as long as `file` lives; the output
-    // buffer is 8 writable bytes as given; synchronous (no OVERLAPPED).
-    let ok = unsafe {
-        windows_sys::Win32::System::IO::DeviceIoControl(
-            file.as_raw_handle(),
-            IOCTL_DISK_GET_LENGTH_INFO,
-            std::ptr::null(),
-            0,
-            len.as_mut_ptr().cast(),
-            8,
-            &mut returned,
-            std::ptr::null_mut(),
-        )
-    };
-    (ok != 0 && returned == 8).then(|| u64::from_le_bytes(len))
-}
-
-#[cfg(not(windows))]
-fn windows_device_length(_: &File) -> Option<u64> {
-    None
 }
 
 fn io_errno(e: std::io::Error) -> Errno {

@@ -1,12 +1,14 @@
 //! The kernel library's [`Host`] on Rust std, for Linux and Windows user
-//! mode. Only std is used (no pthread or libc calls): threads get the
-//! library's fixed stack size, so stack overflows show up here first.
+//! mode. Only std is used (no pthread or libc calls), but for the one IOCTL
+//! a Windows disk needs (`windisk`): threads get the library's fixed stack
+//! size, so stack overflows show up here first.
 
 mod devices;
 mod stack;
 mod sync;
 mod timer;
 mod tls;
+pub mod windisk;
 
 use std::alloc::{Layout, alloc, dealloc};
 use std::io::Write;

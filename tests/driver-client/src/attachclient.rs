@@ -33,7 +33,7 @@ pub(crate) fn run(dev: Handle, lklfs_exe: &str, images: &[(&str, &str)]) -> Resu
         }
         let listed = crate::diskctlclient::list(dev)?;
         let path = format!("\\??\\{file}");
-        let Some(d) = listed.iter().find(|d| String::from_utf16_lossy(&units(&d.path)) == path) else {
+        let Some(d) = listed.iter().find(|d| d.nt_path() == path) else {
             return Err(format!("lklfs list after mounting {file}: {listed:?}"));
         };
         let device = driver_ioctl::fsops::image_disk_name(d.number);
@@ -87,10 +87,6 @@ fn absolute_link_followed(dev: Handle, device: &str, fs_type: &str) -> Result<()
         return Err(format!("{fs_type}: /abs on {device} did not lead to /attached.txt"));
     }
     Ok(())
-}
-
-fn units(b: &[u8]) -> Vec<u16> {
-    b.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect()
 }
 
 /// Misuse that only shows once the file system is asked: another program

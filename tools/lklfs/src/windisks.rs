@@ -16,9 +16,6 @@ use driver_ioctl::partitions;
 
 use crate::error::{Error, Kind, Result};
 
-/// The disks `list --all` looks at when given none.
-const PHYSICAL_DRIVES: u32 = 32;
-
 /// An open image or disk and its size in bytes (whole sectors).
 pub struct Disk {
     file: File,
@@ -42,17 +39,6 @@ pub fn device_nt_path(path: &Path) -> String {
     }
 }
 
-/// IOCTL_DISK_GET_LENGTH_INFO: a disk's (or partition's) length; `None`
-/// for a file, which has no such answer.
-fn device_length(f: &File) -> Option<u64> {
-    const IOCTL_DISK_GET_LENGTH_INFO: u32 = 0x0007_405C;
-    let mut len = [0u8; 8];
-    match crate::windriver::ioctl(f, IOCTL_DISK_GET_LENGTH_INFO, &[], &mut len) {
-        Ok(8) => Some(u64::from_le_bytes(len)),
-        _ => None,
-    }
-}
-
 /// IOCTL_DISK_GET_DRIVE_GEOMETRY's BytesPerSector.
 fn sector_size(f: &File) -> Option<u32> {
     const IOCTL_DISK_GET_DRIVE_GEOMETRY: u32 = 0x0007_0000;
@@ -69,7 +55,7 @@ impl Disk {
     /// their transfers count 512-byte sectors.
     pub fn open(path: &Path) -> Result<Disk> {
         let file = File::open(path).map_err(|e| Error::io(path.display(), &e))?;
-        let size = match device_length(&file) {
+        let size = match lkl_std_host::windisk::device_length(&file) {
             Some(n) => {
                 if let Some(s) = sector_size(&file).filter(|&s| s != 512) {
                     return Err(Error::new(
@@ -114,11 +100,11 @@ fn win32_path(nt: &str) -> String {
     }
 }
 
-/// The file system on the image or disk at NT path `nt` (UTF-16), in its
+/// The file system on the image or disk at NT path `nt`, in its
 /// partition `partition` (0: the whole), read from its superblock the way
 /// blkid names it; `?` when it cannot be read.
-pub fn fs_type_at(nt: &[u16], partition: u16) -> &'static str {
-    let path = PathBuf::from(win32_path(&String::from_utf16_lossy(nt)));
+pub fn fs_type_at(nt: &str, partition: u16) -> &'static str {
+    let path = PathBuf::from(win32_path(nt));
     let shown = path.display().to_string();
     let read = || -> Result<&'static str> {
         let mut disk = Disk::open(&path)?;
@@ -154,7 +140,7 @@ fn describe(disk: &mut Disk, at: u64, shown: &str) -> String {
 pub fn list_all(disks: &[PathBuf]) -> Result<()> {
     let defaults: Vec<PathBuf>;
     let disks = if disks.is_empty() {
-        defaults = (0..PHYSICAL_DRIVES).map(|n| PathBuf::from(format!(r"\\.\PhysicalDrive{n}"))).collect();
+        defaults = lkl_std_host::windisk::physical_drives();
         &defaults[..]
     } else {
         disks

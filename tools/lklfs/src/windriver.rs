@@ -5,13 +5,13 @@
 //! gives it a drive letter; Windows then mounts the file system on it when
 //! the letter is first used. These commands run no Linux in this process.
 //!
-//! The one unsafe call is DeviceIoControl (windows-sys): std has no way to
-//! send an IOCTL.
+//! IOCTLs go through `lkl_std_host::windisk`; the one unsafe call here is
+//! QueryDosDeviceW (windows-sys), which std lacks, for the letter Windows
+//! gave a disk.
 
 #![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
-use std::os::windows::io::AsRawHandle;
 use std::path::Path;
 
 use driver_ioctl as proto;
@@ -48,24 +48,7 @@ fn control() -> Result<File> {
 }
 
 /// One IOCTL: the bytes returned, or the Win32 error.
-pub(crate) fn ioctl(dev: &File, code: u32, input: &[u8], out: &mut [u8]) -> std::result::Result<usize, i32> {
-    let mut returned = 0u32;
-    // SAFETY: the handle is the open control device; the buffers are live
-    // and their lengths are theirs; a synchronous call (no OVERLAPPED).
-    let ok = unsafe {
-        windows_sys::Win32::System::IO::DeviceIoControl(
-            dev.as_raw_handle(),
-            code,
-            input.as_ptr().cast(),
-            input.len() as u32,
-            out.as_mut_ptr().cast(),
-            out.len() as u32,
-            &mut returned,
-            std::ptr::null_mut(),
-        )
-    };
-    if ok == 0 { Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)) } else { Ok(returned as usize) }
-}
+pub(crate) use lkl_std_host::windisk::device_io_control as ioctl;
 
 /// The image's NT path (`\??\C:\dir\image`), from a path relative or not;
 /// a disk's (`\\.\PhysicalDrive1` is `\??\PhysicalDrive1`).
@@ -290,17 +273,18 @@ fn listed(dev: &File) -> Result<Vec<Listed>> {
 /// `lklfs unmount L:` or `lklfs unmount N`.
 pub fn unmount(what: &str) -> Result<()> {
     let dev = control()?;
+    let disks = listed(&dev)?;
     let number = match what.parse::<u32>() {
         Ok(n) => n,
         Err(_) => {
             let l = letter(what)?;
-            disk_at(&listed(&dev)?, l)
+            disk_at(&disks, l)
                 .ok_or_else(|| Error::new(Kind::NotFound, format!("{}: is no lklfs image disk", char::from(l))))?
         }
     };
     // A volume mounted on the disk is taken off it the way Explorer's Eject
     // does: locked (no file open), dismounted (written back), closed.
-    let asked = listed(&dev)?.iter().find(|d| d.number == number && d.letter != 0).map(|d| d.letter);
+    let asked = disks.iter().find(|d| d.number == number && d.letter != 0).map(|d| d.letter);
     if let Some(l) = letter_of(number).or(asked) {
         dismount(l, what)?;
     }
@@ -366,9 +350,7 @@ pub fn list(all: bool, disks: &[std::path::PathBuf]) -> Result<()> {
     };
     let disks = listed(&dev)?;
     for d in &disks {
-        let units: Vec<u16> = d.path.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
-        let path = String::from_utf16_lossy(&units);
-        let path = path.strip_prefix(r"\??\").unwrap_or(&path);
+        let path = d.shown_path();
         let letter = match letter_of(d.number).or((d.letter != 0).then_some(d.letter)) {
             Some(l) => format!("{}:", char::from(l)),
             None => "--".to_string(),
@@ -382,7 +364,7 @@ pub fn list(all: bool, disks: &[std::path::PathBuf]) -> Result<()> {
         let part = if d.partition == 0 { String::new() } else { format!(" (partition {})", d.partition) };
         let name = proto::fsops::image_disk_name(d.number);
         let held = holders(d).map(|h| format!("; held by {h}")).unwrap_or_default();
-        let fs = crate::windisks::fs_type_at(&units, d.partition);
+        let fs = crate::windisks::fs_type_at(&d.nt_path(), d.partition);
         println!("{} {letter} {name} {fs} {ro} {state} {} MiB {path}{part}{held}", d.number, d.size >> 20);
     }
     if disks.is_empty() {

@@ -19,22 +19,6 @@ use lkl_std_host::FileDevice;
 
 use crate::config::VolumeEntry;
 
-/// `\\.\PhysicalDriveN` numbers looked at on Windows.
-#[cfg(windows)]
-const PHYSICAL_DRIVES: u32 = 32;
-
-/// The disks to look at when the ini names none.
-pub fn default_disks() -> Vec<PathBuf> {
-    #[cfg(windows)]
-    {
-        (0..PHYSICAL_DRIVES).map(|n| PathBuf::from(format!(r"\\.\PhysicalDrive{n}"))).collect()
-    }
-    #[cfg(not(windows))]
-    {
-        Vec::new()
-    }
-}
-
 /// The folder name of a disk: its path's last component
 /// (`\\.\PhysicalDrive1` is `PhysicalDrive1`, `/dev/sdb` is `sdb`).
 pub fn name_of(disk: &Path) -> String {

@@ -151,7 +151,7 @@ impl Plugin {
     /// in): those mounted now stay as they are, as their device is locked
     /// by the mount.
     fn rediscover(&mut self) {
-        let disks = self.config.disks.clone().unwrap_or_else(disks::default_disks);
+        let disks = self.config.disks.clone().unwrap_or_else(lkl_std_host::windisk::physical_drives);
         let kept: Vec<VolumeEntry> =
             self.discovered.iter().filter(|v| self.mounts.contains_key(&v.name)).cloned().collect();
         let configured = &self.config.volumes;

@@ -183,6 +183,21 @@ pub struct Listed {
 }
 
 impl Listed {
+    /// The image's NT path as text (`\??\C:\images\disk.img`).
+    pub fn nt_path(&self) -> alloc::string::String {
+        let units: Vec<u16> = self.path.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
+        alloc::string::String::from_utf16_lossy(&units)
+    }
+
+    /// The image's path as the user gave it: the NT path without `\??\`.
+    pub fn shown_path(&self) -> alloc::string::String {
+        let nt = self.nt_path();
+        match nt.strip_prefix(r"\??\") {
+            Some(p) => alloc::string::String::from(p),
+            None => nt,
+        }
+    }
+
     /// Writes the entry into its place in a list reply.
     pub fn encode_into(&self, out: &mut [u8]) {
         let Some(e) = out.get_mut(..LIST_ENTRY_SIZE) else { return };
@@ -297,6 +312,7 @@ mod tests {
             holders: alloc::vec![12, 345],
         };
         a.encode_into(&mut out[LIST_ENTRY_SIZE..]);
+        assert_eq!((a.nt_path(), a.shown_path()), (r"\??\C:\a.img".into(), r"C:\a.img".into()));
         assert_eq!(Listed::decode_all(&out), [a]);
         // A path longer than an entry keeps is cut at whole units.
         let long = Listed {
