@@ -112,11 +112,14 @@ fn refuse_if_mounted(host: &dyn Host, doing: &str) -> Result<(), Error> {
     )))
 }
 
+/// The service's state, or `None` when there is none.
+fn state(host: &dyn Host) -> Result<Option<ServiceState>, Error> {
+    host.service_state(service::NAME).map_err(|e| Error::failed(format!("cannot query the service: {e}")))
+}
+
 /// Stops the service if it runs; whether it did.
 fn stop_if_running(host: &mut dyn Host, doing: &str) -> Result<bool, Error> {
-    let state =
-        host.service_state(service::NAME).map_err(|e| Error::failed(format!("cannot query the service: {e}")))?;
-    if state != Some(ServiceState::Running) {
+    if state(host)? != Some(ServiceState::Running) {
         return Ok(false);
     }
     host.say("stopping the lklfs service");
@@ -129,6 +132,11 @@ fn stop_if_running(host: &mut dyn Host, doing: &str) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// The uninstaller's path in the install folder `dir`.
+fn uninstaller_path(dir: &str) -> String {
+    format!(r"{dir}\{UNINSTALLER}")
+}
+
 /// The package's file `name` as a Windows path under `dir`.
 fn target(host: &dyn Host, dir: &str, name: &str) -> String {
     if name == DRIVER { driver_path(host) } else { format!(r"{dir}\{}", name.replace('/', r"\")) }
@@ -137,12 +145,12 @@ fn target(host: &dyn Host, dir: &str, name: &str) -> String {
 /// The folders under `dir` that the package's files need, parents first.
 fn folders(dir: &str, files: &[String]) -> Vec<String> {
     let mut out = vec![dir.to_string()];
-    for f in files {
+    for f in files.iter().filter(|f| f.starts_with(dir)) {
         let mut at = dir.len();
         while let Some(i) = f.get(at + 1..).and_then(|rest| rest.find('\\')) {
             at += 1 + i;
             let sub = f[..at].to_string();
-            if f.starts_with(dir) && !out.contains(&sub) {
+            if !out.contains(&sub) {
                 out.push(sub);
             }
         }
@@ -189,10 +197,7 @@ pub fn install(host: &mut dyn Host, pkg: &Package, asked_dir: Option<&str>) -> R
         for d in folders(&old_dir, &old).iter().rev() {
             let _ = host.remove_dir(d);
         }
-        let (path, expand) = path_value(host);
-        if let Some(p) = pathenv::remove(&path, &old_dir) {
-            set_path(host, p, expand)?;
-        }
+        edit_path(host, |p| pathenv::remove(p, &old_dir))?;
     }
     host.say("registering the lklfs service");
     host.put_service(&service_spec()).map_err(|e| Error::failed(format!("cannot create the lklfs service: {e}")))?;
@@ -206,7 +211,7 @@ pub fn install(host: &mut dyn Host, pkg: &Package, asked_dir: Option<&str>) -> R
             host.reg_set(PARAMETERS_KEY, name, &value).map_err(io("cannot set", name))?;
         }
     }
-    add_to_path(host, &dir)?;
+    edit_path(host, |p| pathenv::add(p, &dir))?;
     register_uninstaller(host, pkg, &dir, &written)?;
     host.say("starting the lklfs service");
     host.start_service(service::NAME).map_err(|e| Error::failed(format!("the lklfs service does not start: {e}")))?;
@@ -227,41 +232,33 @@ fn write_files(host: &mut dyn Host, pkg: &Package, dir: &str, written: &mut Vec<
         host.write_file(path, &f.bytes).map_err(io("cannot write", path))?;
         written.push(path.clone());
     }
-    let uninstaller = format!(r"{dir}\{UNINSTALLER}");
+    let uninstaller = uninstaller_path(dir);
     host.write_file(&uninstaller, pkg.uninstaller).map_err(io("cannot write", &uninstaller))?;
     written.push(uninstaller);
     Ok(())
 }
 
-fn path_value(host: &dyn Host) -> (String, bool) {
-    match host.reg_get(ENVIRONMENT_KEY, "Path") {
+/// Changes the system PATH by `change` (`pathenv::add` or `remove` with a
+/// folder), keeping its type; nothing is written when it says no change.
+fn edit_path(host: &mut dyn Host, change: impl FnOnce(&str) -> Option<String>) -> Result<(), Error> {
+    let (path, expand) = match host.reg_get(ENVIRONMENT_KEY, "Path") {
         Some(Value::ExpandSz(p)) => (p, true),
         Some(Value::Sz(p)) => (p, false),
         _ => (String::new(), true),
-    }
-}
-
-fn set_path(host: &mut dyn Host, value: String, expand: bool) -> Result<(), Error> {
+    };
+    let Some(value) = change(&path) else { return Ok(()) };
     let v = if expand { Value::ExpandSz(value) } else { Value::Sz(value) };
     host.reg_set(ENVIRONMENT_KEY, "Path", &v).map_err(io("cannot set", "the system PATH"))?;
     host.environment_changed();
     Ok(())
 }
 
-fn add_to_path(host: &mut dyn Host, dir: &str) -> Result<(), Error> {
-    let (path, expand) = path_value(host);
-    match pathenv::add(&path, dir) {
-        Some(p) => set_path(host, p, expand),
-        None => Ok(()),
-    }
-}
-
 fn register_uninstaller(host: &mut dyn Host, pkg: &Package, dir: &str, written: &[String]) -> Result<(), Error> {
-    let uninstaller = format!(r"{dir}\{UNINSTALLER}");
+    let uninstaller = uninstaller_path(dir);
     let kib = pkg.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>().div_ceil(1024)
         + pkg.uninstaller.len() as u64 / 1024;
     let values = [
-        ("DisplayName", Value::Sz("lklfs (Linux file systems)".into())),
+        ("DisplayName", Value::Sz(DISPLAY_NAME.into())),
         ("DisplayVersion", Value::Sz(pkg.version.into())),
         ("Publisher", Value::Sz("the lklfs project".into())),
         ("InstallLocation", Value::Sz(dir.into())),
@@ -284,15 +281,14 @@ pub fn uninstall(host: &mut dyn Host, pkg: &Package) -> Result<(), Error> {
     let dir = install_dir(host, None);
     refuse_if_mounted(host, "uninstaller")?;
     stop_if_running(host, "uninstaller")?;
-    if host.service_state(service::NAME).map_err(|e| Error::failed(format!("cannot query the service: {e}")))?.is_some()
-    {
+    if state(host)?.is_some() {
         host.say("deleting the lklfs service");
         host.delete_service(service::NAME).map_err(|e| Error::failed(format!("cannot delete the service: {e}")))?;
     }
     let mut files = installed_files(host);
     if files.is_empty() {
         files = pkg.files.iter().map(|f| target(host, &dir, &f.name)).collect();
-        files.push(format!(r"{dir}\{UNINSTALLER}"));
+        files.push(uninstaller_path(&dir));
     }
     let mut later = false;
     for f in &files {
@@ -315,10 +311,7 @@ pub fn uninstall(host: &mut dyn Host, pkg: &Package) -> Result<(), Error> {
             host.delete_at_restart(d).map_err(io("cannot delete", d))?;
         }
     }
-    let (path, expand) = path_value(host);
-    if let Some(p) = pathenv::remove(&path, &dir) {
-        set_path(host, p, expand)?;
-    }
+    edit_path(host, |p| pathenv::remove(p, &dir))?;
     host.reg_delete_tree(UNINSTALL_KEY).map_err(io("cannot delete", UNINSTALL_KEY))?;
     host.say("lklfs is uninstalled");
     Ok(())
