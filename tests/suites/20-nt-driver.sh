@@ -206,11 +206,11 @@ cycle() {
     # busy machine): then its state is asked until it settles.
     local state=""
     if timeout 60 "$WINE" sc start lklfs >"$TDIR.start.out" 2>>"$LOG"; then
-        state=$(grep -o 'STATE *: *[0-9]* *[A-Z_]*' "$TDIR.start.out" | awk '{print $NF}')
+        state=$(sc_state_of <"$TDIR.start.out")
         for _ in $(seq 30); do
             [ "$state" = START_PENDING ] || break
             sleep 1
-            state=$(timeout 60 "$WINE" sc query lklfs 2>>"$LOG" | grep -o 'STATE *: *[0-9]* *[A-Z_]*' | awk '{print $NF}')
+            state=$(timeout 60 "$WINE" sc query lklfs 2>>"$LOG" | sc_state_of)
         done
     fi
     if [ "$state" = RUNNING ]; then

@@ -55,3 +55,7 @@ processprng_shim() {
     x86_64-w64-mingw32-gcc -O2 -shared -o "$1/bcryptprimitives.dll" \
         "$ROOT/tests/wine/processprng-shim.c" "$ROOT/tests/wine/processprng-shim.def" -ladvapi32
 }
+
+# The service state `sc start`/`sc query` print (RUNNING, STOPPED, ...),
+# read from standard input; nothing when there is none.
+sc_state_of() { grep -o 'STATE *: *[0-9]* *[A-Z_]*' | awk '{print $NF}' || true; }

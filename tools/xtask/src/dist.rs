@@ -18,17 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::plugin::{size, zip_files, zip_plugin};
-use crate::{WINDOWS_TARGET, cargo, root, run};
+use crate::{WINDOWS_TARGET, cargo, copy, mkdir, root, run};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::copy(from, to).map(drop).map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))
-}
-
-fn mkdir(p: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))
-}
 
 /// The test certificate (PEM) and key, made once.
 fn certificate() -> Result<(PathBuf, PathBuf), String> {
@@ -80,10 +72,7 @@ fn sign(file: &Path, cert: &Path, key: &Path, pages: bool) -> Result<(), String>
 /// The product driver, built where the driver suite builds it (its
 /// kernel object conversion is shared).
 fn driver() -> Result<PathBuf, String> {
-    run(cargo()
-        .args(["build", "--release", "--target", WINDOWS_TARGET, "--target-dir", "target/nt", "-p", "driver"])
-        .env("LKL_KERNEL_CACHE", root().join("target/kernel"))
-        .env("CARGO_PROFILE_RELEASE_PANIC", "abort"))?;
+    run(crate::nt_cargo("build", "abort").args(["-p", "driver"]))?;
     Ok(root().join(format!("target/nt/{WINDOWS_TARGET}/release/driver.dll")))
 }
 

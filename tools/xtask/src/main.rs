@@ -146,21 +146,35 @@ fn clippy() -> Result<(), String> {
         (WINDOWS_USER_SIDE, "unwind", &[]),
     ];
     for (crates, panic, features) in groups {
-        // Checked where the driver suite builds (target/nt, release), so the
-        // kernel's COFF conversion is shared with it; the kernel itself comes
-        // from the cache `cargo test` fills.
-        let mut c = cargo();
-        c.args(["clippy", "--release", "--target", WINDOWS_TARGET, "--target-dir", "target/nt"]);
+        let mut c = nt_cargo("clippy", panic);
         for p in crates {
             c.args(["-p", p]);
         }
-        c.args(features)
-            .args(["--", "-D", "warnings"])
-            .env("LKL_KERNEL_CACHE", root().join("target/kernel"))
-            .env("CARGO_PROFILE_RELEASE_PANIC", panic);
-        run(&mut c)?;
+        run(c.args(features).args(["--", "-D", "warnings"]))?;
     }
     Ok(())
+}
+
+/// `cargo SUBCOMMAND` for the Windows target where the driver suite builds
+/// (target/nt, release), so the kernel's COFF conversion is shared with it;
+/// the kernel itself comes from the cache `cargo test` fills. `panic`:
+/// "abort" for the kernel side, "unwind" for user-mode programs.
+fn nt_cargo(subcommand: &str, panic: &str) -> Command {
+    let mut c = cargo();
+    c.args([subcommand, "--release", "--target", WINDOWS_TARGET, "--target-dir", "target/nt"])
+        .env("LKL_KERNEL_CACHE", root().join("target/kernel"))
+        .env("CARGO_PROFILE_RELEASE_PANIC", panic);
+    c
+}
+
+/// Copies a file, the error naming both ends.
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to).map(drop).map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))
+}
+
+/// Makes a folder and its parents.
+fn mkdir(p: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))
 }
 
 /// The Rust target and mingw-w64 (the linker and the DDK headers) for the

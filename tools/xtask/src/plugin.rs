@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, root, run};
+use crate::{cargo, copy, mkdir, root, run};
 
 const WINDOWS_TARGET: &str = crate::WINDOWS_TARGET;
 
@@ -23,10 +23,9 @@ pub fn package() -> Result<(), String> {
     run(cargo().args(["build", "--release", "-p", "tcplugin"]))?;
     let windows = build_windows()?;
     let out = root().join("target/plugin");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let linux = root().join("target/release/libtcplugin.so");
+    mkdir(&out)?;
     let wfx = out.join("lklfs.wfx");
-    std::fs::copy(&linux, &wfx).map_err(|e| format!("{}: {e}", linux.display()))?;
+    copy(&root().join("target/release/libtcplugin.so"), &wfx)?;
     let zip = out.join("lklfs-wfx.zip");
     zip_plugin(&zip, &windows)?;
     for f in [&zip, &wfx] {
