@@ -137,7 +137,7 @@ ORIG_PATH=$(path_value)
 picture >"$TDIR/before.txt"
 mkdir -p "$C/pkg"
 cp -r "$PKG/." "$C/pkg/"
-sc_state() { w sc query lklfs | sc_state_of; }
+sc_state() { w sc query lklfs | sc_state_of || true; }
 # reg_is KEY NAME TYPE DATA: one value as `reg query` shows it.
 reg_is() {
     local got
